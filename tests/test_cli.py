@@ -1,0 +1,82 @@
+"""The command line at its edge: exit codes, exact messages, help text on every command."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from voicecoach import routine as routines
+from voicecoach.cli import cli
+
+BAD = "title: T\nexercises:\n  - name: Cobra\n    setup: s\n    hodl: 30s\n"
+
+
+def run(*args: str):
+    """Run the real entry point in a subprocess, as a user would."""
+    return subprocess.run([sys.executable, "-m", "voicecoach", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_every_command_has_help_with_examples():
+    runner = CliRunner()
+    for name, command in cli.commands.items():
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help and "Examples:" in result.output, name
+
+
+def test_list_table_and_json():
+    result = run("list")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["ID", "TITLE"]
+    assert len(lines) == len(routines.builtin_ids()) + 1
+    assert any(line.startswith("three-exercises ") and "3 Exercises to Reduce Back Pain" in line
+               for line in lines)
+    rows = json.loads(run("list", "--json").stdout)
+    assert {r["id"] for r in rows} == set(routines.builtin_ids())
+    assert all({"id", "title", "source", "summary"} <= set(r) for r in rows)
+
+
+def test_check_valid_routines_exit_zero():
+    result = run("check", *routines.builtin_ids())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_reports_one_located_line_and_exits_one(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    result = run("check", str(path))
+    assert result.returncode == 1
+    assert result.stdout == f"{path}:5: exercise 1 (Cobra): unknown key 'hodl'; did you mean 'hold'?\n"
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\xff\x00", b"{{{{", b"a: &a [*a]"])
+def test_check_any_input_no_traceback(tmp_path, content):
+    path = tmp_path / "x.yaml"
+    path.write_bytes(content)
+    result = run("check", str(path))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{path}:") and "Traceback" not in result.stderr
+
+
+def test_check_usage_errors_exit_two():
+    assert run("check").returncode == 2
+    result = run("check", "no-such-routine")
+    assert result.returncode == 2
+    assert "no routine file or built-in routine named 'no-such-routine'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_show_takes_a_name_or_a_file(tmp_path):
+    by_name = run("show", "desk-break")
+    assert by_name.returncode == 0 and "Desk break" in by_name.stdout
+    path = tmp_path / "mine.yaml"
+    path.write_text("title: Mine\nexercises:\n  - {name: Bridge, setup: Lie down., hold: 20s}\n")
+    by_file = run("show", str(path))
+    assert by_file.returncode == 0 and "Bridge" in by_file.stdout

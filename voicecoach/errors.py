@@ -1,0 +1,97 @@
+"""The one error hierarchy: every failure a user can act on, with its message built from fields."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class VoicecoachError(Exception):
+    """Base of every error voicecoach reports to a person. The CLI prints str(error) and exits."""
+
+    exit_code = 1
+
+
+class UsageError(VoicecoachError):
+    """The command was asked for something it cannot do (unknown voice, impossible --minutes)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a routine file: an error, or a warning about what will sound wrong."""
+
+    path: str
+    line: int
+    message: str
+    exercise: tuple[int, str] | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}: "
+        if self.exercise is not None:
+            number, name = self.exercise
+            where += f"exercise {number} ({name}): " if name else f"exercise {number}: "
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}{prefix}{self.message}"
+
+
+class RoutineError(VoicecoachError):
+    """A routine file that cannot be used; carries every problem found, one line each."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RoutineNotFound(UsageError):
+    def __init__(self, name: str, known: list[str]):
+        self.name = name
+        hint = f" Built-in routines: {', '.join(known)}." if known else ""
+        super().__init__(
+            f"no routine file or built-in routine named '{name}'.{hint} "
+            "Run 'voicecoach list' to see them."
+        )
+
+
+class SpeechEngineMissing(VoicecoachError):
+    def __init__(self, detail: str):
+        super().__init__(
+            "speech engine not available: "
+            f"{detail}. Install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng)."
+        )
+
+
+class SpeechError(VoicecoachError):
+    def __init__(self, text: str, reason: str):
+        super().__init__(f"could not synthesize {text[:40]!r}: {reason}")
+
+
+class UnknownVoice(UsageError):
+    def __init__(self, voice: str):
+        super().__init__(
+            f"unknown voice '{voice}'. Run 'voicecoach voices' to list the voices you can use."
+        )
+
+
+class FitError(UsageError):
+    def __init__(self, minutes: float, low: float, high: float):
+        super().__init__(
+            f"cannot fit this routine into {minutes:g} minutes; "
+            f"it can be made from {low:.1f} to {high:.1f} minutes long."
+        )
+
+
+class AudioDeviceError(VoicecoachError):
+    exit_code = 3
+
+    def __init__(self, reason: str, routine_id: str | None = None):
+        target = routine_id or "ROUTINE"
+        super().__init__(
+            f"no audio output: {reason}. "
+            f"To take the session to a phone instead, run: voicecoach export {target}"
+        )
+
+
+class OutputError(VoicecoachError):
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"cannot write {path}: {reason}")

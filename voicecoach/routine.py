@@ -1,0 +1,692 @@
+"""Load a routine file (YAML) into a validated, immutable Routine, or report located problems."""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from .errors import Problem, RoutineError, RoutineNotFound
+
+try:  # libyaml keeps even a large hostile file well under a second
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - wheels ship libyaml
+    _Loader = yaml.SafeLoader
+
+LEVELS = ("beginner", "standard", "advanced")
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 16
+MAX_EVENTS = 20_000
+MAX_SESSION_SECONDS = 4 * 3600
+
+ROUTINE_KEYS = ("title", "source", "summary", "intro", "outro", "rest", "exercises")
+EXERCISE_KEYS = (
+    "name", "setup", "cues", "caution", "sides", "sets", "rest",
+    "hold", "reps", "duration", "tempo", "check_in",
+)
+WORK_KINDS = ("hold", "reps", "duration")
+
+TEXT_LIMITS = {
+    "title": 100, "source": 200, "summary": 1000, "intro": 600, "outro": 600,
+    "name": 60, "setup": 600, "caution": 300, "cue": 120, "side": 30, "word": 30,
+}
+MAX_EXERCISES = 50
+MAX_CUES = 12
+MAX_SIDES = 4
+MAX_PHASES = 8
+# (smallest, largest) allowed for each number a routine can carry
+BOUNDS = {
+    "hold": (1, 30 * 60), "duration": (1, 60 * 60), "reps": (1, 200), "sets": (1, 20),
+    "rest": (1, 10 * 60), "check_in": (10, 30 * 60), "phase": (0.5, 30),
+}
+DEFAULT_REST = 20.0
+DEFAULT_TEMPO_WORD = ""
+DEFAULT_TEMPO_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class Range:
+    """A number or a range such as 5-7 reps or 20-40s; the level picks from it."""
+
+    low: float
+    high: float
+
+    def pick(self, level: str) -> float:
+        if level == "beginner":
+            return self.low
+        if level == "advanced":
+            return self.high
+        return math.floor((self.low + self.high) / 2 + 0.5)
+
+    def __str__(self) -> str:
+        return f"{self.low:g}" if self.low == self.high else f"{self.low:g}-{self.high:g}"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One tempo phase of a rep: the word spoken at its start and how long it lasts."""
+
+    word: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    setup: str
+    kind: str  # one of WORK_KINDS
+    amount: Range  # seconds for hold/duration, a count for reps
+    cues: tuple[str, ...] = ()
+    caution: str | None = None
+    sides: tuple[str, ...] = ()
+    sets: Range = Range(1, 1)
+    rest: float | None = None
+    tempo: tuple[Phase, ...] = ()
+    check_in: float | None = None
+    line: int = 0
+    number: int = 0  # 1-based position in the routine
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
+
+    def line_of(self, key: str) -> int:
+        return dict(self.lines).get(key, self.line)
+
+    @property
+    def timed(self) -> bool:
+        return self.kind in ("hold", "duration")
+
+
+@dataclass(frozen=True)
+class Routine:
+    id: str
+    path: str  # as shown in messages: the file given, or library/ID.yaml
+    title: str
+    exercises: tuple[Exercise, ...]
+    source: str | None = None
+    summary: str | None = None
+    intro: str | None = None
+    outro: str | None = None
+    rest: float | None = None
+    builtin: bool = False
+
+    def rest_after(self, exercise: Exercise) -> float:
+        if exercise.rest is not None:
+            return exercise.rest
+        return self.rest if self.rest is not None else DEFAULT_REST
+
+
+# ---------------------------------------------------------------------------
+# Values
+
+_UNITS = {
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+}
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*")
+
+
+def parse_duration(text: str, default_unit: str | None = "s") -> float | None:
+    """Seconds in '30s', '2m', '1m30s', '90 seconds', '20 min' or '45'; None if not a duration."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    total, pos, parts = 0.0, 0, 0
+    while pos < len(text):
+        match = _PART.match(text, pos)
+        if not match or match.end() == pos:
+            return None
+        number, unit = match.groups()
+        if unit is None:
+            if default_unit is None or parts or match.end() != len(text):
+                return None
+            unit = default_unit
+        if unit not in _UNITS:
+            return None
+        total += float(number) * _UNITS[unit]
+        pos, parts = match.end(), parts + 1
+    return total
+
+
+def _unit_of(text: str) -> str | None:
+    match = re.search(r"([a-z]+)\s*$", text.strip().lower())
+    return match.group(1) if match and match.group(1) in _UNITS else None
+
+
+class ValueProblem(Exception):
+    """Raised inside value parsing; becomes a located Problem."""
+
+
+def to_seconds(value: Any, what: str, allow_range: bool) -> Range:
+    expected = "a duration such as 30s, 2m or 1m30s"
+    if not what.startswith("tempo phase"):
+        what = f"'{what}'"
+    if allow_range:
+        expected += ", or a range such as 20-40s"
+    if isinstance(value, bool) or value is None:
+        raise ValueProblem(f"{what} must be {expected}, got {_show(value)}")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueProblem(f"{what} must be {expected}, got {_show(value)}")
+        return Range(float(value), float(value))
+    if not isinstance(value, str):
+        raise ValueProblem(f"{what} must be {expected}, got {_describe(value)}")
+    pieces = _split_range(value)
+    if len(pieces) == 2 and allow_range:
+        unit = _unit_of(pieces[1]) or "s"
+        low = parse_duration(pieces[0], default_unit=unit)
+        high = parse_duration(pieces[1])
+        if low is None or high is None:
+            raise ValueProblem(f"{what} must be {expected}, got {_show(value)}")
+        if low > high:
+            raise ValueProblem(f"{what} range {_show(value)} runs backwards; write the low end first")
+        return Range(low, high)
+    seconds = parse_duration(value) if len(pieces) == 1 else None
+    if seconds is None:
+        raise ValueProblem(f"{what} must be {expected}, got {_show(value)}")
+    return Range(seconds, seconds)
+
+
+def to_count(value: Any, what: str) -> Range:
+    expected = "a whole number such as 5, or a range such as 5-7"
+    if isinstance(value, bool) or value is None:
+        raise ValueProblem(f"'{what}' must be {expected}, got {_show(value)}")
+    if isinstance(value, int):
+        return Range(value, value)
+    if isinstance(value, float) and value.is_integer():
+        return Range(value, value)
+    if isinstance(value, str):
+        pieces = _split_range(value)
+        try:
+            numbers = [int(p.strip()) for p in pieces]
+        except ValueError:
+            numbers = []
+        if len(numbers) == 1:
+            return Range(numbers[0], numbers[0])
+        if len(numbers) == 2:
+            if numbers[0] > numbers[1]:
+                raise ValueProblem(
+                    f"'{what}' range {_show(value)} runs backwards; write the low end first"
+                )
+            return Range(numbers[0], numbers[1])
+    raise ValueProblem(f"'{what}' must be {expected}, got {_show(value)}")
+
+
+def _split_range(text: str) -> list[str]:
+    text = text.strip()
+    if text.startswith("-"):
+        return [text]  # a negative number, judged by the bounds check
+    return re.split(r"\s*(?:-|–|\bto\b)\s*", text, maxsplit=1)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return repr(shown)
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return _show(value)
+
+
+# ---------------------------------------------------------------------------
+# Reading YAML safely, with the line of every value
+
+
+class _Node:
+    """A plain value with the line it came from."""
+
+    __slots__ = ("value", "line")
+
+    def __init__(self, value: Any, line: int):
+        self.value = value
+        self.line = line
+
+
+def _scan(text: str, path: str) -> None:
+    """Refuse what could hurt before composing: aliases, tags, deep nesting, huge documents."""
+    depth = 0
+    documents = 0
+    for count, event in enumerate(yaml.parse(text, Loader=_Loader)):
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        if count > MAX_EVENTS:
+            raise RoutineError([Problem(path, line, "the file is too large to be a routine")])
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise RoutineError([Problem(
+                path, line, "YAML anchors and aliases (& and *) are not allowed in a routine; "
+                "write each value out")])
+        tag = getattr(event, "tag", None)
+        if tag is not None and not _implicit(event):
+            raise RoutineError([Problem(
+                path, line, f"YAML tags such as '{tag}' are not allowed in a routine")])
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise RoutineError([Problem(
+                    path, line, "a routine file holds one YAML document; found a second '---'")])
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RoutineError([Problem(
+                    path, line, f"nested more than {MAX_DEPTH} levels deep; a routine is "
+                    "a mapping with a list of exercises")])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _implicit(event: Any) -> bool:
+    implicit = getattr(event, "implicit", None)
+    if isinstance(implicit, tuple):
+        return any(implicit)
+    return bool(implicit)
+
+
+def _plain(node: yaml.Node, path: str, constructor: yaml.SafeLoader) -> _Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        mapping: dict[str, tuple[_Node, _Node]] = {}
+        for key_node, value_node in node.value:
+            key = _plain(key_node, path, constructor)
+            if not isinstance(key.value, str):
+                raise RoutineError([Problem(
+                    path, key.line, f"keys must be words such as 'name' or 'hold', got "
+                    f"{_describe(key.value)}")])
+            if key.value in mapping:
+                raise RoutineError([Problem(
+                    path, key.line, f"key {_show(key.value)} is given twice in the same mapping")])
+            mapping[key.value] = (key, _plain(value_node, path, constructor))
+        return _Node(mapping, line)
+    if isinstance(node, yaml.SequenceNode):
+        return _Node([_plain(item, path, constructor) for item in node.value], line)
+    return _Node(constructor.construct_object(node, deep=True), line)
+
+
+def read_yaml(data: bytes, path: str) -> _Node:
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError([Problem(
+            path, 1, f"the file is {len(data) // 1024} KB; a routine file is at most "
+            f"{MAX_FILE_BYTES // 1024} KB")])
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise RoutineError([Problem(path, line, "this is a binary file, not a YAML routine")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RoutineError([Problem(
+            path, line, "the file is not UTF-8 text; save the routine as UTF-8")]) from None
+    try:
+        _scan(text, path)
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        reason = exc.problem or exc.context or "unreadable"
+        raise RoutineError([Problem(path, line, f"not valid YAML: {reason}")]) from None
+    except yaml.YAMLError as exc:
+        raise RoutineError([Problem(path, 1, f"not valid YAML: {_one_line(exc)}")]) from None
+    except RecursionError:
+        raise RoutineError([Problem(path, 1, "nested too deeply to be a routine")]) from None
+    if node is None:
+        raise RoutineError([Problem(
+            path, 1, "the file is empty; a routine needs at least 'title' and 'exercises'")])
+    try:
+        return _plain(node, path, yaml.SafeLoader(""))
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        raise RoutineError([Problem(path, 1, f"not valid YAML: {_one_line(exc)}")]) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+# ---------------------------------------------------------------------------
+# Validation
+
+
+class _Checker:
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, message: str, exercise: tuple[int, str] | None = None) -> None:
+        self.problems.append(Problem(self.path, line, message, exercise))
+
+    def unknown_keys(self, mapping: dict, allowed: tuple[str, ...], where: str,
+                     exercise: tuple[int, str] | None = None) -> None:
+        for key, (key_node, _) in mapping.items():
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; {where} keys are: {', '.join(allowed)}"
+            self.add(key_node.line, f"unknown key {_show(key)}{hint}", exercise)
+
+    def text(self, mapping: dict, key: str, required: bool, line: int,
+             exercise: tuple[int, str] | None = None, limit_name: str | None = None) -> str | None:
+        if key not in mapping:
+            if required:
+                self.add(line, f"'{key}' is missing; it is required", exercise)
+            return None
+        node = mapping[key][1]
+        return self.text_value(node, key, exercise, limit_name or key, required)
+
+    def text_value(self, node: _Node, what: str, exercise: tuple[int, str] | None,
+                   limit_name: str, required: bool = False) -> str | None:
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = f"{value:g}"
+        if not isinstance(value, str):
+            self.add(node.line, f"'{what}' must be text, got {_describe(value)}", exercise)
+            return None
+        value = " ".join(value.split())
+        if not value:
+            if required:
+                self.add(node.line, f"'{what}' is empty; it needs some text", exercise)
+            return None
+        limit = TEXT_LIMITS[limit_name]
+        if len(value) > limit:
+            self.add(node.line, f"'{what}' is {len(value)} characters long; "
+                     f"keep it to {limit} or fewer", exercise)
+            return None
+        if not any(ch.isalnum() for ch in value):
+            self.add(node.line, f"'{what}' has no words to speak, got {_show(value)}", exercise)
+            return None
+        return value
+
+    def bounded(self, node: _Node, what: str, bound: str, exercise, count: bool = False,
+                allow_range: bool = True) -> Range | None:
+        try:
+            value = to_count(node.value, what) if count else to_seconds(node.value, what, allow_range)
+        except ValueProblem as exc:
+            self.add(node.line, str(exc), exercise)
+            return None
+        low, high = BOUNDS[bound]
+        unit = "" if count else " seconds"
+        label = what if what.startswith("tempo phase") else f"'{what}'"
+        if value.low <= 0:
+            self.add(node.line, f"{label} must be more than zero, got {_show(node.value)}", exercise)
+            return None
+        if value.low < low:
+            self.add(node.line, f"{label} must be at least {low:g}{unit}, got {_show(node.value)}",
+                     exercise)
+            return None
+        if value.high > high:
+            limit = f"{high:g}{unit}" if count or high < 120 else _minutes(high)
+            self.add(node.line, f"{label} must be at most {limit}, got {_show(node.value)}",
+                     exercise)
+            return None
+        if not count and value.low != int(value.low) and bound != "phase":
+            value = Range(round(value.low), round(value.high))
+        return value
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} minutes"
+
+
+def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> Routine:
+    check = _Checker(path)
+    if not isinstance(root.value, dict):
+        raise RoutineError([Problem(
+            path, root.line, f"a routine must be a mapping with 'title' and 'exercises', "
+            f"got {_describe(root.value)}")])
+    top: dict = root.value
+    check.unknown_keys(top, ROUTINE_KEYS, "routine")
+    title = check.text(top, "title", True, root.line)
+    source = check.text(top, "source", False, root.line)
+    summary = check.text(top, "summary", False, root.line)
+    intro = check.text(top, "intro", False, root.line)
+    outro = check.text(top, "outro", False, root.line)
+    rest = None
+    if "rest" in top:
+        value = check.bounded(top["rest"][1], "rest", "rest", None, allow_range=False)
+        rest = value.low if value else None
+
+    exercises: list[Exercise] = []
+    if "exercises" not in top:
+        check.add(root.line, "'exercises' is missing; it is required (a list of at least one)")
+    else:
+        key_node, list_node = top["exercises"]
+        if not isinstance(list_node.value, list):
+            check.add(list_node.line, f"'exercises' must be a list of exercises, got "
+                      f"{_describe(list_node.value)}")
+        elif not list_node.value:
+            check.add(key_node.line, "'exercises' is empty; a routine needs at least one exercise")
+        elif len(list_node.value) > MAX_EXERCISES:
+            check.add(key_node.line, f"{len(list_node.value)} exercises; a routine holds at most "
+                      f"{MAX_EXERCISES}")
+        else:
+            for number, item in enumerate(list_node.value, start=1):
+                exercise = _exercise(check, item, number)
+                if exercise is not None:
+                    exercises.append(exercise)
+            names = [e.name.lower() for e in exercises]
+            for exercise in exercises:
+                if names.count(exercise.name.lower()) > 1 and names.index(exercise.name.lower()) != exercise.number - 1:
+                    check.add(exercise.line, f"the name {_show(exercise.name)} is used twice; "
+                              "each exercise needs its own name (chapters are titled by it)",
+                              (exercise.number, exercise.name))
+
+    if not check.problems:
+        routine = Routine(id=routine_id, path=path, title=title or "", exercises=tuple(exercises),
+                          source=source, summary=summary, intro=intro, outro=outro, rest=rest,
+                          builtin=builtin)
+        longest = rough_seconds(routine, "advanced")
+        if longest > MAX_SESSION_SECONDS:
+            check.add(top["exercises"][0].line,
+                      f"the session would last about {longest / 3600:.1f} hours at the advanced "
+                      f"level; keep a routine under {MAX_SESSION_SECONDS // 3600} hours")
+        else:
+            return routine
+    raise RoutineError(check.problems)
+
+
+def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
+    if not isinstance(item.value, dict):
+        check.add(item.line, f"exercise {number} must be a mapping with 'name', 'setup' and one of "
+                  f"hold, reps or duration, got {_describe(item.value)}")
+        return None
+    mapping: dict = item.value
+    before = len(check.problems)
+    name_node = mapping.get("name", (None, None))[1]
+    raw_name = name_node.value if name_node is not None and isinstance(name_node.value, str) else ""
+    where = (number, " ".join(raw_name.split())[:60])
+    check.unknown_keys(mapping, EXERCISE_KEYS, "exercise", where)
+    name = check.text(mapping, "name", True, item.line, where)
+    setup = check.text(mapping, "setup", True, item.line, where)
+    caution = check.text(mapping, "caution", False, item.line, where)
+
+    cues: list[str] = []
+    if "cues" in mapping:
+        node = mapping["cues"][1]
+        values = node.value if isinstance(node.value, list) else None
+        if values is None:
+            check.add(node.line, f"'cues' must be a list of short reminders, got "
+                      f"{_describe(node.value)}", where)
+        elif len(values) > MAX_CUES:
+            check.add(node.line, f"{len(values)} cues; keep to {MAX_CUES} or fewer", where)
+        else:
+            for cue_node in values:
+                cue = check.text_value(cue_node, "cues", where, "cue", required=True)
+                if cue:
+                    cues.append(cue)
+
+    sides: list[str] = []
+    if "sides" in mapping:
+        node = mapping["sides"][1]
+        values = node.value if isinstance(node.value, list) else None
+        if values is None or not (2 <= len(values) <= MAX_SIDES):
+            check.add(node.line, f"'sides' must be a list of 2 to {MAX_SIDES} labels such as "
+                      f"[left, right], got {_describe(node.value)}", where)
+        else:
+            for side_node in values:
+                side = check.text_value(side_node, "sides", where, "side", required=True)
+                if side:
+                    if side.lower() in (s.lower() for s in sides):
+                        check.add(side_node.line, f"side {_show(side)} is listed twice", where)
+                    sides.append(side)
+
+    sets = Range(1, 1)
+    if "sets" in mapping:
+        sets = check.bounded(mapping["sets"][1], "sets", "sets", where, count=True) or sets
+    rest = None
+    if "rest" in mapping:
+        value = check.bounded(mapping["rest"][1], "rest", "rest", where, allow_range=False)
+        rest = value.low if value else None
+
+    kinds = [k for k in WORK_KINDS if k in mapping]
+    kind, amount = "hold", Range(1, 1)
+    misspelt_work = any(
+        difflib.get_close_matches(key, WORK_KINDS, n=1, cutoff=0.6) and key not in EXERCISE_KEYS
+        for key in mapping)
+    if not kinds and misspelt_work:
+        pass  # the unknown-key line already points at it
+    elif not kinds:
+        check.add(item.line, "no work given; add exactly one of 'hold' (a timed hold), 'reps' "
+                  "(counted repetitions) or 'duration' (timed work)", where)
+    elif len(kinds) > 1:
+        check.add(mapping[kinds[1]][0].line, f"both {' and '.join(repr(k) for k in kinds)} given; "
+                  "an exercise has exactly one of hold, reps or duration", where)
+    else:
+        kind = kinds[0]
+        node = mapping[kind][1]
+        amount = check.bounded(node, kind, kind, where, count=(kind == "reps")) or amount
+
+    tempo: list[Phase] = []
+    if "tempo" in mapping:
+        key_node, node = mapping["tempo"]
+        if kinds and kind != "reps":
+            check.add(key_node.line, f"'tempo' paces counted reps; it does not go with '{kind}'",
+                      where)
+        tempo = _tempo(check, node, where)
+    check_in = None
+    if "check_in" in mapping:
+        key_node, node = mapping["check_in"]
+        if kinds and kind == "reps":
+            check.add(key_node.line, "'check_in' goes with timed work ('hold' or 'duration'), "
+                      "not with 'reps'", where)
+        value = check.bounded(node, "check_in", "check_in", where, allow_range=False)
+        check_in = value.low if value else None
+
+    if len(check.problems) > before or name is None or setup is None:
+        return None
+    if kind == "reps" and not tempo:
+        tempo = [Phase(DEFAULT_TEMPO_WORD, DEFAULT_TEMPO_SECONDS)]
+    lines = tuple((key, value_node.line) for key, (_, value_node) in mapping.items())
+    return Exercise(
+        name=name, setup=setup, kind=kind, amount=amount, cues=tuple(cues), caution=caution,
+        sides=tuple(sides), sets=sets, rest=rest, tempo=tuple(tempo), check_in=check_in,
+        line=item.line, number=number, lines=lines,
+    )
+
+
+def _tempo(check: _Checker, node: _Node, where: tuple[int, str]) -> list[Phase]:
+    expected = "a list of phases, each 'word: duration' such as '- press up: 2s'"
+    if not isinstance(node.value, list) or not node.value:
+        check.add(node.line, f"'tempo' must be {expected}, got {_describe(node.value)}", where)
+        return []
+    if len(node.value) > MAX_PHASES:
+        check.add(node.line, f"'tempo' has {len(node.value)} phases; keep to {MAX_PHASES} or fewer",
+                  where)
+        return []
+    phases = []
+    for phase_node in node.value:
+        if not isinstance(phase_node.value, dict) or len(phase_node.value) != 1:
+            check.add(phase_node.line, f"each tempo phase must be one 'word: duration' pair such as "
+                      f"'press up: 2s', got {_describe(phase_node.value)}", where)
+            continue
+        (word, (key_node, value_node)), = phase_node.value.items()
+        word_text = check.text_value(_Node(word, key_node.line), "tempo word", where, "word",
+                                     required=True)
+        seconds = check.bounded(value_node, f"tempo phase {_show(word)}", "phase", where,
+                                allow_range=False)
+        if word_text and seconds:
+            phases.append(Phase(word_text, seconds.low))
+    return phases
+
+
+def rough_seconds(routine: Routine, level: str) -> float:
+    """Length estimated without speech: work, rests and about 25 s of talk per exercise."""
+    total = 30.0
+    for exercise in routine.exercises:
+        sides = max(1, len(exercise.sides))
+        sets = exercise.sets.pick(level)
+        if exercise.kind == "reps":
+            work = exercise.amount.pick(level) * sum(p.seconds for p in exercise.tempo) + 2
+        else:
+            work = exercise.amount.pick(level) + 2
+        rounds = sides * sets
+        total += 25 + rounds * (work + 5) + (rounds - 1) * routine.rest_after(exercise)
+        total += routine.rest_after(exercise)
+    return total
+
+
+# ---------------------------------------------------------------------------
+# Finding routines
+
+
+def builtin_ids() -> list[str]:
+    folder = resources.files("voicecoach") / "library"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_text(data: bytes | str, path: str, routine_id: str | None = None,
+              builtin: bool = False) -> Routine:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    routine_id = routine_id or _id_from(path)
+    return validate(read_yaml(data, path), path, routine_id, builtin)
+
+
+def _id_from(path: str) -> str:
+    stem = Path(path).stem.lower()
+    return re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "routine"
+
+
+def load(name_or_path: str) -> Routine:
+    """A built-in routine by id, or a routine file by path."""
+    candidate = Path(name_or_path)
+    looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path
+    if candidate.exists() or looks_like_path:
+        return load_file(candidate, name_or_path)
+    known = builtin_ids()
+    if name_or_path in known:
+        resource = resources.files("voicecoach") / "library" / f"{name_or_path}.yaml"
+        return load_text(resource.read_bytes(), f"library/{name_or_path}.yaml", name_or_path,
+                         builtin=True)
+    raise RoutineNotFound(name_or_path, known)
+
+
+def load_file(path: Path, shown: str | None = None) -> Routine:
+    shown = shown or str(path)
+    try:
+        if path.is_dir():
+            raise RoutineError([Problem(shown, 1, "this is a folder; give a routine file (.yaml)")])
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise RoutineError([Problem(shown, 1, "no such file")]) from None
+    except IsADirectoryError:
+        raise RoutineError([Problem(shown, 1, "this is a folder; give a routine file (.yaml)")]) from None
+    except PermissionError:
+        raise RoutineError([Problem(shown, 1, "permission denied; the file cannot be read")]) from None
+    except OSError as exc:
+        raise RoutineError([Problem(shown, 1, f"cannot read the file: {exc.strerror or exc}")]) from None
+    return load_text(data, shown)
+
+
+def all_builtin() -> Iterator[Routine]:
+    for routine_id in builtin_ids():
+        yield load(routine_id)
