@@ -1,30 +1,91 @@
 """The command line: parse options, call one library function, turn its errors into one clear line."""
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from pathlib import Path
+from typing import Callable
 
 import click
 
 from . import __version__
 from . import routine as routines
-from .errors import RoutineError, RoutineNotFound, VoicecoachError
+from .cache import Cache
+from .errors import Problem, RoutineError, RoutineNotFound, SpeechEngineMissing, VoicecoachError
+from .routine import LEVELS
+from .settings import PACES, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voicecoach")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar="VOICECOACH_CACHE",
+              help="Where synthesized speech is kept (default: audio_cache/ in a checkout, "
+                   "else your user cache folder; or $VOICECOACH_CACHE).")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
     """Voice-guided back-care sessions you can follow lying down with your eyes closed.
 
     \b
     Examples:
       voicecoach list
-      voicecoach show three-exercises
+      voicecoach show three-exercises --level beginner
       voicecoach check my-routine.yaml
     """
-    ctx.obj = {"debug": debug}
+    ctx.obj = {"debug": debug, "cache": Cache(cache_dir) if cache_dir else Cache()}
+
+
+def session_options(command: Callable) -> Callable:
+    """--level, --pace, --minutes and --voice, shared by every command that builds a session."""
+
+    @click.option("--level", type=click.Choice(LEVELS), default="standard", show_default=True,
+                  help="Picks from ranges: beginner the low end, advanced the high end.")
+    @click.option("--pace", type=click.Choice(list(PACES)), default="normal", show_default=True,
+                  help="Speech rate and the time given to get into position.")
+    @click.option("--minutes", type=click.FloatRange(min=1, max=240), default=None,
+                  help="Fit the session to this many minutes (within 5%).")
+    @click.option("--voice", default=None, help="A voice id or name from 'voicecoach voices'.")
+    @functools.wraps(command)
+    def wrapper(*args, level: str, pace: str, minutes: float | None, voice: str | None, **kwargs):
+        settings = Settings(level=level, pace=pace, minutes=minutes, voice=voice)
+        return command(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+def _cache() -> Cache:
+    return click.get_current_context().find_root().obj["cache"]
+
+
+class _Progress:
+    """A progress bar on stderr, only on a terminal and only for work worth showing."""
+
+    def __init__(self, label: str, quiet: bool = False):
+        self.label = label
+        self.quiet = quiet
+
+    def __call__(self, total: int) -> Callable[[int], None] | None:
+        if self.quiet or total < 8 or not sys.stderr.isatty():
+            return None
+        bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+        bar.__enter__()
+        done = [0]
+
+        def advance(step: int) -> None:
+            bar.update(step)
+            done[0] += step
+            if done[0] >= total:
+                bar.__exit__(None, None, None)
+
+        return advance
+
+
+def _session(routine_name: str, settings: Settings, quiet: bool = False):
+    from .session import prepare
+
+    return prepare(routine_name, settings, _cache(), _Progress("Making speech", quiet))
 
 
 @cli.command("list")
@@ -72,7 +133,7 @@ def check(routines_given: tuple[str, ...]) -> None:
     status = 0
     for given in routines_given:
         try:
-            routines.load(given)
+            routine = routines.load(given)
         except RoutineError as error:
             status = max(status, 1)
             for problem in error.problems:
@@ -82,49 +143,140 @@ def check(routines_given: tuple[str, ...]) -> None:
             status = 2
             click.echo(f"voicecoach: {error}", err=True)
             continue
-        click.echo(f"{given}: ok", err=True)
+        warnings = _warnings(routine)
+        for warning in warnings:
+            click.echo(str(warning))
+        click.echo(f"{given}: ok" + (f" ({len(warnings)} warnings)" if warnings else ""), err=True)
     sys.exit(status)
+
+
+def _warnings(routine: routines.Routine) -> list[Problem]:
+    """What will work but sound wrong, found by planning the session with real speech."""
+    from . import timeline as planner
+    from .speech import Speech
+
+    settings = Settings()
+    try:
+        speech = Speech(rate=settings.rate, cache=_cache())
+        speech.prepare(planner.candidate_texts(routine, settings))
+        measure = speech.length
+    except SpeechEngineMissing:
+        measure = planner.estimate_measure(settings)
+    problems = []
+    for note in planner.plan(routine, settings, measure).notes:
+        exercise = note.exercise
+        line = exercise.line_of(note.key) if exercise else 1
+        where = (exercise.number, exercise.name) if exercise else None
+        problems.append(Problem(routine.path, line, note.message, where, severity="warning"))
+    return problems
 
 
 @cli.command()
 @click.argument("routine_name", metavar="ROUTINE")
-def show(routine_name: str) -> None:
-    """Print a readable outline of a routine (a built-in name or a file).
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+def show(routine_name: str, settings: Settings, as_json: bool) -> None:
+    """Print the session as a timed script: every spoken line and tone, grouped by exercise.
+
+    ROUTINE is a built-in id (see 'voicecoach list') or a routine file.
 
     \b
     Examples:
       voicecoach show three-exercises
-      voicecoach show my-routine.yaml
+      voicecoach show desk-break --level beginner --pace slow
+      voicecoach show floor-relax --minutes 30
+      voicecoach show my-routine.yaml --json > timeline.json
     """
-    routine = routines.load(routine_name)
-    click.echo(outline(routine))
+    session = _session(routine_name, settings)
+    if as_json:
+        click.echo(json.dumps(session.timeline.to_json(), indent=1, ensure_ascii=False))
+    else:
+        click.echo(script(session))
 
 
-def outline(routine: routines.Routine) -> str:
-    lines = [routine.title]
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def script(session) -> str:
+    timeline, settings, routine = session.timeline, session.settings, session.routine
+    out = [f"{routine.title}: {settings.level} level, {settings.pace} pace, "
+           f"{clock(timeline.duration)} in all"]
     if routine.source:
-        lines.append(f"From: {routine.source}")
-    if routine.summary:
-        lines.append(routine.summary)
-    lines.append("")
-    for exercise in routine.exercises:
-        if exercise.kind == "reps":
-            work = f"{exercise.amount} reps"
-            if exercise.tempo and exercise.tempo[0].word:
-                work += " (" + ", ".join(f"{p.word} {p.seconds:g}s" for p in exercise.tempo) + ")"
-        elif exercise.kind == "hold":
-            work = f"hold {exercise.amount}s"
-        else:
-            work = f"{exercise.amount}s of steady work"
-        sets = f", {exercise.sets} sets" if str(exercise.sets) != "1" else ""
-        sides = f", each side: {' / '.join(exercise.sides)}" if exercise.sides else ""
-        lines.append(f"{exercise.number}. {exercise.name}: {work}{sets}{sides}")
-        lines.append(f"   Setup: {exercise.setup}")
-        if exercise.caution:
-            lines.append(f"   Caution: {exercise.caution}")
-        for cue in exercise.cues:
-            lines.append(f"   - {cue}")
-    return "\n".join(lines)
+        out.append(f"From: {routine.source}")
+    events = iter(timeline.events)
+    pending = next(events, None)
+    for chapter in timeline.chapters:
+        out.append("")
+        out.append(f"{chapter.title}  [{clock(timeline.seconds(chapter.start))}]")
+        context = None
+        while pending is not None and pending.start < chapter.end:
+            event = pending
+            if (event.side, event.set) != context and (event.side or event.set):
+                context = (event.side, event.set)
+                label = ", ".join(x for x in (event.side, f"set {event.set}" if event.set else None) if x)
+                out.append(f"   -- {label} --")
+            text = event.text if event.kind == "speech" else f"[{event.text} tone]"
+            out.append(f"  {clock(timeline.seconds(event.start))}  {event.role:<9} {text}")
+            pending = next(events, None)
+    out.append("")
+    out.append(f"Total: {clock(timeline.duration)}")
+    return "\n".join(out)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def cache(ctx: click.Context) -> None:
+    """Show where synthesized speech is cached and how big the cache is.
+
+    \b
+    Examples:
+      voicecoach cache
+      voicecoach cache clear
+      voicecoach --cache-dir /tmp/vc cache
+    """
+    if ctx.invoked_subcommand is None:
+        store = _cache()
+        count, size = store.size()
+        click.echo(f"{store.root}\n{count} clips, {size / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Empty the cache; speech is made again when next needed.
+
+    \b
+    Examples:
+      voicecoach cache clear
+    """
+    store = _cache()
+    removed = store.clear()
+    click.echo(f"removed {removed} clips from {store.root}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of id, name, languages.")
+def voices(as_json: bool) -> None:
+    """List the voices the speech engine offers, for --voice.
+
+    \b
+    Examples:
+      voicecoach voices
+      voicecoach voices --json
+      voicecoach show desk-break --voice en-gb
+    """
+    from .speech import list_voices
+
+    found = list_voices()
+    if as_json:
+        click.echo(json.dumps([{"id": v.id, "name": v.name, "languages": list(v.languages)}
+                               for v in found], indent=1, ensure_ascii=False))
+        return
+    width = max((len(v.id) for v in found), default=2)
+    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<10}  NAME")
+    for v in found:
+        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.name}")
 
 
 def main() -> None:

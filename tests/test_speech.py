@@ -1,0 +1,198 @@
+"""The speech layer with the real espeak-ng: cache hits and misses, healing, racing writers, tones."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+import pytest
+from click.testing import CliRunner
+
+from voicecoach import speech as speech_module
+from voicecoach.cache import Cache, decode
+from voicecoach.cli import cli
+from voicecoach.errors import SpeechEngineMissing, UnknownVoice
+from voicecoach.loudness import CEILING_DBFS, TARGET_LUFS
+from voicecoach.settings import PACES, SAMPLE_RATE
+from voicecoach.sounds import TONES, tone_samples
+from voicecoach.speech import Speech, list_voices, resolve_voice
+
+LINES = ["3", "2", "1", "Hold for 30 seconds.", "Halfway.",
+         "A longer line, with a comma, that runs on for a while before it ends at last."]
+
+
+@pytest.fixture
+def store(tmp_path) -> Cache:
+    return Cache(tmp_path / "cache")
+
+
+def read_wav(path: Path) -> tuple[int, np.ndarray]:
+    with wave.open(str(path)) as handle:
+        assert handle.getnchannels() == 1 and handle.getsampwidth() == 2
+        return handle.getframerate(), np.frombuffer(handle.readframes(handle.getnframes()), np.int16)
+
+
+def test_cold_cache_makes_every_line_then_warm_cache_makes_none(store):
+    cold = Speech(cache=store)
+    assert cold.prepare(LINES) == len(LINES)
+    warm = Speech(cache=store)
+    assert warm.prepare(LINES) == 0 and warm.synthesized == 0
+    for text in LINES:
+        rate, samples = read_wav(store.path(warm.key(text)))  # a real WAV any tool can read
+        assert rate == SAMPLE_RATE
+        assert len(samples) == warm.length(text) == cold.length(text)
+        assert samples.tobytes() == warm.clip(text)
+        assert np.abs(samples.astype(int)).max() > 1000  # it is speech, not silence
+
+
+def test_clips_are_the_same_bytes_every_time(store, tmp_path):
+    first = Speech(cache=store)
+    first.prepare(LINES)
+    other = Speech(cache=Cache(tmp_path / "other"))
+    other.prepare(list(reversed(LINES)))  # another order, another process tree
+    for text in LINES:
+        assert first.clip(text) == other.clip(text)
+
+
+def test_the_key_covers_text_voice_rate_and_format(store):
+    base = Speech(cache=store)
+    assert base.key("Halfway.") != base.key("Halfway")
+    assert base.key("Halfway.") != Speech(rate=PACES["slow"].rate, cache=store).key("Halfway.")
+    assert base.key("Halfway.") != Speech(voice="en-us", cache=store).key("Halfway.")
+    assert base.engine_id.startswith("espeak-ng-")
+
+
+def test_slower_pace_speaks_longer(store):
+    text = "Lie on your back with your knees bent."
+    lengths = [Speech(rate=PACES[p].rate, cache=store).length(text) for p in ("slow", "normal", "brisk")]
+    assert lengths[0] > lengths[1] > lengths[2]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "zero", "garbage", "flip", "empty"])
+def test_a_damaged_entry_is_detected_and_made_again(store, damage):
+    speech = Speech(cache=store)
+    text = "Hold for 30 seconds."
+    original = speech.clip(text)
+    path = store.path(speech.key(text))
+    blob = bytearray(path.read_bytes())
+    if damage == "truncate":
+        blob = blob[: len(blob) // 2]
+    elif damage == "zero":
+        blob = bytearray(len(blob))
+    elif damage == "garbage":
+        blob = bytearray(os.urandom(len(blob)))
+    elif damage == "flip":
+        blob[-100] ^= 0x55  # one sample changed: only the checksum can tell
+    else:
+        blob = bytearray()
+    path.write_bytes(bytes(blob))
+    assert decode(bytes(blob)) is None
+    healed = Speech(cache=store)
+    assert healed.clip(text) == original
+    assert healed.synthesized == 1
+    assert decode(path.read_bytes()) is not None
+
+
+def test_two_writers_at_once_leave_only_whole_entries(store):
+    script = ("import sys; from voicecoach.speech import Speech; from voicecoach.cache import Cache;"
+              "Speech(cache=Cache(sys.argv[1]), jobs=2).prepare(sys.argv[2:])")
+    texts = [f"Line number {i} of the race." for i in range(16)]
+    writers = [subprocess.Popen([sys.executable, "-c", script, str(store.root), *texts])
+               for _ in range(2)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    speech = Speech(cache=store)
+    assert speech.missing(texts) == []
+    assert not [p for p in store.entries() if p.suffix == ".tmp"]
+    for text in texts:
+        assert decode(store.path(speech.key(text)).read_bytes()) is not None
+
+
+def test_clips_share_one_loudness_and_stay_under_the_ceiling(store):
+    speech = Speech(cache=store)
+    meter = pyloudnorm.Meter(SAMPLE_RATE)
+    long_lines = [LINES[3], LINES[5], "Switch to your right leg."]
+    for text in long_lines:
+        samples = np.frombuffer(speech.clip(text), np.int16) / 32768
+        assert abs(meter.integrated_loudness(samples) - TARGET_LUFS) < 1.0, text
+        assert 20 * np.log10(np.abs(samples).max()) <= CEILING_DBFS + 0.05
+    for name in TONES:
+        samples = np.frombuffer(speech.tone(name), np.int16) / 32768
+        looped = np.tile(samples, int(SAMPLE_RATE * 0.5 / len(samples)) + 2)
+        assert abs(meter.integrated_loudness(looped) - TARGET_LUFS) < 1.0, name
+
+
+def test_tones_are_exact_distinct_and_start_and_end_at_zero(store):
+    speech = Speech(cache=store)
+    peaks = {}
+    for name in TONES:
+        samples = np.frombuffer(speech.tone(name), np.int16)
+        assert len(samples) == tone_samples(name, SAMPLE_RATE)
+        assert samples[0] == 0 and samples[-1] == 0
+        assert np.abs(samples[:5].astype(int)).max() < 300  # faded in, no click
+        assert np.abs(samples[-5:].astype(int)).max() < 300  # faded out
+        spectrum = np.abs(np.fft.rfft(samples))
+        peaks[name] = round(np.argmax(spectrum) * SAMPLE_RATE / len(samples))
+    assert len(set(peaks.values())) == len(TONES), peaks
+
+
+def test_speech_clips_start_and_end_at_zero(store):
+    speech = Speech(cache=store)
+    for text in LINES:
+        samples = np.frombuffer(speech.clip(text), np.int16)
+        assert samples[0] == 0 and samples[-1] == 0
+
+
+def test_voices_are_listed_and_an_unknown_voice_is_a_clear_error():
+    voices = list_voices()
+    assert any(v.id in ("gmw/en", "en") or "en" in v.languages for v in voices)
+    assert resolve_voice(voices[0].name) == voices[0].id
+    with pytest.raises(UnknownVoice, match="voicecoach voices"):
+        resolve_voice("klingon-opera")
+
+
+def test_cli_voices_json_and_unknown_voice_exit_two(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "voices", "--json"],
+                            capture_output=True, text=True, timeout=60)
+    rows = json.loads(result.stdout)
+    assert rows and all({"id", "name", "languages"} <= set(r) for r in rows)
+    bad = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(tmp_path),
+                          "show", "desk-break", "--voice", "klingon-opera"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == ("voicecoach: unknown voice 'klingon-opera'. Run 'voicecoach "
+                                  "voices' to list the voices you can use.")
+
+
+def test_cli_cache_shows_and_clears(tmp_path):
+    root = tmp_path / "c"
+    Speech(cache=Cache(root)).prepare(["Halfway.", "Rest."])
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["--cache-dir", str(root), "cache"])
+    assert shown.exit_code == 0 and str(root) in shown.output and "2 clips" in shown.output
+    cleared = runner.invoke(cli, ["--cache-dir", str(root), "cache", "clear"])
+    assert cleared.exit_code == 0 and "removed 2 clips" in cleared.output
+    assert Cache(root).size()[0] == 0
+
+
+def test_the_driver_never_prints_to_the_terminal(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(tmp_path),
+                             "show", "desk-break"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert "Audio saved" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_espeak_is_one_line_saying_what_to_install(monkeypatch, tmp_path):
+    import pyttsx3.drivers
+
+    monkeypatch.setitem(sys.modules, "pyttsx3.drivers._espeak", None)  # import fails
+    monkeypatch.delattr(pyttsx3.drivers, "_espeak", raising=False)
+    with pytest.raises(SpeechEngineMissing, match="apt-get install espeak-ng"):
+        speech_module.engine_identity()
+    result = CliRunner().invoke(cli, ["--cache-dir", str(tmp_path), "show", "desk-break"])
+    assert result.exit_code == 1 and isinstance(result.exception, SpeechEngineMissing)

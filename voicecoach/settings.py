@@ -1,0 +1,44 @@
+"""The choices a person makes for one session: level, pace, target length and voice."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .routine import LEVELS
+
+SAMPLE_RATE = 22050  # espeak-ng's own rate: speech needs no resampling, MP3 at 64 kbit/s suits it
+
+
+@dataclass(frozen=True)
+class Pace:
+    rate: int  # speech rate, words per minute
+    position: float  # seconds given to get into position or change sides
+
+
+PACES = {
+    # Calm and clear for someone lying down, not slow: espeak's own default is 175 wpm.
+    "slow": Pace(rate=130, position=10.0),
+    "normal": Pace(rate=155, position=6.0),
+    "brisk": Pace(rate=180, position=4.0),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    level: str = "standard"
+    pace: str = "normal"
+    minutes: float | None = None
+    voice: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be one of {LEVELS}")
+        if self.pace not in PACES:
+            raise ValueError(f"pace must be one of {tuple(PACES)}")
+
+    @property
+    def rate(self) -> int:
+        return PACES[self.pace].rate
+
+    @property
+    def position_seconds(self) -> float:
+        return PACES[self.pace].position
