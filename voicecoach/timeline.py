@@ -517,7 +517,8 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
     def miss(scale: Scale) -> float:
         return abs(length(scale) - target)
 
-    def search(lo: float, hi: float, scale_of: Callable[[float], Scale]) -> Scale:
+    def search(lo: float, hi: float, scale_of: Callable[[float], Scale]) -> tuple[Scale, ...]:
+        """Bisect on a monotone scale; the best found and the two that bracket the target."""
         best = min((scale_of(lo), scale_of(hi)), key=miss)
         for _ in range(20):
             mid = (lo + hi) / 2
@@ -530,7 +531,7 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
                 hi = mid
             if hi - lo < 1e-3:
                 break
-        return best
+        return best, scale_of(lo), scale_of(hi)
 
     shortest, longest = length((F_MIN, G_MIN)), length((F_MAX, G_MAX))
 
@@ -539,15 +540,16 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
 
     if not shortest * (1 - FIT_TOLERANCE) <= target <= longest * (1 + FIT_TOLERANCE):
         raise impossible()
-    best = search(F_MIN, F_MAX, lambda f: (f, 1.0))
+    best = search(F_MIN, F_MAX, lambda f: (f, 1.0))[0]
     if miss(best) > FIT_TOLERANCE * target:
         # time alone cannot reach it: scale reps and sets too, then fine-tune time again
         too_short = length(best) < target
         f_edge = F_MAX if too_short else F_MIN
         lo, hi = (1.0, G_MAX) if too_short else (G_MIN, 1.0)
-        coarse = search(lo, hi, lambda g: (f_edge, g))
-        fine = search(F_MIN, F_MAX, lambda f: (f, coarse[1]))
-        best = min((coarse, fine), key=miss)
+        candidates = list(search(lo, hi, lambda g: (f_edge, g)))
+        for g in {c[1] for c in candidates}:
+            candidates.append(search(F_MIN, F_MAX, lambda f, g=g: (f, g))[0])
+        best = min(candidates, key=miss)
     if miss(best) > FIT_TOLERANCE * target:
         raise impossible()
     return best

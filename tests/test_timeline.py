@@ -1,0 +1,255 @@
+"""The session timeline: proved over generated routines, then checked with the real speech."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import wave
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voicecoach import timeline as planner
+from voicecoach.cache import Cache
+from voicecoach.errors import FitError
+from voicecoach.routine import Exercise, Phase, Range, Routine, load, load_text
+from voicecoach.settings import SAMPLE_RATE, Settings
+from voicecoach.sounds import tone_samples
+from voicecoach.speech import Speech
+
+RATE = SAMPLE_RATE
+SECOND = RATE
+
+
+def fake_measure(text: str) -> int:
+    """A pure stand-in for speech: longer text takes longer, as it does when spoken."""
+    return int(RATE * (0.25 + 0.055 * len(text)))
+
+
+words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=40).filter(str.strip)
+
+
+@st.composite
+def exercises(draw, number: int) -> Exercise:
+    kind = draw(st.sampled_from(["hold", "reps", "duration"]))
+    low = draw(st.integers(1, 90) if kind != "reps" else st.integers(1, 12))
+    high = low + draw(st.integers(0, 30 if kind != "reps" else 5))
+    tempo = ()
+    if kind == "reps":
+        tempo = tuple(Phase(draw(st.sampled_from(["", "up", "down", "press up", "hold it there now"])),
+                            draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 4.0])))
+                      for _ in range(draw(st.integers(1, 4))))
+    sides = draw(st.sampled_from([(), ("left", "right"), ("left leg", "right leg", "middle")]))
+    return Exercise(
+        name=f"Exercise {number}", setup=draw(words), kind=kind, amount=Range(low, high),
+        cues=tuple(draw(st.lists(words, max_size=3))), caution=draw(st.one_of(st.none(), words)),
+        sides=sides, sets=Range(draw(st.integers(1, 3)), draw(st.integers(3, 4))),
+        rest=draw(st.one_of(st.none(), st.integers(1, 60).map(float))), tempo=tempo,
+        check_in=draw(st.one_of(st.none(), st.sampled_from([10.0, 30.0, 60.0]))), number=number)
+
+
+@st.composite
+def routines(draw) -> Routine:
+    count = draw(st.integers(1, 4))
+    return Routine(id="generated", path="generated.yaml", title=draw(words),
+                   exercises=tuple(draw(exercises(n)) for n in range(1, count + 1)),
+                   intro=draw(st.one_of(st.none(), words)), rest=draw(st.one_of(st.none(), st.integers(1, 90).map(float))))
+
+
+settings_strategy = st.builds(Settings, level=st.sampled_from(["beginner", "standard", "advanced"]),
+                              pace=st.sampled_from(["slow", "normal", "brisk"]))
+
+
+def starts_of(timeline, role):
+    return [e.start for e in timeline.events if e.role == role]
+
+
+@given(routines(), settings_strategy)
+def test_events_are_sorted_and_never_overlap(routine, settings):
+    timeline = planner.plan(routine, settings, fake_measure)
+    events = timeline.events
+    assert list(events) == sorted(events, key=lambda e: (e.start, e.end))
+    for before, after in zip(events, events[1:]):
+        assert before.end <= after.start, (before, after)
+    assert events[0].start >= 0 and events[-1].end <= timeline.length
+    for event in events:
+        expected = fake_measure(event.text) if event.kind == "speech" else tone_samples(event.text, RATE)
+        assert event.length == expected  # a line lasts exactly as long as its clip
+        assert isinstance(event.start, int)
+
+
+@given(routines(), settings_strategy)
+def test_countdowns_land_on_the_beat(routine, settings):
+    timeline = planner.plan(routine, settings, fake_measure)
+    at = {e.start: e for e in timeline.events}
+    for start in starts_of(timeline, "start"):
+        for number in (3, 2, 1):  # into the work: 3, 2, 1 each on its second, the tone after 1
+            event = at.get(start - number * SECOND)
+            assert event is not None and event.role == "countdown" and event.text == str(number)
+    for start, end in zip([s for s in starts_of(timeline, "start") if s in _timed_starts(timeline)],
+                          starts_of(timeline, "end")):
+        numbers = [e for e in timeline.events if e.role == "countdown" and start < e.start < end]
+        if end - start >= 5 * SECOND:
+            assert [e.text for e in numbers] == ["3", "2", "1"], "timed work ends with 3, 2, 1"
+        for event in numbers:
+            assert (end - event.start) % SECOND == 0
+            assert event.text == str((end - event.start) // SECOND)
+
+
+def _timed_starts(timeline):
+    ends = starts_of(timeline, "end")
+    starts = starts_of(timeline, "start")
+    return {max(s for s in starts if s < end) for end in ends}
+
+
+@given(routines(), settings_strategy)
+def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
+    timeline = planner.plan(routine, settings, fake_measure)
+    works = planner.resolve(routine, settings)
+    expected = []
+    for work in works:
+        if work.exercise.timed:
+            expected += [round(work.seconds * RATE)] * (work.sets * max(1, len(work.exercise.sides)))
+    starts = [e for e in timeline.events if e.role == "start" and
+              next(w for w in works if w.exercise.name == e.exercise).exercise.timed]
+    ends = starts_of(timeline, "end")
+    assert [end - start.start for start, end in zip(starts, ends)] == expected
+
+
+@given(routines(), settings_strategy)
+def test_every_side_gets_identical_work(routine, settings):
+    timeline = planner.plan(routine, settings, fake_measure)
+    for exercise in routine.exercises:
+        if not exercise.sides:
+            continue
+        shapes = []
+        for side in exercise.sides:
+            events = [e for e in timeline.events if e.exercise == exercise.name and e.side == side]
+            first = min(e.start for e in events if e.role == "start")
+            shapes.append([(e.start - first, e.role, e.text, e.set) for e in events
+                           if e.start >= first and e.role not in ("side", "rest", "cue", "release")])
+        assert all(shape == shapes[0] for shape in shapes), exercise.name
+
+
+@given(routines(), settings_strategy)
+def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settings):
+    first = json.dumps(planner.plan(routine, settings, fake_measure).to_json())
+    again = json.dumps(planner.plan(routine, settings, fake_measure).to_json())
+    assert first == again
+    timeline = planner.plan(routine, settings, fake_measure)
+    chapters = timeline.chapters
+    assert chapters[0].start == 0 and chapters[-1].end == timeline.length
+    assert all(a.end == b.start and a.start < a.end for a, b in zip(chapters, chapters[1:]))
+    titles = [c.title for c in chapters]
+    assert all(exercise.name in titles for exercise in routine.exercises)
+
+
+@given(routines(), settings_strategy)
+def test_every_instruction_is_spoken(routine, settings):
+    timeline = planner.plan(routine, settings, fake_measure)
+    spoken = [e.text for e in timeline.events if e.kind == "speech"]
+    assert spoken[0] == f"{routine.title}." and spoken[1] == planner.SAFETY
+    for work in planner.resolve(routine, settings):
+        exercise = work.exercise
+        assert exercise.setup in spoken
+        if exercise.caution:
+            assert exercise.caution in spoken
+        for side in exercise.sides[1:]:
+            assert f"Switch to your {side}." in spoken
+        for number in range(2, work.sets + 1):
+            assert f"Set {number} of {work.sets}." in spoken
+        if exercise.kind == "reps":
+            counts = [e.text for e in timeline.events if e.role == "count" and e.exercise == exercise.name]
+            per_round = [planner.count_line(r, r == work.reps) for r in range(1, work.reps + 1)]
+            assert counts == per_round * (work.sets * max(1, len(exercise.sides)))
+    assert [e.role for e in timeline.events][-2:] == ["outro", "finish"]
+
+
+def test_halfway_remaining_and_check_ins_on_long_holds():
+    routine = load_text("title: T\nexercises:\n  - {name: Long, setup: Lie down., hold: 12m, check_in: 3m}\n"
+                        "  - {name: Short, setup: Lie down., hold: 25s}\n", "t.yaml")
+    timeline = planner.plan(routine, Settings(), fake_measure)
+    long_start, short_start = starts_of(timeline, "start")
+    texts = {e.start - long_start: e.text for e in timeline.events if e.exercise == "Long"}
+    assert texts[6 * 60 * SECOND].startswith("Halfway. 6 minutes done, 6 minutes to go.")
+    assert texts[3 * 60 * SECOND] == "3 minutes done, 9 minutes to go."
+    assert texts[9 * 60 * SECOND] == "9 minutes done, 3 minutes to go."
+    assert texts[(12 * 60 - 10) * SECOND] == "10 seconds left."
+    short = {e.start - short_start: e.text for e in timeline.events if e.exercise == "Short"}
+    assert short[int(12.5 * SECOND)] == "Halfway." and "10 seconds left." not in short.values()
+
+
+def test_reps_count_phase_words_and_ticks():
+    routine = load_text("title: T\nexercises:\n  - name: Press\n    setup: Lie down.\n    reps: 3\n"
+                        "    tempo:\n      - up: 2s\n      - a very long phase word: 1s\n", "t.yaml")
+    timeline = planner.plan(routine, Settings(), fake_measure)
+    roles = [(e.role, e.text) for e in timeline.events if e.exercise == "Press" and
+             e.role in ("count", "phase", "tick")]
+    assert roles == [("count", "1"), ("phase", "up"), ("tick", "tick"),
+                     ("count", "2"), ("phase", "up"), ("tick", "tick"),
+                     ("count", "3, last one."), ("phase", "up"), ("tick", "tick")]
+    assert any("does not fit its 1s phase" in n.message for n in timeline.notes)
+    start = starts_of(timeline, "start")[0]
+    first_count = next(e for e in timeline.events if e.role == "count")
+    assert first_count.start > start  # the first rep begins after the start tone
+
+
+def test_minutes_fits_within_five_percent_or_says_what_is_possible():
+    routine = load("three-exercises")
+    for minutes in (8, 16, 25):
+        settings = Settings(minutes=minutes)
+        scale = planner.fit(routine, settings, fake_measure)
+        length = planner.plan(routine, settings, fake_measure, scale).duration
+        assert abs(length - minutes * 60) <= 0.05 * minutes * 60, (minutes, length)
+    with pytest.raises(FitError, match=r"cannot fit this routine into 2 minutes; it can be made from "
+                                       r"[\d.]+ to [\d.]+ minutes long"):
+        planner.fit(routine, Settings(minutes=2), fake_measure)
+
+
+def test_check_warns_about_what_will_sound_wrong(tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text("title: T\nrest: 3s\nexercises:\n  - {name: A, setup: Lie down., hold: 3s}\n"
+                    "  - name: B\n    setup: Lie on your back with your knees bent and your feet flat on the floor.\n"
+                    "    reps: 2\n    tempo:\n      - breathe out slowly now: 1s\n")
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(tmp_path / "c"),
+                             "check", str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith(f"{path}:4: exercise 1 (A): warning: 'hold' of 3s is shorter than 5s")
+               for line in lines), lines
+    assert any(line.startswith(f"{path}:6: exercise 2 (B): warning: the setup takes") for line in lines), lines
+    assert any(line.startswith(f"{path}:9: exercise 2 (B): warning: tempo word 'breathe out slowly now'")
+               for line in lines), lines
+
+
+def test_show_json_with_real_speech_matches_the_clips(tmp_path):
+    cache = tmp_path / "c"
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "show",
+                             "desk-break", "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"routine", "title", "duration", "sample_rate", "events", "chapters"}
+    assert document["routine"] == "desk-break" and document["sample_rate"] == RATE
+    speech = Speech(cache=Cache(cache))
+    for event in document["events"]:
+        assert set(event) == {"start", "end", "kind", "role", "text", "exercise", "set", "side"}
+        for key in ("start", "end"):
+            assert abs(event[key] * RATE - round(event[key] * RATE)) < 1e-6  # on a sample
+        if event["kind"] == "speech":
+            with wave.open(str(speech.cache.path(speech.key(event["text"])))) as clip:
+                assert round((event["end"] - event["start"]) * RATE) == clip.getnframes()
+    again = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "show",
+                            "desk-break", "--json"], capture_output=True, text=True, timeout=120)
+    assert again.stdout == result.stdout
+
+
+def test_show_script_is_grouped_by_exercise_with_times():
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "show", "desk-break", "--level",
+                             "beginner", "--pace", "slow"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    routine = load("desk-break")
+    for exercise in routine.exercises:
+        assert f"\n{exercise.name}  [" in result.stdout
+    assert "  00:00  title     Desk break." in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("Total: ")
