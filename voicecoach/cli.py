@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -60,23 +62,31 @@ def _cache() -> Cache:
 
 
 class _Progress:
-    """A progress bar on stderr, only on a terminal and only for work worth showing."""
+    """A progress bar on stderr for work that takes over a second: never when stderr is not a
+    terminal (piped or in CI), never with --quiet."""
 
-    def __init__(self, label: str, quiet: bool = False):
+    def __init__(self, label: str, quiet: bool = False, delay: float = 1.0):
         self.label = label
         self.quiet = quiet
+        self.delay = delay
 
     def __call__(self, total: int) -> Callable[[int], None] | None:
-        if self.quiet or total < 8 or not sys.stderr.isatty():
+        if self.quiet or not sys.stderr.isatty():
             return None
-        bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-        bar.__enter__()
-        done = [0]
+        began = time.monotonic()
+        state: dict = {"bar": None, "done": 0}
 
         def advance(step: int) -> None:
-            bar.update(step)
-            done[0] += step
-            if done[0] >= total:
+            state["done"] += step
+            bar = state["bar"]
+            if bar is None and time.monotonic() - began >= self.delay:
+                bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+                bar.__enter__()
+                bar.update(state["done"])
+                state["bar"] = bar
+            elif bar is not None:
+                bar.update(step)
+            if bar is not None and state["done"] >= total:
                 bar.__exit__(None, None, None)
 
         return advance
@@ -225,6 +235,42 @@ def script(session) -> str:
     return "\n".join(out)
 
 
+def _default_output(routine_id: str, settings: Settings, suffix: str) -> Path:
+    name = f"{routine_id}-{settings.level}"
+    if settings.pace != "normal":
+        name += f"-{settings.pace}"
+    if settings.minutes:
+        name += f"-{settings.minutes:g}min"
+    return Path(name + suffix)
+
+
+@cli.command()
+@click.argument("routine_name", metavar="ROUTINE")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The WAV file to write (default: ROUTINE-LEVEL.wav here).")
+@session_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def render(routine_name: str, output: Path | None, settings: Settings, quiet: bool) -> None:
+    """Render the session as a WAV file: 16-bit mono PCM, exactly as long as its timeline.
+
+    The file is written whole or not at all: an interrupted render leaves any earlier file in
+    place.
+
+    \b
+    Examples:
+      voicecoach render three-exercises -o session.wav
+      voicecoach render floor-relax --minutes 30 --pace slow
+    """
+    from .render import write_wav
+
+    session = _session(routine_name, settings, quiet)
+    target = output or _default_output(session.routine.id, settings, ".wav")
+    progress = _Progress("Rendering", quiet)(session.timeline.length)
+    write_wav(target, session.timeline, session.speech, progress)
+    if not quiet:
+        click.echo(f"wrote {target} ({clock(session.timeline.duration)})", err=True)
+
+
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def cache(ctx: click.Context) -> None:
@@ -279,9 +325,14 @@ def voices(as_json: bool) -> None:
         click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.name}")
 
 
+def _terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so partial files are removed on the way out
+
+
 def main() -> None:
     """Entry point: the one boundary where errors become a message and an exit code."""
     debug = "--debug" in sys.argv[1:]
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.main(standalone_mode=False)
     except VoicecoachError as error:

@@ -372,7 +372,10 @@ class Speech:
         from pydub import AudioSegment
 
         try:
-            segment = AudioSegment.from_file(io.BytesIO(raw))
+            if raw[:4] == b"RIFF":  # espeak and SAPI5 write WAV: pydub reads it without ffmpeg
+                segment = AudioSegment.from_wav(io.BytesIO(raw))
+            else:  # macOS writes AIFF whatever the name says
+                segment = AudioSegment.from_file(io.BytesIO(raw), format="aiff")
         except Exception as exc:
             raise SpeechError(text, f"the engine wrote an unreadable file ({_first_line(exc)})") from None
         segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(self.sample_rate)

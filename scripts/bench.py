@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Benchmark rendering, playback start and export on a long session; prints a Markdown table.
+
+Run by hand from the checkout (needs ffmpeg, which `scripts/setup --test` installs):
+
+    .venv/bin/python scripts/bench.py                      # 60-minute three-exercises session
+    .venv/bin/python scripts/bench.py --write docs/benchmarks.md
+    .venv/bin/python scripts/bench.py --routine floor-relax --minutes 0   # as planned, no fitting
+
+Every figure is one run of a separate process, timed from outside; peak memory is that process's
+maximum resident set size (wait4). Not part of the test suite: timings are not assertions.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+NAIVE = """
+import sys, time
+from pydub import AudioSegment
+from voicecoach.cache import Cache
+from voicecoach.session import prepare
+from voicecoach.settings import Settings
+minutes = float(sys.argv[3]) or None
+session = prepare(sys.argv[2], Settings(minutes=minutes), Cache(sys.argv[1]))
+timeline, speech = session.timeline, session.speech
+rate = timeline.sample_rate
+began = time.perf_counter()
+seg = AudioSegment.silent(duration=0, frame_rate=rate)
+position = 0
+for event in timeline.events:
+    if event.start > position:
+        seg += AudioSegment.silent(duration=(event.start - position) * 1000 / rate, frame_rate=rate)
+    pcm = speech.clip(event.text) if event.kind == "speech" else speech.tone(event.text)
+    seg += AudioSegment(pcm, frame_rate=rate, sample_width=2, channels=1)
+    position = event.end
+seg += AudioSegment.silent(duration=(timeline.length - position) * 1000 / rate, frame_rate=rate)
+seg.export(sys.argv[4], format="wav")
+print(time.perf_counter() - began, file=sys.stderr)
+"""
+
+FIRST_SOUND = """
+import sys, time
+began = time.perf_counter()
+from voicecoach.cache import Cache
+from voicecoach.render import Renderer
+from voicecoach.session import prepare
+from voicecoach.settings import Settings
+minutes = float(sys.argv[3]) or None
+session = prepare(sys.argv[2], Settings(minutes=minutes), Cache(sys.argv[1]))
+first = next(Renderer(session.timeline, session.speech).blocks(block_seconds=0.25))
+print(time.perf_counter() - began)
+"""
+
+
+def run(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """(seconds, peak MB, stdout) of one process."""
+    began = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - began
+    out = process.stdout.read().decode()
+    err = process.stderr.read().decode()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024, out
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores{memory}, "
+            f"Python {platform.python_version()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--routine", default="three-exercises")
+    parser.add_argument("--minutes", type=float, default=60.0, help="0 keeps the routine's length")
+    parser.add_argument("--bitrate", type=int, default=64)
+    parser.add_argument("--skip-naive", action="store_true", help="skip the slow pydub += build")
+    parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    args = parser.parse_args()
+    if not shutil.which("ffmpeg"):
+        sys.exit("ffmpeg is needed for the comparison: run scripts/setup --test")
+
+    python = sys.executable
+    voicecoach = [python, "-m", "voicecoach"]
+    minutes = ["--minutes", f"{args.minutes:g}"] if args.minutes else []
+    rows: list[tuple[str, float, float | None, str]] = []
+    with tempfile.TemporaryDirectory(prefix="voicecoach-bench-") as scratch:
+        work = Path(scratch)
+        cache = work / "cache"
+        wav = work / "session.wav"
+
+        cold, cold_mb, _ = run([*voicecoach, "--cache-dir", str(cache), "render", args.routine,
+                                *minutes, "-o", str(wav), "--quiet"])
+        warm, warm_mb, _ = run([*voicecoach, "--cache-dir", str(cache), "render", args.routine,
+                                *minutes, "-o", str(wav), "--quiet"])
+        with open(wav, "rb") as handle:
+            handle.seek(40)
+            seconds = int.from_bytes(handle.read(4), "little") / 2 / 22050
+        ffmpeg_wav, ffmpeg_wav_mb, _ = run([
+            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=22050:cl=mono",
+            "-t", f"{seconds:.3f}", "-c:a", "pcm_s16le", str(work / "ffmpeg.wav")])
+        rows.append(("render to WAV, warm cache (voicecoach render)", warm, warm_mb,
+                     f"{warm / ffmpeg_wav:.2f}x ffmpeg"))
+        rows.append(("render to WAV, cold cache (speech made first)", cold, cold_mb, ""))
+        rows.append(("ffmpeg writing the same length of PCM to WAV", ffmpeg_wav, ffmpeg_wav_mb, "1.00x"))
+        if not args.skip_naive:
+            naive, naive_mb, _ = run([python, "-c", NAIVE, str(cache), args.routine,
+                                      f"{args.minutes:g}", str(work / "naive.wav")])
+            rows.append(("naive pydub build of the same timeline (+=)", naive, naive_mb,
+                         f"{naive / warm:.1f}x voicecoach"))
+        first_sound = float(run([python, "-c", FIRST_SOUND, str(cache), args.routine,
+                                 f"{args.minutes:g}"])[2])
+        rows.append(("play: start to first block of sound, warm cache", first_sound, None,
+                     "imports, plan, first 0.25 s"))
+
+        mp3 = work / "session.mp3"
+        export = [*voicecoach, "--cache-dir", str(cache), "export", args.routine, *minutes,
+                  "-o", str(mp3), "--bitrate", str(args.bitrate), "--quiet"]
+        if subprocess.run([*voicecoach, "export", "--help"], capture_output=True).returncode == 0:
+            exported, exported_mb, _ = run(export)
+            lame, lame_mb, _ = run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "libmp3lame",
+                                    "-b:a", f"{args.bitrate}k", str(work / "ffmpeg.mp3")])
+            rows.append((f"export to MP3 {args.bitrate} kbit/s, warm cache (voicecoach export)",
+                         exported, exported_mb, f"{exported / lame:.2f}x ffmpeg"))
+            rows.append((f"ffmpeg libmp3lame encode of the same PCM at {args.bitrate} kbit/s",
+                         lame, lame_mb, "1.00x"))
+
+    title = f"{args.routine}" + (f" --minutes {args.minutes:g}" if args.minutes else "")
+    lines = [
+        f"Session: `{title}`, {seconds / 60:.1f} minutes, 22050 Hz mono 16-bit.",
+        f"Machine: {machine()}.",
+        "",
+        "| what | seconds | peak memory (MB) | ratio |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for name, elapsed, mb, ratio in rows:
+        lines.append(f"| {name} | {elapsed:.2f} | {'' if mb is None else f'{mb:.0f}'} | {ratio} |")
+    table = "\n".join(lines)
+    print(table)
+    if args.write:
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        header = ("# Benchmarks\n\nProduced by `.venv/bin/python scripts/bench.py"
+                  f"{' --routine ' + args.routine if args.routine != 'three-exercises' else ''}"
+                  f" --write {args.write}`.\n\n")
+        args.write.write_text(header + table + "\n")
+
+
+if __name__ == "__main__":
+    main()

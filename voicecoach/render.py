@@ -1,0 +1,131 @@
+"""Render a timeline to PCM as a stream of blocks: the one engine that playback and export consume.
+
+The session is silence with clips at planned samples, and clips never overlap, so the stream is
+built by walking the events in order: no mixing, no whole-session buffer, linear in length and
+bounded in memory whatever the session's length.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import wave
+from collections import OrderedDict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import OutputError
+from .speech import Speech
+from .timeline import Event, Timeline
+
+BLOCK_SECONDS = 1.0
+SAMPLE_BYTES = 2
+_CLIP_MEMORY = 96  # distinct clips kept decoded: counts and countdown numbers come back often
+
+
+class Renderer:
+    def __init__(self, timeline: Timeline, speech: Speech):
+        self.timeline = timeline
+        self.speech = speech
+        self._clips: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+
+    def pcm_of(self, event: Event) -> bytes:
+        key = (event.kind, event.text)
+        pcm = self._clips.get(key)
+        if pcm is None:
+            pcm = self.speech.clip(event.text) if event.kind == "speech" else self.speech.tone(event.text)
+            want = event.length * SAMPLE_BYTES
+            if len(pcm) != want:  # the plan and the cache disagree: never shift what follows
+                pcm = pcm[:want].ljust(want, b"\0")
+            self._clips[key] = pcm
+            if len(self._clips) > _CLIP_MEMORY:
+                self._clips.popitem(last=False)
+        else:
+            self._clips.move_to_end(key)
+        return pcm
+
+    def blocks(self, start: int = 0, end: int | None = None,
+               block_seconds: float = BLOCK_SECONDS) -> Iterator[bytes]:
+        """The session's 16-bit mono PCM from sample `start` to `end`, in blocks, in order."""
+        end = self.timeline.length if end is None else min(end, self.timeline.length)
+        block = max(1, int(block_seconds * self.timeline.sample_rate)) * SAMPLE_BYTES
+        silence = bytes(block)
+        pending = bytearray()
+        position = start
+        for event in self.timeline.events:
+            if event.end <= position:
+                continue
+            if event.start >= end:
+                break
+            while position < event.start:  # the silence before this event
+                step = min(event.start - position, (block - len(pending)) // SAMPLE_BYTES)
+                pending += silence[: step * SAMPLE_BYTES]
+                position += step
+                if len(pending) >= block:
+                    yield bytes(pending)
+                    pending.clear()
+            pcm = self.pcm_of(event)
+            lo = (position - event.start) * SAMPLE_BYTES
+            hi = (min(event.end, end) - event.start) * SAMPLE_BYTES
+            pending += pcm[lo:hi]
+            position = min(event.end, end)
+            while len(pending) >= block:
+                yield bytes(pending[:block])
+                del pending[:block]
+        while position < end:  # the silence after the last event
+            step = min(end - position, (block - len(pending)) // SAMPLE_BYTES)
+            pending += silence[: step * SAMPLE_BYTES]
+            position += step
+            if len(pending) >= block:
+                yield bytes(pending)
+                pending.clear()
+        if pending:
+            yield bytes(pending)
+
+
+@contextmanager
+def atomic_output(path: Path, mode: str = "wb"):
+    """Write to a hidden temporary file beside `path`, renamed over it only when complete.
+
+    A killed or failed write leaves any previous file at `path` untouched and nothing partial
+    there; the temporary file is removed unless the process is killed outright.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle = tempfile.NamedTemporaryFile(mode, dir=folder, prefix=f".{path.name}.",
+                                             suffix=".partial", delete=False)
+    except OSError as exc:
+        raise OutputError(str(path), exc.strerror or str(exc)) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(handle.name, 0o666 & ~umask)  # as an ordinary new file would be, not 0600
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, path)
+    except BaseException as exc:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise OutputError(str(path), exc.strerror or str(exc)) from None
+        raise
+
+
+def write_wav(path: Path, timeline: Timeline, speech: Speech,
+              progress: Callable[[int], None] | None = None) -> Path:
+    """The whole session as a 16-bit mono WAV at the timeline's rate, written atomically."""
+    renderer = Renderer(timeline, speech)
+    with atomic_output(path) as handle:
+        with wave.open(handle, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(SAMPLE_BYTES)
+            out.setframerate(timeline.sample_rate)
+            out.setnframes(timeline.length)  # known up front: the header is never rewritten
+            for block in renderer.blocks():
+                out.writeframesraw(block)
+                if progress:
+                    progress(len(block) // SAMPLE_BYTES)
+    return Path(path)
