@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import signal
 import sys
 import time
@@ -17,6 +18,8 @@ from .cache import Cache
 from .errors import Problem, RoutineError, RoutineNotFound, SpeechEngineMissing, VoicecoachError
 from .routine import LEVELS
 from .settings import PACES, Settings
+
+DEFAULT_ROUTINE = "three-exercises"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -269,6 +272,61 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     write_wav(target, session.timeline, session.speech, progress)
     if not quiet:
         click.echo(f"wrote {target} ({clock(session.timeline.duration)})", err=True)
+
+
+@cli.command()
+@click.argument("routine_name", metavar="ROUTINE", default=DEFAULT_ROUTINE)
+@session_options
+@click.option("--from", "from_exercise", metavar="EXERCISE",
+              help="Start at this exercise (its name or number).")
+def play(routine_name: str, settings: Settings, from_exercise: str | None) -> None:
+    """Play the session hands-free, from start to end, with your eyes closed.
+
+    ROUTINE defaults to three-exercises. On a terminal, keys work while it plays: space pauses
+    and resumes (with a spoken 'resuming' and a 3, 2, 1), n skips to the next exercise, b
+    restarts the current one, q quits. Ctrl-C stops too and says how to go on from there.
+
+    \b
+    Examples:
+      voicecoach play
+      voicecoach play desk-break --pace slow
+      voicecoach play three-exercises --from "Good morning"
+      voicecoach play floor-relax --minutes 30
+    """
+    from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
+
+    session = _session(routine_name, settings)
+    timeline = session.timeline
+    session.speech.prepare([RESUME_TEXT, "3", "2", "1"])
+    start = find_chapter(timeline, from_exercise).start if from_exercise else 0
+    device = Device(timeline.sample_rate, routine_name)
+    interactive = sys.stdin.isatty()
+    with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
+        stop = Player(timeline, session.speech, device, status).play(start, keys if interactive else None)
+    if stop is None:
+        return
+    where = stop.chapter.exercise
+    again = ["voicecoach", "play", routine_name, *_option_args(settings)]
+    if where:
+        again += ["--from", where]
+    click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
+               f"{f' in {where!r}' if where else ''}. To go on from there: "
+               f"{' '.join(shlex.quote(part) for part in again)}", err=True)
+    if stop.reason == "interrupt":
+        sys.exit(130)
+
+
+def _option_args(settings: Settings) -> list[str]:
+    args = []
+    if settings.level != "standard":
+        args += ["--level", settings.level]
+    if settings.pace != "normal":
+        args += ["--pace", settings.pace]
+    if settings.minutes:
+        args += ["--minutes", f"{settings.minutes:g}"]
+    if settings.voice:
+        args += ["--voice", settings.voice]
+    return args
 
 
 @cli.group(invoke_without_command=True)

@@ -1,0 +1,209 @@
+"""Playback: through ALSA's file capture byte for byte, keys on a real terminal, a missing device."""
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from voicecoach.cache import Cache
+from voicecoach.errors import UsageError
+from voicecoach.player import RESUME_TEXT, Player, Stop, chunk_bounds, find_chapter
+from voicecoach.render import Renderer
+from voicecoach.session import prepare
+from voicecoach.settings import Settings
+
+
+@pytest.fixture
+def capture(tmp_path) -> tuple[dict, Path]:
+    """An ALSA configuration whose default device records everything played into a file."""
+    raw = tmp_path / "captured.raw"
+    conf = tmp_path / "asound.conf"
+    conf.write_text("</usr/share/alsa/alsa.conf>\n"
+                    "pcm.!default {\n  type file\n  slave.pcm \"null\"\n"
+                    f"  file \"|cat >> {raw}\"\n  format \"raw\"\n}}\n")
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(conf))
+    return env, raw
+
+
+def voicecoach(*args, cache, env=None, stdin=subprocess.DEVNULL):
+    return subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), *args],
+                          capture_output=True, text=True, timeout=300, env=env, stdin=stdin)
+
+
+def settle(path: Path) -> bytes:
+    """The capture goes through a pipe to cat: wait until it stops growing."""
+    size = -1
+    for _ in range(50):
+        time.sleep(0.05)
+        if path.exists() and path.stat().st_size == size:
+            break
+        size = path.stat().st_size if path.exists() else -1
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("options", [["desk-break"], ["hip-moves", "--level", "beginner", "--pace", "brisk"]])
+def test_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, options):
+    env, raw = capture
+    cache = tmp_path / "cache"
+    played = voicecoach("play", *options, cache=cache, env=env)
+    assert played.returncode == 0, played.stderr
+    assert played.stdout == "" and "Traceback" not in played.stderr
+    rendered = tmp_path / "s.wav"
+    assert voicecoach("render", *options, "-o", str(rendered), "-q", cache=cache).returncode == 0
+    assert settle(raw) == rendered.read_bytes()[44:]
+
+
+def test_play_from_an_exercise_plays_the_rest_of_the_session(capture, tmp_path):
+    env, raw = capture
+    cache = tmp_path / "cache"
+    played = voicecoach("play", "three-exercises", "--from", "2", cache=cache, env=env)
+    assert played.returncode == 0, played.stderr
+    session = prepare("three-exercises", Settings(), Cache(cache))
+    chapter = find_chapter(session.timeline, "Side hip lift on hands and knees")
+    expected = b"".join(Renderer(session.timeline, session.speech).blocks(start=chapter.start))
+    assert settle(raw) == expected
+
+
+def test_no_audio_device_is_one_line_suggesting_export(tmp_path):
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"))
+    (tmp_path / "none.conf").write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n")
+    result = voicecoach("play", "desk-break", cache=tmp_path / "cache", env=env)
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("voicecoach: no audio output: ")
+    assert lines[0].endswith("To take the session to a phone instead, run: voicecoach export desk-break")
+
+
+def test_unknown_exercise_for_from_is_a_usage_error(tmp_path):
+    result = voicecoach("play", "desk-break", "--from", "Handstand", cache=tmp_path / "cache")
+    assert result.returncode == 2 and "no exercise 'Handstand' in this routine" in result.stderr
+
+
+def test_quitting_on_a_terminal_says_how_to_go_on(capture, tmp_path):
+    env, raw = capture
+    cache = tmp_path / "cache"
+    assert voicecoach("show", "floor-relax", cache=cache).returncode == 0  # warm
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: voicecoach on a real terminal
+        os.execve(sys.executable, [sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "play",
+                                   "floor-relax", "--level", "beginner"], env)
+    output = b""
+    deadline = time.monotonic() + 60
+    sent = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+            if b"\rStatic back |" in output and not sent:  # the status line is in an exercise: quit
+                os.write(fd, b"q")
+                sent = True
+    _, status = os.waitpid(pid, 0)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Static back" in text and "next:" in text  # the status line
+    assert "Stopped at " in text and "voicecoach play floor-relax --level beginner --from" in text
+    assert "Traceback" not in text
+
+
+class FakeDevice:
+    """Plays in (fast) real time into a list: for the pure unit tests of the key handling."""
+
+    def __init__(self, rate: int, speed: float = 200.0):
+        self.rate, self.speed = rate, speed
+        self.played: list[bytes] = []
+        self.until = 0.0
+
+    def start(self, pcm: bytes) -> None:
+        self.played.append(pcm)
+        self.until = time.monotonic() + len(pcm) / 2 / self.rate / self.speed
+
+    def busy(self) -> bool:
+        return time.monotonic() < self.until
+
+    def stop(self) -> None:
+        self.until = 0.0
+
+
+class ScriptedKeys:
+    def __init__(self, script: list[tuple[float, str]]):
+        self.script = list(script)
+        self.began = time.monotonic()
+
+    def read(self, timeout: float):
+        time.sleep(min(timeout, 0.005))
+        if self.script and time.monotonic() - self.began >= self.script[0][0]:
+            return self.script.pop(0)[1]
+        return None
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    return prepare("three-exercises", Settings(level="beginner"), Cache(tmp_path_factory.mktemp("c")))
+
+
+def test_chunks_tile_the_session_and_never_split_a_countdown(session):
+    timeline = session.timeline
+    bounds = list(chunk_bounds(timeline, 0))
+    assert bounds[0][0] == 0 and bounds[-1][1] == timeline.length
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    for _, cut in bounds[:-1]:
+        assert not any(e.start < cut < e.end for e in timeline.events)  # cut in silence
+        before = max((e for e in timeline.events if e.end <= cut), key=lambda e: e.end)
+        after = min((e for e in timeline.events if e.start >= cut), key=lambda e: e.start)
+        assert not (before.role == "countdown" and after.role in ("countdown", "start"))
+
+
+def test_pause_resume_counts_in_and_repeats_the_cut_line(session):
+    device = FakeDevice(session.timeline.sample_rate)
+    player = Player(session.timeline, session.speech, device)
+    keys = ScriptedKeys([(0.02, " "), (0.1, " "), (0.3, "q")])
+    stop = player.play(0, keys)
+    assert isinstance(stop, Stop) and stop.reason == "quit"
+    resume = session.speech.clip(RESUME_TEXT)
+    count_in = [p for p in device.played if p.startswith(resume)]
+    assert len(count_in) == 1
+    assert session.speech.clip("3") in count_in[0] and session.speech.clip("1") in count_in[0]
+    after = device.played[device.played.index(count_in[0]) + 1]
+    (action, paused_at), (_, resumed_at) = player.history[:2]
+    assert action == "pause"
+    cut = [e for e in session.timeline.events if e.kind == "speech" and e.start < paused_at < e.end]
+    assert resumed_at == (cut[0].start if cut else paused_at)  # a line cut off is said whole
+    renderer = Renderer(session.timeline, session.speech)
+    assert after == b"".join(renderer.blocks(resumed_at, resumed_at + len(after) // 2))
+
+
+def test_next_skips_to_the_following_exercise_and_back_restarts_it(session):
+    timeline = session.timeline
+    device = FakeDevice(timeline.sample_rate, speed=50.0)
+    player = Player(timeline, session.speech, device)
+    player.play(0, ScriptedKeys([(0.01, "n"), (0.03, "n"), (0.06, "b"), (0.09, "q")]))
+    chapter_starts = [c.start for c in timeline.chapters]
+    moves = player.history
+    assert [m[0] for m in moves][:6] == ["next", "from", "next", "from", "back", "from"]
+    first_skip, second_skip, back = moves[1][1], moves[3][1], moves[5][1]
+    assert first_skip == min(s for s in chapter_starts if s > moves[0][1])
+    assert second_skip == min(s for s in chapter_starts if s > moves[2][1])
+    assert back == max(s for s in chapter_starts if s <= moves[4][1])
+    renderer = Renderer(timeline, session.speech)
+    assert device.played[1] == b"".join(renderer.blocks(first_skip, first_skip + len(device.played[1]) // 2))
+
+
+def test_find_chapter_by_name_or_number(session):
+    timeline = session.timeline
+    assert find_chapter(timeline, "1").exercise == "Press up and sit back"
+    assert find_chapter(timeline, "good MORNING").exercise == "Good morning"
+    with pytest.raises(UsageError, match="--from takes a name or number"):
+        find_chapter(timeline, "9")

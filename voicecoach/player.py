@@ -1,0 +1,318 @@
+"""Hands-free playback through simpleaudio: the only importer of simpleaudio.
+
+simpleaudio plays one buffer at a time and cannot pause, so the session is played as a run of
+chunks rendered just before they are needed, each cut in a silent gap (never inside a countdown
+or a rep), and pausing stops the chunk and remembers the sample reached. What reaches the device
+is exactly the rendered session: the chunks tile it, in order.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import select
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator, TextIO
+
+from .errors import AudioDeviceError, UsageError
+from .render import SAMPLE_BYTES, Renderer
+from .speech import Speech
+from .timeline import Chapter, Event, Timeline
+
+CHUNK_TARGET_S = 12.0  # a chunk is cut in the first good gap after this much sound
+CHUNK_MAX_S = 90.0
+GOOD_GAP_S = 0.4
+RHYTHM_ROLES = {"countdown", "start", "count", "phase", "tick", "end"}
+POLL_S = 0.05
+RESUME_TEXT = "Resuming."
+
+
+def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
+    """The chapter of an exercise named (any case) or numbered (1 = the first exercise)."""
+    exercises = [c for c in timeline.chapters if c.exercise]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(exercises):
+        return exercises[int(wanted) - 1]
+    for chapter in exercises:
+        if chapter.exercise.lower() == wanted.strip().lower():
+            return chapter
+    names = ", ".join(f"'{c.exercise}'" for c in exercises)
+    raise UsageError(f"no exercise '{wanted}' in this routine; --from takes a name or number: {names}")
+
+
+def chunk_bounds(timeline: Timeline, start: int) -> Iterator[tuple[int, int]]:
+    """[a, b) sample ranges that tile the session from `start`, each ending in a silent gap."""
+    rate = timeline.sample_rate
+    target, longest, gap = int(CHUNK_TARGET_S * rate), int(CHUNK_MAX_S * rate), int(GOOD_GAP_S * rate)
+    events = [e for e in timeline.events if e.end > start]
+    position = start
+    for before, after in zip(events, events[1:] + [None]):
+        if after is None:
+            break
+        quiet = after.start - before.end
+        rhythmic = after.role in RHYTHM_ROLES and before.role in RHYTHM_ROLES
+        cut = before.end + quiet // 2
+        if cut - position >= target and quiet >= gap and (not rhythmic or cut - position >= longest):
+            if cut > position:
+                yield position, cut
+                position = cut
+    if position < timeline.length:
+        yield position, timeline.length
+
+
+def _quiet_alsa() -> None:
+    """ALSA prints its own errors to stderr (no card, unknown PCM): we report one line instead."""
+    name = ctypes.util.find_library("asound")
+    if not name:
+        return
+    try:
+        library = ctypes.CDLL(name)
+        handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                                        ctypes.c_int, ctypes.c_char_p)
+        handler = handler_type(lambda *args: None)
+        library.snd_lib_error_set_handler(handler)
+        _quiet_alsa.keep = handler  # type: ignore[attr-defined]  # the callback must outlive us
+    except (OSError, AttributeError):
+        pass
+
+
+class Device:
+    """simpleaudio behind one small interface, its errors turned into ours."""
+
+    def __init__(self, sample_rate: int, routine_id: str):
+        try:
+            import simpleaudio
+        except ImportError as exc:
+            raise AudioDeviceError(f"simpleaudio is not installed ({exc})", routine_id) from None
+        if sys.platform.startswith("linux"):
+            _quiet_alsa()
+        self._simpleaudio = simpleaudio
+        self.sample_rate = sample_rate
+        self.routine_id = routine_id
+        self._playing = None
+
+    def start(self, pcm: bytes) -> None:
+        try:
+            self._playing = self._simpleaudio.play_buffer(pcm, 1, SAMPLE_BYTES, self.sample_rate)
+        except Exception as exc:  # SimpleaudioError, or a broken backend
+            detail = " ".join(str(exc).split()) or type(exc).__name__
+            raise AudioDeviceError(f"the audio device could not be opened ({detail})",
+                                   self.routine_id) from None
+
+    def busy(self) -> bool:
+        return self._playing is not None and self._playing.is_playing()
+
+    def stop(self) -> None:
+        if self._playing is not None:
+            self._playing.stop()
+            self._playing = None
+
+
+class Keys:
+    """Single key presses from a terminal, without Enter; nothing when stdin is not a terminal."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.active = stream.isatty()
+        self._saved = None
+
+    def __enter__(self) -> "Keys":
+        if self.active:
+            import termios
+            import tty
+
+            self._saved = termios.tcgetattr(self.stream.fileno())
+            tty.setcbreak(self.stream.fileno())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._saved is not None:
+            import termios
+
+            termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self._saved)
+
+    def read(self, timeout: float) -> str | None:
+        if not self.active:
+            time.sleep(timeout)
+            return None
+        ready, _, _ = select.select([self.stream], [], [], timeout)
+        if ready:
+            return os.read(self.stream.fileno(), 1).decode("utf-8", "ignore")
+        return None
+
+
+@dataclass
+class Stop:
+    """Where playback ended early: the sample reached, its chapter, and why ('quit' or 'interrupt')."""
+
+    position: int
+    chapter: Chapter
+    reason: str = "quit"
+
+
+class Player:
+    def __init__(self, timeline: Timeline, speech: Speech, device: Device,
+                 status: Callable[[str], None] | None = None):
+        self.timeline = timeline
+        self.speech = speech
+        self.device = device
+        self.renderer = Renderer(timeline, speech)
+        self.status = status
+        self.history: list[tuple[str, int]] = []  # (what the listener did, sample): for --debug and tests
+
+    # where we are -----------------------------------------------------------
+    def chapter_at(self, position: int) -> Chapter:
+        for chapter in self.timeline.chapters:
+            if chapter.start <= position < chapter.end:
+                return chapter
+        return self.timeline.chapters[-1]
+
+    def event_at(self, position: int) -> Event | None:
+        last = None
+        for event in self.timeline.events:
+            if event.start > position:
+                break
+            last = event
+        return last
+
+    def describe(self, position: int, paused: bool = False) -> str:
+        rate = self.timeline.sample_rate
+        chapter = self.chapter_at(position)
+        event = self.event_at(position)
+        parts = [chapter.title]
+        if event is not None and event.exercise == chapter.exercise:
+            if event.set:
+                parts.append(f"set {event.set}")
+            if event.side:
+                parts.append(event.side)
+        parts.append(f"{_clock(position / rate)} / {_clock(self.timeline.duration)}")
+        later = [c for c in self.timeline.chapters if c.start > position]
+        if later:
+            parts.append(f"next: {later[0].title}")
+        line = " | ".join(parts)
+        return f"[paused] {line}   space: resume  q: quit" if paused else line
+
+    # playing ------------------------------------------------------------------
+    def play(self, start: int = 0, keys: Keys | None = None) -> Stop | None:
+        """Play from `start` to the end; a Stop when the listener quits or interrupts."""
+        position = start
+        try:
+            while position < self.timeline.length:
+                jump = None
+                for chunk_start, chunk_end in chunk_bounds(self.timeline, position):
+                    reached, action = self._play_chunk(chunk_start, chunk_end, keys)
+                    position = reached
+                    if action == "quit":
+                        return Stop(position, self.chapter_at(position))
+                    if action is not None:
+                        jump = action
+                        break
+                else:
+                    position = self.timeline.length
+                if jump is not None:
+                    position = self._jump(jump, position, keys)
+                    if position is None:
+                        return Stop(self._paused_at, self.chapter_at(self._paused_at))
+        except KeyboardInterrupt:
+            self.device.stop()
+            return Stop(position, self.chapter_at(position), "interrupt")
+        finally:
+            self.device.stop()
+        return None
+
+    def _play_chunk(self, start: int, end: int, keys: Keys | None) -> tuple[int, str | None]:
+        pcm = b"".join(self.renderer.blocks(start, end))
+        self.device.start(pcm)
+        began = time.monotonic()
+        rate = self.timeline.sample_rate
+        while self.device.busy():
+            reached = min(end, start + int((time.monotonic() - began) * rate))
+            if self.status:
+                self.status(self.describe(reached))
+            key = keys.read(POLL_S) if keys else _sleep(POLL_S)
+            try:
+                action = {" ": "pause", "n": "next", "b": "back", "q": "quit"}[key.lower()] if key else None
+            except KeyError:
+                action = None
+            if action:
+                self.device.stop()
+                reached = min(end, start + int((time.monotonic() - began) * rate))
+                return reached, action
+        return end, None
+
+    def _jump(self, action: str, position: int, keys: Keys | None) -> int | None:
+        target = self._target(action, position, keys)
+        self.history.append((action, position))
+        if target is not None:
+            self.history.append(("from", target))
+        return target
+
+    def _target(self, action: str, position: int, keys: Keys | None) -> int | None:
+        chapters = self.timeline.chapters
+        current = self.chapter_at(position)
+        if action == "next":
+            later = [c for c in chapters if c.start > position]
+            return later[0].start if later else self.timeline.length
+        if action == "back":
+            return current.start
+        # pause: wait for space (resume) or q, then say "resuming" and count in
+        self._paused_at = position
+        if self.status:
+            self.status(self.describe(position, paused=True))
+        while True:
+            key = keys.read(0.2) if keys else None
+            if key == " ":
+                break
+            if key and key.lower() == "q":
+                return None
+        self._count_in()
+        event = self.event_at(position)
+        if event is not None and event.kind == "speech" and event.start < position < event.end:
+            return event.start  # a line cut off by the pause is said again, whole
+        return position
+
+    def _count_in(self) -> None:
+        """'Resuming', then 3, 2, 1 a second apart, so the listener is ready again."""
+        rate = self.timeline.sample_rate
+        pieces = [self.speech.clip(RESUME_TEXT)]
+        for number in ("3", "2", "1"):
+            clip = self.speech.clip(number)
+            pieces.append(clip)
+            pieces.append(bytes(max(0, rate * SAMPLE_BYTES - len(clip))))
+        self.device.start(b"".join(pieces))
+        while self.device.busy():
+            time.sleep(POLL_S)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+    return None
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+@contextlib.contextmanager
+def status_line(stream: TextIO, enabled: bool):
+    """One status line redrawn in place; left clean when playback ends."""
+    if not enabled:
+        yield None
+        return
+    width = 0
+
+    def draw(text: str) -> None:
+        nonlocal width
+        text = text[:119]
+        stream.write("\r" + text.ljust(width))
+        stream.flush()
+        width = len(text)
+
+    try:
+        yield draw
+    finally:
+        stream.write("\r" + " " * width + "\r")
+        stream.flush()
