@@ -329,6 +329,66 @@ def _option_args(settings: Settings) -> list[str]:
     return args
 
 
+BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
+
+
+@cli.command()
+@click.argument("routine_name", metavar="ROUTINE", required=False)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="The MP3 to write; a folder with --split or --all "
+                   "(default: ROUTINE-LEVEL.mp3, or a folder of that name).")
+@session_options
+@click.option("--bitrate", type=click.Choice(BITRATES), default=str(64), show_default=True,
+              help="Constant bit rate in kbit/s (mono).")
+@click.option("--split", is_flag=True, help="One MP3 per exercise plus an .m3u8 playlist, in a folder.")
+@click.option("--captions", is_flag=True, help="Also write .lrc and .vtt captions beside each MP3.")
+@click.option("--all", "every", is_flag=True, help="Every built-in routine, into one folder.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+def export(routine_name: str | None, output: Path | None, settings: Settings, bitrate: str,
+           split: bool, captions: bool, every: bool, quiet: bool) -> None:
+    """Export the session as an MP3 with chapters, to take on a phone.
+
+    The MP3 has ID3v2.3 tags and one chapter per exercise, which podcast players such as
+    AntennaPod, Pocket Casts and Overcast let you skip between. For players that ignore
+    chapters (VLC 3), --split writes one file per exercise and a playlist.
+
+    \b
+    Examples:
+      voicecoach export three-exercises
+      voicecoach export floor-relax -o relax.mp3 --minutes 30 --captions
+      voicecoach export desk-break --split -o desk-break/
+      voicecoach export --all -o ~/Music/voicecoach --level beginner
+    """
+    from . import export as exporter
+
+    if every and routine_name:
+        raise click.UsageError("give a ROUTINE or --all, not both")
+    names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
+    folder = (output or Path("voicecoach-sessions")) if every else None
+    for name in names:
+        session = _session(name, settings, quiet)
+        routine, timeline = session.routine, session.timeline
+        progress = _Progress(f"Exporting {routine.id}", quiet)(timeline.length)
+        default = _default_output(routine.id, settings, "" if split else ".mp3")
+        target = (folder / default) if folder else (output or default)
+        if split:
+            written = exporter.write_split(target, routine, settings, timeline, session.speech,
+                                           int(bitrate), progress)
+            if captions:
+                for item, chapter in zip(written, timeline.chapters):
+                    exporter.write_captions(item.path, routine, timeline, span=chapter)
+            summary = f"{len(written)} files and {routine.id}.m3u8 in {target}/"
+        else:
+            if folder:
+                folder.mkdir(parents=True, exist_ok=True)
+            exporter.write_mp3(target, routine, settings, timeline, session.speech, int(bitrate), progress)
+            if captions:
+                exporter.write_captions(target, routine, timeline)
+            summary = f"{target} ({len(timeline.chapters)} chapters)"
+        if not quiet:
+            click.echo(f"wrote {summary}, {clock(timeline.duration)}", err=True)
+
+
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def cache(ctx: click.Context) -> None:

@@ -10,8 +10,9 @@ import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
 # Integrated loudness of every clip and tone. A session of them, measured whole with gating,
-# lands about a decibel lower, inside the -19 to -16 LUFS asked of a mono spoken-word file.
-TARGET_LUFS = -17.0
+# lands about 1.7 dB lower (pauses inside the 400 ms blocks), near -17.7 LUFS: inside the
+# -19 to -16 LUFS asked of a mono spoken-word file.
+TARGET_LUFS = -16.0
 # Sample-peak ceiling: leaves room for inter-sample peaks and MP3 overshoot under -1 dBTP.
 CEILING_DBFS = -2.5
 LIMITER_WINDOW_S = 0.004  # look-ahead and release of the limiter

@@ -94,7 +94,8 @@ def atomic_output(path: Path, mode: str = "wb"):
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle = tempfile.NamedTemporaryFile(mode, dir=folder, prefix=f".{path.name}.",
-                                             suffix=".partial", delete=False)
+                                             suffix=".partial", delete=False,
+                                             encoding=None if "b" in mode else "utf-8")
     except OSError as exc:
         raise OutputError(str(path), exc.strerror or str(exc)) from None
     umask = os.umask(0)

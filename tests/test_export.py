@@ -1,0 +1,175 @@
+"""MP3 export read back with ffprobe, ffmpeg's ebur128 and mutagen: length, tags, chapters, loudness."""
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3, CTOCFlags
+from mutagen.mp3 import MP3
+
+from voicecoach.cache import Cache
+from voicecoach.export import safe_name
+from voicecoach.session import prepare
+from voicecoach.settings import Settings
+
+UNICODE_ROUTINE = """\
+title: Rücken sanft — Übungen für den Abend ✓
+source: "3 Exercises to Reduce Back Pain"
+rest: 5s
+exercises:
+  - name: Brücke
+    setup: Lie on your back with your knees bent.
+    hold: 12s
+  - name: Side lift
+    setup: Come onto your hands and knees.
+    sides: [left leg, right leg]
+    reps: 2
+    tempo:
+      - lift: 2s
+      - lower: 2s
+"""
+
+
+def voicecoach(*args, cache, cwd=None):
+    return subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), *args],
+                          capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters",
+                          "-of", "json", str(path)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def loudness(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) of the decoded file, by ffmpeg's ebur128."""
+    result = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af",
+                             "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True)
+    summary = result.stderr.replace("\r", "\n").split("Summary:")[-1]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return integrated, peak
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export")
+    cache = folder / "cache"
+    routine = folder / "abend.yaml"
+    routine.write_text(UNICODE_ROUTINE, encoding="utf-8")
+    mp3 = folder / "abend.mp3"
+    result = voicecoach("export", str(routine), "-o", str(mp3), "--captions", cache=cache)
+    assert result.returncode == 0, result.stderr
+    session = prepare(str(routine), Settings(), Cache(cache))
+    return mp3, session
+
+
+def test_constant_bit_rate_mono_mp3_as_long_as_the_timeline(exported):
+    mp3, session = exported
+    info = probe(mp3)
+    stream = info["streams"][0]
+    assert stream["codec_name"] == "mp3" and stream["channels"] == 1
+    assert int(stream["sample_rate"]) == session.timeline.sample_rate
+    assert abs(float(info["format"]["duration"]) - session.timeline.duration) <= 0.2
+    assert MP3(mp3).info.bitrate == 64000 and MP3(mp3).info.bitrate_mode != 2  # 2 = VBR
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(mp3), "-f", "s16le", "-"],
+                             capture_output=True, check=True).stdout
+    assert abs(len(decoded) / 2 / session.timeline.sample_rate - session.timeline.duration) <= 0.2
+
+
+def test_tags_and_chapters_read_back_with_mutagen_and_ffprobe(exported):
+    mp3, session = exported
+    tag = ID3(mp3)
+    assert tag.version[:2] == (2, 3)
+    assert str(tag["TIT2"]) == "Rücken sanft — Übungen für den Abend ✓"
+    assert str(tag["TPE1"]) == "voicecoach" and str(tag["TALB"]) and str(tag["TCON"])
+    assert "3 Exercises to Reduce Back Pain" in str(tag.getall("COMM")[0])
+    chapters = session.timeline.chapters
+    (toc,) = tag.getall("CTOC")
+    assert toc.flags & CTOCFlags.TOP_LEVEL and toc.flags & CTOCFlags.ORDERED
+    frames = {f.element_id: f for f in tag.getall("CHAP")}
+    ordered = [frames[i] for i in toc.child_element_ids]
+    assert [str(f.sub_frames["TIT2"]) for f in ordered] == [c.title for c in chapters]
+    assert {"Brücke", "Side lift"} <= {c.title for c in chapters}
+    for frame, chapter in zip(ordered, chapters):
+        assert abs(frame.start_time - chapter.start * 1000 / session.timeline.sample_rate) <= 1
+    probed = sorted(probe(mp3)["chapters"], key=lambda c: float(c["start_time"]))
+    assert [c["tags"]["title"] for c in probed] == [c.title for c in chapters]
+
+
+def test_loudness_is_for_spoken_word_on_a_phone(exported, tmp_path):
+    mp3, _ = exported
+    integrated, peak = loudness(mp3)
+    assert -19.0 <= integrated <= -16.0 and peak <= -1.0
+    cache = mp3.parent / "cache"
+    long = tmp_path / "relax.mp3"
+    assert voicecoach("export", "desk-break", "-o", str(long), "--bitrate", "96", cache=cache).returncode == 0
+    integrated, peak = loudness(long)
+    assert -19.0 <= integrated <= -16.0 and peak <= -1.0
+
+
+def test_captions_have_every_spoken_line_at_its_time(exported):
+    mp3, session = exported
+    lrc = mp3.with_suffix(".lrc").read_text(encoding="utf-8")
+    vtt = mp3.with_suffix(".vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT\n")
+    spoken = [e for e in session.timeline.events if e.kind == "speech"]
+    for event in spoken:
+        seconds = event.start / session.timeline.sample_rate
+        minutes, secs = divmod(seconds, 60)
+        assert f"[{int(minutes):02d}:{secs:05.2f}]{event.text}" in lrc
+    assert vtt.count(" --> ") == len(spoken)
+    assert "[ti:Rücken sanft — Übungen für den Abend ✓]" in lrc
+
+
+def test_split_writes_one_file_per_exercise_and_a_playlist(exported, tmp_path):
+    mp3, session = exported
+    folder = tmp_path / "parts"
+    routine = mp3.parent / "abend.yaml"
+    result = voicecoach("export", str(routine), "--split", "-o", str(folder), cache=mp3.parent / "cache")
+    assert result.returncode == 0, result.stderr
+    chapters = session.timeline.chapters
+    files = sorted(folder.glob("*.mp3"))
+    assert [f.name for f in files] == [f"{n:02d} {safe_name(c.title)}.mp3" for n, c in enumerate(chapters, 1)]
+    playlist = (folder / "abend.m3u8").read_text(encoding="utf-8").splitlines()
+    assert playlist[0] == "#EXTM3U"
+    assert [line for line in playlist if not line.startswith("#")] == [f.name for f in files]
+    for path, chapter in zip(files, chapters):
+        length = (chapter.end - chapter.start) / session.timeline.sample_rate
+        assert abs(float(probe(path)["format"]["duration"]) - length) <= 0.2
+        assert str(ID3(path)["TIT2"]) == chapter.title
+
+
+def test_default_name_and_all_routines(tmp_path, exported):
+    mp3, _ = exported
+    cache = mp3.parent / "cache"
+    result = voicecoach("export", "desk-break", "--level", "beginner", "-q", cache=cache, cwd=tmp_path)
+    assert result.returncode == 0 and (tmp_path / "desk-break-beginner.mp3").is_file()
+    every = voicecoach("export", "--all", "-o", str(tmp_path / "all"), "--bitrate", "32", "-q", cache=cache)
+    assert every.returncode == 0, every.stderr
+    listed = json.loads(voicecoach("list", "--json", cache=cache).stdout)
+    assert sorted(p.name for p in (tmp_path / "all").glob("*.mp3")) == sorted(
+        f"{r['id']}-standard.mp3" for r in listed)
+
+
+def test_a_killed_export_keeps_the_previous_file(tmp_path, exported):
+    mp3, _ = exported
+    cache = mp3.parent / "cache"
+    assert voicecoach("show", "floor-relax", cache=cache).returncode == 0
+    target = tmp_path / "relax.mp3"
+    target.write_bytes(b"the previous export")
+    process = subprocess.Popen([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "export",
+                                "floor-relax", "-o", str(target)], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".relax.mp3.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert target.read_bytes() == b"the previous export"
