@@ -27,7 +27,7 @@ from .errors import SpeechEngineMissing, SpeechError, UnknownVoice
 from .settings import SAMPLE_RATE
 from .sounds import TONE_FORMAT, TONES
 
-FORMAT_VERSION = 2  # bump when the clip pipeline (trim, loudness, fades) changes
+FORMAT_VERSION = 3  # bump when the clip pipeline (trim, loudness, fades) changes
 FADE_IN_MS = 4
 FADE_OUT_MS = 12
 CHILD_TIMEOUT_S = 60.0
