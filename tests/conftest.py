@@ -10,3 +10,20 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "voicecoach"))
+
+
+def interrupt_while_writing(args: list[str], cache, target, how: int, settle: float = 0.0) -> bytes:
+    """Start `voicecoach ARGS`, send `how` once its partial output file appears; return stderr."""
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), *args],
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(target.parent.glob(f".{target.name}.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(settle)
+    process.send_signal(how)
+    _, stderr = process.communicate(timeout=60)
+    return stderr

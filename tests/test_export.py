@@ -6,10 +6,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import interrupt_while_writing
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 
@@ -164,12 +164,6 @@ def test_a_killed_export_keeps_the_previous_file(tmp_path, exported):
     assert voicecoach("show", "floor-relax", cache=cache).returncode == 0
     target = tmp_path / "relax.mp3"
     target.write_bytes(b"the previous export")
-    process = subprocess.Popen([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "export",
-                                "floor-relax", "-o", str(target)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".relax.mp3.*.partial")) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
+    interrupt_while_writing(["export", "floor-relax", "-o", str(target)], cache, target,
+                            signal.SIGKILL, settle=0.2)
     assert target.read_bytes() == b"the previous export"

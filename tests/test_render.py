@@ -6,12 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import interrupt_while_writing
 
 from voicecoach.cache import Cache
 from voicecoach.render import Renderer, atomic_output, write_wav
@@ -118,17 +118,11 @@ def test_a_killed_render_never_leaves_a_torn_file(tmp_path, how):
     assert cli("show", "floor-relax", cache=cache).returncode == 0  # warm the cache
     target = tmp_path / "long.wav"
     target.write_bytes(b"previous")
-    process = subprocess.Popen([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "render",
-                                "floor-relax", "-o", str(target)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".long.wav.*.partial")) and time.monotonic() < deadline:
-        time.sleep(0.001)
-    process.send_signal(how)
-    process.wait(timeout=60)
+    stderr = interrupt_while_writing(["render", "floor-relax", "-o", str(target)], cache, target, how)
     assert target.read_bytes() == b"previous"
     partial = list(tmp_path.glob(".long.wav.*"))
     if how == signal.SIGTERM:
-        assert partial == [] and b"Traceback" not in process.stderr.read()
+        assert partial == [] and b"Traceback" not in stderr
 
 
 def test_an_unwritable_target_is_one_clear_line(tmp_path, rendered):

@@ -7,7 +7,7 @@ and export consume.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
 from .errors import FitError
 from .routine import Exercise, Routine
@@ -115,9 +115,6 @@ class Timeline:
                 {"start": at(c.start), "end": at(c.end), "title": c.title} for c in self.chapters
             ],
         }
-
-    def speech_texts(self) -> list[str]:
-        return sorted({e.text for e in self.events if e.kind == "speech"})
 
 
 # ---------------------------------------------------------------------------
@@ -391,14 +388,12 @@ class _Layout:
             while every * k <= seconds - 20:
                 check_ins.append(every * k)
                 k += 1
-        halfway_said = False
         if seconds >= HALFWAY_MIN:
             text = "Halfway."
             if any(abs(t - seconds / 2) < 10 for t in check_ins):
                 text = f"Halfway. {check_in_line(seconds / 2, seconds / 2)}"
                 check_ins = [t for t in check_ins if abs(t - seconds / 2) >= 10]
-            halfway_said = place(text, "halfway", halfway)
-        del halfway_said
+            place(text, "halfway", halfway)
         for done in check_ins:
             place(check_in_line(done, seconds - done), "check_in", start + self.s(done))
 
@@ -565,10 +560,5 @@ def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Meas
     return measure
 
 
-def overlaps(events: Iterable[Event]) -> list[tuple[Event, Event]]:
-    ordered = sorted(events, key=lambda e: e.start)
-    return [(a, b) for a, b in zip(ordered, ordered[1:]) if b.start < a.end]
-
-
 __all__ = ["Event", "Chapter", "Timeline", "Note", "plan", "fit", "candidate_texts", "resolve",
-           "layout", "estimate_measure", "overlaps"]
+           "layout", "estimate_measure"]
