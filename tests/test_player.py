@@ -86,7 +86,8 @@ def test_unknown_exercise_for_from_is_a_usage_error(tmp_path):
     assert result.returncode == 2 and "no exercise 'Handstand' in this routine" in result.stderr
 
 
-def test_quitting_on_a_terminal_says_how_to_go_on(capture, tmp_path):
+@pytest.mark.parametrize("key, code", [(b"q", 0), (b"\x03", 130)], ids=["q", "ctrl-c"])
+def test_quitting_on_a_terminal_says_how_to_go_on(capture, tmp_path, key, code):
     env, raw = capture
     cache = tmp_path / "cache"
     assert voicecoach("show", "floor-relax", cache=cache).returncode == 0  # warm
@@ -108,11 +109,11 @@ def test_quitting_on_a_terminal_says_how_to_go_on(capture, tmp_path):
                 break
             output += chunk
             if b"\rStatic back |" in output and not sent:  # the status line is in an exercise: quit
-                os.write(fd, b"q")
+                os.write(fd, key)
                 sent = True
     _, status = os.waitpid(pid, 0)
     text = output.decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert os.waitstatus_to_exitcode(status) == code, text
     assert "Static back" in text and "next:" in text  # the status line
     assert "Stopped at " in text and "voicecoach play floor-relax --level beginner --from" in text
     assert "Traceback" not in text
