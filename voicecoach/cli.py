@@ -116,7 +116,7 @@ def list_command(as_json: bool) -> None:
         rows.append({
             "id": routine.id, "title": routine.title, "source": routine.source,
             "summary": routine.summary, "exercises": len(routine.exercises),
-            "minutes": round(routines.rough_seconds(routine, "standard") / 60),
+            "minutes": round(_estimated_seconds(routine) / 60),
         })
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -128,6 +128,14 @@ def list_command(as_json: bool) -> None:
         title = r["title"] if len(r["title"]) <= title_width else r["title"][: title_width - 3] + "..."
         click.echo(f"{r['id']:<{width}}  {title:<{title_width}}  {'~' + str(r['minutes']) + ' min':>7}"
                    f"  {r['source'] or '-'}")
+
+
+def _estimated_seconds(routine: routines.Routine) -> float:
+    """The planned length with speech lengths estimated from the text: no synthesis for `list`."""
+    from . import timeline as planner
+
+    settings = Settings()
+    return planner.plan(routine, settings, planner.estimate_measure(settings)).duration
 
 
 @cli.command()
@@ -380,7 +388,7 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             summary = f"{len(written)} files and {routine.id}.m3u8 in {target}/"
         else:
             if folder:
-                folder.mkdir(parents=True, exist_ok=True)
+                exporter.make_folder(folder)
             exporter.write_mp3(target, routine, settings, timeline, session.speech, int(bitrate), progress)
             if captions:
                 exporter.write_captions(target, routine, timeline)

@@ -120,14 +120,18 @@ def safe_name(text: str) -> str:
     return name[:80] or "part"
 
 
+def make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(folder), exc.strerror or "cannot make this folder") from None
+
+
 def write_split(folder: Path, routine: Routine, settings: Settings, timeline: Timeline,
                 speech: Speech, bitrate: int = DEFAULT_BITRATE,
                 progress: Progress | None = None) -> list[Written]:
     """One numbered MP3 per chapter and an .m3u8 playlist in order, for players without chapters."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(str(folder), exc.strerror or str(exc)) from None
+    make_folder(folder)
     written = []
     total = len(timeline.chapters)
     for number, chapter in enumerate(timeline.chapters, start=1):
