@@ -73,6 +73,11 @@ def test_check_usage_errors_exit_two():
     assert "Traceback" not in result.stderr
 
 
+def test_minutes_must_be_a_number():
+    result = run("show", "desk-break", "--minutes", "nan")
+    assert result.returncode == 2 and "must be a number of minutes" in result.stderr
+
+
 def test_show_takes_a_name_or_a_file(tmp_path):
     by_name = run("show", "desk-break")
     assert by_name.returncode == 0 and "Desk break" in by_name.stdout

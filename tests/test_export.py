@@ -8,13 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import interrupt_while_writing
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 
 from voicecoach.cache import Cache
-from voicecoach.export import safe_name
+from voicecoach.export import ENCODER_DELAY, safe_name
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
 
@@ -97,8 +98,10 @@ def test_tags_and_chapters_read_back_with_mutagen_and_ffprobe(exported):
     ordered = [frames[i] for i in toc.child_element_ids]
     assert [str(f.sub_frames["TIT2"]) for f in ordered] == [c.title for c in chapters]
     assert {"Brücke", "Side lift"} <= {c.title for c in chapters}
-    for frame, chapter in zip(ordered, chapters):
-        assert abs(frame.start_time - chapter.start * 1000 / session.timeline.sample_rate) <= 1
+    rate = session.timeline.sample_rate
+    for frame, chapter in zip(ordered, chapters):  # where the chapter's first sound plays in the MP3
+        expected = 0 if chapter.start == 0 else (chapter.start + ENCODER_DELAY) * 1000 / rate
+        assert abs(frame.start_time - expected) <= 1
     probed = sorted(probe(mp3)["chapters"], key=lambda c: float(c["start_time"]))
     assert [c["tags"]["title"] for c in probed] == [c.title for c in chapters]
 
@@ -121,11 +124,27 @@ def test_captions_have_every_spoken_line_at_its_time(exported):
     assert vtt.startswith("WEBVTT\n")
     spoken = [e for e in session.timeline.events if e.kind == "speech"]
     for event in spoken:
-        seconds = event.start / session.timeline.sample_rate
-        minutes, secs = divmod(seconds, 60)
-        assert f"[{int(minutes):02d}:{secs:05.2f}]{event.text}" in lrc
+        hundredths = round((event.start + ENCODER_DELAY) / session.timeline.sample_rate * 100)
+        stamp = f"[{hundredths // 6000:02d}:{hundredths % 6000 // 100:02d}.{hundredths % 100:02d}]"
+        assert f"{stamp}{event.text}" in lrc
+    assert not re.search(r"\[\d\d:6\d\.", lrc)  # never 60 seconds
     assert vtt.count(" --> ") == len(spoken)
     assert "[ti:Rücken sanft — Übungen für den Abend ✓]" in lrc
+
+
+def test_chapter_and_caption_times_match_the_decoded_sound(exported):
+    mp3, session = exported
+    rate = session.timeline.sample_rate
+    decoded = np.frombuffer(subprocess.run(["ffmpeg", "-v", "error", "-i", str(mp3), "-f", "s16le", "-"],
+                                           capture_output=True, check=True).stdout, np.int16)
+    first_sound = np.flatnonzero(np.abs(decoded.astype(int)) > 200)[0] / rate
+    first_caption = mp3.with_suffix(".vtt").read_text(encoding="utf-8").splitlines()[2].split(" --> ")[0]
+    h, m, s = first_caption.split(":")
+    assert abs(first_sound - (int(h) * 3600 + int(m) * 60 + float(s))) < 0.01
+    for chapter in sorted(ID3(mp3).getall("CHAP"), key=lambda c: c.start_time)[1:]:
+        at = round(chapter.start_time / 1000 * rate)  # each chapter begins with its first line
+        assert np.abs(decoded[at - rate // 10: at - rate // 200].astype(int)).max() < 200
+        assert np.flatnonzero(np.abs(decoded[at: at + rate // 10].astype(int)) > 200)[0] < rate // 50
 
 
 def test_split_writes_one_file_per_exercise_and_a_playlist(exported, tmp_path):

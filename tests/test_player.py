@@ -208,3 +208,29 @@ def test_find_chapter_by_name_or_number(session):
     assert find_chapter(timeline, "good MORNING").exercise == "Good morning"
     with pytest.raises(UsageError, match="--from takes a name or number"):
         find_chapter(timeline, "9")
+
+
+def test_ctrl_c_reports_the_sample_reached_not_the_chunk_start(session):
+    class Interrupting(ScriptedKeys):
+        def read(self, timeout):
+            if time.monotonic() - self.began > 0.05:
+                raise KeyboardInterrupt
+            return super().read(timeout)
+
+    player = Player(session.timeline, session.speech, FakeDevice(session.timeline.sample_rate, speed=400))
+    stop = player.play(0, Interrupting([]))
+    assert stop.reason == "interrupt"
+    assert stop.position > session.timeline.sample_rate  # well into the first chunk
+    assert stop.chapter == player.chapter_at(stop.position)
+
+
+def test_arrow_keys_mean_nothing_and_letters_still_work():
+    from voicecoach.player import Keys
+
+    master, slave = pty.openpty()
+    with os.fdopen(slave, "r") as terminal, Keys(terminal) as keys:
+        os.write(master, b"\x1b[B")  # down arrow: its B must not become 'b' (back)
+        assert keys.read(0.5) is None
+        os.write(master, b"n")
+        assert keys.read(0.5) == "n"
+    os.close(master)

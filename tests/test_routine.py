@@ -147,6 +147,22 @@ def test_binary_and_non_utf8_files(tmp_path):
         load_text(b"title: T\nname: caf\xe9\n", "latin.yaml")
 
 
+def test_a_folder_named_like_a_builtin_does_not_hide_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "desk-break").mkdir()  # as `export desk-break --split -o desk-break/` leaves
+    assert load("desk-break").builtin
+    assert load("desk-break").path == "library/desk-break.yaml"
+
+
+def test_a_repeated_name_is_reported_once_at_the_repeat():
+    text = ("title: T\nexercises:\n  - {name: Broken, setup: s}\n  - {name: Twin, setup: s, hold: 5s}\n"
+            "  - {name: twin, setup: s, hold: 5s}\n")
+    with pytest.raises(RoutineError) as caught:
+        load_text(text, "t.yaml")
+    twice = [p for p in caught.value.problems if "used twice" in p.message]
+    assert [(p.line, p.exercise) for p in twice] == [(5, (3, "twin"))]
+
+
 def test_folder_missing_file_and_unknown_name(tmp_path):
     with pytest.raises(RoutineError, match="this is a folder"):
         load(str(tmp_path))

@@ -202,8 +202,8 @@ def test_minutes_fits_within_five_percent_or_says_what_is_possible():
         scale = planner.fit(routine, settings, fake_measure)
         length = planner.plan(routine, settings, fake_measure, scale).duration
         assert abs(length - minutes * 60) <= 0.05 * minutes * 60, (minutes, length)
-    with pytest.raises(FitError, match=r"cannot fit this routine into 2 minutes; it can be made from "
-                                       r"[\d.]+ to [\d.]+ minutes long"):
+    with pytest.raises(FitError, match=r"cannot fit 'three-exercises' into 2 minutes; it can be made "
+                                       r"from [\d.]+ to [\d.]+ minutes long"):
         planner.fit(routine, Settings(minutes=2), fake_measure)
 
 

@@ -101,9 +101,7 @@ class Cache:
         path = self.path(key)
         try:
             blob = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError:
+        except OSError:  # missing, or unreadable: either way, made again
             return None
         entry = decode(blob)
         if entry is None:

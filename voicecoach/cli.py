@@ -15,9 +15,11 @@ import click
 from . import __version__
 from . import routine as routines
 from .cache import Cache
-from .errors import Problem, RoutineError, RoutineNotFound, SpeechEngineMissing, VoicecoachError
+from .errors import (FitError, Problem, RoutineError, RoutineNotFound, SpeechEngineMissing,
+                     VoicecoachError)
 from .routine import LEVELS
 from .settings import PACES, Settings
+from .timeline import clock
 
 DEFAULT_ROUTINE = "three-exercises"
 
@@ -25,7 +27,6 @@ DEFAULT_ROUTINE = "three-exercises"
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voicecoach")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              envvar="VOICECOACH_CACHE",
               help="Where synthesized speech is kept (default: audio_cache/ in a checkout, "
                    "else your user cache folder; or $VOICECOACH_CACHE).")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
@@ -42,6 +43,12 @@ def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
     ctx.obj = {"debug": debug, "cache": Cache(cache_dir) if cache_dir else Cache()}
 
 
+def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and value != value:  # nan passes FloatRange
+        raise click.BadParameter("must be a number of minutes such as 20")
+    return value
+
+
 def session_options(command: Callable) -> Callable:
     """--level, --pace, --minutes and --voice, shared by every command that builds a session."""
 
@@ -50,7 +57,7 @@ def session_options(command: Callable) -> Callable:
     @click.option("--pace", type=click.Choice(list(PACES)), default="normal", show_default=True,
                   help="Speech rate and the time given to get into position.")
     @click.option("--minutes", type=click.FloatRange(min=1, max=240), default=None,
-                  help="Fit the session to this many minutes (within 5%).")
+                  callback=_a_number, help="Fit the session to this many minutes (within 5%).")
     @click.option("--voice", default=None, help="A voice id or name from 'voicecoach voices'.")
     @functools.wraps(command)
     def wrapper(*args, level: str, pace: str, minutes: float | None, voice: str | None, **kwargs):
@@ -215,11 +222,6 @@ def show(routine_name: str, settings: Settings, as_json: bool) -> None:
         click.echo(script(session))
 
 
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{secs:02d}"
-
-
 def script(session) -> str:
     timeline, settings, routine = session.timeline, session.settings, session.routine
     out = [f"{routine.title}: {settings.level} level, {settings.pace} pace, "
@@ -308,9 +310,9 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
     session.speech.prepare([RESUME_TEXT, "3", "2", "1"])
     start = find_chapter(timeline, from_exercise).start if from_exercise else 0
     device = Device(timeline.sample_rate, routine_name)
-    interactive = sys.stdin.isatty()
+    interactive = sys.stdin is not None and sys.stdin.isatty()
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
-        stop = Player(timeline, session.speech, device, status).play(start, keys if interactive else None)
+        stop = Player(timeline, session.speech, device, status).play(start, keys)
     if stop is None:
         return
     where = stop.chapter.exercise
@@ -373,8 +375,16 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
         raise click.UsageError("give a ROUTINE or --all, not both")
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
+    skipped = []
     for name in names:
-        session = _session(name, settings, quiet)
+        try:
+            session = _session(name, settings, quiet)
+        except FitError as error:
+            if not every:
+                raise
+            click.echo(f"voicecoach: skipped: {error}", err=True)  # the others still fit
+            skipped.append(name)
+            continue
         routine, timeline = session.routine, session.timeline
         progress = _Progress(f"Exporting {routine.id}", quiet)(timeline.length)
         default = _default_output(routine.id, settings, "" if split else ".mp3")
@@ -395,6 +405,8 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             summary = f"{target} ({len(timeline.chapters)} chapters)"
         if not quiet:
             click.echo(f"wrote {summary}, {clock(timeline.duration)}", err=True)
+    if skipped:
+        sys.exit(1)
 
 
 @cli.group(invoke_without_command=True)

@@ -74,11 +74,16 @@ class UnknownVoice(UsageError):
 
 
 class FitError(UsageError):
-    def __init__(self, minutes: float, low: float, high: float):
-        super().__init__(
-            f"cannot fit this routine into {minutes:g} minutes; "
-            f"it can be made from {low:.1f} to {high:.1f} minutes long."
-        )
+    def __init__(self, routine_id: str, minutes: float, low: float, high: float,
+                 nearest: tuple[float, float] | None = None):
+        message = f"cannot fit '{routine_id}' into {minutes:g} minutes; "
+        if nearest:
+            message += (f"its sets and reps change in steps, and the nearest it comes is "
+                        f"{nearest[0]:.1f} or {nearest[1]:.1f} minutes (its range is "
+                        f"{low:.1f} to {high:.1f})")
+        else:
+            message += f"it can be made from {low:.1f} to {high:.1f} minutes long"
+        super().__init__(message + ".")
 
 
 class AudioDeviceError(VoicecoachError):

@@ -22,6 +22,9 @@ from .speech import Speech
 from .timeline import Chapter, Timeline
 
 DEFAULT_BITRATE = 64  # kbit/s: plenty for mono speech at 22.05 kHz
+# LAME puts 576 + 529 samples of its own before the first sample given, and lameenc writes no
+# LAME/Info header that would let a player trim them; chapter and caption times move with them.
+ENCODER_DELAY = 1105
 LAME_QUALITY = 5  # LAME's -q: 5 is its speed/quality balance
 ARTIST = "voicecoach"
 ALBUM = "voicecoach back-care sessions"
@@ -89,14 +92,16 @@ def _comment(routine: Routine, settings: Settings) -> str:
 
 
 def _ms(timeline: Timeline, samples: int) -> int:
-    return round(samples * 1000 / timeline.sample_rate)
+    """Where a sample of the session plays in the MP3, in ms; the very start stays at zero."""
+    return 0 if samples == 0 else round((samples + ENCODER_DELAY) * 1000 / timeline.sample_rate)
 
 
 def write_mp3(path: Path, routine: Routine, settings: Settings, timeline: Timeline, speech: Speech,
               bitrate: int = DEFAULT_BITRATE, progress: Progress | None = None,
-              span: Chapter | None = None, track: str | None = None) -> Written:
+              span: Chapter | None = None, track: str | None = None,
+              renderer: Renderer | None = None) -> Written:
     """The session (or one chapter of it) as a tagged MP3, written atomically."""
-    renderer = Renderer(timeline, speech)
+    renderer = renderer or Renderer(timeline, speech)
     start, end = (span.start, span.end) if span else (0, timeline.length)
     if span is None:
         chapters = [(_ms(timeline, c.start), _ms(timeline, c.end), c.title) for c in timeline.chapters]
@@ -134,10 +139,11 @@ def write_split(folder: Path, routine: Routine, settings: Settings, timeline: Ti
     make_folder(folder)
     written = []
     total = len(timeline.chapters)
+    renderer = Renderer(timeline, speech)  # one clip memory for every part
     for number, chapter in enumerate(timeline.chapters, start=1):
         path = folder / f"{number:02d} {safe_name(chapter.title)}.mp3"
         written.append(write_mp3(path, routine, settings, timeline, speech, bitrate, progress,
-                                 span=chapter, track=f"{number}/{total}"))
+                                 span=chapter, track=f"{number}/{total}", renderer=renderer))
     lines = ["#EXTM3U", f"#PLAYLIST:{routine.title}"]
     for item, chapter in zip(written, timeline.chapters):
         lines.append(f"#EXTINF:{round(item.seconds)},{routine.title} - {chapter.title}")
@@ -148,29 +154,36 @@ def write_split(folder: Path, routine: Routine, settings: Settings, timeline: Ti
     return written
 
 
-def _stamp(seconds: float, separator: str = ".") -> str:
+def _vtt_stamp(seconds: float) -> str:
     millis = round(seconds * 1000)
     hours, rest = divmod(millis, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def _lrc_stamp(seconds: float) -> str:
+    """[mm:ss.xx], rounded to the hundredth before it is split, so it never reads ss = 60."""
+    hundredths = round(seconds * 100)
+    minutes, rest = divmod(hundredths, 6000)
+    return f"[{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}]"
 
 
 def write_captions(mp3: Path, routine: Routine, timeline: Timeline,
                    span: Chapter | None = None) -> list[Path]:
     """An .lrc (lyrics-aware phone players) and a .vtt beside the MP3: every spoken line at its time."""
     start, end = (span.start, span.end) if span else (0, timeline.length)
-    lines = [(timeline.seconds(e.start - start), timeline.seconds(e.end - start), e.text)
+    delay = ENCODER_DELAY
+    lines = [(timeline.seconds(e.start - start + delay), timeline.seconds(e.end - start + delay), e.text)
              for e in timeline.events if e.kind == "speech" and start <= e.start < end]
     total = timeline.seconds(end - start)
     lrc = [f"[ti:{routine.title}]", f"[ar:{ARTIST}]", f"[al:{ALBUM}]",
            f"[length:{int(total // 60):02d}:{int(total % 60):02d}]"]
     for at, _, text in lines:
-        minutes, seconds = divmod(at, 60)
-        lrc.append(f"[{int(minutes):02d}:{seconds:05.2f}]{text}")
+        lrc.append(f"{_lrc_stamp(at)}{text}")
     vtt = ["WEBVTT", ""]
     for at, until, text in lines:
-        vtt += [f"{_stamp(at)} --> {_stamp(until)}", text, ""]
+        vtt += [f"{_vtt_stamp(at)} --> {_vtt_stamp(until)}", text, ""]
     paths = []
     for suffix, body in ((".lrc", "\n".join(lrc) + "\n"), (".vtt", "\n".join(vtt))):
         path = mp3.with_suffix(suffix)

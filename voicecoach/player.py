@@ -7,6 +7,7 @@ is exactly the rendered session: the chunks tile it, in order.
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
 import ctypes
 import ctypes.util
@@ -20,10 +21,10 @@ from typing import Callable, Iterator, TextIO
 from .errors import AudioDeviceError, UsageError
 from .render import SAMPLE_BYTES, Renderer
 from .speech import Speech
-from .timeline import Chapter, Event, Timeline
+from .timeline import Chapter, Event, Timeline, clock
 
-CHUNK_TARGET_S = 12.0  # a chunk is cut in the first good gap after this much sound
-CHUNK_MAX_S = 90.0
+CHUNK_TARGET_S = 12.0  # a chunk is cut in the first quiet gap after this much sound...
+CHUNK_MAX_S = 90.0  # ...but not inside a countdown or a run of reps until it is this long
 GOOD_GAP_S = 0.4
 RHYTHM_ROLES = {"countdown", "start", "count", "phase", "tick", "end"}
 POLL_S = 0.05
@@ -115,7 +116,7 @@ class Keys:
 
     def __init__(self, stream: TextIO):
         self.stream = stream
-        self.active = stream.isatty()
+        self.active = stream is not None and stream.isatty()
         self._saved = None
 
     def __enter__(self) -> "Keys":
@@ -138,9 +139,14 @@ class Keys:
             time.sleep(timeout)
             return None
         ready, _, _ = select.select([self.stream], [], [], timeout)
-        if ready:
-            return os.read(self.stream.fileno(), 1).decode("utf-8", "ignore")
-        return None
+        if not ready:
+            return None
+        key = os.read(self.stream.fileno(), 1).decode("utf-8", "ignore")
+        if key == "\x1b":  # an arrow or function key: swallow its sequence, it means nothing here
+            while select.select([self.stream], [], [], 0.01)[0]:
+                os.read(self.stream.fileno(), 16)
+            return None
+        return key
 
 
 @dataclass
@@ -160,7 +166,10 @@ class Player:
         self.device = device
         self.renderer = Renderer(timeline, speech)
         self.status = status
-        self.history: list[tuple[str, int]] = []  # (what the listener did, sample): for --debug and tests
+        self.history: list[tuple[str, int]] = []  # (what the listener did, sample): for tests
+        self.position = 0  # the sample reached, kept current while a chunk plays
+        self._starts = [e.start for e in timeline.events]
+        self._shown = ""
 
     # where we are -----------------------------------------------------------
     def chapter_at(self, position: int) -> Chapter:
@@ -170,12 +179,9 @@ class Player:
         return self.timeline.chapters[-1]
 
     def event_at(self, position: int) -> Event | None:
-        last = None
-        for event in self.timeline.events:
-            if event.start > position:
-                break
-            last = event
-        return last
+        """The latest event that began at or before `position`."""
+        index = bisect.bisect_right(self._starts, position)
+        return self.timeline.events[index - 1] if index else None
 
     def describe(self, position: int, paused: bool = False) -> str:
         rate = self.timeline.sample_rate
@@ -187,7 +193,7 @@ class Player:
                 parts.append(f"set {event.set}")
             if event.side:
                 parts.append(event.side)
-        parts.append(f"{_clock(position / rate)} / {_clock(self.timeline.duration)}")
+        parts.append(f"{clock(position / rate)} / {clock(self.timeline.duration)}")
         later = [c for c in self.timeline.chapters if c.start > position]
         if later:
             parts.append(f"next: {later[0].title}")
@@ -195,9 +201,14 @@ class Player:
         return f"[paused] {line}   space: resume  q: quit" if paused else line
 
     # playing ------------------------------------------------------------------
+    def show(self, text: str) -> None:
+        if self.status and text != self._shown:
+            self.status(text)
+            self._shown = text
+
     def play(self, start: int = 0, keys: Keys | None = None) -> Stop | None:
         """Play from `start` to the end; a Stop when the listener quits or interrupts."""
-        position = start
+        position = self.position = start
         try:
             while position < self.timeline.length:
                 jump = None
@@ -216,8 +227,7 @@ class Player:
                     if position is None:
                         return Stop(self._paused_at, self.chapter_at(self._paused_at))
         except KeyboardInterrupt:
-            self.device.stop()
-            return Stop(position, self.chapter_at(position), "interrupt")
+            return Stop(self.position, self.chapter_at(self.position), "interrupt")
         finally:
             self.device.stop()
         return None
@@ -228,18 +238,18 @@ class Player:
         began = time.monotonic()
         rate = self.timeline.sample_rate
         while self.device.busy():
-            reached = min(end, start + int((time.monotonic() - began) * rate))
-            if self.status:
-                self.status(self.describe(reached))
-            key = keys.read(POLL_S) if keys else _sleep(POLL_S)
+            self.position = reached = min(end, start + int((time.monotonic() - began) * rate))
+            self.show(self.describe(reached))
+            key = keys.read(POLL_S) if keys else time.sleep(POLL_S)
             try:
                 action = {" ": "pause", "n": "next", "b": "back", "q": "quit"}[key.lower()] if key else None
             except KeyError:
                 action = None
             if action:
                 self.device.stop()
-                reached = min(end, start + int((time.monotonic() - began) * rate))
-                return reached, action
+                self.position = min(end, start + int((time.monotonic() - began) * rate))
+                return self.position, action
+        self.position = end
         return end, None
 
     def _jump(self, action: str, position: int, keys: Keys | None) -> int | None:
@@ -259,8 +269,7 @@ class Player:
             return current.start
         # pause: wait for space (resume) or q, then say "resuming" and count in
         self._paused_at = position
-        if self.status:
-            self.status(self.describe(position, paused=True))
+        self.show(self.describe(position, paused=True))
         while True:
             key = keys.read(0.2) if keys else None
             if key == " ":
@@ -284,16 +293,6 @@ class Player:
         self.device.start(b"".join(pieces))
         while self.device.busy():
             time.sleep(POLL_S)
-
-
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)
-    return None
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{secs:02d}"
 
 
 @contextlib.contextmanager

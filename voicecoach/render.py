@@ -6,6 +6,7 @@ bounded in memory whatever the session's length.
 """
 from __future__ import annotations
 
+import bisect
 import os
 import tempfile
 import wave
@@ -28,6 +29,7 @@ class Renderer:
         self.timeline = timeline
         self.speech = speech
         self._clips: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._ends = [e.end for e in timeline.events]  # sorted: events never overlap
 
     def pcm_of(self, event: Event) -> bytes:
         key = (event.kind, event.text)
@@ -52,9 +54,9 @@ class Renderer:
         silence = bytes(block)
         pending = bytearray()
         position = start
-        for event in self.timeline.events:
-            if event.end <= position:
-                continue
+        events = self.timeline.events
+        for index in range(bisect.bisect_right(self._ends, start), len(events)):
+            event = events[index]  # from the first event still sounding at `start`
             if event.start >= end:
                 break
             while position < event.start:  # the silence before this event
@@ -98,10 +100,10 @@ def atomic_output(path: Path, mode: str = "wb"):
                                              encoding=None if "b" in mode else "utf-8")
     except OSError as exc:
         raise OutputError(str(path), exc.strerror or str(exc)) from None
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(handle.name, 0o666 & ~umask)  # as an ordinary new file would be, not 0600
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(handle.name, 0o666 & ~umask)  # as an ordinary new file would be, not 0600
         with handle:
             yield handle
         os.replace(handle.name, path)

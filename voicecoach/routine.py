@@ -472,12 +472,13 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
                 exercise = _exercise(check, item, number)
                 if exercise is not None:
                     exercises.append(exercise)
-            names = [e.name.lower() for e in exercises]
+            seen: set[str] = set()
             for exercise in exercises:
-                if names.count(exercise.name.lower()) > 1 and names.index(exercise.name.lower()) != exercise.number - 1:
+                if exercise.name.lower() in seen:
                     check.add(exercise.line, f"the name {_show(exercise.name)} is used twice; "
                               "each exercise needs its own name (chapters are titled by it)",
                               (exercise.number, exercise.name))
+                seen.add(exercise.name.lower())
 
     if not check.problems:
         routine = Routine(id=routine_id, path=path, title=title or "", exercises=tuple(exercises),
@@ -659,10 +660,10 @@ def load(name_or_path: str) -> Routine:
     """A built-in routine by id, or a routine file by path."""
     candidate = Path(name_or_path)
     looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path
-    if candidate.exists() or looks_like_path:
-        return load_file(candidate, name_or_path)
     known = builtin_ids()
-    if name_or_path in known:
+    if looks_like_path or (name_or_path not in known and candidate.exists()):
+        return load_file(candidate, name_or_path)
+    if name_or_path in known:  # a built-in id wins over a folder of the same name (export --split)
         resource = resources.files("voicecoach") / "library" / f"{name_or_path}.yaml"
         return load_text(resource.read_bytes(), f"library/{name_or_path}.yaml", name_or_path,
                          builtin=True)
@@ -678,8 +679,6 @@ def load_file(path: Path, shown: str | None = None) -> Routine:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise RoutineError([Problem(shown, 1, "no such file")]) from None
-    except IsADirectoryError:
-        raise RoutineError([Problem(shown, 1, "this is a folder; give a routine file (.yaml)")]) from None
     except PermissionError:
         raise RoutineError([Problem(shown, 1, "permission denied; the file cannot be read")]) from None
     except OSError as exc:

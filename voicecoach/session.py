@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 from . import timeline as planner
 from .cache import Cache
 from .routine import Routine, load
 from .settings import Settings
-from .speech import Speech, resolve_voice
+from .speech import ProgressFactory, Speech, resolve_voice
 from .timeline import Timeline
-
-# (total lines to make) -> a callback advanced by one per line made; None when nothing to show
-ProgressFactory = Callable[[int], Callable[[int], None] | None]
 
 
 @dataclass
@@ -27,17 +23,20 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
             progress: ProgressFactory | None = None) -> Session:
     routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
     speech = Speech(voice=resolve_voice(settings.voice), rate=settings.rate, cache=cache)
-    _make(speech, planner.candidate_texts(routine, settings), progress)
+    speech.prepare(planner.candidate_texts(routine, settings), progress)
     scale = planner.NO_SCALE
     if settings.minutes is not None:
+        # Fitting plans many scales, so lines not yet made are estimated from their text; the
+        # scale found is then planned with real lengths, and fitted again if that moved it out.
         estimate = planner.estimate_measure(settings)
-        scale = planner.fit(routine, settings, lambda text: speech.known_length(text) or estimate(text))
-        _make(speech, planner.candidate_texts(routine, settings, scale), progress)
-    timeline = planner.plan(routine, settings, speech.length, scale)
-    return Session(routine, settings, speech, timeline)
-
-
-def _make(speech: Speech, texts: list[str], progress: ProgressFactory | None) -> None:
-    missing = speech.missing(texts)
-    if missing:
-        speech.prepare(missing, progress(len(missing)) if progress else None)
+        for attempt in range(3):
+            scale = planner.fit(routine, settings,
+                                lambda text: speech.known_length(text) or estimate(text))
+            speech.prepare(planner.candidate_texts(routine, settings, scale), progress)
+            timeline = planner.plan(routine, settings, speech.length, scale)
+            if planner.fits(timeline, settings):
+                break
+        else:
+            raise planner.fit_error(routine, settings, speech.length)
+        return Session(routine, settings, speech, timeline)
+    return Session(routine, settings, speech, planner.plan(routine, settings, speech.length))

@@ -30,10 +30,6 @@ TONES = {
 TONE_FORMAT = 1  # bump when a tone's recipe changes: the cache key covers it
 
 
-def tone_seconds(name: str) -> float:
-    return TONES[name].seconds
-
-
 def tone_samples(name: str, sample_rate: int) -> int:
     return round(TONES[name].seconds * sample_rate)
 

@@ -35,6 +35,8 @@ AGREEING_TAKES = 2
 MAX_TAKES = 6
 
 Progress = Callable[[int], None]
+# (lines to make) -> a callback advanced by one per line made, or None to show nothing
+ProgressFactory = Callable[[int], Progress | None]
 
 
 @dataclass(frozen=True)
@@ -232,11 +234,11 @@ class Speech:
                         clip_format=FORMAT_VERSION, sample_rate=self.sample_rate)
 
     # lines ---------------------------------------------------------------
-    def prepare(self, texts: Iterable[str], progress: Progress | None = None) -> int:
+    def prepare(self, texts: Iterable[str], progress: ProgressFactory | None = None) -> int:
         """Make every line not yet cached, on all cores; return how many were made."""
         missing = self.missing(texts)
         if missing:
-            self._synthesize(missing, progress)
+            self._synthesize(missing, progress(len(missing)) if progress else None)
         return len(missing)
 
     def missing(self, texts: Iterable[str]) -> list[str]:
@@ -244,8 +246,8 @@ class Speech:
         missing = []
         for text in dict.fromkeys(texts):
             if text not in self._lengths:
-                entry = self.cache.get(self.key(text))
-                if entry is not None and entry.sample_rate == self.sample_rate:
+                entry = self.cache.get(self.key(text))  # the key covers the sample rate
+                if entry is not None:
                     self._lengths[text] = entry.samples
                 else:
                     missing.append(text)

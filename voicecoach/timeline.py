@@ -31,6 +31,7 @@ CUE_MIN_EVERY, CUE_MAX_EVERY = 10.0, 90.0
 FIT_TOLERANCE = 0.05
 F_MIN, F_MAX = 0.5, 2.0  # how far --minutes may scale holds, timed work and rests
 G_MIN, G_MAX = 0.5, 2.0  # how far --minutes may scale reps and sets
+SETS_STAY = (0.75, 1.5)  # while counts scale within this, only reps change
 
 SAFETY = (
     "A word on safety. Move gently and within comfort. Stop if you feel sharp pain, pain "
@@ -98,9 +99,7 @@ class Timeline:
         return samples / self.sample_rate
 
     def to_json(self) -> dict:
-        def at(samples: int) -> float:
-            return samples / self.sample_rate
-
+        at = self.seconds
         return {
             "routine": self.routine_id,
             "title": self.title,
@@ -127,8 +126,7 @@ class Work:
     seconds: float  # one set of timed work
     reps: int
     sets: int
-    rest: float  # between sets and between sides
-    rest_after: float  # before the next exercise
+    rest: float  # between sets and sides, and before the next exercise
 
 
 def resolve(routine: Routine, settings: Settings, f: float = 1.0, g: float = 1.0) -> list[Work]:
@@ -143,16 +141,20 @@ def resolve(routine: Routine, settings: Settings, f: float = 1.0, g: float = 1.0
             seconds = max(seconds, min(amount, SHORT_WORK), 1.0)
         else:
             reps = max(1, round(amount * g))
-        if g != 1.0:
+        if not SETS_STAY[0] <= g <= SETS_STAY[1]:  # reps move first, in fine steps; sets last
             sets = max(1, round(sets * g))
-        rest = routine.rest_after(exercise)
-        works.append(Work(exercise, seconds, reps, sets, _scaled_rest(rest, f),
-                          _scaled_rest(rest, f)))
+        works.append(Work(exercise, seconds, reps, sets, _scaled_rest(routine.rest_after(exercise), f)))
     return works
 
 
 def _scaled_rest(rest: float, f: float) -> float:
     return max(float(round(rest * f)), min(rest, 5.0))
+
+
+def clock(seconds: float) -> str:
+    """mm:ss, as the script and the status line show times."""
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
 
 
 def spoken_duration(seconds: float) -> str:
@@ -253,15 +255,15 @@ class _Layout:
         for index, work in enumerate(works):
             self.exercise, self.set, self.side = work.exercise.name, None, None
             chapters.append((self.cursor, work.exercise.name, work.exercise.name))
-            rest_before = works[index - 1].rest_after if index else None
+            rest_before = works[index - 1].rest if index else None
             rest_end = self.exercise_block(work, first=(index == 0), rest_end=rest_end,
                                            rest_before=rest_before)
             last = index == len(works) - 1
             self.exercise, self.set, self.side = None, None, None
             if not last:
                 self.exercise = work.exercise.name
-                self.say(f"Rest for {spoken_duration(work.rest_after)}.", "rest")
-                rest_end = max(rest_end + self.s(work.rest_after), self.cursor)
+                self.say(f"Rest for {spoken_duration(work.rest)}.", "rest")
+                rest_end = max(rest_end + self.s(work.rest), self.cursor)
                 self.exercise = None
 
         self.cursor += self.s(0.7)
@@ -531,9 +533,14 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
     shortest, longest = length((F_MIN, G_MIN)), length((F_MAX, G_MAX))
 
     def impossible() -> FitError:
-        return FitError(settings.minutes, shortest / sample_rate / 60, longest / sample_rate / 60)
+        minutes = sorted(n / sample_rate / 60 for n in lengths.values())
+        below = [m for m in minutes if m * 60 * sample_rate < target]
+        above = [m for m in minutes if m * 60 * sample_rate > target]
+        nearest = (below[-1], above[0]) if below and above else None
+        return FitError(routine.id, settings.minutes, minutes[0], minutes[-1], nearest)
 
     if not shortest * (1 - FIT_TOLERANCE) <= target <= longest * (1 + FIT_TOLERANCE):
+        lengths = {(F_MIN, G_MIN): shortest, (F_MAX, G_MAX): longest}
         raise impossible()
     best = search(F_MIN, F_MAX, lambda f: (f, 1.0))[0]
     if miss(best) > FIT_TOLERANCE * target:
@@ -548,6 +555,20 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
     if miss(best) > FIT_TOLERANCE * target:
         raise impossible()
     return best
+
+
+def fits(timeline: Timeline, settings: Settings) -> bool:
+    """Whether the timeline is within 5% of --minutes."""
+    assert settings.minutes is not None
+    return abs(timeline.duration - settings.minutes * 60) <= FIT_TOLERANCE * settings.minutes * 60
+
+
+def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitError:
+    """The error for --minutes that real speech lengths kept out of reach, with the range."""
+    assert settings.minutes is not None
+    low = plan(routine, settings, measure, (F_MIN, G_MIN)).duration / 60
+    high = plan(routine, settings, measure, (F_MAX, G_MAX)).duration / 60
+    return FitError(routine.id, settings.minutes, low, high)
 
 
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
