@@ -285,7 +285,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
 
 
 @cli.command()
-@click.argument("routine_name", metavar="ROUTINE", default=DEFAULT_ROUTINE)
+@click.argument("routine_name", metavar="[ROUTINE]", default=DEFAULT_ROUTINE)
 @session_options
 @click.option("--from", "from_exercise", metavar="EXERCISE",
               help="Start at this exercise (its name or number).")
@@ -343,7 +343,7 @@ BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", 
 
 
 @cli.command()
-@click.argument("routine_name", metavar="ROUTINE", required=False)
+@click.argument("routine_name", metavar="[ROUTINE]", required=False)
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="The MP3 to write; a folder with --split or --all "
                    "(default: ROUTINE-LEVEL.mp3, or a folder of that name).")
