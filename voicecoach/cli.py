@@ -181,17 +181,15 @@ def check(routines_given: tuple[str, ...]) -> None:
 def _warnings(routine: routines.Routine) -> list[Problem]:
     """What will work but sound wrong, found by planning the session with real speech."""
     from . import timeline as planner
-    from .speech import Speech
+    from .session import prepare
 
     settings = Settings()
     try:
-        speech = Speech(rate=settings.rate, cache=_cache())
-        speech.prepare(planner.candidate_texts(routine, settings))
-        measure = speech.length
-    except SpeechEngineMissing:
-        measure = planner.estimate_measure(settings)
+        notes = prepare(routine, settings, _cache()).timeline.notes
+    except SpeechEngineMissing:  # still worth checking, with lengths estimated from the text
+        notes = planner.plan(routine, settings, planner.estimate_measure(settings)).notes
     problems = []
-    for note in planner.plan(routine, settings, measure).notes:
+    for note in notes:
         exercise = note.exercise
         line = exercise.line_of(note.key) if exercise else 1
         where = (exercise.number, exercise.name) if exercise else None
@@ -375,6 +373,8 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
         raise click.UsageError("give a ROUTINE or --all, not both")
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
+    if folder:
+        exporter.make_folder(folder)
     skipped = []
     for name in names:
         try:
@@ -385,26 +385,12 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             click.echo(f"voicecoach: skipped: {error}", err=True)  # the others still fit
             skipped.append(name)
             continue
-        routine, timeline = session.routine, session.timeline
-        progress = _Progress(f"Exporting {routine.id}", quiet)(timeline.length)
-        default = _default_output(routine.id, settings, "" if split else ".mp3")
+        default = _default_output(session.routine.id, settings, "" if split else ".mp3")
         target = (folder / default) if folder else (output or default)
-        if split:
-            written = exporter.write_split(target, routine, settings, timeline, session.speech,
-                                           int(bitrate), progress)
-            if captions:
-                for item, chapter in zip(written, timeline.chapters):
-                    exporter.write_captions(item.path, routine, timeline, span=chapter)
-            summary = f"{len(written)} files and {routine.id}.m3u8 in {target}/"
-        else:
-            if folder:
-                exporter.make_folder(folder)
-            exporter.write_mp3(target, routine, settings, timeline, session.speech, int(bitrate), progress)
-            if captions:
-                exporter.write_captions(target, routine, timeline)
-            summary = f"{target} ({len(timeline.chapters)} chapters)"
+        progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
+        summary = exporter.write_session(target, session, int(bitrate), split, captions, progress)
         if not quiet:
-            click.echo(f"wrote {summary}, {clock(timeline.duration)}", err=True)
+            click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
     if skipped:
         sys.exit(1)
 

@@ -191,3 +191,20 @@ def write_captions(mp3: Path, routine: Routine, timeline: Timeline,
             handle.write(body)
         paths.append(path)
     return paths
+
+
+def write_session(target: Path, session, bitrate: int = DEFAULT_BITRATE, split: bool = False,
+                  captions: bool = False, progress: Progress | None = None) -> str:
+    """Export a prepared session: one MP3 at `target`, or with `split` a folder of parts and a
+    playlist; captions beside each MP3 when asked. Returns what was written, for the user."""
+    routine, timeline, settings = session.routine, session.timeline, session.settings
+    if split:
+        written = write_split(target, routine, settings, timeline, session.speech, bitrate, progress)
+        if captions:
+            for item, chapter in zip(written, timeline.chapters):
+                write_captions(item.path, routine, timeline, span=chapter)
+        return f"{len(written)} files and {routine.id}.m3u8 in {target}/"
+    write_mp3(target, routine, settings, timeline, session.speech, bitrate, progress)
+    if captions:
+        write_captions(target, routine, timeline)
+    return f"{target} ({len(timeline.chapters)} chapters)"

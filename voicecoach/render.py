@@ -49,40 +49,38 @@ class Renderer:
     def blocks(self, start: int = 0, end: int | None = None,
                block_seconds: float = BLOCK_SECONDS) -> Iterator[bytes]:
         """The session's 16-bit mono PCM from sample `start` to `end`, in blocks, in order."""
-        end = self.timeline.length if end is None else min(end, self.timeline.length)
         block = max(1, int(block_seconds * self.timeline.sample_rate)) * SAMPLE_BYTES
-        silence = bytes(block)
         pending = bytearray()
+        for piece in self._pieces(start, end, block):
+            pending += piece
+            while len(pending) >= block:
+                yield bytes(pending[:block])
+                del pending[:block]
+        if pending:
+            yield bytes(pending)
+
+    def _pieces(self, start: int, end: int | None, most: int) -> Iterator[bytes]:
+        """The PCM in order: each gap's silence (in pieces of at most `most` bytes), each clip."""
+        end = self.timeline.length if end is None else min(end, self.timeline.length)
+        silence, step = bytes(most), most // SAMPLE_BYTES
+
+        def gap(since: int, until: int) -> Iterator[bytes]:
+            for at in range(since, until, step):
+                yield silence[: min(until - at, step) * SAMPLE_BYTES]
+
         position = start
         events = self.timeline.events
         for index in range(bisect.bisect_right(self._ends, start), len(events)):
             event = events[index]  # from the first event still sounding at `start`
             if event.start >= end:
                 break
-            while position < event.start:  # the silence before this event
-                step = min(event.start - position, (block - len(pending)) // SAMPLE_BYTES)
-                pending += silence[: step * SAMPLE_BYTES]
-                position += step
-                if len(pending) >= block:
-                    yield bytes(pending)
-                    pending.clear()
-            pcm = self.pcm_of(event)
-            lo = (position - event.start) * SAMPLE_BYTES
-            hi = (min(event.end, end) - event.start) * SAMPLE_BYTES
-            pending += pcm[lo:hi]
-            position = min(event.end, end)
-            while len(pending) >= block:
-                yield bytes(pending[:block])
-                del pending[:block]
-        while position < end:  # the silence after the last event
-            step = min(end - position, (block - len(pending)) // SAMPLE_BYTES)
-            pending += silence[: step * SAMPLE_BYTES]
-            position += step
-            if len(pending) >= block:
-                yield bytes(pending)
-                pending.clear()
-        if pending:
-            yield bytes(pending)
+            yield from gap(position, event.start)
+            position = max(position, event.start)
+            stop = min(event.end, end)
+            yield self.pcm_of(event)[(position - event.start) * SAMPLE_BYTES:
+                                     (stop - event.start) * SAMPLE_BYTES]
+            position = stop
+        yield from gap(position, end)
 
 
 @contextmanager

@@ -29,7 +29,7 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
         # Fitting plans many scales, so lines not yet made are estimated from their text; the
         # scale found is then planned with real lengths, and fitted again if that moved it out.
         estimate = planner.estimate_measure(settings)
-        for attempt in range(3):
+        for _ in range(3):
             scale = planner.fit(routine, settings,
                                 lambda text: speech.known_length(text) or estimate(text))
             speech.prepare(planner.candidate_texts(routine, settings, scale), progress)

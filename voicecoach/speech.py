@@ -123,8 +123,9 @@ def _samples_before_events(engine) -> None:
     """Make pyttsx3's espeak driver keep the last buffer of every line.
 
     Its callback handles the end-of-message event (writing the file) before it appends the
-    samples delivered with that event, so a line loses its last buffer, up to a second of speech,
-    whenever espeak's thread happens to deliver both together. Appending first fixes it.
+    samples delivered with that event, so a line would lose its last buffer whenever espeak
+    delivered both together. Found by reading the driver, not seen here (espeak 1.51 sent the
+    event with no samples); appending first makes it impossible.
     """
     driver = getattr(getattr(engine, "proxy", None), "_driver", None)
     on_synth = getattr(driver, "_onSynth", None)
@@ -358,7 +359,7 @@ class Speech:
                     os.waitpid(pid, 0)
 
     @staticmethod
-    def _reap(running: dict[int, tuple[int, str, float]]) -> tuple[int, int] | None:
+    def _reap(running: dict[int, tuple[int, Path, float]]) -> tuple[int, int] | None:
         now = time.monotonic()
         for pid, (_, _, began) in running.items():
             finished, status = os.waitpid(pid, os.WNOHANG)
