@@ -166,7 +166,11 @@ def main() -> None:
         header = ("# Benchmarks\n\nProduced by `.venv/bin/python scripts/bench.py"
                   f"{' --routine ' + args.routine if args.routine != 'three-exercises' else ''}"
                   f" --write {args.write}`.\n\n")
-        args.write.write_text(header + table + "\n")
+        notes = ""
+        if args.write.exists() and "\nMemory does not grow" in args.write.read_text():
+            notes = "\n" + args.write.read_text().split("\nMemory does not grow", 1)[1]
+            notes = "\nMemory does not grow" + notes  # hand-written notes below the table stay
+        args.write.write_text(header + table + "\n" + notes)
 
 
 if __name__ == "__main__":
