@@ -29,7 +29,7 @@ from voicecoach.session import prepare  # noqa: E402
 from voicecoach.settings import PACES, Settings  # noqa: E402
 from voicecoach.sounds import tone_samples  # noqa: E402
 
-REST = re.compile(r"^Rest for (.+)\.$")
+REST = re.compile(r"^(?:Rest for|The next one starts in) (.+)\.$")
 
 
 def seconds_of(text: str) -> float:

@@ -29,6 +29,7 @@ TAIL = 1.5  # silence after the finish tone
 TONE_GAP = 0.15  # from the start tone to the first rep
 COUNTDOWN = 3  # numbers in a countdown
 READY = 1.0  # from the last line of talk to the "3" of the count-in
+QUIET_REST = 5.0  # a rest is called a rest when it leaves at least this much quiet before the talk
 FIRST_WORD_WITHIN = 1.0  # a rep's first tempo word follows its number within this
 HALFWAY_MIN = 20.0
 REMAINING_MIN = 30.0
@@ -36,6 +37,7 @@ REMAINING_AT = 10.0
 AUTO_CHECK_IN = 300.0  # on work this long or longer, a check-in this often
 SHORT_WORK = 5.0
 CUE_MIN_EVERY, CUE_MAX_EVERY = 10.0, 90.0
+CUE_CLEAR = 4.0  # in timed work, a cue keeps this far from other spoken lines
 FIT_TOLERANCE = 0.05
 F_MIN, F_MAX = 0.5, 2.0  # how far --minutes may scale holds, timed work and rests
 G_MIN, G_MAX = 0.5, 2.0  # how far --minutes may scale reps and sets
@@ -257,6 +259,11 @@ def rest_line(seconds: float) -> str:
     return f"Rest for {spoken_duration(seconds)}."
 
 
+def next_line(seconds: float) -> str:
+    """Instead of a rest line when the rest is all talk: true, and no promise of quiet."""
+    return f"The next one starts in {spoken_duration(seconds)}."
+
+
 def switch_line(exercise: Exercise, label: str) -> str:
     return exercise.switch or f"Switch to your {label}."
 
@@ -374,14 +381,19 @@ class Track:
     def __init__(self, low: int, high: int, gap: int):
         self.low, self.high, self.gap = low, high, gap
         self.busy: list[tuple[int, int]] = []
+        self.spoken: list[tuple[int, int]] = []  # the busy spans that are words, not tones
 
-    def take(self, at: int, length: int) -> None:
+    def take(self, at: int, length: int, spoken: bool = False) -> None:
         self.busy.append((at, at + length))
+        if spoken:
+            self.spoken.append((at, at + length))
 
-    def fits(self, at: int, length: int) -> bool:
+    def fits(self, at: int, length: int, clear: int = 0) -> bool:
+        """Room for `length` at `at`: a breath from every sound, and `clear` from every word."""
         if at < self.low or at + length > self.high:
             return False
-        return all(at + length + self.gap <= b0 or at >= b1 + self.gap for b0, b1 in self.busy)
+        return all(at + length + self.gap <= b0 or at >= b1 + self.gap for b0, b1 in self.busy) \
+            and all(at + length + clear <= b0 or at >= b1 + clear for b0, b1 in self.spoken)
 
 
 class Round:
@@ -401,7 +413,7 @@ class Round:
         self.marks.append(mark)
         length = self.plan.sound_length(role, text)
         if track is not None:
-            track.take(offset, length)
+            track.take(offset, length, spoken=role.kind == "speech")
         self.tail = max(self.tail, offset + length)
         return mark
 
@@ -490,7 +502,11 @@ class _Planner:
             for round_index, (side, number) in enumerate(rounds):
                 context = Context(exercise.name, number if work.sets > 1 else None, side)
                 marks = self.rhythm(work)
-                turn = self.cues(marks, work, turn)
+                # reps: each cue once in the first round, then a few in each later one; long
+                # timed work keeps its cues coming, spaced out, to keep the listener company
+                most = None if exercise.timed else (
+                    len(exercise.cues) if round_index == 0 else (len(exercise.cues) + 1) // 2)
+                turn = self.cues(marks, work, turn, most)
                 if round_index == 0:
                     unheard = exercise.cues[turn:] if turn < len(exercise.cues) else ()
                     lines = self.prelude(work, index == 0, position, side, unheard)
@@ -553,14 +569,16 @@ class _Planner:
         """Rest, then the talk, ending one breath before the count-in; return the start tone.
 
         The rest line is true: the start tone comes that long after it, talk included. When the
-        talk is longer than the rest, the rest is the talk, and the line says so in seconds."""
+        talk fills the rest, the line says when the next one starts rather than promising quiet."""
         lines[-1] = Line(lines[-1].text, lines[-1].role, READY)
         need = self.talk_length(lines) + self.s(COUNTDOWN)
         if rest is None:
             start = self.cursor + need
         else:
             owed = max(self.s(rest), need)
-            said = self.say(Line(rest_line(rounded_rest(owed / self.rate)), Role.REST),
+            seconds = rounded_rest(owed / self.rate)
+            quiet = owed - need >= self.s(QUIET_REST)
+            said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST),
                             rest_context)
             start = said.end + owed
         talk_at = start - need
@@ -694,26 +712,33 @@ class _Planner:
                       "aloud")
         return fits
 
-    def cues(self, marks: Round, work: Work, turn: int) -> int:
-        """Form reminders in the quiet of the work, in turn, spaced so that it is not chatty.
-        Returns the turn of the next cue; cues that find no room are the caller's to say."""
+    def cues(self, marks: Round, work: Work, turn: int, most: int | None = None) -> int:
+        """Form reminders in the quiet of the work, in turn, spaced so that it is not chatty;
+        `most` of them, if given. Returns the turn of the next cue; cues that find no room are
+        the caller's to say."""
         cues = work.exercise.cues
         if not cues:
             return turn
+        stop = turn + most if most is not None else None
         track = marks.track
         span = (marks.length - marks.cue_from) / self.rate
         every = self.s(min(CUE_MAX_EVERY, max(CUE_MIN_EVERY, span / (2 * len(cues) + 1))))
         at = marks.cue_from
-        while True:
+        # in timed work a cue keeps its distance from "halfway" and the like; between reps the
+        # quiet is short, and the breath around every sound is enough
+        clear = self.s(CUE_CLEAR) if work.exercise.timed else 0
+        while stop is None or turn < stop:
             text = cues[turn % len(cues)]
             length = self.length(text)
-            spot = next((c for c in sorted({at, *(b1 + track.gap for _, b1 in track.busy)})
-                         if c >= at and track.fits(c, length)), None)
+            spot = next((c for c in sorted({at, *(b1 + track.gap for _, b1 in track.busy),
+                                            *(b1 + clear for _, b1 in track.spoken)})
+                         if c >= at and track.fits(c, length, clear)), None)
             if spot is None:
                 return turn
             marks.add(spot, Role.CUE, text, track)
             turn += 1
             at = spot + max(every, length + track.gap)
+        return turn
 
 
 # ---------------------------------------------------------------------------
