@@ -80,6 +80,8 @@ def test_events_are_sorted_and_never_overlap(routine, settings):
     assert list(events) == sorted(events, key=lambda e: (e.start, e.end))
     for before, after in zip(events, events[1:]):
         assert before.end <= after.start, (before, after)
+        if before.kind == after.kind == "speech":  # a breath between two lines, at least
+            assert after.start - before.end >= round(planner.SHORT_GAP * RATE), (before, after)
     assert events[0].start >= 0 and events[-1].end <= timeline.length
     for event in events:
         expected = fake_measure(event.text) if event.kind == "speech" else tone_samples(event.text, RATE)
@@ -420,5 +422,23 @@ def test_show_script_is_grouped_by_exercise_with_times():
     routine = load("desk-break")
     for exercise in routine.exercises:
         assert f"\n{exercise.name}  [" in result.stdout
-    assert "  00:00  title     Desk break." in result.stdout
+    assert "  00:00  title      Desk break." in result.stdout
     assert result.stdout.rstrip().splitlines()[-1].startswith("Total: ")
+
+
+def test_show_marks_a_change_of_position():
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "show", "three-exercises"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    moves = [line for line in result.stdout.splitlines() if " transition " in line]
+    assert moves and all(" transition -> " in line for line in moves)
+    assert any("push up slowly to standing" in line for line in moves)  # floor to the good morning
+
+
+def test_the_safety_note_names_the_urgent_signs_in_under_25_seconds(tmp_path):
+    text = planner.SAFETY.lower()
+    for sign in ("bladder or bowels", "groin or inner thighs", "leg grows weak", "medical help now",
+                 "sharp pain", "down a leg", "numbness or tingling", "if it persists"):
+        assert sign in text
+    speech = Speech(rate=Settings(pace="normal").rate, cache=Cache(tmp_path / "c"))
+    assert speech.length(planner.SAFETY) < 25 * RATE  # real espeak-ng at normal pace

@@ -502,6 +502,7 @@ class _Planner:
             for round_index, (side, number) in enumerate(rounds):
                 context = Context(exercise.name, number if work.sets > 1 else None, side)
                 marks = self.rhythm(work)
+                rhythm_end = max(marks.tail + self.s(GAP), marks.length)  # cues never move it
                 # reps: each cue once in the first round, then a few in each later one; long
                 # timed work keeps its cues coming, spaced out, to keep the listener company
                 most = None if exercise.timed else (
@@ -525,7 +526,7 @@ class _Planner:
                 self.countdown_into(start, context)
                 for mark in marks.marks:
                     self.put(mark.role, mark.text, start + mark.offset, context)
-                self.cursor = max(start + marks.tail + self.s(GAP), start + marks.length)
+                self.cursor = start + rhythm_end
                 self.say(Line(RELEASE, Role.RELEASE), context)
                 rest, rest_context = work.rest, context
             position = exercise.position or position
@@ -575,9 +576,9 @@ class _Planner:
         if rest is None:
             start = self.cursor + need
         else:
-            owed = max(self.s(rest), need)
+            owed = max(self.s(rest), need + self.s(GAP))  # a breath after the rest line
             seconds = rounded_rest(owed / self.rate)
-            quiet = owed - need >= self.s(QUIET_REST)
+            quiet = owed - need - self.s(GAP) >= self.s(QUIET_REST)
             said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST),
                             rest_context)
             start = said.end + owed
@@ -649,7 +650,7 @@ class _Planner:
         # the first rep begins on the start tone, which stands in for its number: "3, 2, 1" is
         # never followed by a spoken "1" that could be taken for a fourth beat of the count-in
         marks.length = work.reps * rep_length
-        marks.track = Track(0, marks.length, self.s(GAP))
+        marks.track = Track(0, marks.length - self.s(GAP), self.s(GAP))
         marks.add(0, Role.START, "start", marks.track)
         last_end = tone
         for phase, length in zip(exercise.tempo, phases):
@@ -843,6 +844,11 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
     low = plan(routine, settings, measure, (F_MIN, G_MIN)).duration / 60
     high = plan(routine, settings, measure, (F_MAX, G_MAX)).duration / 60
     return FitError(routine.id, settings.minutes, low, high)
+
+
+def estimated_seconds(routine: Routine, settings: Settings) -> float:
+    """The planned length with speech lengths estimated from the text: no synthesis (`list`)."""
+    return plan(routine, settings, estimate_measure(settings)).duration
 
 
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
