@@ -42,10 +42,11 @@ def seconds_of(text: str) -> float:
 def audit(timeline, works, rate: int) -> dict:
     events = list(timeline.events)
     starts = [e for e in events if e.role == "start"]
-    result = {"silence_before_countdown": 0.0, "first_phase_offset": 0.0, "phase_offset": 0.0,
+    result = {"silence_before_countdown": 0.0, "silence_in_talk": 0.0, "first_phase_offset": 0.0, "phase_offset": 0.0,
               "unmarked_phases": 0, "cues_never_heard": [], "untrue_rests": [],
               "count_one_after_countin": 0, "unequal_alternation": []}
-    # silence right before each count-in
+    # silence right before each count-in, and the longest in the talk that leads to it
+    talk_roles = ("announce", "side", "set")
     for tone in starts:
         three = next((e for e in events if e.role == "countdown" and e.text == "3"
                       and e.start == tone.start - 3 * rate), None)
@@ -55,6 +56,11 @@ def audit(timeline, works, rate: int) -> dict:
         if before:
             result["silence_before_countdown"] = max(result["silence_before_countdown"],
                                                      (three.start - max(before)) / rate)
+        talk_from = max([e.start for e in events if e.role in talk_roles and e.start < tone.start],
+                        default=three.start)
+        talk = [e for e in events if talk_from <= e.start <= three.start]
+        for a, b in zip(talk, talk[1:]):
+            result["silence_in_talk"] = max(result["silence_in_talk"], (b.start - a.end) / rate)
     # tempo markers, rep by rep
     by_name = {w.exercise.name: w for w in works}
     tone_len = tone_samples("start", rate)
@@ -80,7 +86,7 @@ def audit(timeline, works, rate: int) -> dict:
                 phase_start += length
             rep_start += sum(phases)
         after = [e for e in events if e.start > tone.start and e.role == "count"]
-        if after and after[0].text.split(",")[0] == "1":
+        if after and after[0].text.split(",")[0] == "1" and after[0].start - tone.start < 2 * rate:
             result["count_one_after_countin"] += 1
     # cues heard
     for work in works:
@@ -115,7 +121,7 @@ def main() -> int:
     args = parser.parse_args()
     cache = Cache(args.cache_dir) if args.cache_dir else Cache()
     names = args.routines or routines.builtin_ids()
-    worst = {"silence": 0.0, "first": 0.0, "phase": 0.0, "unmarked": 0, "cues": set(),
+    worst = {"silence": 0.0, "talk": 0.0, "first": 0.0, "phase": 0.0, "unmarked": 0, "cues": set(),
              "rests": 0, "ones": 0, "unequal": set()}
     print(f"{'routine':<20} {'level':<9} {'pace':<6} {'silence':>8} {'1st ph':>7} {'phase':>6} "
           f"{'unmark':>6} {'cues':>5} {'rests':>5} {'ones':>4}")
@@ -132,6 +138,7 @@ def main() -> int:
                       f"{r['unmarked_phases']:>6} {len(r['cues_never_heard']):>5} "
                       f"{len(r['untrue_rests']):>5} {r['count_one_after_countin']:>4}")
                 worst["silence"] = max(worst["silence"], r["silence_before_countdown"])
+                worst["talk"] = max(worst["talk"], r["silence_in_talk"])
                 worst["first"] = max(worst["first"], r["first_phase_offset"])
                 worst["phase"] = max(worst["phase"], r["phase_offset"])
                 worst["unmarked"] += r["unmarked_phases"]
@@ -142,6 +149,8 @@ def main() -> int:
     exercises_with_unheard = {c.split(":")[0] for c in worst["cues"]}
     print()
     print(f"longest silence before a count-in: {worst['silence']:.1f} s")
+    print(f"longest silence from 'next up' (or a side or set line) to its count-in: "
+          f"{worst['talk']:.1f} s")
     print(f"worst first-phase word offset from the rep start: {worst['first']:.2f} s")
     print(f"worst later-phase word offset from the phase start: {worst['phase']:.2f} s")
     print(f"phases with no word or tick (all levels and paces): {worst['unmarked']}")
