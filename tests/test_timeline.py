@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from voicecoach import timeline as planner
 from voicecoach.cache import Cache
 from voicecoach.errors import FitError
-from voicecoach.routine import POSITIONS, Exercise, Phase, Range, Routine, load, load_text
-from voicecoach.settings import SAMPLE_RATE, Settings
+from voicecoach.routine import (LEVELS, POSITIONS, Exercise, Phase, Range, Routine, all_builtin,
+                                builtin_ids, load, load_text)
+from voicecoach.session import prepare
+from voicecoach.settings import PACES, SAMPLE_RATE, Settings
 from voicecoach.sounds import tone_samples
 from voicecoach.speech import Speech
 from voicecoach.timeline import Role
@@ -69,13 +71,16 @@ settings_strategy = st.builds(Settings, level=st.sampled_from(["beginner", "stan
                               pace=st.sampled_from(["slow", "normal", "brisk"]))
 
 
+def check(rule, routine, settings):
+    """Plan a generated routine with the stand-in speech and hold it to one rule."""
+    rule(planner.plan(routine, settings, fake_measure), routine, settings, fake_measure)
+
+
 def starts_of(timeline, role):
     return [e.start for e in timeline.events if e.role == role]
 
 
-@given(routines(), settings_strategy)
-def test_events_are_sorted_and_never_overlap(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def rule_events_are_sorted_and_never_overlap(timeline, routine, settings, measure):
     events = timeline.events
     assert list(events) == sorted(events, key=lambda e: (e.start, e.end))
     for before, after in zip(events, events[1:]):
@@ -84,14 +89,17 @@ def test_events_are_sorted_and_never_overlap(routine, settings):
             assert after.start - before.end >= round(planner.SHORT_GAP * RATE), (before, after)
     assert events[0].start >= 0 and events[-1].end <= timeline.length
     for event in events:
-        expected = fake_measure(event.text) if event.kind == "speech" else tone_samples(event.text, RATE)
+        expected = measure(event.text) if event.kind == "speech" else tone_samples(event.text, RATE)
         assert event.length == expected  # a line lasts exactly as long as its clip
         assert isinstance(event.start, int)
 
 
 @given(routines(), settings_strategy)
-def test_countdowns_land_on_the_beat(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_events_are_sorted_and_never_overlap(routine, settings):
+    check(rule_events_are_sorted_and_never_overlap, routine, settings)
+
+
+def rule_countdowns_land_on_the_beat(timeline, routine, settings, measure):
     at = {e.start: e for e in timeline.events}
     for start in starts_of(timeline, "start"):
         for number in (3, 2, 1):  # into the work: 3, 2, 1 each on its second, the tone after 1
@@ -107,15 +115,18 @@ def test_countdowns_land_on_the_beat(routine, settings):
             assert event.text == str((end - event.start) // SECOND)
 
 
+@given(routines(), settings_strategy)
+def test_countdowns_land_on_the_beat(routine, settings):
+    check(rule_countdowns_land_on_the_beat, routine, settings)
+
+
 def _timed_starts(timeline):
     ends = starts_of(timeline, "end")
     starts = starts_of(timeline, "start")
     return {max(s for s in starts if s < end) for end in ends}
 
 
-@given(routines(), settings_strategy)
-def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def rule_timed_work_lasts_exactly_its_planned_length(timeline, routine, settings, measure):
     works = planner.resolve(routine, settings)
     expected = []
     for work in works:
@@ -128,8 +139,11 @@ def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_every_side_gets_identical_work(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
+    check(rule_timed_work_lasts_exactly_its_planned_length, routine, settings)
+
+
+def rule_every_side_gets_identical_work(timeline, routine, settings, measure):
     for exercise in routine.exercises:
         if not exercise.sides:
             continue
@@ -143,11 +157,15 @@ def test_every_side_gets_identical_work(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settings):
-    first = json.dumps(planner.plan(routine, settings, fake_measure).to_json())
-    again = json.dumps(planner.plan(routine, settings, fake_measure).to_json())
+def test_every_side_gets_identical_work(routine, settings):
+    check(rule_every_side_gets_identical_work, routine, settings)
+
+
+def rule_planning_is_deterministic_and_chapters_tile_the_session(timeline, routine, settings, measure):
+    first = json.dumps(planner.plan(routine, settings, measure).to_json())
+    again = json.dumps(planner.plan(routine, settings, measure).to_json())
     assert first == again
-    timeline = planner.plan(routine, settings, fake_measure)
+    timeline = planner.plan(routine, settings, measure)
     chapters = timeline.chapters
     assert chapters[0].start == 0 and chapters[-1].end == timeline.length
     assert all(a.end == b.start and a.start < a.end for a, b in zip(chapters, chapters[1:]))
@@ -156,8 +174,11 @@ def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settin
 
 
 @given(routines(), settings_strategy)
-def test_every_instruction_is_spoken(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settings):
+    check(rule_planning_is_deterministic_and_chapters_tile_the_session, routine, settings)
+
+
+def rule_every_instruction_is_spoken(timeline, routine, settings, measure):
     spoken = [e.text for e in timeline.events if e.kind == "speech"]
     assert spoken[0] == f"{routine.title}." and spoken[1] == planner.SAFETY
     for work in planner.resolve(routine, settings):
@@ -185,11 +206,19 @@ def test_every_instruction_is_spoken(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_every_cue_is_heard_in_its_exercise(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_every_instruction_is_spoken(routine, settings):
+    check(rule_every_instruction_is_spoken, routine, settings)
+
+
+def rule_every_cue_is_heard_in_its_exercise(timeline, routine, settings, measure):
     for exercise in routine.exercises:
         heard = {e.text for e in timeline.events if e.exercise == exercise.name and e.role == Role.CUE}
         assert set(exercise.cues) <= heard, exercise.name
+
+
+@given(routines(), settings_strategy)
+def test_every_cue_is_heard_in_its_exercise(routine, settings):
+    check(rule_every_cue_is_heard_in_its_exercise, routine, settings)
 
 
 def rep_rounds(timeline, routine, settings):
@@ -201,9 +230,7 @@ def rep_rounds(timeline, routine, settings):
             yield work, tone.start
 
 
-@given(routines(), settings_strategy)
-def test_tempo_words_land_on_their_phases(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def rule_tempo_words_land_on_their_phases(timeline, routine, settings, measure):
     for work, start in rep_rounds(timeline, routine, settings):
         phases = [round(p.seconds * RATE) for p in work.exercise.tempo]
         mine = [e for e in timeline.events if e.exercise == work.exercise.name and
@@ -234,8 +261,11 @@ def test_tempo_words_land_on_their_phases(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_the_count_in_cannot_be_taken_for_a_rep(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_tempo_words_land_on_their_phases(routine, settings):
+    check(rule_tempo_words_land_on_their_phases, routine, settings)
+
+
+def rule_the_count_in_cannot_be_taken_for_a_rep(timeline, routine, settings, measure):
     events = timeline.events
     assert not any(e.role == Role.COUNT and e.text.split(",")[0] == "1" for e in events)
     for index, event in enumerate(events):
@@ -245,8 +275,11 @@ def test_the_count_in_cannot_be_taken_for_a_rep(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_no_one_waits_in_position_in_silence(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_the_count_in_cannot_be_taken_for_a_rep(routine, settings):
+    check(rule_the_count_in_cannot_be_taken_for_a_rep, routine, settings)
+
+
+def rule_no_one_waits_in_position_in_silence(timeline, routine, settings, measure):
     events = timeline.events
     announce = [e.start for e in events if e.role == Role.ANNOUNCE]
     for tone in (e for e in events if e.role == Role.START):
@@ -261,8 +294,11 @@ def test_no_one_waits_in_position_in_silence(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_a_rest_line_tells_the_truth(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_no_one_waits_in_position_in_silence(routine, settings):
+    check(rule_no_one_waits_in_position_in_silence, routine, settings)
+
+
+def rule_a_rest_line_tells_the_truth(timeline, routine, settings, measure):
     events = timeline.events
     tones = [e.start for e in events if e.role == Role.START]
     for line in (e for e in events if e.role == Role.REST):
@@ -273,8 +309,11 @@ def test_a_rest_line_tells_the_truth(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_a_change_of_position_is_talked_through(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_a_rest_line_tells_the_truth(routine, settings):
+    check(rule_a_rest_line_tells_the_truth, routine, settings)
+
+
+def rule_a_change_of_position_is_talked_through(timeline, routine, settings, measure):
     before = planner.START_POSITION
     for exercise in routine.exercises:
         steps = planner.transition_steps(before, exercise.position)
@@ -284,6 +323,11 @@ def test_a_change_of_position_is_talked_through(routine, settings):
         if before and exercise.position and before != exercise.position:
             assert steps, (before, exercise.position)  # every pair of positions is reachable
         before = exercise.position or before
+
+
+@given(routines(), settings_strategy)
+def test_a_change_of_position_is_talked_through(routine, settings):
+    check(rule_a_change_of_position_is_talked_through, routine, settings)
 
 
 def test_bigger_changes_of_position_take_longer():
@@ -297,15 +341,64 @@ def test_bigger_changes_of_position_take_longer():
                for step in planner.transition_steps(a, b))  # each step's pause, even at slow pace
 
 
-@given(routines(), settings_strategy)
-def test_alternating_sides_get_equal_reps(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def rule_alternating_sides_get_equal_reps(timeline, routine, settings, measure):
     for work in planner.resolve(routine, settings):
         if work.exercise.alternate:
             assert work.reps % 2 == 0
             line = next(e.text for e in timeline.events if e.role == Role.WORK and
                         e.exercise == work.exercise.name)
             assert line.startswith(f"{work.reps} reps, {work.reps // 2} each side")
+
+
+@given(routines(), settings_strategy)
+def test_alternating_sides_get_equal_reps(routine, settings):
+    check(rule_alternating_sides_get_equal_reps, routine, settings)
+
+
+RULES = [rule_events_are_sorted_and_never_overlap, rule_countdowns_land_on_the_beat,
+         rule_timed_work_lasts_exactly_its_planned_length, rule_every_side_gets_identical_work,
+         rule_planning_is_deterministic_and_chapters_tile_the_session,
+         rule_every_instruction_is_spoken, rule_every_cue_is_heard_in_its_exercise,
+         rule_tempo_words_land_on_their_phases, rule_the_count_in_cannot_be_taken_for_a_rep,
+         rule_no_one_waits_in_position_in_silence, rule_a_rest_line_tells_the_truth,
+         rule_a_change_of_position_is_talked_through, rule_alternating_sides_get_equal_reps]
+
+
+@pytest.mark.parametrize("routine_id", builtin_ids())
+def test_built_in_routines_follow_every_rule_at_every_level_and_pace(routine_id, real_speech):
+    """Every rule, on every built-in routine, at every level and pace: with speech lengths
+    estimated from the text, and at normal pace with the real espeak-ng clips."""
+    routine = load(routine_id)
+    for level in LEVELS:
+        for pace in PACES:
+            settings = Settings(level=level, pace=pace)
+            measure = planner.estimate_measure(settings)
+            timeline = planner.plan(routine, settings, measure)
+            for rule in RULES:
+                rule(timeline, routine, settings, measure)
+        settings = Settings(level=level, pace="normal")
+        session = prepare(routine, settings, real_speech)
+        for rule in RULES:
+            rule(session.timeline, routine, settings, session.speech.length)
+
+
+@pytest.fixture(scope="module")
+def real_speech(tmp_path_factory):
+    return Cache(tmp_path_factory.mktemp("speech"))
+
+
+def test_built_in_routines_teach_every_movement():
+    for routine in all_builtin():
+        for exercise in routine.exercises:
+            assert exercise.position in POSITIONS, (routine.id, exercise.name)
+            if not exercise.timed:
+                assert exercise.how, (routine.id, exercise.name)
+        if routine.exercises[-1].position == "standing":  # the outro fits where the body ends
+            assert not re.search(r"\b(roll|lie|lying)\b", routine.outro.lower()), routine.id
+    strength = load("strength-basics")  # the article's 20, 30, 40 are goals to build towards
+    assert all(e.amount.high <= 20 for e in strength.exercises if e.kind == "reps")
+    article = load("three-exercises")  # 5 to 7 reps, three sets, of each
+    assert all((e.amount.low, e.amount.high, e.sets.low) == (5, 7, 3) for e in article.exercises)
 
 
 def test_the_outro_fits_where_the_body_ends():
