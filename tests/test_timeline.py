@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import wave
 
 import pytest
+from helpers import voicecoach
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -212,8 +211,7 @@ def test_check_warns_about_what_will_sound_wrong(tmp_path):
     path.write_text("title: T\nrest: 3s\nexercises:\n  - {name: A, setup: Lie down., hold: 3s}\n"
                     "  - name: B\n    setup: Lie on your back with your knees bent and your feet flat on the floor.\n"
                     "    reps: 2\n    tempo:\n      - breathe out slowly now: 1s\n")
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(tmp_path / "c"),
-                             "check", str(path)], capture_output=True, text=True, timeout=120)
+    result = voicecoach("check", str(path))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith(f"{path}:4: exercise 1 (A): warning: 'hold' of 3s is shorter than 5s")
@@ -223,10 +221,9 @@ def test_check_warns_about_what_will_sound_wrong(tmp_path):
                for line in lines), lines
 
 
-def test_show_json_with_real_speech_matches_the_clips(tmp_path):
-    cache = tmp_path / "c"
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "show",
-                             "desk-break", "--json"], capture_output=True, text=True, timeout=120)
+def test_show_json_with_real_speech_matches_the_clips(speech_cache):
+    cache = speech_cache
+    result = voicecoach("show", "desk-break", "--json", cache=cache)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert set(document) == {"routine", "title", "duration", "sample_rate", "events", "chapters"}
@@ -239,14 +236,12 @@ def test_show_json_with_real_speech_matches_the_clips(tmp_path):
         if event["kind"] == "speech":
             with wave.open(str(speech.cache.path(speech.key(event["text"])))) as clip:
                 assert round((event["end"] - event["start"]) * RATE) == clip.getnframes()
-    again = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "show",
-                            "desk-break", "--json"], capture_output=True, text=True, timeout=120)
+    again = voicecoach("show", "desk-break", "--json", cache=cache)
     assert again.stdout == result.stdout
 
 
 def test_show_script_is_grouped_by_exercise_with_times():
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "show", "desk-break", "--level",
-                             "beginner", "--pace", "slow"], capture_output=True, text=True, timeout=120)
+    result = voicecoach("show", "desk-break", "--level", "beginner", "--pace", "slow")
     assert result.returncode == 0, result.stderr
     routine = load("desk-break")
     for exercise in routine.exercises:
