@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import CHECKOUT
 from hypothesis import HealthCheck, settings
 
 from voicecoach.cache import ENV_VAR
+
+from helpers import CHECKOUT
 
 settings.register_profile(
     "voicecoach", deadline=None, max_examples=150,

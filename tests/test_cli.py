@@ -5,10 +5,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from helpers import voicecoach
 
 from voicecoach import routine as routines
 from voicecoach.cli import cli
+
+from helpers import voicecoach
 
 BAD = "title: T\nexercises:\n  - name: Cobra\n    setup: s\n    hodl: 30s\n"
 

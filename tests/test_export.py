@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from helpers import interrupt_while_writing, voicecoach
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 
@@ -20,6 +19,8 @@ from voicecoach.cli import cli
 from voicecoach.export import ENCODER_DELAY, safe_name
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
+
+from helpers import interrupt_while_writing, voicecoach
 
 UNICODE_ROUTINE = """\
 title: Rücken sanft — Übungen für den Abend ✓
@@ -95,7 +96,7 @@ def test_tags_and_chapters_read_back_with_mutagen_and_ffprobe(exported):
     assert [str(f.sub_frames["TIT2"]) for f in ordered] == [c.title for c in chapters]
     assert {"Brücke", "Side lift"} <= {c.title for c in chapters}
     rate = session.timeline.sample_rate
-    for frame, chapter in zip(ordered, chapters):  # where the chapter's first sound plays in the MP3
+    for frame, chapter in zip(ordered, chapters, strict=True):  # where its first sound plays in the MP3
         expected = 0 if chapter.start == 0 else (chapter.start + ENCODER_DELAY) * 1000 / rate
         assert abs(frame.start_time - expected) <= 1
     probed = sorted(probe(mp3)["chapters"], key=lambda c: float(c["start_time"]))
@@ -155,7 +156,7 @@ def test_split_writes_one_file_per_exercise_and_a_playlist(exported, tmp_path, s
     playlist = (folder / "abend.m3u8").read_text(encoding="utf-8").splitlines()
     assert playlist[0] == "#EXTM3U"
     assert [line for line in playlist if not line.startswith("#")] == [f.name for f in files]
-    for path, chapter in zip(files, chapters):
+    for path, chapter in zip(files, chapters, strict=True):
         length = (chapter.end - chapter.start) / session.timeline.sample_rate
         assert abs(float(probe(path)["format"]["duration"]) - length) <= 0.2
         assert str(ID3(path)["TIT2"]) == chapter.title

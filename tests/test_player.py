@@ -4,10 +4,10 @@ from __future__ import annotations
 import os
 import pty
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from helpers import on_terminal, voicecoach
 
 from voicecoach.cache import Cache
 from voicecoach.errors import UsageError
@@ -15,6 +15,8 @@ from voicecoach.player import RESUME_TEXT, Player, Stop, chunk_bounds, find_chap
 from voicecoach.render import Renderer
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
+
+from helpers import on_terminal, voicecoach
 
 
 @pytest.fixture
@@ -136,7 +138,7 @@ def test_chunks_tile_the_session_and_never_split_a_countdown(session):
     timeline = session.timeline
     bounds = list(chunk_bounds(timeline, 0))
     assert bounds[0][0] == 0 and bounds[-1][1] == timeline.length
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert all(a[1] == b[0] for a, b in pairwise(bounds))
     for _, cut in bounds[:-1]:
         assert not any(e.start < cut < e.end for e in timeline.events)  # cut in silence
         before = max((e for e in timeline.events if e.end <= cut), key=lambda e: e.end)

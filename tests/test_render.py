@@ -8,12 +8,13 @@ import signal
 
 import numpy as np
 import pytest
-from helpers import interrupt_while_writing, on_terminal, read_wav, voicecoach
 
 from voicecoach.cache import Cache
 from voicecoach.render import Renderer, atomic_output, write_wav
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
+
+from helpers import interrupt_while_writing, on_terminal, read_wav, voicecoach
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,8 @@ def test_identical_bytes_across_runs_and_after_the_cache_heals(rendered, tmp_pat
     for number, path in enumerate(sorted(store.entries())):
         if number % 3 == 0:  # damage a third of the cache in three ways
             blob = path.read_bytes()
-            path.write_bytes([blob[: len(blob) // 2], bytes(len(blob)), os.urandom(len(blob))][number % 9 // 3])
+            damaged = [blob[: len(blob) // 2], bytes(len(blob)), os.urandom(len(blob))]
+            path.write_bytes(damaged[number % 9 // 3])
     healed = tmp_path / "healed.wav"
     assert voicecoach("render", *options, "-o", str(healed), cache=cache).returncode == 0
     assert healed.read_bytes() == (folder / "s.wav").read_bytes()
@@ -105,10 +107,9 @@ def test_a_progress_bar_on_a_terminal_unless_quiet(rendered, tmp_path):
 def test_a_failed_write_leaves_the_old_file_and_no_partial(tmp_path):
     target = tmp_path / "out.wav"
     target.write_bytes(b"previous")
-    with pytest.raises(RuntimeError):
-        with atomic_output(target) as handle:
-            handle.write(b"half a sess")
-            raise RuntimeError("killed")
+    with pytest.raises(RuntimeError), atomic_output(target) as handle:
+        handle.write(b"half a sess")
+        raise RuntimeError("killed")
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
 
@@ -128,7 +129,8 @@ def test_a_killed_render_never_leaves_a_torn_file(tmp_path, speech_cache, how):
 
 def test_an_unwritable_target_is_one_clear_line(tmp_path, rendered):
     _, cache, _, options = rendered
-    result = voicecoach("render", *options, "-o", str(tmp_path / "no" / "such" / "dir" / "x.wav"), cache=cache)
+    target = tmp_path / "no" / "such" / "dir" / "x.wav"
+    result = voicecoach("render", *options, "-o", str(target), cache=cache)
     assert result.returncode == 1
     assert result.stderr.startswith("voicecoach: cannot write ") and "Traceback" not in result.stderr
 

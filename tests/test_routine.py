@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hostile_routines import HOSTILE
 from hypothesis import given
 from hypothesis import strategies as st
 
 from voicecoach import routine as routines
 from voicecoach.errors import Problem, RoutineError, RoutineNotFound
 from voicecoach.routine import Range, load, load_text, parse_duration
+
+from hostile_routines import HOSTILE
 
 GOOD = """\
 title: Test routine

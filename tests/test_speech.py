@@ -13,7 +13,6 @@ import numpy as np
 import pyloudnorm
 import pytest
 from click.testing import CliRunner
-from helpers import read_wav, voicecoach
 
 from voicecoach import speech as speech_module
 from voicecoach.cache import Cache, decode
@@ -23,6 +22,8 @@ from voicecoach.loudness import CEILING_DBFS, TARGET_LUFS
 from voicecoach.settings import PACES, SAMPLE_RATE
 from voicecoach.sounds import TONES, tone_samples
 from voicecoach.speech import Speech, list_voices, resolve_voice
+
+from helpers import read_wav, voicecoach
 
 LINES = ["3", "2", "1", "Hold for 30 seconds.", "Halfway.",
          "A longer line, with a comma, that runs on for a while before it ends at last."]
@@ -210,7 +211,8 @@ def _without_espeak(scratch: Path) -> list[str]:
         upper, work = scratch / f"upper{number}", scratch / f"work{number}"
         upper.mkdir()
         work.mkdir()
-        steps.append(f"mount -t overlay overlay -o lowerdir={folder},upperdir={upper},workdir={work} {folder}")
+        options = f"lowerdir={folder},upperdir={upper},workdir={work}"
+        steps.append(f"mount -t overlay overlay -o {options} {folder}")
     steps.append("rm -f " + " ".join(found))
     return ["unshare", "--mount", "--user", "--map-root-user", "sh", "-c",
             " && ".join(steps) + ' && exec "$@"', "without-espeak"]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import wave
+from itertools import pairwise
 
 import pytest
-from helpers import voicecoach
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +16,8 @@ from voicecoach.routine import Exercise, Phase, Range, Routine, load, load_text
 from voicecoach.settings import SAMPLE_RATE, Settings
 from voicecoach.sounds import tone_samples
 from voicecoach.speech import Speech
+
+from helpers import voicecoach
 
 RATE = SAMPLE_RATE
 SECOND = RATE
@@ -53,7 +55,8 @@ def routines(draw) -> Routine:
     count = draw(st.integers(1, 4))
     return Routine(id="generated", path="generated.yaml", title=draw(words),
                    exercises=tuple(draw(exercises(n)) for n in range(1, count + 1)),
-                   intro=draw(st.one_of(st.none(), words)), rest=draw(st.one_of(st.none(), st.integers(1, 90).map(float))))
+                   intro=draw(st.one_of(st.none(), words)),
+                   rest=draw(st.one_of(st.none(), st.integers(1, 90).map(float))))
 
 
 settings_strategy = st.builds(Settings, level=st.sampled_from(["beginner", "standard", "advanced"]),
@@ -69,7 +72,7 @@ def test_events_are_sorted_and_never_overlap(routine, settings):
     timeline = planner.plan(routine, settings, fake_measure)
     events = timeline.events
     assert list(events) == sorted(events, key=lambda e: (e.start, e.end))
-    for before, after in zip(events, events[1:]):
+    for before, after in pairwise(events):
         assert before.end <= after.start, (before, after)
     assert events[0].start >= 0 and events[-1].end <= timeline.length
     for event in events:
@@ -87,7 +90,7 @@ def test_countdowns_land_on_the_beat(routine, settings):
             event = at.get(start - number * SECOND)
             assert event is not None and event.role == "countdown" and event.text == str(number)
     for start, end in zip([s for s in starts_of(timeline, "start") if s in _timed_starts(timeline)],
-                          starts_of(timeline, "end")):
+                          starts_of(timeline, "end"), strict=True):
         numbers = [e for e in timeline.events if e.role == "countdown" and start < e.start < end]
         if end - start >= 5 * SECOND:
             assert [e.text for e in numbers] == ["3", "2", "1"], "timed work ends with 3, 2, 1"
@@ -113,7 +116,7 @@ def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
     starts = [e for e in timeline.events if e.role == "start" and
               next(w for w in works if w.exercise.name == e.exercise).exercise.timed]
     ends = starts_of(timeline, "end")
-    assert [end - start.start for start, end in zip(starts, ends)] == expected
+    assert [end - start.start for start, end in zip(starts, ends, strict=True)] == expected
 
 
 @given(routines(), settings_strategy)
@@ -139,7 +142,7 @@ def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settin
     timeline = planner.plan(routine, settings, fake_measure)
     chapters = timeline.chapters
     assert chapters[0].start == 0 and chapters[-1].end == timeline.length
-    assert all(a.end == b.start and a.start < a.end for a, b in zip(chapters, chapters[1:]))
+    assert all(a.end == b.start and a.start < a.end for a, b in pairwise(chapters))
     titles = [c.title for c in chapters]
     assert all(exercise.name in titles for exercise in routine.exercises)
 
@@ -209,14 +212,16 @@ def test_minutes_fits_within_five_percent_or_says_what_is_possible():
 def test_check_warns_about_what_will_sound_wrong(tmp_path):
     path = tmp_path / "w.yaml"
     path.write_text("title: T\nrest: 3s\nexercises:\n  - {name: A, setup: Lie down., hold: 3s}\n"
-                    "  - name: B\n    setup: Lie on your back with your knees bent and your feet flat on the floor.\n"
+                    "  - name: B\n"
+                    "    setup: Lie on your back with your knees bent and your feet flat on the floor.\n"
                     "    reps: 2\n    tempo:\n      - breathe out slowly now: 1s\n")
     result = voicecoach("check", str(path))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith(f"{path}:4: exercise 1 (A): warning: 'hold' of 3s is shorter than 5s")
                for line in lines), lines
-    assert any(line.startswith(f"{path}:6: exercise 2 (B): warning: the setup takes") for line in lines), lines
+    assert any(line.startswith(f"{path}:6: exercise 2 (B): warning: the setup takes")
+               for line in lines), lines
     assert any(line.startswith(f"{path}:9: exercise 2 (B): warning: tempo word 'breathe out slowly now'")
                for line in lines), lines
 

@@ -7,16 +7,16 @@ import shlex
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import click
 
 from . import __version__
 from . import routine as routines
 from .cache import Cache
-from .errors import (FitError, Problem, RoutineError, RoutineNotFound, SpeechEngineMissing,
-                     VoicecoachError)
+from .errors import FitError, Problem, RoutineError, RoutineNotFound, SpeechEngineMissing, VoicecoachError
 from .routine import LEVELS
 from .settings import PACES, Settings
 from .timeline import clock
@@ -118,7 +118,7 @@ def list_command(as_json: bool) -> None:
       voicecoach list
       voicecoach list --json
     """
-    rows = []
+    rows: list[dict[str, Any]] = []  # JSON rows: text, counts and minutes
     for routine in routines.all_builtin():
         rows.append({
             "id": routine.id, "title": routine.title, "source": routine.source,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import io
 import json
 import os
@@ -18,9 +19,9 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .cache import Cache, Entry, make_key
 from .errors import SpeechEngineMissing, SpeechError, UnknownVoice
@@ -50,8 +51,9 @@ def engine_identity() -> str:
     """Engine name and version, part of every cache key; a clear error when there is none."""
     system = platform.system()
     try:
-        import pyttsx3  # noqa: F401  (fails here when the platform driver cannot load)
         from importlib.metadata import version
+
+        import pyttsx3  # noqa: F401  (fails here when the platform driver cannot load)
 
         pyttsx3_version = version("pyttsx3")
     except Exception as exc:  # pragma: no cover - pyttsx3 is a dependency
@@ -129,7 +131,7 @@ def _samples_before_events(engine) -> None:
     """
     driver = getattr(getattr(engine, "proxy", None), "_driver", None)
     on_synth = getattr(driver, "_onSynth", None)
-    if on_synth is None or not hasattr(driver, "_data_buffer"):
+    if driver is None or on_synth is None or not hasattr(driver, "_data_buffer"):
         return  # not the espeak driver
     from pyttsx3.drivers import _espeak
 
@@ -295,7 +297,7 @@ class Speech:
             raise OutputError(str(self.cache.root), exc.strerror or str(exc)) from None
 
     def _synthesize(self, texts: list[str], progress: Progress | None) -> None:
-        self.engine_id  # fail early, with one clear line, when there is no engine
+        _ = self.engine_id  # fail early, with one clear line, when there is no engine
         with tempfile.TemporaryDirectory(prefix="voicecoach-") as scratch:
             if hasattr(os, "fork"):
                 self._synthesize_forked(texts, Path(scratch), progress)
@@ -325,8 +327,8 @@ class Speech:
                     index = pending.pop(0)
                     serial += 1
                     raw = scratch / f"{index}-{serial}.wav"
-                    pid = _fork(lambda t=texts[index], r=str(raw): _synthesize_to(
-                        t, self.voice, self.rate, r))
+                    pid = _fork(functools.partial(_synthesize_to, texts[index], self.voice,
+                                                  self.rate, str(raw)))
                     running[pid] = (index, raw, time.monotonic())
                 done = self._reap(running)
                 if done is None:

@@ -6,8 +6,9 @@ and export consume.
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .errors import FitError
 from .routine import Exercise, Routine
@@ -314,7 +315,7 @@ class _Layout:
                 self.say(RELEASE, "release")  # still in the round that just ended
                 rest_until = end + self.s(work.rest)
                 self.side, self.set = side, (set_number if work.sets > 1 else None)
-                if set_number == 1:  # the same work again, on the next side
+                if set_number == 1 and side is not None:  # the same work again, on the next side
                     self.say(side_line(side, False), "side")
                     ready = self.cursor + self.s(self.settings.position_seconds)
                     start = max(rest_until, ready + self.s(COUNTDOWN))
@@ -438,7 +439,7 @@ class _Layout:
         for rep in range(1, work.reps + 1):
             rep_start = first + (rep - 1) * rep_length
             phase_start = rep_start
-            for index, (phase, length) in enumerate(zip(tempo, phase_lengths)):
+            for index, (phase, length) in enumerate(zip(tempo, phase_lengths, strict=True)):
                 phase_end = phase_start + length
                 word_length = self.measure(phase.word) if phase.word else 0
                 if phase.word and word_length + small > length:
@@ -502,7 +503,8 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         sample_rate: int = SAMPLE_RATE) -> Scale:
     """The scale that brings the session within 5% of --minutes, or FitError with the range."""
     assert settings.minutes is not None
-    target = settings.minutes * 60 * sample_rate
+    wanted = settings.minutes
+    target = wanted * 60 * sample_rate
 
     lengths: dict[Scale, int] = {}
 
@@ -537,7 +539,7 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         below = [m for m in minutes if m * 60 * sample_rate < target]
         above = [m for m in minutes if m * 60 * sample_rate > target]
         nearest = (below[-1], above[0]) if below and above else None
-        return FitError(routine.id, settings.minutes, minutes[0], minutes[-1], nearest)
+        return FitError(routine.id, wanted, minutes[0], minutes[-1], nearest)
 
     if not shortest * (1 - FIT_TOLERANCE) <= target <= longest * (1 + FIT_TOLERANCE):
         lengths = {(F_MIN, G_MIN): shortest, (F_MAX, G_MAX): longest}
@@ -550,11 +552,15 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         lo, hi = (1.0, G_MAX) if too_short else (G_MIN, 1.0)
         candidates = list(search(lo, hi, lambda g: (f_edge, g)))
         for g in {c[1] for c in candidates}:
-            candidates.append(search(F_MIN, F_MAX, lambda f, g=g: (f, g))[0])
+            candidates.append(search(F_MIN, F_MAX, functools.partial(_time_scale, g=g))[0])
         best = min(candidates, key=miss)
     if miss(best) > FIT_TOLERANCE * target:
         raise impossible()
     return best
+
+
+def _time_scale(f: float, g: float) -> Scale:
+    return f, g
 
 
 def fits(timeline: Timeline, settings: Settings) -> bool:
