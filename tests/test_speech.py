@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from voicecoach import speech as speech_module
+from voicecoach.audio import CEILING_DBFS, TARGET_LUFS
 from voicecoach.cache import Cache, decode
 from voicecoach.cli import cli
 from voicecoach.errors import SpeechEngineMissing, UnknownVoice
-from voicecoach.loudness import CEILING_DBFS, TARGET_LUFS
 from voicecoach.settings import PACES, SAMPLE_RATE
 from voicecoach.sounds import TONES, tone_samples
 from voicecoach.speech import Speech, list_voices, resolve_voice

@@ -4,7 +4,7 @@ The session is encoded block by block from the streaming renderer with lameenc (
 ffmpeg needed, faster than ffmpeg's libmp3lame here), at a constant bit rate, behind an ID3v2.3
 tag written first: title, artist, album, genre, a comment naming the source article, and one
 CHAP frame per chapter under a top-level ordered CTOC, so podcast players can skip exercises.
-Loudness is set where clips enter the cache (loudness.py): every clip and tone at -16.5 LUFS under
+Loudness is set where clips enter the cache (audio.py): every clip and tone at -16.5 LUFS under
 a peak limiter, which puts a whole session near -17.5 LUFS integrated and under -1 dBTP.
 """
 from __future__ import annotations

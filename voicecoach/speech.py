@@ -18,7 +18,6 @@ import platform
 import tempfile
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +27,7 @@ from .errors import SpeechEngineMissing, SpeechError, UnknownVoice
 from .settings import SAMPLE_RATE
 from .sounds import TONE_FORMAT, TONES
 
-FORMAT_VERSION = 3  # bump when the clip pipeline (trim, loudness, fades) changes
-FADE_IN_MS = 4
-FADE_OUT_MS = 12
+FORMAT_VERSION = 3  # bump when the clip pipeline (audio.py: trim, loudness, fades) changes
 CHILD_TIMEOUT_S = 60.0
 AGREEING_TAKES = 2
 MAX_TAKES = 6
@@ -279,12 +276,9 @@ class Speech:
         key = self.tone_key(name)
         entry = self.cache.get(key)
         if entry is None:
-            from .sounds import synthesize_tone
+            from . import audio
 
-            segment = synthesize_tone(name, self.sample_rate)
-            pcm = _finish(segment.raw_data, self.sample_rate, trim_edges=False)
-            want = len(segment.raw_data)  # the timeline counts on a tone's exact length
-            entry = self._store(key, pcm[:want].ljust(want, b"\0"))
+            entry = self._store(key, audio.tone(name, self.sample_rate))
         return entry.pcm
 
     # making clips --------------------------------------------------------
@@ -374,47 +368,18 @@ class Speech:
         return None
 
     def _finish_raw(self, text: str, raw: bytes) -> None:
-        from pydub import AudioSegment
+        from . import audio
 
         try:
-            if raw[:4] == b"RIFF":  # espeak and SAPI5 write WAV: pydub reads it without ffmpeg
-                segment = AudioSegment.from_wav(io.BytesIO(raw))
-            else:  # macOS writes AIFF whatever the name says
-                segment = AudioSegment.from_file(io.BytesIO(raw), format="aiff")
-        except Exception as exc:
-            raise SpeechError(text, f"the engine wrote an unreadable file ({_first_line(exc)})") from None
-        segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(self.sample_rate)
-        pcm = _finish(segment.raw_data, self.sample_rate, trim_edges=True)
+            pcm = audio.decode(raw, self.sample_rate)
+        except audio.UnreadableAudio as exc:
+            raise SpeechError(text, f"the engine wrote an unreadable file ({exc})") from None
+        pcm = audio.finish(pcm, self.sample_rate, trim_edges=True)
         if not pcm:
             raise SpeechError(text, "the engine produced no sound for it")
         entry = self._store(self.key(text), pcm)
         self._lengths[text] = entry.samples
         self.synthesized += 1
 
-
-def _finish(pcm: bytes, sample_rate: int, trim_edges: bool) -> bytes:
-    """Trim, bring to the session loudness under the limiter, fade both ends to exact zero."""
-    import numpy as np
-    from pydub import AudioSegment
-
-    from .loudness import normalize, trim
-
-    samples = np.frombuffer(pcm, dtype=np.int16)
-    if trim_edges:
-        samples = trim(samples, sample_rate)
-    if samples.size == 0:
-        return b""
-    samples = normalize(samples, sample_rate)
-    segment = AudioSegment(samples.tobytes(), frame_rate=sample_rate, sample_width=2, channels=1)
-    segment = segment.fade_in(FADE_IN_MS).fade_out(FADE_OUT_MS)
-    out = np.frombuffer(segment.raw_data, dtype=np.int16).copy()
-    out[0] = 0
-    out[-1] = 0
-    return out.tobytes()
-
-
-with warnings.catch_warnings():  # pydub warns about ffmpeg at import; WAV needs no ffmpeg
-    warnings.simplefilter("ignore", RuntimeWarning)
-    import pydub  # noqa: F401,E402
 
 __all__ = ["Speech", "VoiceInfo", "list_voices", "resolve_voice", "engine_identity"]
