@@ -65,14 +65,16 @@ def test_clips_are_the_same_bytes_every_time(store, tmp_path):
 def test_the_key_covers_text_voice_rate_and_format(store):
     base = Speech(cache=store)
     assert base.key("Halfway.") != base.key("Halfway")
-    assert base.key("Halfway.") != Speech(rate=PACES["slow"].rate, cache=store).key("Halfway.")
+    slow = Speech(words_per_minute=PACES["slow"].words_per_minute, cache=store)
+    assert base.key("Halfway.") != slow.key("Halfway.")
     assert base.key("Halfway.") != Speech(voice="en-us", cache=store).key("Halfway.")
     assert base.engine_id.startswith("espeak-ng-")
 
 
 def test_slower_pace_speaks_longer(shared):
     text = "Lie on your back with your knees bent."
-    lengths = [Speech(rate=PACES[p].rate, cache=shared).length(text) for p in ("slow", "normal", "brisk")]
+    lengths = [Speech(words_per_minute=PACES[pace].words_per_minute, cache=shared).length(text)
+               for pace in ("slow", "normal", "brisk")]
     assert lengths[0] > lengths[1] > lengths[2]
 
 

@@ -3,7 +3,7 @@
 espeak-ng keeps state from one utterance to the next (the same text comes out a few samples
 different the second time in a process), so every clip is synthesized as the first utterance of
 a freshly forked child that initialises the engine itself. That makes a clip depend only on its
-text, voice and rate: a healed cache entry, or one made by another process, is the same bytes.
+text, voice and speaking rate: a healed cache entry, or one made by another process, is the same bytes.
 Forked children also let synthesis use every core without pickling anything.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .cache import Cache, Entry, make_key
 from .errors import SpeechEngineMissing, SpeechError, UnknownVoice
-from .settings import SAMPLE_RATE
+from .settings import PACES, SAMPLE_RATE
 from .sounds import TONE_FORMAT, TONES
 
 FORMAT_VERSION = 3  # bump when the clip pipeline (audio.py: trim, loudness, fades) changes
@@ -86,13 +86,13 @@ def _quiet_stdout():
         yield
 
 
-def _engine(voice: str | None, rate: int):
+def _engine(voice: str | None, words_per_minute: int):
     import pyttsx3
 
     engine = pyttsx3.init()
     if voice:
         engine.setProperty("voice", voice)
-    engine.setProperty("rate", rate)
+    engine.setProperty("rate", words_per_minute)  # pyttsx3's "rate" is words per minute
     return engine
 
 
@@ -140,8 +140,8 @@ def _samples_before_events(engine) -> None:
     _espeak.SetSynthCallback(in_order)
 
 
-def _synthesize_to(text: str, voice: str | None, rate: int, path: str) -> None:
-    engine = _engine(voice, rate)
+def _synthesize_to(text: str, voice: str | None, words_per_minute: int, path: str) -> None:
+    engine = _engine(voice, words_per_minute)
     _samples_before_events(engine)
     # On espeak, runAndWait() can return before a longer line is written (pyttsx3 #149, #219):
     # the file is complete only when the driver reports the utterance finished.
@@ -206,10 +206,11 @@ def resolve_voice(wanted: str | None) -> str | None:
 class Speech:
     """Spoken lines and cue tones as cached, loudness-matched clips at the session's rate."""
 
-    def __init__(self, voice: str | None = None, rate: int = 155, cache: Cache | None = None,
+    def __init__(self, voice: str | None = None,
+                 words_per_minute: int = PACES["normal"].words_per_minute, cache: Cache | None = None,
                  sample_rate: int = SAMPLE_RATE, jobs: int | None = None):
         self.voice = voice
-        self.rate = rate
+        self.words_per_minute = words_per_minute
         self.cache = cache or Cache()
         self.sample_rate = sample_rate
         self.jobs = max(1, jobs or os.cpu_count() or 1)
@@ -225,7 +226,8 @@ class Speech:
         return self._engine_id
 
     def key(self, text: str) -> str:
-        return make_key(kind="speech", engine=self.engine_id, voice=self.voice, rate=self.rate,
+        # "rate" is the key's name for words per minute since the first cache: kept, so caches stay valid
+        return make_key(kind="speech", engine=self.engine_id, voice=self.voice, rate=self.words_per_minute,
                         text=text, format=FORMAT_VERSION, sample_rate=self.sample_rate)
 
     def tone_key(self, name: str) -> str:
@@ -298,7 +300,7 @@ class Speech:
             else:  # pragma: no cover - Windows
                 for index, text in enumerate(texts):
                     raw = Path(scratch) / f"{index}.wav"
-                    _synthesize_to(text, self.voice, self.rate, str(raw))
+                    _synthesize_to(text, self.voice, self.words_per_minute, str(raw))
                     self._finish_raw(text, raw.read_bytes())
                     if progress:
                         progress(1)
@@ -322,7 +324,7 @@ class Speech:
                     serial += 1
                     raw = scratch / f"{index}-{serial}.wav"
                     pid = _fork(functools.partial(_synthesize_to, texts[index], self.voice,
-                                                  self.rate, str(raw)))
+                                                  self.words_per_minute, str(raw)))
                     running[pid] = (index, raw, time.monotonic())
                 done = self._reap(running)
                 if done is None:

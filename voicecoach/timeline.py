@@ -579,7 +579,7 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
 
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
     """A length estimate from the text alone, for `list`: about 5.5 characters a word."""
-    per_char = 60.0 / (settings.rate * 5.5)
+    per_char = 60.0 / (settings.words_per_minute * 5.5)
 
     def measure(text: str) -> int:
         return int(sample_rate * (0.15 + len(text) * per_char))
