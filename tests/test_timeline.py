@@ -246,8 +246,10 @@ def test_show_json_with_real_speech_matches_the_clips(speech_cache):
 
 
 def test_show_script_is_grouped_by_exercise_with_times():
-    result = voicecoach("show", "desk-break", "--level", "beginner", "--pace", "slow")
+    # the options test_render.py renders with: their speech is in the shared cache
+    result = voicecoach("show", "desk-break", "--level", "beginner", "--pace", "brisk")
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Desk break: beginner level, brisk pace, ")
     routine = load("desk-break")
     for exercise in routine.exercises:
         assert f"\n{exercise.name}  [" in result.stdout
