@@ -7,8 +7,9 @@ import shlex
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import click
 
@@ -17,8 +18,8 @@ from . import routine as routines
 from .cache import Cache
 from .errors import FitError, RoutineError, RoutineNotFound, VoicecoachError
 from .routine import LEVELS
-from .settings import PACES, Settings
 from .session import check_warnings
+from .settings import PACES, Settings
 from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
@@ -118,7 +119,7 @@ def list_command(as_json: bool) -> None:
       voicecoach list
       voicecoach list --json
     """
-    rows = []
+    rows: list[dict[str, Any]] = []  # JSON rows: text, counts and minutes
     for routine in routines.all_builtin():
         rows.append({
             "id": routine.id, "title": routine.title, "source": routine.source,
