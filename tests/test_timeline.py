@@ -13,8 +13,18 @@ from hypothesis import strategies as st
 from voicecoach import timeline as planner
 from voicecoach.cache import Cache
 from voicecoach.errors import FitError
-from voicecoach.routine import (LEVELS, POSITIONS, Exercise, Phase, Range, Routine, all_builtin,
-                                builtin_ids, load, load_text)
+from voicecoach.routine import (
+    LEVELS,
+    POSITIONS,
+    Exercise,
+    Phase,
+    Range,
+    Routine,
+    all_builtin,
+    builtin_ids,
+    load,
+    load_text,
+)
 from voicecoach.session import prepare
 from voicecoach.settings import PACES, SAMPLE_RATE, Settings
 from voicecoach.sounds import tone_samples
