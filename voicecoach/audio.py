@@ -15,6 +15,7 @@ import numpy as np
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
+from .settings import CEILING_DBFS, TARGET_LUFS
 from .sounds import TONES, tone_samples
 
 with warnings.catch_warnings():  # pydub warns about ffmpeg at import; WAV and tones need no ffmpeg
@@ -22,12 +23,7 @@ with warnings.catch_warnings():  # pydub warns about ffmpeg at import; WAV and t
     from pydub import AudioSegment
     from pydub.generators import Sine
 
-# Integrated loudness of every clip and tone. A session of them, measured whole with gating,
-# lands about a decibel lower (pauses inside the 400 ms blocks), near -17.5 LUFS: inside the
-# -19 to -16 LUFS asked of a mono spoken-word file.
-TARGET_LUFS = -16.5
-# Sample-peak ceiling: leaves room for inter-sample peaks and MP3 overshoot under -1 dBTP.
-CEILING_DBFS = -2.5
+# TARGET_LUFS and CEILING_DBFS live in settings.py: the bed (bed.py) is set against them too.
 LIMITER_WINDOW_S = 0.004  # look-ahead and release of the limiter
 SILENCE_DBFS = -48.0  # quieter than this at a clip's edges is trimmed away
 EDGE_PAD_S = 0.01

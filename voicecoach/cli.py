@@ -1,6 +1,7 @@
 """The command line: parse options, call one library function, turn its errors into one clear line."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import shlex
@@ -19,7 +20,7 @@ from .cache import Cache
 from .errors import FitError, RoutineError, RoutineNotFound, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
-from .settings import PACES, Settings
+from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, PACES, Settings
 from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
@@ -63,6 +64,27 @@ def session_options(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args, level: str, pace: str, minutes: float | None, voice: str | None, **kwargs):
         settings = Settings(level=level, pace=pace, minutes=minutes, voice=voice)
+        return command(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+def bed_options(command: Callable) -> Callable:
+    """--bed and --bed-level, for every command that makes sound (play, render, export). Goes
+    below @session_options: it adds the bed to the Settings that one makes."""
+
+    @click.option("--bed", metavar="NAME|FILE", default=None,
+                  help="A calm sound under the voice: a built-in bed ('voicecoach beds') or an "
+                       "audio file, looped; ducked under every line. 'none' for no bed.")
+    @click.option("--bed-level", type=click.FloatRange(*BED_LEVELS), default=DEFAULT_BED_LEVEL,
+                  show_default=True, metavar="DB",
+                  help="The bed's loudness between lines, in dB relative to the voice.")
+    @functools.wraps(command)
+    def wrapper(*args, settings: Settings, bed: str | None, bed_level: float, **kwargs):
+        # A default bed from the user's config file (when there is one) belongs here: used when
+        # --bed is not given, turned off by --bed none.
+        chosen = None if bed is None or bed.lower() == "none" else bed
+        settings = dataclasses.replace(settings, bed=chosen, bed_level=bed_level)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -208,6 +230,7 @@ def _default_output(routine_id: str, settings: Settings, suffix: str) -> Path:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="The WAV file to write (default: ROUTINE-LEVEL.wav here).")
 @session_options
+@bed_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def render(routine_name: str, output: Path | None, settings: Settings, quiet: bool) -> None:
     """Render the session as a WAV file: 16-bit mono PCM, exactly as long as its timeline.
@@ -219,13 +242,14 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     Examples:
       voicecoach render three-exercises -o session.wav
       voicecoach render floor-relax --minutes 30 --pace slow
+      voicecoach render desk-break --bed brown -o desk-break.wav
     """
     from .render import write_wav
 
     session = _session(routine_name, settings, quiet)
     target = output or _default_output(session.routine.id, settings, ".wav")
     progress = _Progress("Rendering", quiet)(session.timeline.length)
-    write_wav(target, session.timeline, session.speech, progress)
+    write_wav(target, session.timeline, session.speech, progress, session.bed)
     if not quiet:
         click.echo(f"wrote {target} ({clock(session.timeline.duration)})", err=True)
 
@@ -233,6 +257,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
 @cli.command()
 @click.argument("routine_name", metavar="[ROUTINE]", default=DEFAULT_ROUTINE)
 @session_options
+@bed_options
 @click.option("--from", "from_exercise", metavar="EXERCISE",
               help="Start at this exercise (its name or number).")
 def play(routine_name: str, settings: Settings, from_exercise: str | None) -> None:
@@ -248,6 +273,8 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play desk-break --pace slow
       voicecoach play three-exercises --from "Good morning"
       voicecoach play floor-relax --minutes 30
+      voicecoach play floor-relax --bed pad --bed-level -24
+      voicecoach play desk-break --bed ~/Music/rain.mp3
     """
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
 
@@ -258,7 +285,7 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
     device = Device(timeline.sample_rate, routine_name)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
-        stop = Player(timeline, session.speech, device, status).play(start, keys)
+        stop = Player(timeline, session.speech, device, status, session.bed).play(start, keys)
     if stop is None:
         return
     where = stop.chapter.exercise
@@ -282,6 +309,10 @@ def _option_args(settings: Settings) -> list[str]:
         args += ["--minutes", f"{settings.minutes:g}"]
     if settings.voice:
         args += ["--voice", settings.voice]
+    if settings.bed:
+        args += ["--bed", settings.bed]
+        if settings.bed_level != DEFAULT_BED_LEVEL:
+            args += ["--bed-level", f"{settings.bed_level:g}"]
     return args
 
 
@@ -294,6 +325,7 @@ BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", 
               help="The MP3 to write; a folder with --split or --all "
                    "(default: ROUTINE-LEVEL.mp3, or a folder of that name).")
 @session_options
+@bed_options
 @click.option("--bitrate", type=click.Choice(BITRATES), default=str(64), show_default=True,
               help="Constant bit rate in kbit/s (mono).")
 @click.option("--split", is_flag=True, help="One MP3 per exercise plus an .m3u8 playlist, in a folder.")
@@ -314,6 +346,7 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
       voicecoach export floor-relax -o relax.mp3 --minutes 30 --captions
       voicecoach export desk-break --split -o desk-break/
       voicecoach export --all -o ~/Music/voicecoach --level beginner
+      voicecoach export floor-relax --bed brown --bed-level -24
     """
     from . import export as exporter
 
@@ -371,6 +404,26 @@ def cache_clear() -> None:
     store = _cache()
     removed = store.clear()
     click.echo(f"removed {removed} clips from {store.root}")
+
+
+@cli.command()
+def beds() -> None:
+    """List the built-in sound beds, for --bed. Any audio file works as a bed too.
+
+    A bed plays under the voice, about 20 dB below it between lines (--bed-level), and dips
+    12 dB under every line and tone. Beds are made by voicecoach itself: no recordings.
+
+    \b
+    Examples:
+      voicecoach beds
+      voicecoach play desk-break --bed brown
+      voicecoach export floor-relax --bed ~/Music/rain.wav --bed-level -24
+    """
+    from .bed import BUILT_IN
+
+    width = max(len(name) for name in BUILT_IN)
+    for bed in BUILT_IN.values():
+        click.echo(f"{bed.name:<{width}}  {bed.description}")
 
 
 @cli.command()

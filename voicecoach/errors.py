@@ -100,3 +100,20 @@ class AudioDeviceError(VoicecoachError):
 class OutputError(VoicecoachError):
     def __init__(self, path: str, reason: str):
         super().__init__(f"cannot write {path}: {reason}")
+
+
+class BedNotFound(UsageError):
+    def __init__(self, name: str, known: list[str]):
+        self.name = name
+        super().__init__(
+            f"no audio file or built-in bed named '{name}'. Built-in beds: {', '.join(known)}; "
+            "run 'voicecoach beds' to hear what they are."
+        )
+
+
+class BedError(VoicecoachError):
+    """An audio file given as a bed that cannot be one: unreadable, not audio, silent, empty."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        super().__init__(f"cannot use {path} as a bed: {reason}")

@@ -5,7 +5,9 @@ ffmpeg needed, faster than ffmpeg's libmp3lame here), at a constant bit rate, be
 tag written first: title, artist, album, genre, a comment naming the source article, and one
 CHAP frame per chapter under a top-level ordered CTOC, so podcast players can skip exercises.
 Loudness is set where clips enter the cache (audio.py): every clip and tone at -16.5 LUFS under
-a peak limiter, which puts a whole session near -17.5 LUFS integrated and under -1 dBTP.
+a peak limiter, which puts a whole session near -17.5 LUFS integrated and under -1 dBTP. A bed
+(bed.py) is set against that known voice loudness, 20 dB under it between lines by default and
+ducked under every line, and gives way at the voice's peak ceiling: the export keeps both figures.
 """
 from __future__ import annotations
 
@@ -134,12 +136,12 @@ def make_folder(folder: Path) -> None:
 
 def write_split(folder: Path, routine: Routine, settings: Settings, timeline: Timeline,
                 speech: Speech, bitrate: int = DEFAULT_BITRATE,
-                progress: Progress | None = None) -> list[Written]:
+                progress: Progress | None = None, renderer: Renderer | None = None) -> list[Written]:
     """One numbered MP3 per chapter and an .m3u8 playlist in order, for players without chapters."""
     make_folder(folder)
     written = []
     total = len(timeline.chapters)
-    renderer = Renderer(timeline, speech)  # one clip memory for every part
+    renderer = renderer or Renderer(timeline, speech)  # one clip memory for every part
     for number, chapter in enumerate(timeline.chapters, start=1):
         path = folder / f"{number:02d} {safe_name(chapter.title)}.mp3"
         written.append(write_mp3(path, routine, settings, timeline, speech, bitrate, progress,
@@ -198,13 +200,15 @@ def write_session(target: Path, session, bitrate: int = DEFAULT_BITRATE, split: 
     """Export a prepared session: one MP3 at `target`, or with `split` a folder of parts and a
     playlist; captions beside each MP3 when asked. Returns what was written, for the user."""
     routine, timeline, settings = session.routine, session.timeline, session.settings
+    renderer = Renderer(timeline, session.speech, session.bed)
     if split:
-        written = write_split(target, routine, settings, timeline, session.speech, bitrate, progress)
+        written = write_split(target, routine, settings, timeline, session.speech, bitrate, progress,
+                              renderer)
         if captions:
             for item, chapter in zip(written, timeline.chapters, strict=True):
                 write_captions(item.path, routine, timeline, span=chapter)
         return f"{len(written)} files and {routine.id}.m3u8 in {target}/"
-    write_mp3(target, routine, settings, timeline, session.speech, bitrate, progress)
+    write_mp3(target, routine, settings, timeline, session.speech, bitrate, progress, renderer=renderer)
     if captions:
         write_captions(target, routine, timeline)
     return f"{target} ({len(timeline.chapters)} chapters)"

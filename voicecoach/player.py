@@ -17,12 +17,15 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import AudioDeviceError, UsageError
 from .render import SAMPLE_BYTES, Renderer
 from .speech import Speech
 from .timeline import Chapter, Event, Timeline, clock
+
+if TYPE_CHECKING:
+    from .bed import Bed
 
 CHUNK_TARGET_S = 12.0  # a chunk is cut in the first quiet gap after this much sound...
 CHUNK_MAX_S = 90.0  # ...but not inside a countdown or a run of reps until it is this long
@@ -162,11 +165,11 @@ class Stop:
 
 class Player:
     def __init__(self, timeline: Timeline, speech: Speech, device: Device,
-                 status: Callable[[str], None] | None = None):
+                 status: Callable[[str], None] | None = None, bed: Bed | None = None):
         self.timeline = timeline
         self.speech = speech
         self.device = device
-        self.renderer = Renderer(timeline, speech)
+        self.renderer = Renderer(timeline, speech, bed)
         self.status = status
         self.history: list[tuple[str, int]] = []  # (what the listener did, sample): for tests
         self.position = 0  # the sample reached, kept current while a chunk plays

@@ -2,7 +2,8 @@
 
 The session is silence with clips at planned samples, and clips never overlap, so the stream is
 built by walking the events in order: no mixing, no whole-session buffer, linear in length and
-bounded in memory whatever the session's length.
+bounded in memory whatever the session's length. A sound bed, when there is one, is added under
+each block (bed.py): the voice and tones stay what they are, sample for sample.
 """
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import OutputError
 from .speech import Speech
 from .timeline import Event, Timeline
+
+if TYPE_CHECKING:  # bed.py imports numpy: only a session with a bed loads it
+    from .bed import Bed
 
 BLOCK_SECONDS = 1.0
 SAMPLE_BYTES = 2
@@ -25,9 +30,14 @@ _CLIP_MEMORY = 96  # distinct clips kept decoded: counts and countdown numbers c
 
 
 class Renderer:
-    def __init__(self, timeline: Timeline, speech: Speech):
+    def __init__(self, timeline: Timeline, speech: Speech, bed: Bed | None = None):
         self.timeline = timeline
         self.speech = speech
+        self._under = None
+        if bed is not None:
+            from .bed import Under
+
+            self._under = Under(bed, timeline)
         self._clips: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._ends = [e.end for e in timeline.events]  # sorted: events never overlap
 
@@ -49,6 +59,15 @@ class Renderer:
     def blocks(self, start: int = 0, end: int | None = None,
                block_seconds: float = BLOCK_SECONDS) -> Iterator[bytes]:
         """The session's 16-bit mono PCM from sample `start` to `end`, in blocks, in order."""
+        if self._under is not None:
+            position = start
+            for voice in self._voice_blocks(start, end, block_seconds):
+                yield self._under.mix(voice, position)
+                position += len(voice) // SAMPLE_BYTES
+            return
+        yield from self._voice_blocks(start, end, block_seconds)
+
+    def _voice_blocks(self, start: int, end: int | None, block_seconds: float) -> Iterator[bytes]:
         block = max(1, int(block_seconds * self.timeline.sample_rate)) * SAMPLE_BYTES
         pending = bytearray()
         for piece in self._pieces(start, end, block):
@@ -116,9 +135,10 @@ def atomic_output(path: Path, mode: str = "wb"):
 
 
 def write_wav(path: Path, timeline: Timeline, speech: Speech,
-              progress: Callable[[int], None] | None = None) -> Path:
-    """The whole session as a 16-bit mono WAV at the timeline's rate, written atomically."""
-    renderer = Renderer(timeline, speech)
+              progress: Callable[[int], None] | None = None, bed: Bed | None = None) -> Path:
+    """The whole session (with its bed, if any) as a 16-bit mono WAV at the timeline's rate,
+    written atomically."""
+    renderer = Renderer(timeline, speech, bed)
     with atomic_output(path) as handle, wave.open(handle, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(SAMPLE_BYTES)

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing
 from .routine import Routine, load
-from .settings import Settings
+from .settings import SAMPLE_RATE, Settings
 from .speech import ProgressFactory, Speech, resolve_voice
 from .timeline import Role, Timeline, clock
+
+if TYPE_CHECKING:
+    from .bed import Bed
 
 
 @dataclass
@@ -18,6 +22,7 @@ class Session:
     settings: Settings
     speech: Speech
     timeline: Timeline
+    bed: Bed | None = None  # what render, play and export lay under the voice
 
     def script(self) -> str:
         """The session as `show` prints it: every line and tone at its time, by exercise; a
@@ -53,6 +58,7 @@ class Session:
 def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
             progress: ProgressFactory | None = None) -> Session:
     routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
+    bed = _open_bed(settings)  # a bed that cannot be used is said before any speech is made
     speech = Speech(voice=resolve_voice(settings.voice), words_per_minute=settings.words_per_minute,
                     cache=cache)
     speech.prepare(planner.candidate_texts(routine, settings), progress)
@@ -70,8 +76,16 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
                 break
         else:
             raise planner.fit_error(routine, settings, speech.length)
-        return Session(routine, settings, speech, timeline)
-    return Session(routine, settings, speech, planner.plan(routine, settings, speech.length))
+        return Session(routine, settings, speech, timeline, bed)
+    return Session(routine, settings, speech, planner.plan(routine, settings, speech.length), bed)
+
+
+def _open_bed(settings: Settings) -> Bed | None:
+    if settings.bed is None:
+        return None
+    from .bed import open_bed  # numpy and scipy: only with a bed
+
+    return open_bed(settings.bed, SAMPLE_RATE, settings.bed_level)
 
 
 def check_warnings(routine: Routine, cache: Cache | None = None) -> list[Problem]:

@@ -1,4 +1,4 @@
-"""The choices a person makes for one session: level, pace, target length and voice."""
+"""The choices a person makes for one session: level, pace, target length, voice and bed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +6,15 @@ from dataclasses import dataclass
 from .routine import LEVELS
 
 SAMPLE_RATE = 22050  # espeak-ng's own rate: speech needs no resampling, MP3 at 64 kbit/s suits it
+# Integrated loudness of every clip and tone (audio.py brings them there). A session of them,
+# measured whole with gating, lands about a decibel lower (pauses inside the 400 ms blocks), near
+# -17.5 LUFS: inside the -19 to -16 LUFS asked of a mono spoken-word file.
+TARGET_LUFS = -16.5
+# Sample-peak ceiling: leaves room for inter-sample peaks and MP3 overshoot under -1 dBTP.
+CEILING_DBFS = -2.5
+# A bed's loudness between lines, in dB relative to the voice's: well under it, clearly audible
+DEFAULT_BED_LEVEL = -20.0
+BED_LEVELS = (-40.0, -6.0)
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,8 @@ class Settings:
     pace: str = "normal"
     minutes: float | None = None
     voice: str | None = None
+    bed: str | None = None  # a built-in bed's name or an audio file (bed.py); None: no bed
+    bed_level: float = DEFAULT_BED_LEVEL
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
