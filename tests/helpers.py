@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -82,3 +83,13 @@ def read_wav(path: Path) -> tuple[int, np.ndarray]:
     with wave.open(str(path)) as handle:
         assert (handle.getnchannels(), handle.getsampwidth()) == (1, 2), path
         return handle.getframerate(), np.frombuffer(handle.readframes(handle.getnframes()), np.int16)
+
+
+def loudness(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) of the decoded file, by ffmpeg's ebur128."""
+    result = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af",
+                             "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True)
+    summary = result.stderr.replace("\r", "\n").split("Summary:")[-1]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return integrated, peak

@@ -20,7 +20,7 @@ from voicecoach.export import ENCODER_DELAY, safe_name
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
 
-from helpers import interrupt_while_writing, voicecoach
+from helpers import interrupt_while_writing, loudness, voicecoach
 
 UNICODE_ROUTINE = """\
 title: Rücken sanft — Übungen für den Abend ✓
@@ -44,16 +44,6 @@ def probe(path: Path) -> dict:
     out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters",
                           "-of", "json", str(path)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
-
-
-def loudness(path: Path) -> tuple[float, float]:
-    """Integrated loudness (LUFS) and true peak (dBTP) of the decoded file, by ffmpeg's ebur128."""
-    result = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af",
-                             "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True)
-    summary = result.stderr.replace("\r", "\n").split("Summary:")[-1]
-    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
-    return integrated, peak
 
 
 @pytest.fixture(scope="module")

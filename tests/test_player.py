@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 import pty
 import time
+import wave
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from voicecoach.cache import Cache
@@ -52,6 +54,30 @@ def test_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, spee
     rendered = tmp_path / "s.wav"
     assert voicecoach("render", *options, "-o", str(rendered), "-q", cache=cache).returncode == 0
     assert settle(raw) == rendered.read_bytes()[44:]
+
+
+@pytest.mark.parametrize("bed", ["brown", "short.wav"])
+def test_with_a_bed_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, speech_cache, bed):
+    env, raw = capture
+    if bed == "short.wav":  # a file looped many times: each chunk picks it up where the last left it
+        t = np.arange(3 * 44100) / 44100
+        tone = (0.2 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2")
+        with wave.open(str(tmp_path / bed), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(44100)
+            out.writeframes(tone.tobytes())
+        bed = str(tmp_path / bed)
+    options = ["desk-break", "--bed", bed]
+    played = voicecoach("play", *options, cache=speech_cache, env=env)
+    assert played.returncode == 0, played.stderr
+    rendered = tmp_path / "s.wav"
+    assert voicecoach("render", *options, "-o", str(rendered), "-q", cache=speech_cache).returncode == 0
+    plain = tmp_path / "plain.wav"
+    assert voicecoach("render", "desk-break", "-o", str(plain), "-q", cache=speech_cache).returncode == 0
+    captured = settle(raw)
+    assert captured == rendered.read_bytes()[44:]
+    assert captured != plain.read_bytes()[44:]  # and the bed is in it
 
 
 def test_play_from_an_exercise_plays_the_rest_of_the_session(capture, speech_cache):

@@ -1,0 +1,387 @@
+"""The sound bed: its ducking planned from the timeline, its sources, and real renders measured by
+subtraction (the session rendered with and without a bed: the difference is the bed alone)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import signal
+
+from voicecoach import routine as routines
+from voicecoach import timeline as planner
+from voicecoach.bed import (
+    ATTACK_S,
+    BRIDGE_S,
+    DUCK_DB,
+    DUCKED,
+    FADE_IN_S,
+    FADE_OUT_S,
+    RELEASE_S,
+    Ducks,
+    duck_gain,
+    loudness,
+    open_bed,
+    resample_stream,
+)
+from voicecoach.cache import Cache
+from voicecoach.errors import BedError, BedNotFound
+from voicecoach.session import prepare
+from voicecoach.settings import CEILING_DBFS, SAMPLE_RATE, TARGET_LUFS, Settings
+
+from helpers import loudness as file_loudness
+from helpers import read_wav, voicecoach
+
+RATE = SAMPLE_RATE
+OPTIONS = ["desk-break", "--level", "beginner", "--pace", "brisk"]
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int, width: int = 2, channels: int = 1) -> Path:
+    """Float samples in [-1, 1] as a PCM WAV (8, 16 or 24-bit), the same on every channel."""
+    frames = np.repeat(samples[:, None], channels, axis=1).ravel()
+    if width == 1:
+        raw = np.round(frames * 127 + 128).astype(np.uint8).tobytes()
+    elif width == 2:
+        raw = np.round(frames * 32767).astype("<i2").tobytes()
+    else:
+        ints = np.round(frames * (2 ** 23 - 1)).astype("<i4")
+        raw = ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(width)
+        out.setframerate(rate)
+        out.writeframes(raw)
+    return path
+
+
+def music(seconds: float, rate: int, seed: int = 5) -> np.ndarray:
+    """A few seconds of something like music: two chords of soft partials with a little noise."""
+    t = np.arange(round(seconds * rate)) / rate
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (196.0, 246.9, 293.7))
+    later = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6))
+    mix = np.where(t < seconds / 2, chord, later) / 3
+    noise = np.random.default_rng(seed).standard_normal(t.size) * 0.02
+    return 0.3 * mix + noise
+
+
+def written(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+def rms_db(x: np.ndarray) -> float:
+    return 20 * math.log10(max(1e-9, float(np.sqrt(np.mean(np.asarray(x, float) ** 2)))))
+
+
+# -- the ducking, pure ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def planned() -> planner.Timeline:
+    routine = routines.load("desk-break")
+    settings = Settings()
+    return planner.plan(routine, settings, planner.estimate_measure(settings))
+
+
+def test_the_bed_is_held_exactly_down_under_every_line_and_tone(planned):
+    gain = duck_gain(planned, 0, planned.length)
+    fade_in, fade_out = FADE_IN_S * RATE, planned.length - FADE_OUT_S * RATE
+    checked = 0
+    for event in planned.events:
+        if fade_in <= event.start and event.end <= fade_out:
+            assert np.all(gain[event.start: event.end] == DUCKED), event  # -12 dB, not about it
+            checked += 1
+    assert checked > 20
+    assert gain.max() <= 1.0 and gain.min() >= 0.0
+    assert gain[0] == 0.0 and gain[-1] == 0.0  # faded in and out
+
+
+def test_it_ramps_down_before_each_line_and_comes_back_after(planned):
+    gain = duck_gain(planned, 0, planned.length)
+    ducks = Ducks.of(planned)
+    attack, release = round(ATTACK_S * RATE), round(RELEASE_S * RATE)
+    spans = list(zip(ducks.starts, ducks.ends, strict=True))
+    assert len(spans) > 5
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert start - end >= BRIDGE_S * RATE  # lines closer than that are one duck
+        if end < FADE_IN_S * RATE or start > planned.length - FADE_OUT_S * RATE:
+            continue
+        assert gain[start - attack] == 1.0  # full level until the ramp begins...
+        down = 20 * np.log10(gain[start - attack: start])
+        assert np.all(np.diff(down) < 0) and -DUCK_DB < down[-1] < -DUCK_DB + 0.1  # ...straight down
+        up = 20 * np.log10(gain[end: end + release])
+        assert np.all(np.diff(up) > 0) and up[-1] == 0.0  # back to full level after the release
+        assert np.all(gain[end + release: start - attack] == 1.0)  # and full between
+
+
+@given(st.lists(st.integers(min_value=1, max_value=400_000), min_size=1, max_size=8), st.integers(0, 10**6))
+def test_the_gain_of_a_sample_does_not_depend_on_the_range_asked(planned, cuts, offset):
+    start = offset % planned.length
+    edges = sorted({start, *(min(planned.length, start + c) for c in cuts)})
+    whole = duck_gain(planned, edges[0], edges[-1])
+    pieces = [duck_gain(planned, a, b) for a, b in zip(edges, edges[1:], strict=False)]
+    assert np.array_equal(np.concatenate([whole[:0], *pieces]), whole)
+
+
+# -- the sources ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["brown", "pad"])
+def test_a_built_in_bed_is_the_same_every_time_at_its_level_and_loops_without_a_seam(name):
+    bed, again = open_bed(name, RATE), open_bed(name, RATE, -20.0)
+    span = bed.loop.size * 2 + 12345  # across two turns of its loop
+    whole = bed.samples(0, span)
+    assert np.array_equal(whole, again.samples(0, span))
+    cuts = [0, 1, 22050, bed.loop.size - 7, bed.loop.size + 3, span]
+    assert np.array_equal(np.concatenate([bed.samples(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]),
+                          whole)
+    measured = pyloudnorm.Meter(RATE).integrated_loudness(whole[: RATE * 60])
+    assert abs(measured - (TARGET_LUFS - 20)) < 0.5  # 20 dB under the voice by default
+    steps = np.abs(np.diff(whole))
+    seam = bed.loop.size - 1  # from the last sample of the loop to its first
+    assert steps[seam] <= np.percentile(steps, 99.9)  # no click where it repeats
+    quieter = open_bed(name, RATE, -30.0)
+    assert abs(rms_db(quieter.samples(0, RATE * 10)) - rms_db(whole[: RATE * 10]) + 10) < 0.01
+
+
+def test_loudness_agrees_with_pyloudnorm():
+    rng = np.random.default_rng(3)
+    t = np.arange(RATE * 12) / RATE
+    signals = {
+        "white": rng.standard_normal(t.size) * 0.05,
+        "50 Hz": 0.1 * np.sin(2 * np.pi * 50 * t),
+        "3 kHz": 0.1 * np.sin(2 * np.pi * 3000 * t),
+        "music with a pause": np.concatenate([music(4, RATE), np.zeros(RATE * 4), 0.1 * music(4, RATE)]),
+    }
+    meter = pyloudnorm.Meter(RATE)
+    for name, samples in signals.items():
+        assert abs(loudness(samples, RATE) - meter.integrated_loudness(samples)) < 0.15, name
+
+
+@pytest.mark.parametrize("source_rate", [8000, 16000, 32000, 44100, 48000, 96000])
+def test_resampling_streams_and_keeps_only_what_fits_under_the_new_nyquist(source_rate):
+    t = np.arange(source_rate * 4 + 17) / source_rate
+    x = 0.5 * np.sin(2 * np.pi * 1000 * t)
+    if source_rate > 2 * 13000:
+        x = x + 0.3 * np.sin(2 * np.pi * 13000 * t)  # above 11025 Hz: must not fold back
+    step = math.gcd(RATE, source_rate)
+    position = 0
+
+    def read(count: int) -> np.ndarray:
+        nonlocal position
+        position += count
+        return x[position - count: position]
+
+    y = np.concatenate(list(resample_stream(read, RATE // step, source_rate // step, source_rate // 3)))
+    assert y.size == math.ceil(x.size * RATE / source_rate)
+    expected = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(y.size) / RATE)
+    inner = slice(RATE // 10, -RATE // 10)
+    assert np.abs(y - expected)[inner].max() < 1e-3
+    reference = signal.resample_poly(x, RATE // step, source_rate // step)
+    assert np.abs(y - reference)[inner].max() < 2e-3  # what scipy makes of it too
+
+
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_a_wav_bed_of_any_width_and_rate_loops_with_a_crossfade(tmp_path, width):
+    source = music(3.0, 44100)
+    path = write_wav(tmp_path / "short.wav", source, 44100, width, channels=2)
+    bed = open_bed(str(path), RATE)
+    assert bed.length == math.ceil(source.size / 2)
+    span = bed.length * 4
+    whole = bed.samples(0, span)
+    rng = np.random.default_rng(1)
+    cuts = sorted({0, span, *rng.integers(0, span, 12).tolist()})
+    assert np.array_equal(np.concatenate([bed.samples(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]),
+                          whole)  # read in any pieces, in order or after a jump back
+    period, fade = bed.period, bed.fade
+    assert period == bed.length - fade and fade == round(0.5 * RATE)
+    # outside the crossfades each turn is the file again
+    assert np.allclose(whole[period + fade: 2 * period], whole[fade: period])
+    assert np.allclose(whole[2 * period + fade: 3 * period], whole[fade: period])
+    # through a crossfade, no step bigger than the music's own
+    steps = np.abs(np.diff(whole[period - 100: period + fade + 100]))
+    assert steps.max() <= 1.5 * np.abs(np.diff(whole[:period])).max()
+    tolerance = {1: 0.1, 2: 0.02, 3: 0.02}[width]
+    halved = bed.scale * signal.resample_poly(source, 1, 2)
+    assert abs(rms_db(whole[: RATE]) - rms_db(halved[:RATE])) < tolerance
+
+
+@pytest.mark.parametrize(("make", "message", "exit_type"), [
+    (lambda p: p / "missing.mp3", "no audio file or built-in bed named", BedNotFound),
+    (lambda p: p, "it is a folder", BedError),
+    (lambda p: written(p / "empty.mp3", b""), "the file is empty", BedError),
+    (lambda p: write_wav(p / "none.wav", np.zeros(0), 22050), "no sound in it", BedError),
+    (lambda p: write_wav(p / "quiet.wav", np.zeros(44100), 22050), "it is silent", BedError),
+    (lambda p: write_wav(p / "blip.wav", music(0.5, 22050), 22050), "too short to loop", BedError),
+    (lambda p: written(p / "notes.mp3", b"not a song"), "not audio that ffmpeg can decode", BedError),
+])
+def test_a_bed_that_cannot_be_used_is_refused_by_name(tmp_path, make, message, exit_type):
+    with pytest.raises(exit_type, match=message):
+        open_bed(str(make(tmp_path)), RATE)
+
+
+# -- real renders, measured by subtraction -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory, speech_cache):
+    folder = tmp_path_factory.mktemp("bed")
+    for name, extra in (("plain", []), ("brown", ["--bed", "brown"]), ("pad", ["--bed", "pad"])):
+        result = voicecoach("render", *OPTIONS, *extra, "-o", str(folder / f"{name}.wav"), cache=speech_cache)
+        assert result.returncode == 0, result.stderr
+    timeline = json.loads(voicecoach("show", *OPTIONS, "--json", cache=speech_cache).stdout)
+    spans = [(round(e["start"] * RATE), round(e["end"] * RATE)) for e in timeline["events"]]
+    return folder, spans
+
+
+def difference(folder: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
+    plain = read_wav(folder / "plain.wav")[1].astype(float)
+    mixed = read_wav(folder / f"{name}.wav")[1].astype(float)
+    assert mixed.size == plain.size
+    return plain, mixed - plain
+
+
+def quiet_stretches(spans: list[tuple[int, int]]) -> list[slice]:
+    """The middle of every gap of 3 s or more between lines, clear of the ramps."""
+    return [slice(end + RATE, start - RATE // 2)
+            for (_, end), (start, _) in zip(spans, spans[1:], strict=False) if start - end >= 3 * RATE]
+
+
+@pytest.mark.parametrize("name", ["brown", "pad"])
+def test_between_lines_the_bed_sits_20_db_under_the_voice_and_ducks_under_every_line(renders, name):
+    folder, spans = renders
+    plain, bed = difference(folder, name)
+    meter = pyloudnorm.Meter(RATE)
+    gaps = quiet_stretches(spans)
+    assert len(gaps) >= 5
+    between = np.concatenate([bed[g] for g in gaps])
+    under = np.concatenate([bed[a:b] for a, b in spans])
+    voice = meter.integrated_loudness(np.concatenate([plain[a:b] for a, b in spans]) / 32768)
+    bed_lufs = meter.integrated_loudness(between / 32768)
+    assert abs(bed_lufs - (voice - 20)) < 1.5, (voice, bed_lufs)  # about 20 dB under, and there
+    assert rms_db(between) - rms_db(under) >= 8  # ducked under speech (12 dB planned)
+    for gap in gaps:  # present in every quiet stretch, not just on average
+        assert rms_db(bed[gap]) > rms_db(between) - 4
+    for start, end in spans:
+        if end - start >= RATE // 2 and start > FADE_IN_S * RATE:
+            assert rms_db(plain[start:end]) - rms_db(bed[start:end]) >= 20  # the line stays clear
+            assert rms_db(bed[start:end]) <= rms_db(between) - 8
+
+
+def test_the_voice_is_kept_sample_for_sample_and_nothing_clips(renders, speech_cache):
+    folder, _ = renders
+    plain, bed = difference(folder, "brown")
+    settings = Settings(level="beginner", pace="brisk", bed="brown")
+    session = prepare("desk-break", settings, Cache(speech_cache))
+    assert session.bed is not None
+    gain = duck_gain(session.timeline, 0, plain.size)
+    expected = np.round(session.bed.samples(0, plain.size) * gain * 32768)
+    ceiling = 10 ** (CEILING_DBFS / 20) * 32768
+    gave_way = bed != expected  # only where the voice itself reaches the ceiling the bed gives way
+    assert np.all(np.abs(plain + expected)[gave_way] > ceiling - 1) and gave_way.mean() < 0.001
+    assert np.array_equal(bed[~gave_way], expected[~gave_way])  # what was added is the bed, ducked
+    assert np.all(np.abs(bed[gave_way]) <= np.abs(expected[gave_way]))
+    assert np.abs(plain + bed).max() <= ceiling + 1  # nothing clips
+    assert bed[0] == 0 and bed[-1] == 0  # faded in from silence and out to it
+
+
+def test_the_same_session_and_bed_give_the_same_bytes(renders, tmp_path, speech_cache):
+    folder, _ = renders
+    again = tmp_path / "again.wav"
+    assert voicecoach("render", *OPTIONS, "--bed", "brown", "-o", str(again), "-q",
+                      cache=speech_cache).returncode == 0
+    assert again.read_bytes() == (folder / "brown.wav").read_bytes()
+    none = tmp_path / "none.wav"
+    assert voicecoach("render", *OPTIONS, "--bed", "none", "-o", str(none), "-q",
+                      cache=speech_cache).returncode == 0
+    assert none.read_bytes() == (folder / "plain.wav").read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".mp3"])
+def test_a_short_file_is_looped_to_the_end_at_the_level_asked(renders, tmp_path, speech_cache, suffix):
+    folder, spans = renders
+    source = write_wav(tmp_path / "loop.wav", music(3.0, 48000), 48000, channels=2)
+    if suffix == ".mp3":
+        mp3 = tmp_path / "loop.mp3"
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(source), "-b:a", "128k", str(mp3)], check=True)
+        source = mp3
+    target = tmp_path / "looped.wav"
+    result = voicecoach("render", *OPTIONS, "--bed", str(source), "--bed-level", "-26", "-o", str(target),
+                        cache=speech_cache)
+    assert result.returncode == 0, result.stderr
+    plain = read_wav(folder / "plain.wav")[1].astype(float)
+    bed = read_wav(target)[1].astype(float) - plain
+    gaps = quiet_stretches(spans)
+    between = np.concatenate([bed[g] for g in gaps])
+    voice = pyloudnorm.Meter(RATE).integrated_loudness(np.concatenate([plain[a:b] for a, b in spans]) / 32768)
+    assert abs(pyloudnorm.Meter(RATE).integrated_loudness(between / 32768) - (voice - 26)) < 2.0
+    last = gaps[-1]
+    assert last.start > plain.size - 60 * RATE  # minutes after the 3 s file ran out...
+    assert rms_db(bed[last]) > rms_db(between) - 4  # ...it is still there
+
+
+def test_an_export_with_a_bed_keeps_its_loudness_and_true_peak(tmp_path, speech_cache):
+    mp3 = tmp_path / "bed.mp3"
+    result = voicecoach("export", "desk-break", "--bed", "brown", "-o", str(mp3), cache=speech_cache)
+    assert result.returncode == 0, result.stderr
+    integrated, peak = file_loudness(mp3)
+    assert -19.0 <= integrated <= -16.0 and peak <= -1.0, (integrated, peak)
+    loud = tmp_path / "loud.mp3"
+    result = voicecoach("export", "desk-break", "--bed", "pad", "--bed-level", "-6", "-o", str(loud),
+                        cache=speech_cache)
+    assert result.returncode == 0, result.stderr
+    _, peak = file_loudness(loud)
+    assert peak <= -1.0  # the loudest bed allowed still leaves the voice its headroom
+
+
+BAD_BEDS = {
+    "missing": (lambda p: p / "missing.wav", 2),
+    "unknown name": (lambda p: Path("rain"), 2),
+    "empty": (lambda p: written(p / "empty.wav", b""), 1),
+    "silent": (lambda p: write_wav(p / "quiet.wav", np.zeros(44100), 22050), 1),
+    "not audio": (lambda p: written(p / "notes.mp3", b"la la la"), 1),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_BEDS))
+@pytest.mark.parametrize("command", ["render", "export"])
+def test_a_bad_bed_is_one_line_before_anything_is_written(tmp_path, case, command):
+    make, code = BAD_BEDS[case]
+    beds = tmp_path / "beds"
+    beds.mkdir()
+    given = make(beds)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / ("s.wav" if command == "render" else "s.mp3")
+    cache = tmp_path / "cache"
+    result = voicecoach(command, "desk-break", "--bed", str(given), "-o", str(target), cache=cache)
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("voicecoach: "), result.stderr
+    assert str(given) in lines[0] and "Traceback" not in result.stderr
+    assert list(out.iterdir()) == []  # no file, no partial file
+    assert not cache.exists() or not any(cache.rglob("*.wav"))  # said before any speech was made
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_bed_is_refused(tmp_path):
+    path = write_wav(tmp_path / "locked.wav", music(2.0, 22050), 22050)
+    path.chmod(0)
+    with pytest.raises(BedError, match="Permission denied"):
+        open_bed(str(path), RATE)
+
+
+def test_bed_options_and_the_beds_command():
+    listed = voicecoach("beds")
+    assert listed.returncode == 0
+    names = [line.split()[0] for line in listed.stdout.splitlines()]
+    assert names == ["brown", "pad"]
+    result = voicecoach("render", "desk-break", "--bed", "brown", "--bed-level", "0")
+    assert result.returncode == 2 and "--bed-level" in result.stderr
+    for command in ("play", "render", "export"):
+        assert "--bed NAME|FILE" in voicecoach(command, "--help").stdout
