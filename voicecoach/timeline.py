@@ -12,7 +12,9 @@ keep their rhythm (each tempo word on its phase) and quiet moments carry the for
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+import bisect
+import heapq
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -377,24 +379,49 @@ class Mark:
 
 
 class Track:
-    """The busy spans of one round of work: where a line still fits with a breath either side."""
+    """The busy spans of one round of work: where a line still fits with a breath either side.
+
+    Spans never overlap (nothing talks over anything else), so kept sorted by start their ends
+    are sorted too, and each question is a binary search: planning stays linear in length."""
 
     def __init__(self, low: int, high: int, gap: int):
         self.low, self.high, self.gap = low, high, gap
-        self.busy: list[tuple[int, int]] = []
-        self.spoken: list[tuple[int, int]] = []  # the busy spans that are words, not tones
+        self.busy: tuple[list[int], list[int]] = ([], [])  # starts, ends
+        self.spoken: tuple[list[int], list[int]] = ([], [])  # the spans that are words, not tones
 
     def take(self, at: int, length: int, spoken: bool = False) -> None:
-        self.busy.append((at, at + length))
-        if spoken:
-            self.spoken.append((at, at + length))
+        for starts, ends in (self.busy, self.spoken) if spoken else (self.busy,):
+            index = bisect.bisect(starts, at)
+            starts.insert(index, at)
+            ends.insert(index, at + length)
 
     def fits(self, at: int, length: int, clear: int = 0) -> bool:
         """Room for `length` at `at`: a breath from every sound, and `clear` from every word."""
         if at < self.low or at + length > self.high:
             return False
-        return all(at + length + self.gap <= b0 or at >= b1 + self.gap for b0, b1 in self.busy) \
-            and all(at + length + clear <= b0 or at >= b1 + clear for b0, b1 in self.spoken)
+        return all(self._apart(spans, at, length, margin)
+                   for spans, margin in ((self.busy, self.gap), (self.spoken, clear)))
+
+    @staticmethod
+    def _apart(spans: tuple[list[int], list[int]], at: int, length: int, margin: int) -> bool:
+        starts, ends = spans
+        before = bisect.bisect_left(starts, at + length + margin)  # spans that begin too early...
+        return before == 0 or ends[before - 1] + margin <= at  # ...must all have ended in time
+
+    def first_fit(self, at: int, length: int, clear: int = 0) -> int | None:
+        """The earliest place from `at` where `length` fits: `at` itself, or just after a span."""
+        after_sounds = (end + self.gap for end in self._ends_from(self.busy[1], at - self.gap))
+        after_words = (end + clear for end in self._ends_from(self.spoken[1], at - clear))
+        for place in heapq.merge((at,), after_sounds, after_words):
+            if place + length > self.high:
+                return None
+            if place >= at and self.fits(place, length, clear):
+                return place
+        return None
+
+    @staticmethod
+    def _ends_from(ends: list[int], low: int) -> Iterator[int]:
+        return (ends[k] for k in range(bisect.bisect_left(ends, low), len(ends)))
 
 
 class Round:
@@ -732,9 +759,7 @@ class _Planner:
         while stop is None or turn < stop:
             text = cues[turn % len(cues)]
             length = self.length(text)
-            spot = next((c for c in sorted({at, *(b1 + track.gap for _, b1 in track.busy),
-                                            *(b1 + clear for _, b1 in track.spoken)})
-                         if c >= at and track.fits(c, length, clear)), None)
+            spot = track.first_fit(at, length, clear)
             if spot is None:
                 return turn
             marks.add(spot, Role.CUE, text, track)
