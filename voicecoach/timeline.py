@@ -11,10 +11,10 @@ keep their rhythm (each tempo word on its phase) and quiet moments carry the for
 """
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Iterator
 import bisect
+import functools
 import heapq
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -446,6 +446,14 @@ class Round:
         return mark
 
 
+class _TooLong(Exception):
+    """Planning passed its limit; how far it had got, in seconds."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 class _Planner:
     """Lays out one session. Events go down in time order of the listener's experience; every
     placement asks the measure for the real length of a line, so nothing overlaps."""
@@ -460,6 +468,7 @@ class _Planner:
         self.notes: list[Note] = []
         self.cursor = self.s(LEAD_IN)
         self.chapter_start = 0  # where the talk into the latest exercise began
+        self.limit: int | None = None  # stop planning past this sample (see estimated_seconds)
 
     # units ---------------------------------------------------------------
     def s(self, seconds: float) -> int:
@@ -555,6 +564,8 @@ class _Planner:
                 for mark in marks.marks:
                     self.put(mark.role, mark.text, start + mark.offset, context)
                 self.cursor = start + rhythm_end
+                if self.limit is not None and self.cursor > self.limit:
+                    raise _TooLong(self.cursor / self.rate)
                 self.say(Line(RELEASE, Role.RELEASE), context)
                 rest, rest_context = work.rest, context
             position = exercise.position or position
@@ -877,9 +888,17 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
     return FitError(routine.id, settings.minutes, low, high)
 
 
-def estimated_seconds(routine: Routine, settings: Settings) -> float:
-    """The planned length with speech lengths estimated from the text: no synthesis (`list`)."""
-    return plan(routine, settings, estimate_measure(settings)).duration
+def estimated_seconds(routine: Routine, settings: Settings, limit: float | None = None) -> float:
+    """The session's length, planned with speech lengths estimated from the text: no synthesis.
+    The one estimate there is: `list` shows it, and the loader refuses a routine over four hours
+    with it. Past `limit` seconds planning stops, so a huge routine is refused at once."""
+    planner = _Planner(routine, settings, estimate_measure(settings), SAMPLE_RATE)
+    if limit is not None:
+        planner.limit = planner.s(limit)
+    try:
+        return planner.build(resolve(routine, settings)).duration
+    except _TooLong as too_long:
+        return too_long.seconds
 
 
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
