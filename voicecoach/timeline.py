@@ -458,12 +458,12 @@ class _Planner:
     """Lays out one session. Events go down in time order of the listener's experience; every
     placement asks the measure for the real length of a line, so nothing overlaps."""
 
-    def __init__(self, routine: Routine, settings: Settings, measure: Measure, rate: int):
+    def __init__(self, routine: Routine, settings: Settings, measure: Measure, sample_rate: int):
         self.routine = routine
         self.settings = settings
         self._measure = measure
         self._lengths: dict[str, int] = {}
-        self.rate = rate
+        self.sample_rate = sample_rate
         self.events: list[Event] = []
         self.notes: list[Note] = []
         self.cursor = self.s(LEAD_IN)
@@ -472,7 +472,7 @@ class _Planner:
 
     # units ---------------------------------------------------------------
     def s(self, seconds: float) -> int:
-        return int(round(seconds * self.rate))
+        return int(round(seconds * self.sample_rate))
 
     def length(self, text: str) -> int:
         if text not in self._lengths:
@@ -480,7 +480,7 @@ class _Planner:
         return self._lengths[text]
 
     def sound_length(self, role: Role, text: str) -> int:
-        return tone_samples(text, self.rate) if role.kind == "tone" else self.length(text)
+        return tone_samples(text, self.sample_rate) if role.kind == "tone" else self.length(text)
 
     def note(self, exercise: Exercise | None, key: str, message: str) -> None:
         note = Note(exercise, key, message)
@@ -565,7 +565,7 @@ class _Planner:
                     self.put(mark.role, mark.text, start + mark.offset, context)
                 self.cursor = start + rhythm_end
                 if self.limit is not None and self.cursor > self.limit:
-                    raise _TooLong(self.cursor / self.rate)
+                    raise _TooLong(self.cursor / self.sample_rate)
                 self.say(Line(RELEASE, Role.RELEASE), context)
                 rest, rest_context = work.rest, context
             position = exercise.position or position
@@ -580,7 +580,7 @@ class _Planner:
         tiles = tuple(Chapter(bounds[i], bounds[i + 1], title, exercise_name)
                       for i, (_, title, exercise_name) in enumerate(chapters))
         events = tuple(sorted(self.events, key=lambda e: (e.start, e.end)))
-        return Timeline(routine.id, routine.title, self.rate, length, events, tiles,
+        return Timeline(routine.id, routine.title, self.sample_rate, length, events, tiles,
                         tuple(self.notes))
 
     def prelude(self, work: Work, first: bool, position: str | None, side: str | None,
@@ -616,7 +616,7 @@ class _Planner:
             start = self.cursor + need
         else:
             owed = max(self.s(rest), need + self.s(GAP))  # a breath after the rest line
-            seconds = rounded_rest(owed / self.rate)
+            seconds = rounded_rest(owed / self.sample_rate)
             quiet = owed - need - self.s(GAP) >= self.s(QUIET_REST)
             said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST),
                             rest_context)
@@ -644,7 +644,7 @@ class _Planner:
         end = self.s(seconds)
         second = self.s(1.0)
         gap = self.s(GAP)
-        tone = tone_samples("start", self.rate)
+        tone = tone_samples("start", self.sample_rate)
         marks.track = Track(tone + gap, end - gap, gap)
         marks.add(0, Role.START, "start", marks.track)
         for number in range(COUNTDOWN, 0, -1):  # the closing countdown: as many as fit
@@ -683,8 +683,8 @@ class _Planner:
         marks = Round(self, work)
         phases = [self.s(p.seconds) for p in exercise.tempo]
         rep_length = sum(phases)
-        tone = tone_samples("start", self.rate)
-        tick = tone_samples("tick", self.rate)
+        tone = tone_samples("start", self.sample_rate)
+        tick = tone_samples("tick", self.sample_rate)
         small = self.s(SHORT_GAP)
         # the first rep begins on the start tone, which stands in for its number: "3, 2, 1" is
         # never followed by a spoken "1" that could be taken for a fourth beat of the count-in
@@ -694,8 +694,9 @@ class _Planner:
         last_end = tone
         for phase, length in zip(exercise.tempo, phases, strict=True):
             if phase.word and self.length(phase.word) + small > length:
+                said = self.length(phase.word) / self.sample_rate
                 self.note(exercise, "tempo",
-                          f"tempo word '{phase.word}' takes {self.length(phase.word) / self.rate:.1f}s "
+                          f"tempo word '{phase.word}' takes {said:.1f}s "
                           f"to say and does not fit its {phase.seconds:g}s phase at "
                           f"{self.settings.pace} pace; a tick sounds instead")
         combined = count_line(work.reps, True)
@@ -761,7 +762,7 @@ class _Planner:
             return turn
         stop = turn + most if most is not None else None
         track = marks.track
-        span = (marks.length - marks.cue_from) / self.rate
+        span = (marks.length - marks.cue_from) / self.sample_rate
         every = self.s(min(CUE_MAX_EVERY, max(CUE_MIN_EVERY, span / (2 * len(cues) + 1))))
         at = marks.cue_from
         # in timed work a cue keeps its distance from "halfway" and the like; between reps the
