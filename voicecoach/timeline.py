@@ -15,7 +15,7 @@ import bisect
 import functools
 import heapq
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .errors import FitError
@@ -362,11 +362,12 @@ class Context:
 
 @dataclass(frozen=True)
 class Line:
-    """A line of talk and the pause that follows it (time to move, or a breath)."""
+    """A line of talk, the pause that follows it (time to move, or a breath), and whose it is."""
 
     text: str
     role: Role
     pause: float = GAP
+    context: Context = Context()
 
 
 @dataclass(frozen=True)
@@ -467,7 +468,6 @@ class _Planner:
         self.events: list[Event] = []
         self.notes: list[Note] = []
         self.cursor = self.s(LEAD_IN)
-        self.chapter_start = 0  # where the talk into the latest exercise began
         self.limit: int | None = None  # stop planning past this sample (see estimated_seconds)
 
     # units ---------------------------------------------------------------
@@ -499,8 +499,9 @@ class _Planner:
         self.events.append(event)
         return event
 
-    def say(self, line: Line, context: Context, at: int | None = None) -> Event:
-        event = self.put(line.role, line.text, self.cursor if at is None else at, context)
+    def say(self, line: Line) -> Event:
+        """The line at the cursor; the cursor moves past it and its pause."""
+        event = self.put(line.role, line.text, self.cursor, line.context)
         self.cursor = max(self.cursor, event.end + self.s(line.pause))
         return event
 
@@ -512,27 +513,17 @@ class _Planner:
         routine = self.routine
         nobody = Context()
         chapters: list[tuple[int, str, str | None]] = [(0, "Introduction", None)]
-        self.say(Line(f"{routine.title}.", Role.TITLE, 0.6), nobody)
-        self.say(Line(SAFETY, Role.SAFETY, 0.6), nobody)
+        self.say(Line(f"{routine.title}.", Role.TITLE, 0.6))
+        self.say(Line(SAFETY, Role.SAFETY, 0.6))
         if routine.intro:
-            self.say(Line(routine.intro, Role.INTRO, 0.8), nobody)
+            self.say(Line(routine.intro, Role.INTRO, 0.8))
 
         position: str | None = START_POSITION
         rest: float | None = None  # the rest owed before the next start tone
         rest_context = nobody
         for index, work in enumerate(works):
             exercise = work.exercise
-            if exercise.position is None and any(w.exercise.position for w in works):
-                self.note(exercise, "name", "no 'position' given, so nothing tells the listener "
-                          "how to get there from the exercise before; add one of lying-back, "
-                          "lying-front, lying-side, hands-and-knees, kneeling, sitting, standing")
-            if exercise.timed and work.seconds < SHORT_WORK:
-                self.note(exercise, exercise.kind,
-                          f"'{exercise.kind}' of {work.seconds:g}s is shorter than {SHORT_WORK:g}s; "
-                          "it is clearer as a tempo phase of reps, and its countdown is shortened")
-            if not exercise.timed and not exercise.how and not exercise.cues:
-                self.note(exercise, "reps", "a rep exercise with neither 'how' nor 'cues': "
-                          "nothing tells the listener how to move; add 'how'")
+            self.check(work, any(w.exercise.position for w in works))
             rounds = [(side, number) for side in (exercise.sides or (None,))
                       for number in range(1, work.sets + 1)]
             turn = 0  # which cue comes next, across the rounds of this exercise
@@ -547,32 +538,28 @@ class _Planner:
                 turn = self.cues(marks, work, turn, most)
                 if round_index == 0:
                     unheard = exercise.cues[turn:] if turn < len(exercise.cues) else ()
-                    lines = self.prelude(work, index == 0, position, side, unheard)
+                    lines = self.prelude(work, index == 0, position, context, unheard)
                     turn = max(turn, len(exercise.cues))
-                    in_round = [line.role in (Role.SIDE,) for line in lines]
-                    start = self.talk_into(lines, rest, rest_context, Context(exercise.name),
-                                           context, in_round)
-                    chapters.append((self.chapter_start, exercise.name, exercise.name))
                 elif number == 1:  # the same work again, on the next side
-                    lines = [Line(switch_line(exercise, side or ""), Role.SIDE,
-                                  self.settings.position_seconds)]
-                    start = self.talk_into(lines, work.rest, rest_context, context, context)
+                    lines = [Line(switch_line(exercise, side or ""), Role.SIDE, context=context)]
                 else:
-                    lines = [Line(f"Set {number} of {work.sets}.", Role.SET, READY + 1.0)]
-                    start = self.talk_into(lines, work.rest, rest_context, context, context)
+                    lines = [Line(f"Set {number} of {work.sets}.", Role.SET, context=context)]
+                talk_at, start = self.talk_into(lines, rest, rest_context)
+                if round_index == 0:
+                    chapters.append((talk_at, exercise.name, exercise.name))
                 self.countdown_into(start, context)
                 for mark in marks.marks:
                     self.put(mark.role, mark.text, start + mark.offset, context)
                 self.cursor = start + rhythm_end
                 if self.limit is not None and self.cursor > self.limit:
                     raise _TooLong(self.cursor / self.sample_rate)
-                self.say(Line(RELEASE, Role.RELEASE), context)
+                self.say(Line(RELEASE, Role.RELEASE, context=context))
                 rest, rest_context = work.rest, context
             position = exercise.position or position
 
         self.cursor += self.s(0.7)
         chapters.append((self.cursor, "Finish", None))
-        self.say(Line(outro_for(routine), Role.OUTRO, 0.4), nobody)
+        self.say(Line(outro_for(routine), Role.OUTRO, 0.4))
         finish = self.put(Role.FINISH, "finish", self.cursor, nobody)
         length = finish.end + self.s(TAIL)
 
@@ -583,34 +570,51 @@ class _Planner:
         return Timeline(routine.id, routine.title, self.sample_rate, length, events, tiles,
                         tuple(self.notes))
 
-    def prelude(self, work: Work, first: bool, position: str | None, side: str | None,
+    def check(self, work: Work, positions_used: bool) -> None:
+        """Notes on what will work but sound wrong, for `check` to warn about."""
+        exercise = work.exercise
+        if exercise.position is None and positions_used:
+            self.note(exercise, "name", "no 'position' given, so nothing tells the listener "
+                      "how to get there from the exercise before; add one of lying-back, "
+                      "lying-front, lying-side, hands-and-knees, kneeling, sitting, standing")
+        if exercise.timed and work.seconds < SHORT_WORK:
+            self.note(exercise, exercise.kind,
+                      f"'{exercise.kind}' of {work.seconds:g}s is shorter than {SHORT_WORK:g}s; "
+                      "it is clearer as a tempo phase of reps, and its countdown is shortened")
+        if not exercise.timed and not exercise.how and not exercise.cues:
+            self.note(exercise, "reps", "a rep exercise with neither 'how' nor 'cues': "
+                      "nothing tells the listener how to move; add 'how'")
+
+    def prelude(self, work: Work, first: bool, position: str | None, context: Context,
                 unheard: Iterable[str]) -> list[Line]:
         """What gets the listener from wherever they are into the first count-in of an exercise:
         what it is, how to get there, the setup with time to settle, how the movement goes."""
         exercise = work.exercise
-        lines = [Line(f"{'First' if first else 'Next up'}: {exercise.name}.", Role.ANNOUNCE)]
+        mine = Context(exercise.name)  # the side is not named until its own line
+        lines = [Line(f"{'First' if first else 'Next up'}: {exercise.name}.", Role.ANNOUNCE,
+                      context=mine)]
         for step in transition_steps(position, exercise.position):
-            lines.append(Line(step.text, Role.TRANSITION, step.seconds * self.pace_factor))
-        lines.append(Line(exercise.setup, Role.SETUP))
-        if side is not None:
-            lines.append(Line(side_line(side, True), Role.SIDE))
-        lines[-1] = Line(lines[-1].text, lines[-1].role, self.settings.position_seconds)
+            lines.append(Line(step.text, Role.TRANSITION, step.seconds * self.pace_factor, mine))
+        lines.append(Line(exercise.setup, Role.SETUP, context=mine))
+        if context.side is not None:
+            lines.append(Line(side_line(context.side, True), Role.SIDE, context=context))
+        lines[-1] = replace(lines[-1], pause=self.settings.position_seconds)  # time to settle
         if exercise.how:
-            lines.append(Line(exercise.how, Role.HOW))
+            lines.append(Line(exercise.how, Role.HOW, context=mine))
         if exercise.caution:
-            lines.append(Line(exercise.caution, Role.CAUTION))
-        lines += [Line(cue, Role.CUE) for cue in unheard]
-        lines.append(Line(work_line(work), Role.WORK, READY))
+            lines.append(Line(exercise.caution, Role.CAUTION, context=mine))
+        lines += [Line(cue, Role.CUE, context=mine) for cue in unheard]
+        lines.append(Line(work_line(work), Role.WORK, context=mine))
         return lines
 
-    def talk_into(self, lines: list[Line], rest: float | None, rest_context: Context,
-                  context: Context, round_context: Context,
-                  in_round: list[bool] | None = None) -> int:
-        """Rest, then the talk, ending one breath before the count-in; return the start tone.
+    def talk_into(self, lines: list[Line], rest: float | None,
+                  rest_context: Context) -> tuple[int, int]:
+        """Rest, then the talk, ending one breath before the count-in; return where the talk
+        begins and where the start tone comes.
 
         The rest line is true: the start tone comes that long after it, talk included. When the
         talk fills the rest, the line says when the next one starts rather than promising quiet."""
-        lines[-1] = Line(lines[-1].text, lines[-1].role, READY)
+        lines = [*lines[:-1], replace(lines[-1], pause=READY)]
         need = self.talk_length(lines) + self.s(COUNTDOWN)
         if rest is None:
             start = self.cursor + need
@@ -618,16 +622,13 @@ class _Planner:
             owed = max(self.s(rest), need + self.s(GAP))  # a breath after the rest line
             seconds = rounded_rest(owed / self.sample_rate)
             quiet = owed - need - self.s(GAP) >= self.s(QUIET_REST)
-            said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST),
-                            rest_context)
+            said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST,
+                                 context=rest_context))
             start = said.end + owed
-        talk_at = start - need
-        self.chapter_start = talk_at
-        self.cursor = talk_at
-        for index, line in enumerate(lines):
-            inside = in_round[index] if in_round is not None else True
-            self.say(line, round_context if inside else context)
-        return start
+        talk_at = self.cursor = start - need
+        for line in lines:
+            self.say(line)
+        return talk_at, start
 
     def countdown_into(self, start: int, context: Context) -> None:
         """'3, 2, 1', each number on its second; the start tone comes with the round's marks."""
