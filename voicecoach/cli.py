@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shlex
 import signal
 import sys
@@ -12,7 +13,7 @@ from typing import Callable
 
 import click
 
-from . import __version__
+from . import __version__, files
 from . import routine as routines
 from .cache import Cache
 from .errors import (FitError, Problem, RoutineError, RoutineNotFound, SpeechEngineMissing,
@@ -65,6 +66,11 @@ def session_options(command: Callable) -> Callable:
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def _input_files(routine_name: str) -> list[str]:
+    """The routine file a command reads, if it names one: never written over."""
+    return [routine_name] if os.path.isfile(routine_name) else []
 
 
 def _cache() -> Cache:
@@ -246,15 +252,6 @@ def script(session) -> str:
     return "\n".join(out)
 
 
-def _default_output(routine_id: str, settings: Settings, suffix: str) -> Path:
-    name = f"{routine_id}-{settings.level}"
-    if settings.pace != "normal":
-        name += f"-{settings.pace}"
-    if settings.minutes:
-        name += f"-{settings.minutes:g}min"
-    return Path(name + suffix)
-
-
 @cli.command()
 @click.argument("routine_name", metavar="ROUTINE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -274,10 +271,13 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     """
     from .render import write_wav
 
+    if output:
+        files.check_suffix(output, ".wav", "a WAV file")
     session = _session(routine_name, settings, quiet)
-    target = output or _default_output(session.routine.id, settings, ".wav")
+    target = output or settings.default_output(session.routine.id, ".wav")
     progress = _Progress("Rendering", quiet)(session.timeline.length)
-    write_wav(target, session.timeline, session.speech, progress)
+    with files.protecting(_input_files(routine_name)):
+        write_wav(target, session.timeline, session.speech, progress)
     if not quiet:
         click.echo(f"wrote {target} ({clock(session.timeline.duration)})", err=True)
 
@@ -314,7 +314,7 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
     if stop is None:
         return
     where = stop.chapter.exercise
-    again = ["voicecoach", "play", routine_name, *_option_args(settings)]
+    again = ["voicecoach", "play", routine_name, *settings.option_args()]
     if where:
         again += ["--from", where]
     click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
@@ -322,19 +322,6 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
                f"{' '.join(shlex.quote(part) for part in again)}", err=True)
     if stop.reason == "interrupt":
         sys.exit(130)
-
-
-def _option_args(settings: Settings) -> list[str]:
-    args = []
-    if settings.level != "standard":
-        args += ["--level", settings.level]
-    if settings.pace != "normal":
-        args += ["--pace", settings.pace]
-    if settings.minutes:
-        args += ["--minutes", f"{settings.minutes:g}"]
-    if settings.voice:
-        args += ["--voice", settings.voice]
-    return args
 
 
 BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
@@ -373,8 +360,10 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
         raise click.UsageError("give a ROUTINE or --all, not both")
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
+    if output and not (every or split):
+        files.check_suffix(output, ".mp3", "an MP3 file")
     if folder:
-        exporter.make_folder(folder)
+        files.make_folder(folder)
     skipped = []
     for name in names:
         try:
@@ -385,10 +374,12 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             click.echo(f"voicecoach: skipped: {error}", err=True)  # the others still fit
             skipped.append(name)
             continue
-        default = _default_output(session.routine.id, settings, "" if split else ".mp3")
+        default = settings.default_output(session.routine.id, "" if split else ".mp3")
         target = (folder / default) if folder else (output or default)
         progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
-        summary = exporter.write_session(target, session, int(bitrate), split, captions, progress)
+        with files.protecting(_input_files(name)):
+            summary = exporter.write_session(target, session, int(bitrate), split, captions,
+                                             progress)
         if not quiet:
             click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
     if skipped:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import OutputError
-from .render import SAMPLE_BYTES, Renderer, atomic_output
+from .files import atomic_output, make_folder
+from .render import SAMPLE_BYTES, Renderer
 from .routine import Routine
 from .settings import Settings
 from .speech import Speech
@@ -123,13 +123,6 @@ def safe_name(text: str) -> str:
     name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text)
     name = re.sub(r"\s+", " ", name).strip(" .")
     return name[:80] or "part"
-
-
-def make_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(str(folder), exc.strerror or "cannot make this folder") from None
 
 
 def write_split(folder: Path, routine: Routine, settings: Settings, timeline: Timeline,
