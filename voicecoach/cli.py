@@ -5,7 +5,6 @@ import functools
 import json
 import os
 import shlex
-import signal
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Callable
 
 import click
 
-from . import __version__, files
+from . import __version__, files, interrupts
 from . import routine as routines
 from .cache import Cache
 from .errors import (FitError, Problem, RoutineError, RoutineNotFound, SpeechEngineMissing,
@@ -321,7 +320,7 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
                f"{f' in {where!r}' if where else ''}. To go on from there: "
                f"{' '.join(shlex.quote(part) for part in again)}", err=True)
     if stop.reason == "interrupt":
-        sys.exit(130)
+        sys.exit(interrupts.exit_code())
 
 
 BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
@@ -440,35 +439,45 @@ def voices(as_json: bool) -> None:
         click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.name}")
 
 
-def _terminate(signum, frame) -> None:
-    raise SystemExit(128 + signum)  # unwinds, so partial files are removed on the way out
-
-
 def main() -> None:
-    """Entry point: the one boundary where errors become a message and an exit code."""
+    """The one boundary where errors become a message and an exit code; Ctrl-C, SIGTERM and a
+    closed output pipe end quietly. Run through voicecoach.__main__, which handles signals first."""
     debug = "--debug" in sys.argv[1:]
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupts.install()  # again, for callers that come here directly
     try:
-        cli.main(standalone_mode=False)
+        try:
+            # Not cli.main(): click turns Ctrl-C into a bare "Aborted!" and a closed pipe into exit 1.
+            with cli.make_context("voicecoach", sys.argv[1:]) as ctx:
+                cli.invoke(ctx)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
     except VoicecoachError as error:
         if debug:
             raise
         click.echo(f"voicecoach: {error}" if not isinstance(error, RoutineError) else str(error),
                    err=True)
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("", err=True)
-        sys.exit(130)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except click.exceptions.Exit as exit_:
-        sys.exit(exit_.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except KeyboardInterrupt as interrupt:
+        click.echo(interrupts.message(interrupt), err=True)
+        sys.exit(interrupts.exit_code(interrupt))
     except BrokenPipeError:
-        sys.stderr.close()
+        _quiet_stdout()
         sys.exit(0)
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (`voicecoach voices | head -1`): nothing more to say, and nothing may
+    be flushed into the closed pipe at exit."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 if __name__ == "__main__":
