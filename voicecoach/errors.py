@@ -100,3 +100,16 @@ class AudioDeviceError(VoicecoachError):
 class OutputError(VoicecoachError):
     def __init__(self, path: str, reason: str):
         super().__init__(f"cannot write {path}: {reason}")
+
+
+class CacheError(VoicecoachError):
+    """The cache cannot be read or cleared; says what was done before it stopped."""
+
+    def __init__(self, path: object, reason: str, removed: int = 0, failed: int = 0):
+        self.removed, self.failed = removed, failed
+        if failed:
+            message = (f"could not clear the cache at {path}: removed {removed} clips, "
+                       f"{failed} could not be removed ({reason})")
+        else:
+            message = f"cannot read the cache at {path}: {reason}"
+        super().__init__(message)
