@@ -18,7 +18,7 @@ from .cache import Cache
 from .errors import (FitError, Problem, RoutineError, RoutineNotFound, SpeechEngineMissing,
                      VoicecoachError)
 from .routine import LEVELS
-from .settings import PACES, Settings
+from .settings import MINUTES_RANGE, PACES, Settings
 from .timeline import clock
 
 DEFAULT_ROUTINE = "three-exercises"
@@ -56,7 +56,7 @@ def session_options(command: Callable) -> Callable:
                   help="Picks from ranges: beginner the low end, advanced the high end.")
     @click.option("--pace", type=click.Choice(list(PACES)), default="normal", show_default=True,
                   help="Speech rate and the time given to get into position.")
-    @click.option("--minutes", type=click.FloatRange(min=1, max=240), default=None,
+    @click.option("--minutes", type=click.FloatRange(*MINUTES_RANGE), default=None,
                   callback=_a_number, help="Fit the session to this many minutes (within 5%).")
     @click.option("--voice", default=None, help="A voice id or name from 'voicecoach voices'.")
     @functools.wraps(command)
@@ -424,7 +424,7 @@ def voices(as_json: bool) -> None:
     Examples:
       voicecoach voices
       voicecoach voices --json
-      voicecoach show desk-break --voice en-gb
+      voicecoach show desk-break --voice gmw/en
     """
     from .speech import list_voices
 

@@ -76,10 +76,18 @@ class UnknownVoice(UsageError):
 class FitError(UsageError):
     def __init__(self, routine_id: str, minutes: float, low: float, high: float,
                  nearest: tuple[float, float] | None = None):
-        message = f"cannot fit '{routine_id}' into {minutes:g} minutes; "
+        from .settings import MINUTES_RANGE  # here: settings imports the routine, which imports us
+
+        def allowed(value: float) -> float:  # never quote a length --minutes refuses
+            return min(max(value, MINUTES_RANGE[0]), MINUTES_RANGE[1])
+
+        low, high = allowed(low), allowed(high)
+        unit = "minute" if minutes == 1 else "minutes"
+        message = f"cannot fit '{routine_id}' into {minutes:g} {unit}; "
         if nearest:
+            below, above = allowed(nearest[0]), allowed(nearest[1])
             message += (f"its sets and reps change in steps, and the nearest it comes is "
-                        f"{nearest[0]:.1f} or {nearest[1]:.1f} minutes (its range is "
+                        f"{below:.1f} or {above:.1f} minutes (its range is "
                         f"{low:.1f} to {high:.1f})")
         else:
             message += f"it can be made from {low:.1f} to {high:.1f} minutes long"

@@ -34,7 +34,7 @@ RESUME_TEXT = "Resuming."
 def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
     """The chapter of an exercise named (any case) or numbered (1 = the first exercise)."""
     exercises = [c for c in timeline.chapters if c.exercise]
-    if wanted.isdigit() and 1 <= int(wanted) <= len(exercises):
+    if wanted.isascii() and wanted.isdigit() and 1 <= int(wanted) <= len(exercises):  # not '²
         return exercises[int(wanted) - 1]
     for chapter in exercises:
         if chapter.exercise.lower() == wanted.strip().lower():

@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .routine import LEVELS
+from .routine import LEVELS, MAX_SESSION_SECONDS
 
+MINUTES_RANGE = (1, MAX_SESSION_SECONDS // 60)  # what --minutes accepts: 1 minute to 4 hours
 SAMPLE_RATE = 22050  # espeak-ng's own rate: speech needs no resampling, MP3 at 64 kbit/s suits it
 
 
