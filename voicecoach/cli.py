@@ -107,7 +107,7 @@ class _Progress:
         return advance
 
 
-def _session(routine_name: str, settings: Settings, quiet: bool = False):
+def _session(routine_name: str | routines.Routine, settings: Settings, quiet: bool = False):
     from .session import prepare
 
     return prepare(routine_name, settings, _cache(), _Progress("Making speech", quiet))
@@ -301,12 +301,19 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play floor-relax --minutes 30
     """
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
+    from .settings import SAMPLE_RATE
 
-    session = _session(routine_name, settings)
+    from . import timeline as planner
+
+    routine = routines.load(routine_name)
+    if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
+        find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)), from_exercise)
+    export = ["voicecoach", "export", routine_name, *settings.option_args()]
+    device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
+    session = _session(routine, settings)
     timeline = session.timeline
     session.speech.prepare([RESUME_TEXT, "3", "2", "1"])
     start = find_chapter(timeline, from_exercise).start if from_exercise else 0
-    device = Device(timeline.sample_rate, routine_name)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
         stop = Player(timeline, session.speech, device, status).play(start, keys)
@@ -453,6 +460,8 @@ def main() -> None:
             sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
     except VoicecoachError as error:
         if debug:
+            if getattr(error, "detail", None):
+                click.echo(f"voicecoach: detail: {error.detail}", err=True)
             raise
         click.echo(f"voicecoach: {error}" if not isinstance(error, RoutineError) else str(error),
                    err=True)
