@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,14 @@ SETUP = Path(__file__).parent.parent / "scripts" / "setup"
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv") or shutil.which("sudo"),
                     reason="runs as an unprivileged user on a machine without sudo")
-def test_setup_without_root_or_sudo_names_the_packages(tmp_path):
+def test_setup_without_root_or_sudo_names_the_packages():
     # A fresh machine: dpkg-query finds none of the packages (the only stand-in; the rest is real).
-    fake = tmp_path / "bin"
+    # The folder is where the unprivileged user can reach it (pytest's tmp_path is root's only).
+    folder = Path(tempfile.mkdtemp(prefix="vc-setup-"))
+    fake = folder / "bin"
     fake.mkdir()
     (fake / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
-    for path in (tmp_path, fake, fake / "dpkg-query"):
+    for path in (folder, fake, fake / "dpkg-query"):
         path.chmod(0o755)
     result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                              "env", f"PATH={fake}:/usr/bin:/bin", "bash", str(SETUP)],
@@ -31,3 +34,4 @@ def test_setup_without_root_or_sudo_names_the_packages(tmp_path):
     assert lines[2].startswith("    su -c 'apt-get update && apt-get install -y --no-install-recommends "
                                "espeak-ng gcc libasound2-dev")
     assert "command not found" not in result.stderr
+    shutil.rmtree(folder)
