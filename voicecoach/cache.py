@@ -177,6 +177,7 @@ class Cache:
                 reason = reason or exc.strerror or str(exc)
         for folder in {p.parent for p in files} | set(self._folders()):
             remove_stale_partials(folder)
+            remove_stale_partials(folder, suffix=".tmp")  # as older versions named them
             try:
                 folder.rmdir()
             except OSError:
