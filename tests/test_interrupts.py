@@ -68,3 +68,41 @@ def test_a_closed_output_pipe_ends_quietly(tmp_path, args):
         capture_output=True, text=True, timeout=120)
     assert pipeline.stdout == "0\n"
     assert pipeline.stderr == ""
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_signal_at_a_random_moment_ends_cleanly(tmp_path, seed):
+    import random
+
+    how = (signal.SIGINT, signal.SIGTERM)[seed % 2]
+    process, stderr = interrupt(tmp_path, how, random.Random(seed).uniform(0.1, 0.8))
+    assert process.returncode == 128 + how, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("voicecoach: stopped (")
+    assert _group_gone(process.pid) and list((tmp_path / "tmp").iterdir()) == []
+
+
+SWALLOWED = """
+import os, signal, sys
+from voicecoach import interrupts
+from voicecoach.files import atomic_output
+interrupts.install()
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    sum(range(100000))  # the handler runs here...
+except BaseException:
+    pass  # ...and a library that catches everything swallows its KeyboardInterrupt
+try:
+    with atomic_output(sys.argv[1]) as handle:
+        handle.write(b"a stopped write")
+except KeyboardInterrupt as interrupt:
+    interrupts.leave(interrupt)
+"""
+
+
+def test_an_interrupt_swallowed_by_a_library_still_stops_the_write(tmp_path):
+    target = tmp_path / "out.wav"
+    result = subprocess.run([sys.executable, "-c", SWALLOWED, str(target)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 130
+    assert result.stderr == "voicecoach: stopped (Ctrl-C)\n"
+    assert list(tmp_path.iterdir()) == []

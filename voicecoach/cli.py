@@ -300,10 +300,9 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play three-exercises --from "Good morning"
       voicecoach play floor-relax --minutes 30
     """
+    from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
     from .settings import SAMPLE_RATE
-
-    from . import timeline as planner
 
     routine = routines.load(routine_name)
     if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
@@ -456,6 +455,7 @@ def main() -> None:
             # Not cli.main(): click turns Ctrl-C into a bare "Aborted!" and a closed pipe into exit 1.
             with cli.make_context("voicecoach", sys.argv[1:]) as ctx:
                 cli.invoke(ctx)
+            interrupts.check()
         finally:
             sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
     except VoicecoachError as error:
@@ -474,8 +474,7 @@ def main() -> None:
     except click.exceptions.Abort:
         sys.exit(1)
     except KeyboardInterrupt as interrupt:
-        click.echo(interrupts.message(interrupt), err=True)
-        sys.exit(interrupts.exit_code(interrupt))
+        interrupts.leave(interrupt)
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(0)

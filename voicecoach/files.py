@@ -17,6 +17,7 @@ import stat
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
+from . import interrupts
 from .errors import OutputError
 
 PARTIAL_SUFFIX = ".partial"
@@ -183,6 +184,7 @@ def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFF
         with handle:
             yield handle
             handle.flush()
+            interrupts.check()  # a swallowed Ctrl-C must not let a stopped write take the name
             os.replace(name, target)  # while still locked: no cleaner takes it before the rename
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -2,10 +2,8 @@
 removed) and ends with one line and exit 130 or 143, whenever the signal comes."""
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-from typing import Iterator
+import signal  # only these two: this module is imported before anything else, kept quick
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -31,6 +29,33 @@ def install() -> None:
         signal.signal(number, _stop)
 
 
+def check() -> None:
+    """Raise again the exception of a signal received but swallowed on its way up (some libraries
+    catch everything during their imports), so it still stops the command. A no-op otherwise."""
+    if _received:
+        raise Terminated() if _received[0] == signal.SIGTERM else KeyboardInterrupt()
+
+
+def leave(interrupt: BaseException) -> None:
+    """End the process after an interrupt has unwound: one line, exit 130 or 143.
+
+    os._exit rather than sys.exit: after a KeyboardInterrupt inside some imports the interpreter
+    ends itself by SIGINT at exit whatever code is asked for, and nothing is left to clean up.
+    """
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    try:
+        os.write(2, (message(interrupt) + "\n").encode())
+    except OSError:
+        pass
+    os._exit(exit_code(interrupt))
+
+
 def exit_code(interrupt: BaseException | None = None) -> int:
     """What the shell expects after a signal: 128 + its number (of the signal received when no
     exception is given)."""
@@ -44,18 +69,15 @@ def message(interrupt: BaseException) -> str:
         "voicecoach: stopped (Ctrl-C)"
 
 
-@contextlib.contextmanager
-def held() -> Iterator[None]:
+class held:
     """Hold SIGINT and SIGTERM back (they arrive when the block ends), e.g. across a fork, so no
     handler runs inside the fork's own bookkeeping, in the parent or the child."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def __enter__(self) -> None:
+        self._previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+
+    def __exit__(self, *exc: object) -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
 
 
 def in_child() -> None:

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Iterator
 
+from . import interrupts
 from .files import atomic_output
 from .speech import Speech
 from .timeline import Event, Timeline
@@ -50,6 +51,7 @@ class Renderer:
         pending = bytearray()
         for piece in self._pieces(start, end, block):
             pending += piece
+            interrupts.check()  # long work: stop here even if a library swallowed the Ctrl-C
             while len(pending) >= block:
                 yield bytes(pending[:block])
                 del pending[:block]

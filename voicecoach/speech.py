@@ -334,6 +334,7 @@ class Speech:
         serial = 0
         try:
             while pending or running:
+                interrupts.check()
                 while pending and len(running) < self.jobs:
                     index = pending.pop(0)
                     serial += 1
