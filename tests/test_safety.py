@@ -125,7 +125,8 @@ def test_split_makes_only_the_last_folder(warm, tmp_path):
     assert not (tmp_path / "nonexistent").exists()
     made = voicecoach("export", str(routine), "--split", "-o", str(tmp_path / "sp"), cache=cache)
     assert made.returncode == 0, made.stderr
-    assert sorted(p.name for p in (tmp_path / "sp").iterdir()) == ["01 Introduction.mp3", "02 Bridge.mp3", "03 Finish.mp3", "short.m3u8"]
+    assert sorted(p.name for p in (tmp_path / "sp").iterdir()) == [
+        "01 Introduction.mp3", "02 Bridge.mp3", "03 Finish.mp3", "short.m3u8"]
 
 
 def test_an_output_name_near_the_file_system_limit_works(warm, tmp_path):

@@ -134,7 +134,8 @@ def info_frame(sample_rate: int, bitrate: int, frames: int = 0, audio_bytes: int
     if not 0 <= padding < 4096:
         raise ValueError(f"encoder padding {padding} does not fit the LAME tag")
     toc = bytes(min(255, i * 256 // 100) for i in range(100))  # constant bit rate: a straight line
-    info = b"Info" + struct.pack(">III", 0x0F, frames, audio_bytes) + toc + struct.pack(">I", 100 - 40 - LAME_QUALITY)
+    quality = 100 - 10 * 4 - LAME_QUALITY  # as LAME computes it for its default VBR quality, 4
+    info = b"Info" + struct.pack(">III", 0x0F, frames, audio_bytes) + toc + struct.pack(">I", quality)
     lame = (LAME_VERSION + bytes([0x01, 0]) + bytes(4 + 2 + 2 + 1)  # revision 0, CBR; no gains
             + bytes([min(bitrate, 255)])
             + (ENCODER_DELAY << 12 | padding).to_bytes(3, "big")
