@@ -71,7 +71,7 @@ def test_quick_tempo_phases_are_accepted_with_a_warning_down_to_a_floor(tmp_path
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"warning: tempo word 'up' takes [\d.]+s to say and does not fit its 0.3s phase",
                      result.stdout)
-    assert result.stderr == f"{quick}: ok (2 warnings)\n"
+    assert re.fullmatch(rf"{re.escape(str(quick))}: ok \(\d+ warnings\)\n", result.stderr)
     too_quick = tmp_path / "too-quick.yaml"
     too_quick.write_text(quick.read_text().replace("0.2s", "0.1s"))
     refused = voicecoach("check", str(too_quick), cache=tmp_path / "cache")

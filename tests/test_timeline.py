@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import wave
@@ -13,10 +14,13 @@ from hypothesis import strategies as st
 from voicecoach import timeline as planner
 from voicecoach.cache import Cache
 from voicecoach.errors import FitError
-from voicecoach.routine import Exercise, Phase, Range, Routine, load, load_text
-from voicecoach.settings import SAMPLE_RATE, Settings
+from voicecoach.routine import (LEVELS, POSITIONS, Exercise, Phase, Range, Routine, all_builtin,
+                                builtin_ids, load, load_text)
+from voicecoach.session import prepare
+from voicecoach.settings import PACES, SAMPLE_RATE, Settings
 from voicecoach.sounds import tone_samples
 from voicecoach.speech import Speech
+from voicecoach.timeline import Role
 
 RATE = SAMPLE_RATE
 SECOND = RATE
@@ -40,13 +44,19 @@ def exercises(draw, number: int) -> Exercise:
         tempo = tuple(Phase(draw(st.sampled_from(["", "up", "down", "press up", "hold it there now"])),
                             draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 4.0])))
                       for _ in range(draw(st.integers(1, 4))))
-    sides = draw(st.sampled_from([(), ("left", "right"), ("left leg", "right leg", "middle")]))
+    alternate = kind == "reps" and draw(st.booleans())
+    sides = () if alternate else draw(st.sampled_from([(), ("left", "right"),
+                                                       ("left leg", "right leg", "middle")]))
     return Exercise(
         name=f"Exercise {number}", setup=draw(words), kind=kind, amount=Range(low, high),
-        cues=tuple(draw(st.lists(words, max_size=3))), caution=draw(st.one_of(st.none(), words)),
+        cues=tuple(draw(st.lists(words, max_size=4, unique=True))),
+        caution=draw(st.one_of(st.none(), words)),
         sides=sides, sets=Range(draw(st.integers(1, 3)), draw(st.integers(3, 4))),
         rest=draw(st.one_of(st.none(), st.integers(1, 60).map(float))), tempo=tempo,
-        check_in=draw(st.one_of(st.none(), st.sampled_from([10.0, 30.0, 60.0]))), number=number)
+        check_in=draw(st.one_of(st.none(), st.sampled_from([10.0, 30.0, 60.0]))), number=number,
+        position=draw(st.one_of(st.none(), st.sampled_from(POSITIONS))),
+        how=draw(st.one_of(st.none(), words)), alternate=alternate,
+        switch=draw(st.one_of(st.none(), words)) if sides else None)
 
 
 @st.composite
@@ -61,27 +71,35 @@ settings_strategy = st.builds(Settings, level=st.sampled_from(["beginner", "stan
                               pace=st.sampled_from(["slow", "normal", "brisk"]))
 
 
+def check(rule, routine, settings):
+    """Plan a generated routine with the stand-in speech and hold it to one rule."""
+    rule(planner.plan(routine, settings, fake_measure), routine, settings, fake_measure)
+
+
 def starts_of(timeline, role):
     return [e.start for e in timeline.events if e.role == role]
 
 
-@given(routines(), settings_strategy)
-def test_events_are_sorted_and_never_overlap(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def rule_events_are_sorted_and_never_overlap(timeline, routine, settings, measure):
     events = timeline.events
     assert list(events) == sorted(events, key=lambda e: (e.start, e.end))
     for before, after in zip(events, events[1:]):
         assert before.end <= after.start, (before, after)
+        if before.kind == after.kind == "speech":  # a breath between two lines, at least
+            assert after.start - before.end >= round(planner.SHORT_GAP * RATE), (before, after)
     assert events[0].start >= 0 and events[-1].end <= timeline.length
     for event in events:
-        expected = fake_measure(event.text) if event.kind == "speech" else tone_samples(event.text, RATE)
+        expected = measure(event.text) if event.kind == "speech" else tone_samples(event.text, RATE)
         assert event.length == expected  # a line lasts exactly as long as its clip
         assert isinstance(event.start, int)
 
 
 @given(routines(), settings_strategy)
-def test_countdowns_land_on_the_beat(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_events_are_sorted_and_never_overlap(routine, settings):
+    check(rule_events_are_sorted_and_never_overlap, routine, settings)
+
+
+def rule_countdowns_land_on_the_beat(timeline, routine, settings, measure):
     at = {e.start: e for e in timeline.events}
     for start in starts_of(timeline, "start"):
         for number in (3, 2, 1):  # into the work: 3, 2, 1 each on its second, the tone after 1
@@ -97,15 +115,18 @@ def test_countdowns_land_on_the_beat(routine, settings):
             assert event.text == str((end - event.start) // SECOND)
 
 
+@given(routines(), settings_strategy)
+def test_countdowns_land_on_the_beat(routine, settings):
+    check(rule_countdowns_land_on_the_beat, routine, settings)
+
+
 def _timed_starts(timeline):
     ends = starts_of(timeline, "end")
     starts = starts_of(timeline, "start")
     return {max(s for s in starts if s < end) for end in ends}
 
 
-@given(routines(), settings_strategy)
-def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def rule_timed_work_lasts_exactly_its_planned_length(timeline, routine, settings, measure):
     works = planner.resolve(routine, settings)
     expected = []
     for work in works:
@@ -118,8 +139,11 @@ def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_every_side_gets_identical_work(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
+    check(rule_timed_work_lasts_exactly_its_planned_length, routine, settings)
+
+
+def rule_every_side_gets_identical_work(timeline, routine, settings, measure):
     for exercise in routine.exercises:
         if not exercise.sides:
             continue
@@ -133,11 +157,15 @@ def test_every_side_gets_identical_work(routine, settings):
 
 
 @given(routines(), settings_strategy)
-def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settings):
-    first = json.dumps(planner.plan(routine, settings, fake_measure).to_json())
-    again = json.dumps(planner.plan(routine, settings, fake_measure).to_json())
+def test_every_side_gets_identical_work(routine, settings):
+    check(rule_every_side_gets_identical_work, routine, settings)
+
+
+def rule_planning_is_deterministic_and_chapters_tile_the_session(timeline, routine, settings, measure):
+    first = json.dumps(planner.plan(routine, settings, measure).to_json())
+    again = json.dumps(planner.plan(routine, settings, measure).to_json())
     assert first == again
-    timeline = planner.plan(routine, settings, fake_measure)
+    timeline = planner.plan(routine, settings, measure)
     chapters = timeline.chapters
     assert chapters[0].start == 0 and chapters[-1].end == timeline.length
     assert all(a.end == b.start and a.start < a.end for a, b in zip(chapters, chapters[1:]))
@@ -146,24 +174,243 @@ def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settin
 
 
 @given(routines(), settings_strategy)
-def test_every_instruction_is_spoken(routine, settings):
-    timeline = planner.plan(routine, settings, fake_measure)
+def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settings):
+    check(rule_planning_is_deterministic_and_chapters_tile_the_session, routine, settings)
+
+
+def rule_every_instruction_is_spoken(timeline, routine, settings, measure):
     spoken = [e.text for e in timeline.events if e.kind == "speech"]
     assert spoken[0] == f"{routine.title}." and spoken[1] == planner.SAFETY
     for work in planner.resolve(routine, settings):
         exercise = work.exercise
+        mine = [e for e in timeline.events if e.exercise == exercise.name]
+        first_start = min(e.start for e in mine if e.role == Role.START)
         assert exercise.setup in spoken
         if exercise.caution:
             assert exercise.caution in spoken
+        if exercise.how:  # the movement, once, before the first count-in
+            hows = [e for e in mine if e.role == Role.HOW]
+            assert [e.text for e in hows] == [exercise.how]
+            assert hows[0].end <= first_start - 3 * SECOND
         for side in exercise.sides[1:]:
-            assert f"Switch to your {side}." in spoken
+            assert (exercise.switch or f"Switch to your {side}.") in spoken
         for number in range(2, work.sets + 1):
             assert f"Set {number} of {work.sets}." in spoken
         if exercise.kind == "reps":
-            counts = [e.text for e in timeline.events if e.role == "count" and e.exercise == exercise.name]
-            per_round = [planner.count_line(r, r == work.reps) for r in range(1, work.reps + 1)]
-            assert counts == per_round * (work.sets * max(1, len(exercise.sides)))
+            counts = [e.text for e in mine if e.role == Role.COUNT]
+            rounds = work.sets * max(1, len(exercise.sides))
+            not_counted = any("too short to say the rep number" in n.message for n in timeline.notes
+                              if n.exercise == exercise)
+            assert len(counts) == (0 if not_counted else (work.reps - 1) * rounds)
     assert [e.role for e in timeline.events][-2:] == ["outro", "finish"]
+
+
+@given(routines(), settings_strategy)
+def test_every_instruction_is_spoken(routine, settings):
+    check(rule_every_instruction_is_spoken, routine, settings)
+
+
+def rule_every_cue_is_heard_in_its_exercise(timeline, routine, settings, measure):
+    for exercise in routine.exercises:
+        heard = {e.text for e in timeline.events if e.exercise == exercise.name and e.role == Role.CUE}
+        assert set(exercise.cues) <= heard, exercise.name
+
+
+@given(routines(), settings_strategy)
+def test_every_cue_is_heard_in_its_exercise(routine, settings):
+    check(rule_every_cue_is_heard_in_its_exercise, routine, settings)
+
+
+def rep_rounds(timeline, routine, settings):
+    """(work, start tone sample) for every round of counted reps."""
+    works = {w.exercise.name: w for w in planner.resolve(routine, settings)}
+    for tone in (e for e in timeline.events if e.role == Role.START):
+        work = works[tone.exercise]
+        if not work.exercise.timed:
+            yield work, tone.start
+
+
+def rule_tempo_words_land_on_their_phases(timeline, routine, settings, measure):
+    for work, start in rep_rounds(timeline, routine, settings):
+        phases = [round(p.seconds * RATE) for p in work.exercise.tempo]
+        mine = [e for e in timeline.events if e.exercise == work.exercise.name and
+                start <= e.start < start + work.reps * sum(phases)]
+        counted = any(e.role == Role.COUNT for e in mine)
+        rep_start = start  # the first rep begins on the start tone
+        for rep in range(1, work.reps + 1):
+            at = rep_start
+            for index, (phase, length) in enumerate(zip(work.exercise.tempo, phases)):
+                inside = [e for e in mine if at <= e.start < at + length]
+                markers = [e for e in inside if e.role in (Role.PHASE, Role.TICK)]
+                if index == 0:
+                    lead = [e for e in inside if e.start == at and e.role in (Role.START, Role.COUNT)]
+                    if rep == 1:
+                        assert lead and lead[0].role == Role.START
+                    elif counted:  # the rep number comes at the rep's start
+                        assert lead and lead[0].text.split(",")[0] == str(rep), (rep, inside)
+                    if markers and lead:  # the first word follows it within a second
+                        assert markers[0].start - at <= SECOND
+                    elif not lead:
+                        assert markers and markers[0].start - at <= SECOND // 4
+                else:  # every later phase: its word or a tick within 0.25 s of its start
+                    assert markers and markers[0].start - at <= SECOND // 4, (rep, index, inside)
+                    if phase.word and markers[0].role == Role.PHASE:
+                        assert markers[0].text == phase.word
+                at += length
+            rep_start += sum(phases)
+
+
+@given(routines(), settings_strategy)
+def test_tempo_words_land_on_their_phases(routine, settings):
+    check(rule_tempo_words_land_on_their_phases, routine, settings)
+
+
+def rule_the_count_in_cannot_be_taken_for_a_rep(timeline, routine, settings, measure):
+    events = timeline.events
+    assert not any(e.role == Role.COUNT and e.text.split(",")[0] == "1" for e in events)
+    for index, event in enumerate(events):
+        if event.role == Role.COUNTDOWN and event.text == "1" and \
+                any(e.role == Role.START and e.start == event.start + SECOND for e in events):
+            assert events[index + 1].role == Role.START  # nothing between "1" and the tone
+
+
+@given(routines(), settings_strategy)
+def test_the_count_in_cannot_be_taken_for_a_rep(routine, settings):
+    check(rule_the_count_in_cannot_be_taken_for_a_rep, routine, settings)
+
+
+def rule_no_one_waits_in_position_in_silence(timeline, routine, settings, measure):
+    events = timeline.events
+    announce = [e.start for e in events if e.role == Role.ANNOUNCE]
+    for tone in (e for e in events if e.role == Role.START):
+        three = next(e for e in events if e.role == Role.COUNTDOWN and e.start == tone.start - 3 * SECOND)
+        before = max(e.end for e in events if e.end <= three.start)
+        assert three.start - before <= 12 * SECOND  # right before the count-in
+        talk_from = max([a for a in announce if a < tone.start] +
+                        [e.start for e in events if e.role in (Role.SIDE, Role.SET) and e.start < tone.start])
+        talk = [e for e in events if talk_from <= e.start < three.start]
+        for a, b in zip(talk, talk[1:]):  # and all through the talk that gets them there
+            assert b.start - a.end <= 12 * SECOND, (a, b)
+
+
+@given(routines(), settings_strategy)
+def test_no_one_waits_in_position_in_silence(routine, settings):
+    check(rule_no_one_waits_in_position_in_silence, routine, settings)
+
+
+def rule_a_rest_line_tells_the_truth(timeline, routine, settings, measure):
+    events = timeline.events
+    tones = [e.start for e in events if e.role == Role.START]
+    for line in (e for e in events if e.role == Role.REST):
+        said = sum(int(n) * (60 if unit.startswith("minute") else 1)
+                   for n, unit in re.findall(r"(\d+) (minutes?|seconds?)", line.text))
+        real = (min(t for t in tones if t > line.end) - line.end) / RATE
+        assert abs(real - said) <= max(3.0, 0.2 * said), (line.text, real)
+
+
+@given(routines(), settings_strategy)
+def test_a_rest_line_tells_the_truth(routine, settings):
+    check(rule_a_rest_line_tells_the_truth, routine, settings)
+
+
+def rule_a_change_of_position_is_talked_through(timeline, routine, settings, measure):
+    before = planner.START_POSITION
+    for exercise in routine.exercises:
+        steps = planner.transition_steps(before, exercise.position)
+        said = [e.text for e in timeline.events if e.exercise == exercise.name and
+                e.role == Role.TRANSITION]
+        assert said == [step.text for step in steps]
+        if before and exercise.position and before != exercise.position:
+            assert steps, (before, exercise.position)  # every pair of positions is reachable
+        before = exercise.position or before
+
+
+@given(routines(), settings_strategy)
+def test_a_change_of_position_is_talked_through(routine, settings):
+    check(rule_a_change_of_position_is_talked_through, routine, settings)
+
+
+def test_bigger_changes_of_position_take_longer():
+    def seconds(a, b):
+        return sum(step.seconds for step in planner.transition_steps(a, b))
+
+    assert seconds("lying-back", "standing") > seconds("lying-back", "hands-and-knees") > \
+        seconds("lying-back", "lying-side") > 0
+    assert seconds("standing", "lying-front") > seconds("lying-back", "lying-front")
+    assert all(step.seconds * 10 / 6 <= 12 for a in POSITIONS for b in POSITIONS
+               for step in planner.transition_steps(a, b))  # each step's pause, even at slow pace
+
+
+def rule_alternating_sides_get_equal_reps(timeline, routine, settings, measure):
+    for work in planner.resolve(routine, settings):
+        if work.exercise.alternate:
+            assert work.reps % 2 == 0
+            line = next(e.text for e in timeline.events if e.role == Role.WORK and
+                        e.exercise == work.exercise.name)
+            assert line.startswith(f"{work.reps} reps, {work.reps // 2} each side")
+
+
+@given(routines(), settings_strategy)
+def test_alternating_sides_get_equal_reps(routine, settings):
+    check(rule_alternating_sides_get_equal_reps, routine, settings)
+
+
+RULES = [rule_events_are_sorted_and_never_overlap, rule_countdowns_land_on_the_beat,
+         rule_timed_work_lasts_exactly_its_planned_length, rule_every_side_gets_identical_work,
+         rule_planning_is_deterministic_and_chapters_tile_the_session,
+         rule_every_instruction_is_spoken, rule_every_cue_is_heard_in_its_exercise,
+         rule_tempo_words_land_on_their_phases, rule_the_count_in_cannot_be_taken_for_a_rep,
+         rule_no_one_waits_in_position_in_silence, rule_a_rest_line_tells_the_truth,
+         rule_a_change_of_position_is_talked_through, rule_alternating_sides_get_equal_reps]
+
+
+@pytest.mark.parametrize("routine_id", builtin_ids())
+def test_built_in_routines_follow_every_rule_at_every_level_and_pace(routine_id, real_speech):
+    """Every rule, on every built-in routine, at every level and pace: with speech lengths
+    estimated from the text, and at normal pace with the real espeak-ng clips."""
+    routine = load(routine_id)
+    for level in LEVELS:
+        for pace in PACES:
+            settings = Settings(level=level, pace=pace)
+            measure = planner.estimate_measure(settings)
+            timeline = planner.plan(routine, settings, measure)
+            for rule in RULES:
+                rule(timeline, routine, settings, measure)
+        settings = Settings(level=level, pace="normal")
+        session = prepare(routine, settings, real_speech)
+        for rule in RULES:
+            rule(session.timeline, routine, settings, session.speech.length)
+
+
+@pytest.fixture(scope="module")
+def real_speech(tmp_path_factory):
+    return Cache(tmp_path_factory.mktemp("speech"))
+
+
+def test_built_in_routines_teach_every_movement():
+    for routine in all_builtin():
+        for exercise in routine.exercises:
+            assert exercise.position in POSITIONS, (routine.id, exercise.name)
+            if not exercise.timed:
+                assert exercise.how, (routine.id, exercise.name)
+        if routine.exercises[-1].position == "standing":  # the outro fits where the body ends
+            assert not re.search(r"\b(roll|lie|lying)\b", routine.outro.lower()), routine.id
+    strength = load("strength-basics")  # the article's 20, 30, 40 are goals to build towards
+    assert all(e.amount.high <= 20 for e in strength.exercises if e.kind == "reps")
+    article = load("three-exercises")  # 5 to 7 reps, three sets, of each
+    assert all((e.amount.low, e.amount.high, e.sets.low) == (5, 7, 3) for e in article.exercises)
+
+
+def test_the_outro_fits_where_the_body_ends():
+    def routine(position):
+        return load_text(f"title: T\nexercises:\n  - {{name: A, setup: Get ready., position: {position}, "
+                         "hold: 10s}\n", "t.yaml")
+
+    standing = planner.plan(routine("standing"), Settings(), fake_measure)
+    lying = planner.plan(routine("lying-back"), Settings(), fake_measure)
+    outro = {t: next(e.text for e in t.events if e.role == Role.OUTRO) for t in (standing, lying)}
+    assert "Walk around" in outro[standing] and "roll" not in outro[standing].lower()
+    assert "Roll onto your side" in outro[lying]
 
 
 def test_halfway_remaining_and_check_ins_on_long_holds():
@@ -186,18 +433,34 @@ def test_reps_count_phase_words_and_ticks():
     timeline = planner.plan(routine, Settings(), fake_measure)
     roles = [(e.role, e.text) for e in timeline.events if e.exercise == "Press" and
              e.role in ("count", "phase", "tick")]
-    assert roles == [("count", "1"), ("phase", "up"), ("tick", "tick"),
+    # the first rep begins on the start tone (no spoken "1" after "3, 2, 1"); "last one" comes
+    # with the number when the quiet before the last rep is too short for it
+    assert roles == [("phase", "up"), ("tick", "tick"),
                      ("count", "2"), ("phase", "up"), ("tick", "tick"),
-                     ("count", "3, last one."), ("phase", "up"), ("tick", "tick")]
+                     ("count", "3"), ("phase", "up"), ("tick", "tick")]
     assert any("does not fit its 1s phase" in n.message for n in timeline.notes)
     start = starts_of(timeline, "start")[0]
-    first_count = next(e for e in timeline.events if e.role == "count")
-    assert first_count.start > start  # the first rep begins after the start tone
+    first_word = next(e for e in timeline.events if e.role == "phase")
+    assert start < first_word.start <= start + SECOND
+
+
+def test_last_one_is_said_in_the_quiet_before_the_last_rep():
+    routine = load_text("title: T\nexercises:\n  - name: Press\n    setup: Lie down.\n    reps: 3\n"
+                        "    tempo:\n      - up: 2s\n      - down: 3s\n", "t.yaml")
+    timeline = planner.plan(routine, Settings(), fake_measure)
+    said = [(e.role, e.text) for e in timeline.events if e.exercise == "Press" and
+            e.role in ("count", "phase", "last_rep")]
+    assert said == [("phase", "up"), ("phase", "down"), ("count", "2"), ("phase", "up"),
+                    ("phase", "down"), ("last_rep", "Last one."), ("count", "3"), ("phase", "up"),
+                    ("phase", "down")]
+    last_one = next(e for e in timeline.events if e.role == "last_rep")
+    three = next(e for e in timeline.events if e.text == "3" and e.role == "count")
+    assert last_one.end < three.start
 
 
 def test_minutes_fits_within_five_percent_or_says_what_is_possible():
     routine = load("three-exercises")
-    for minutes in (8, 16, 25):
+    for minutes in (10, 16, 25):
         settings = Settings(minutes=minutes)
         scale = planner.fit(routine, settings, fake_measure)
         length = planner.plan(routine, settings, fake_measure, scale).duration
@@ -218,7 +481,8 @@ def test_check_warns_about_what_will_sound_wrong(tmp_path):
     lines = result.stdout.splitlines()
     assert any(line.startswith(f"{path}:4: exercise 1 (A): warning: 'hold' of 3s is shorter than 5s")
                for line in lines), lines
-    assert any(line.startswith(f"{path}:6: exercise 2 (B): warning: the setup takes") for line in lines), lines
+    assert any(line.startswith(f"{path}:7: exercise 2 (B): warning: a rep exercise with neither 'how' "
+                               "nor 'cues'") for line in lines), lines
     assert any(line.startswith(f"{path}:9: exercise 2 (B): warning: tempo word 'breathe out slowly now'")
                for line in lines), lines
 
@@ -251,5 +515,23 @@ def test_show_script_is_grouped_by_exercise_with_times():
     routine = load("desk-break")
     for exercise in routine.exercises:
         assert f"\n{exercise.name}  [" in result.stdout
-    assert "  00:00  title     Desk break." in result.stdout
+    assert "  00:00  title      Desk break." in result.stdout
     assert result.stdout.rstrip().splitlines()[-1].startswith("Total: ")
+
+
+def test_show_marks_a_change_of_position():
+    result = subprocess.run([sys.executable, "-m", "voicecoach", "show", "three-exercises"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    moves = [line for line in result.stdout.splitlines() if " transition " in line]
+    assert moves and all(" transition -> " in line for line in moves)
+    assert any("push up slowly to standing" in line for line in moves)  # floor to the good morning
+
+
+def test_the_safety_note_names_the_urgent_signs_in_under_25_seconds(tmp_path):
+    text = planner.SAFETY.lower()
+    for sign in ("bladder or bowels", "groin or inner thighs", "leg grows weak", "medical help now",
+                 "sharp pain", "down a leg", "numbness or tingling", "if it persists"):
+        assert sign in text
+    speech = Speech(rate=Settings(pace="normal").rate, cache=Cache(tmp_path / "c"))
+    assert speech.length(planner.SAFETY) < 25 * RATE  # real espeak-ng at normal pace

@@ -15,11 +15,11 @@ import click
 from . import __version__, files, interrupts
 from . import routine as routines
 from .cache import Cache
-from .errors import (FitError, Problem, RoutineError, RoutineNotFound, SpeechEngineMissing,
-                     VoicecoachError)
+from .errors import FitError, RoutineError, RoutineNotFound, VoicecoachError
 from .routine import LEVELS
+from .session import check_warnings
 from .settings import MINUTES_RANGE, PACES, Settings
-from .timeline import clock
+from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
 
@@ -128,7 +128,7 @@ def list_command(as_json: bool) -> None:
         rows.append({
             "id": routine.id, "title": routine.title, "source": routine.source,
             "summary": routine.summary, "exercises": len(routine.exercises),
-            "minutes": round(_estimated_seconds(routine) / 60),
+            "minutes": round(estimated_seconds(routine, Settings()) / 60),
         })
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -140,14 +140,6 @@ def list_command(as_json: bool) -> None:
         title = r["title"] if len(r["title"]) <= title_width else r["title"][: title_width - 3] + "..."
         click.echo(f"{r['id']:<{width}}  {title:<{title_width}}  {'~' + str(r['minutes']) + ' min':>7}"
                    f"  {r['source'] or '-'}")
-
-
-def _estimated_seconds(routine: routines.Routine) -> float:
-    """The planned length with speech lengths estimated from the text: no synthesis for `list`."""
-    from . import timeline as planner
-
-    settings = Settings()
-    return planner.plan(routine, settings, planner.estimate_measure(settings)).duration
 
 
 @cli.command()
@@ -176,30 +168,11 @@ def check(routines_given: tuple[str, ...]) -> None:
             status = 2
             click.echo(f"voicecoach: {error}", err=True)
             continue
-        warnings = _warnings(routine)
+        warnings = check_warnings(routine, _cache())
         for warning in warnings:
             click.echo(str(warning))
         click.echo(f"{given}: ok" + (f" ({len(warnings)} warnings)" if warnings else ""), err=True)
     sys.exit(status)
-
-
-def _warnings(routine: routines.Routine) -> list[Problem]:
-    """What will work but sound wrong, found by planning the session with real speech."""
-    from . import timeline as planner
-    from .session import prepare
-
-    settings = Settings()
-    try:
-        notes = prepare(routine, settings, _cache()).timeline.notes
-    except SpeechEngineMissing:  # still worth checking, with lengths estimated from the text
-        notes = planner.plan(routine, settings, planner.estimate_measure(settings)).notes
-    problems = []
-    for note in notes:
-        exercise = note.exercise
-        line = exercise.line_of(note.key) if exercise else 1
-        where = (exercise.number, exercise.name) if exercise else None
-        problems.append(Problem(routine.path, line, note.message, where, severity="warning"))
-    return problems
 
 
 @cli.command()
@@ -222,33 +195,7 @@ def show(routine_name: str, settings: Settings, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(session.timeline.to_json(), indent=1, ensure_ascii=False))
     else:
-        click.echo(script(session))
-
-
-def script(session) -> str:
-    timeline, settings, routine = session.timeline, session.settings, session.routine
-    out = [f"{routine.title}: {settings.level} level, {settings.pace} pace, "
-           f"{clock(timeline.duration)} in all"]
-    if routine.source:
-        out.append(f"From: {routine.source}")
-    events = iter(timeline.events)
-    pending = next(events, None)
-    for chapter in timeline.chapters:
-        out.append("")
-        out.append(f"{chapter.title}  [{clock(timeline.seconds(chapter.start))}]")
-        context = None
-        while pending is not None and pending.start < chapter.end:
-            event = pending
-            if (event.side, event.set) != context and (event.side or event.set):
-                context = (event.side, event.set)
-                label = ", ".join(x for x in (event.side, f"set {event.set}" if event.set else None) if x)
-                out.append(f"   -- {label} --")
-            text = event.text if event.kind == "speech" else f"[{event.text} tone]"
-            out.append(f"  {clock(timeline.seconds(event.start))}  {event.role:<9} {text}")
-            pending = next(events, None)
-    out.append("")
-    out.append(f"Total: {clock(timeline.duration)}")
-    return "\n".join(out)
+        click.echo(session.script())
 
 
 @cli.command()
@@ -306,7 +253,8 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
 
     routine = routines.load(routine_name)
     if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
-        find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)), from_exercise)
+        find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)),
+                     from_exercise)
     export = ["voicecoach", "export", routine_name, *settings.option_args()]
     device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
     session = _session(routine, settings)

@@ -26,7 +26,7 @@ from .timeline import Chapter, Event, Timeline, clock
 CHUNK_TARGET_S = 12.0  # a chunk is cut in the first quiet gap after this much sound...
 CHUNK_MAX_S = 90.0  # ...but not inside a countdown or a run of reps until it is this long
 GOOD_GAP_S = 0.4
-RHYTHM_ROLES = {"countdown", "start", "count", "phase", "tick", "end"}
+
 POLL_S = 0.05
 RESUME_TEXT = "Resuming."
 
@@ -53,7 +53,7 @@ def chunk_bounds(timeline: Timeline, start: int) -> Iterator[tuple[int, int]]:
         if after is None:
             break
         quiet = after.start - before.end
-        rhythmic = after.role in RHYTHM_ROLES and before.role in RHYTHM_ROLES
+        rhythmic = after.role.rhythmic and before.role.rhythmic
         cut = before.end + quiet // 2
         if cut - position >= target and quiet >= gap and (not rhythmic or cut - position >= longest):
             if cut > position:

@@ -29,14 +29,17 @@ MAX_SESSION_SECONDS = 4 * 3600
 
 ROUTINE_KEYS = ("title", "source", "summary", "intro", "outro", "rest", "exercises")
 EXERCISE_KEYS = (
-    "name", "setup", "cues", "caution", "sides", "sets", "rest",
-    "hold", "reps", "duration", "tempo", "check_in",
+    "name", "position", "setup", "how", "cues", "caution", "sides", "switch", "alternate", "sets",
+    "rest", "hold", "reps", "duration", "tempo", "check_in",
 )
+# Where the body is for an exercise; the planner talks the listener from one to the next.
+POSITIONS = ("lying-back", "lying-front", "lying-side", "hands-and-knees", "kneeling", "sitting",
+             "standing")
 WORK_KINDS = ("hold", "reps", "duration")
 
 TEXT_LIMITS = {
     "title": 100, "source": 200, "summary": 1000, "intro": 600, "outro": 600,
-    "name": 60, "setup": 600, "caution": 300, "cue": 120, "side": 30, "word": 30,
+    "name": 60, "setup": 600, "how": 400, "switch": 300, "caution": 300, "cue": 120, "side": 30, "word": 30,
 }
 MAX_EXERCISES = 50
 MAX_CUES = 12
@@ -91,6 +94,10 @@ class Exercise:
     rest: float | None = None
     tempo: tuple[Phase, ...] = ()
     check_in: float | None = None
+    position: str | None = None  # one of POSITIONS
+    how: str | None = None  # the movement itself, spoken once before the first count-in
+    switch: str | None = None  # spoken on changing sides, instead of "Switch to your ..."
+    alternate: bool = False  # each rep switches sides; counts per side are equal
     line: int = 0
     number: int = 0  # 1-based position in the routine
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
@@ -510,6 +517,27 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
     name = check.text(mapping, "name", True, item.line, where)
     setup = check.text(mapping, "setup", True, item.line, where)
     caution = check.text(mapping, "caution", False, item.line, where)
+    how = check.text(mapping, "how", False, item.line, where)
+    switch = check.text(mapping, "switch", False, item.line, where)
+    position = None
+    if "position" in mapping:
+        node = mapping["position"][1]
+        value = node.value.strip().lower().replace(" ", "-") if isinstance(node.value, str) else None
+        if value in POSITIONS:
+            position = value
+        else:
+            close = difflib.get_close_matches(value or "", POSITIONS, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            check.add(node.line, f"'position' must be one of {', '.join(POSITIONS)}; {hint}"
+                      f"got {_describe(node.value)}", where)
+    alternate = False
+    if "alternate" in mapping:
+        key_node, node = mapping["alternate"]
+        if not isinstance(node.value, bool):
+            check.add(node.line, f"'alternate' must be true or false, got {_describe(node.value)}",
+                      where)
+        else:
+            alternate = node.value
 
     cues: list[str] = []
     if "cues" in mapping:
@@ -584,6 +612,16 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
         value = check.bounded(node, "check_in", "check_in", where, allow_range=False)
         check_in = value.low if value else None
 
+    if alternate and "sides" in mapping:
+        check.add(mapping["alternate"][0].line, "'alternate' switches sides on every rep; it does "
+                  "not go with 'sides' (which does all the work on one side, then the other)", where)
+    elif alternate and kinds and kind != "reps":
+        check.add(mapping["alternate"][0].line, f"'alternate' switches sides on every rep; it goes "
+                  f"with 'reps', not with '{kind}'", where)
+    if switch and "sides" not in mapping:
+        check.add(mapping["switch"][0].line, "'switch' is spoken when changing sides; it needs "
+                  "'sides' such as [left leg, right leg]", where)
+
     if len(check.problems) > before or name is None or setup is None:
         return None
     if kind == "reps" and not tempo:
@@ -592,6 +630,7 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
     return Exercise(
         name=name, setup=setup, kind=kind, amount=amount, cues=tuple(cues), caution=caution,
         sides=tuple(sides), sets=sets, rest=rest, tempo=tuple(tempo), check_in=check_in,
+        position=position, how=how, switch=switch, alternate=alternate,
         line=item.line, number=number, lines=lines,
     )
 

@@ -5,10 +5,11 @@ from dataclasses import dataclass, replace
 
 from . import timeline as planner
 from .cache import Cache
+from .errors import Problem, SpeechEngineMissing
 from .routine import MAX_SESSION_SECONDS, Routine, load
 from .settings import Settings
 from .speech import ProgressFactory, Speech, resolve_voice
-from .timeline import Timeline
+from .timeline import Role, Timeline, clock
 
 
 @dataclass
@@ -17,6 +18,36 @@ class Session:
     settings: Settings
     speech: Speech
     timeline: Timeline
+
+    def script(self) -> str:
+        """The session as `show` prints it: every line and tone at its time, by exercise; a
+        change of position is marked with an arrow, as the listener is moved somewhere new."""
+        timeline, settings, routine = self.timeline, self.settings, self.routine
+        out = [f"{routine.title}: {settings.level} level, {settings.pace} pace, "
+               f"{clock(timeline.duration)} in all"]
+        if routine.source:
+            out.append(f"From: {routine.source}")
+        events = iter(timeline.events)
+        pending = next(events, None)
+        for chapter in timeline.chapters:
+            out.append("")
+            out.append(f"{chapter.title}  [{clock(timeline.seconds(chapter.start))}]")
+            context = None
+            while pending is not None and pending.start < chapter.end:
+                event = pending
+                if (event.side, event.set) != context and (event.side or event.set):
+                    context = (event.side, event.set)
+                    label = ", ".join(x for x in (event.side, f"set {event.set}" if event.set
+                                                  else None) if x)
+                    out.append(f"   -- {label} --")
+                text = event.text if event.kind == "speech" else f"[{event.text} tone]"
+                if event.role == Role.TRANSITION:
+                    text = f"-> {text}"
+                out.append(f"  {clock(timeline.seconds(event.start))}  {event.role:<10} {text}")
+                pending = next(events, None)
+        out.append("")
+        out.append(f"Total: {clock(timeline.duration)}")
+        return "\n".join(out)
 
 
 def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
@@ -29,18 +60,35 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
         # Fitting plans many scales, so lines not yet made are estimated from their text; the
         # scale found is then planned with real lengths, and fitted again if that moved it out.
         estimate = planner.estimate_measure(settings)
-        aim = settings
+        aim = settings.minutes
         for _ in range(3):
-            scale = planner.fit(routine, aim,
+            scale = planner.fit(routine, replace(settings, minutes=aim),
                                 lambda text: speech.known_length(text) or estimate(text))
             speech.prepare(planner.candidate_texts(routine, settings, scale), progress)
             timeline = planner.plan(routine, settings, speech.length, scale)
             over = timeline.duration - MAX_SESSION_SECONDS
             if over > 0:  # a fit near 4 hours may land a little past them: aim that much lower
-                aim = replace(aim, minutes=aim.minutes - (over + 1) / 60)
+                aim -= (over + 1) / 60
             elif planner.fits(timeline, settings):
                 break
         else:
             raise planner.fit_error(routine, settings, speech.length)
         return Session(routine, settings, speech, timeline)
     return Session(routine, settings, speech, planner.plan(routine, settings, speech.length))
+
+
+def check_warnings(routine: Routine, cache: Cache | None = None) -> list[Problem]:
+    """What will work but sound wrong, found by planning the session with real speech (or with
+    lengths estimated from the text when there is no speech engine), as located warnings."""
+    settings = Settings()
+    try:
+        notes = prepare(routine, settings, cache).timeline.notes
+    except SpeechEngineMissing:
+        notes = planner.plan(routine, settings, planner.estimate_measure(settings)).notes
+    problems = []
+    for note in notes:
+        exercise = note.exercise
+        line = exercise.line_of(note.key) if exercise else 1
+        where = (exercise.number, exercise.name) if exercise else None
+        problems.append(Problem(routine.path, line, note.message, where, severity="warning"))
+    return problems

@@ -3,11 +3,17 @@
 `plan()` does no I/O: it is given `measure(text) -> samples`, the exact length of each spoken clip,
 by the speech layer (or an estimate, for `list`), and returns a Timeline that rendering, playback
 and export consume.
+
+The session is planned as the listener lives it, eyes closed: the talk that gets them ready
+(what comes next, how to move there, the setup, how the movement goes) is placed at the end of a
+rest so that it ends in the count-in; the rest line says the time to the next start tone; reps
+keep their rhythm (each tempo word on its phase) and quiet moments carry the form cues.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from enum import StrEnum
+from typing import Callable, Iterable
 
 from .errors import FitError
 from .routine import Exercise, Routine
@@ -22,30 +28,82 @@ SHORT_GAP = 0.12  # between a rep count and its phase word
 TAIL = 1.5  # silence after the finish tone
 TONE_GAP = 0.15  # from the start tone to the first rep
 COUNTDOWN = 3  # numbers in a countdown
+READY = 1.0  # from the last line of talk to the "3" of the count-in
+QUIET_REST = 5.0  # a rest is called a rest when it leaves at least this much quiet before the talk
+FIRST_WORD_WITHIN = 1.0  # a rep's first tempo word follows its number within this
 HALFWAY_MIN = 20.0
 REMAINING_MIN = 30.0
 REMAINING_AT = 10.0
 AUTO_CHECK_IN = 300.0  # on work this long or longer, a check-in this often
 SHORT_WORK = 5.0
 CUE_MIN_EVERY, CUE_MAX_EVERY = 10.0, 90.0
+CUE_CLEAR = 4.0  # in timed work, a cue keeps this far from other spoken lines
 FIT_TOLERANCE = 0.05
 F_MIN, F_MAX = 0.5, 2.0  # how far --minutes may scale holds, timed work and rests
 G_MIN, G_MAX = 0.5, 2.0  # how far --minutes may scale reps and sets
 SETS_STAY = (0.75, 1.5)  # while counts scale within this, only reps change
+START_POSITION = "standing"  # where a listener is when a session begins
 
 SAFETY = (
-    "A word on safety. Move gently and within comfort. Stop if you feel sharp pain, pain "
-    "that spreads down a leg, or numbness or tingling, and see a clinician if it persists."
+    "A word on safety. Move gently and within comfort. Stop if you feel sharp pain, pain that "
+    "spreads down a leg, or numbness or tingling, and see a clinician if it persists. If you lose "
+    "control of your bladder or bowels, go numb around your groin or inner thighs, or a leg "
+    "grows weak, stop and get medical help now."
 )
-DEFAULT_OUTRO = "That is the end of the session. Take your time before you get up."
 RELEASE = "And relax."
+LAST_ONE = "Last one."
+OUTROS = {  # when a routine has no outro of its own: where the body is decides what to say
+    "standing": "That is the end of the session. Walk around gently for a moment before you go on.",
+    "sitting": "That is the end of the session. Take a few easy breaths, then get up slowly.",
+    None: "That is the end of the session. Roll onto your side and take your time before you "
+          "get up.",
+}
 
-SPEECH_ROLES = (
-    "title", "safety", "intro", "announce", "setup", "caution", "work", "side", "set",
-    "countdown", "count", "phase", "cue", "halfway", "remaining", "check_in", "release",
-    "rest", "outro",
-)
-TONE_ROLES = ("start", "end", "tick", "finish")
+
+class Role(StrEnum):
+    """What an event is for: the one vocabulary of the timeline, shown by `show` and its JSON."""
+
+    TITLE = "title"
+    SAFETY = "safety"
+    INTRO = "intro"
+    ANNOUNCE = "announce"
+    TRANSITION = "transition"  # how to get from the last position to this one
+    SETUP = "setup"
+    HOW = "how"  # the movement itself, once before the first count-in
+    CAUTION = "caution"
+    WORK = "work"
+    SIDE = "side"
+    SET = "set"
+    COUNTDOWN = "countdown"
+    COUNT = "count"
+    LAST_REP = "last_rep"  # "Last one.", in the quiet before the last rep
+    PHASE = "phase"
+    CUE = "cue"
+    HALFWAY = "halfway"
+    REMAINING = "remaining"
+    CHECK_IN = "check_in"
+    RELEASE = "release"
+    REST = "rest"
+    OUTRO = "outro"
+    # tones
+    START = "start"
+    END = "end"
+    TICK = "tick"
+    FINISH = "finish"
+
+    @property
+    def kind(self) -> str:
+        return "tone" if self in _TONES else "speech"
+
+    @property
+    def rhythmic(self) -> bool:
+        """Part of a beat the listener moves to: playback never cuts between two of these."""
+        return self in _RHYTHMIC
+
+
+_TONES = frozenset({Role.START, Role.END, Role.TICK, Role.FINISH})
+_RHYTHMIC = frozenset({Role.COUNTDOWN, Role.START, Role.COUNT, Role.LAST_REP, Role.PHASE,
+                       Role.TICK, Role.END})
 
 
 @dataclass(frozen=True)
@@ -53,7 +111,7 @@ class Event:
     start: int  # in samples
     length: int
     kind: str  # "speech" | "tone"
-    role: str
+    role: Role
     text: str  # the spoken text, or the tone's name
     exercise: str | None = None
     set: int | None = None
@@ -106,7 +164,7 @@ class Timeline:
             "duration": at(self.length),
             "sample_rate": self.sample_rate,
             "events": [
-                {"start": at(e.start), "end": at(e.end), "kind": e.kind, "role": e.role,
+                {"start": at(e.start), "end": at(e.end), "kind": e.kind, "role": e.role.value,
                  "text": e.text, "exercise": e.exercise, "set": e.set, "side": e.side}
                 for e in self.events
             ],
@@ -141,6 +199,8 @@ def resolve(routine: Routine, settings: Settings, f: float = 1.0, g: float = 1.0
             seconds = max(seconds, min(amount, SHORT_WORK), 1.0)
         else:
             reps = max(1, round(amount * g))
+            if exercise.alternate:  # each side gets the same work: an odd count rounds up
+                reps += reps % 2
         if not SETS_STAY[0] <= g <= SETS_STAY[1]:  # reps move first, in fine steps; sets last
             sets = max(1, round(sets * g))
         works.append(Work(exercise, seconds, reps, sets, _scaled_rest(routine.rest_after(exercise), f)))
@@ -173,6 +233,8 @@ def work_line(work: Work) -> str:
     exercise = work.exercise
     sets = f", {work.sets} sets" if work.sets > 1 else ""
     each = " on each side" if exercise.sides else ""
+    if exercise.alternate:
+        return f"{work.reps} reps, {work.reps // 2} each side, switching every rep{sets}."
     if exercise.kind == "hold":
         return f"Hold for {spoken_duration(work.seconds)}{sets}{each}."
     if exercise.kind == "duration":
@@ -188,15 +250,178 @@ def count_line(rep: int, last: bool) -> str:
     return f"{rep}, last one." if last and rep > 1 else str(rep)
 
 
+def rounded_rest(seconds: float) -> float:
+    """A rest as it is said: whole seconds up to 20, then the nearest 5 (off by 2.5 s at most)."""
+    return float(round(seconds)) if seconds <= 20 else 5.0 * round(seconds / 5)
+
+
+def rest_line(seconds: float) -> str:
+    return f"Rest for {spoken_duration(seconds)}."
+
+
+def next_line(seconds: float) -> str:
+    """Instead of a rest line when the rest is all talk: true, and no promise of quiet."""
+    return f"The next one starts in {spoken_duration(seconds)}."
+
+
+def switch_line(exercise: Exercise, label: str) -> str:
+    return exercise.switch or f"Switch to your {label}."
+
+
 def check_in_line(done: float, left: float) -> str:
     return f"{spoken_duration(done)} done, {spoken_duration(left)} to go."
 
 
 # ---------------------------------------------------------------------------
-# Layout
+# Moving between positions
 
 
-class _Layout:
+@dataclass(frozen=True)
+class Step:
+    """One spoken step of a change of position, and the time (at normal pace) to do it."""
+
+    text: str
+    seconds: float
+
+
+# The safe ways from one position to a neighbour: to come up from lying, roll to the side first;
+# to go down from standing, kneel with a hand on the chair. Longer changes go through these.
+_STEPS: dict[tuple[str, str], Step] = {
+    ("lying-back", "lying-side"): Step("Bend your knees and roll onto your side.", 4),
+    ("lying-side", "lying-back"): Step("Roll onto your back.", 3),
+    ("lying-side", "lying-front"): Step("Roll on over onto your front.", 3),
+    ("lying-front", "lying-side"): Step("Roll onto your side.", 3),
+    ("lying-back", "lying-front"): Step("Roll onto your side, then on over onto your front.", 5),
+    ("lying-front", "lying-back"): Step("Roll onto your side, then onto your back.", 5),
+    ("lying-side", "hands-and-knees"): Step("Push yourself up with your hands onto your hands "
+                                            "and knees.", 5),
+    ("lying-front", "hands-and-knees"): Step("Press up with your hands and draw your knees under "
+                                             "your hips, onto your hands and knees.", 5),
+    ("hands-and-knees", "lying-front"): Step("Slide your knees back and lower yourself slowly "
+                                             "onto your front.", 5),
+    ("hands-and-knees", "lying-side"): Step("Sit onto one hip, then lower yourself onto your "
+                                            "side, using your hands.", 5),
+    ("hands-and-knees", "kneeling"): Step("Walk your hands back to your knees and lift your "
+                                          "body upright, kneeling.", 5),
+    ("kneeling", "hands-and-knees"): Step("Lean forward and put your hands on the floor under "
+                                          "your shoulders.", 4),
+    ("kneeling", "standing"): Step("Bring one foot forward, flat on the floor. With a hand on "
+                                   "the chair or on your knee, push up slowly to standing.", 7),
+    ("standing", "kneeling"): Step("With a hand on the chair, step one foot back and lower that "
+                                   "knee gently to the floor, then bring the other knee down.", 7),
+    ("hands-and-knees", "sitting"): Step("Shift your hips to one side and sit down, using your "
+                                         "hands.", 5),
+    ("sitting", "hands-and-knees"): Step("Turn to one side and come onto your hands and "
+                                         "knees.", 5),
+    ("sitting", "lying-side"): Step("Lower yourself onto your side, using your hands.", 5),
+    ("lying-side", "sitting"): Step("Push yourself up to sitting with your hands.", 5),
+    ("sitting", "lying-back"): Step("Lean back onto your elbows, then lower yourself onto your "
+                                    "back.", 5),
+}
+
+
+def transition_steps(before: str | None, after: str | None) -> list[Step]:
+    """The steps from one position to the next, fewest seconds first; none when either is unknown."""
+    if before is None or after is None or before == after:
+        return []
+    best: dict[str, tuple[float, list[Step]]] = {before: (0.0, [])}
+    frontier = [before]
+    while frontier:  # Dijkstra over a graph of seven positions: a plain scan is enough
+        here = min(frontier, key=lambda p: best[p][0])
+        frontier.remove(here)
+        cost, path = best[here]
+        for (a, b), step in _STEPS.items():
+            if a == here and (b not in best or cost + step.seconds < best[b][0]):
+                best[b] = (cost + step.seconds, path + [step])
+                frontier.append(b)
+    return best[after][1] if after in best else []
+
+
+def outro_for(routine: Routine) -> str:
+    if routine.outro:
+        return routine.outro
+    last = routine.exercises[-1].position
+    return OUTROS.get(last if last in ("standing", "sitting") else None, OUTROS[None])
+
+
+# ---------------------------------------------------------------------------
+# Layout: a track of busy spans, talk that ends in a count-in, and the work itself
+
+
+@dataclass(frozen=True)
+class Context:
+    """Which part of the routine an event belongs to."""
+
+    exercise: str | None = None
+    set: int | None = None
+    side: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of talk and the pause that follows it (time to move, or a breath)."""
+
+    text: str
+    role: Role
+    pause: float = GAP
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A sound placed within one round of work, at an offset from its start tone."""
+
+    offset: int
+    role: Role
+    text: str
+
+
+class Track:
+    """The busy spans of one round of work: where a line still fits with a breath either side."""
+
+    def __init__(self, low: int, high: int, gap: int):
+        self.low, self.high, self.gap = low, high, gap
+        self.busy: list[tuple[int, int]] = []
+        self.spoken: list[tuple[int, int]] = []  # the busy spans that are words, not tones
+
+    def take(self, at: int, length: int, spoken: bool = False) -> None:
+        self.busy.append((at, at + length))
+        if spoken:
+            self.spoken.append((at, at + length))
+
+    def fits(self, at: int, length: int, clear: int = 0) -> bool:
+        """Room for `length` at `at`: a breath from every sound, and `clear` from every word."""
+        if at < self.low or at + length > self.high:
+            return False
+        return all(at + length + self.gap <= b0 or at >= b1 + self.gap for b0, b1 in self.busy) \
+            and all(at + length + clear <= b0 or at >= b1 + clear for b0, b1 in self.spoken)
+
+
+class Round:
+    """The sounds of one round (a set on a side) of one exercise, relative to its start tone."""
+
+    def __init__(self, plan: "_Planner", work: Work):
+        self.plan = plan
+        self.work = work
+        self.marks: list[Mark] = []
+        self.length = 0  # from the start tone to the end of the work
+        self.tail = 0  # from the start tone to the end of the last sound
+        self.track = Track(0, 0, 0)  # where cues may still go
+        self.cue_from = 0  # no cue before this offset
+
+    def add(self, offset: int, role: Role, text: str, track: Track | None = None) -> Mark:
+        mark = Mark(offset, role, text)
+        self.marks.append(mark)
+        length = self.plan.sound_length(role, text)
+        if track is not None:
+            track.take(offset, length, spoken=role.kind == "speech")
+        self.tail = max(self.tail, offset + length)
+        return mark
+
+
+class _Planner:
+    """Lays out one session. Events go down in time order of the listener's experience; every
+    placement asks the measure for the real length of a line, so nothing overlaps."""
+
     def __init__(self, routine: Routine, settings: Settings, measure: Measure, rate: int):
         self.routine = routine
         self.settings = settings
@@ -206,185 +431,198 @@ class _Layout:
         self.events: list[Event] = []
         self.notes: list[Note] = []
         self.cursor = self.s(LEAD_IN)
-        self.exercise: str | None = None
-        self.set: int | None = None
-        self.side: str | None = None
+        self.chapter_start = 0  # where the talk into the latest exercise began
 
-    # units -------------------------------------------------------------
+    # units ---------------------------------------------------------------
     def s(self, seconds: float) -> int:
         return int(round(seconds * self.rate))
 
-    def measure(self, text: str) -> int:
+    def length(self, text: str) -> int:
         if text not in self._lengths:
             self._lengths[text] = int(self._measure(text))
         return self._lengths[text]
 
-    def tone_length(self, name: str) -> int:
-        return tone_samples(name, self.rate)
-
-    # placing -----------------------------------------------------------
-    def event(self, kind: str, role: str, text: str, start: int, length: int) -> Event:
-        event = Event(start, length, kind, role, text, self.exercise, self.set, self.side)
-        self.events.append(event)
-        return event
-
-    def say(self, text: str, role: str, at: int | None = None, gap: float = GAP) -> Event:
-        start = self.cursor if at is None else at
-        event = self.event("speech", role, text, start, self.measure(text))
-        self.cursor = max(self.cursor, event.end + self.s(gap))
-        return event
-
-    def tone(self, name: str, at: int) -> Event:
-        return self.event("tone", name, name, at, self.tone_length(name))
+    def sound_length(self, role: Role, text: str) -> int:
+        return tone_samples(text, self.rate) if role.kind == "tone" else self.length(text)
 
     def note(self, exercise: Exercise | None, key: str, message: str) -> None:
         note = Note(exercise, key, message)
         if note not in self.notes:
             self.notes.append(note)
 
-    # the session -------------------------------------------------------
+    @property
+    def pace_factor(self) -> float:
+        """Moving takes longer at a slow pace: position times scale with the pace's."""
+        return self.settings.position_seconds / 6.0
+
+    # placing -------------------------------------------------------------
+    def put(self, role: Role, text: str, at: int, context: Context) -> Event:
+        event = Event(at, self.sound_length(role, text), role.kind, role, text,
+                      context.exercise, context.set, context.side)
+        self.events.append(event)
+        return event
+
+    def say(self, line: Line, context: Context, at: int | None = None) -> Event:
+        event = self.put(line.role, line.text, self.cursor if at is None else at, context)
+        self.cursor = max(self.cursor, event.end + self.s(line.pause))
+        return event
+
+    def talk_length(self, lines: Iterable[Line]) -> int:
+        return sum(self.length(line.text) + self.s(line.pause) for line in lines)
+
+    # the session ---------------------------------------------------------
     def build(self, works: list[Work]) -> Timeline:
         routine = self.routine
+        nobody = Context()
         chapters: list[tuple[int, str, str | None]] = [(0, "Introduction", None)]
-        self.say(f"{routine.title}.", "title", gap=0.6)
-        self.say(SAFETY, "safety", gap=0.6)
+        self.say(Line(f"{routine.title}.", Role.TITLE, 0.6), nobody)
+        self.say(Line(SAFETY, Role.SAFETY, 0.6), nobody)
         if routine.intro:
-            self.say(routine.intro, "intro", gap=0.8)
+            self.say(Line(routine.intro, Role.INTRO, 0.8), nobody)
 
-        rest_end = self.cursor
+        position: str | None = START_POSITION
+        rest: float | None = None  # the rest owed before the next start tone
+        rest_context = nobody
         for index, work in enumerate(works):
-            self.exercise, self.set, self.side = work.exercise.name, None, None
-            chapters.append((self.cursor, work.exercise.name, work.exercise.name))
-            rest_before = works[index - 1].rest if index else None
-            rest_end = self.exercise_block(work, first=(index == 0), rest_end=rest_end,
-                                           rest_before=rest_before)
-            last = index == len(works) - 1
-            self.exercise, self.set, self.side = None, None, None
-            if not last:
-                self.exercise = work.exercise.name
-                self.say(f"Rest for {spoken_duration(work.rest)}.", "rest")
-                rest_end = max(rest_end + self.s(work.rest), self.cursor)
-                self.exercise = None
+            exercise = work.exercise
+            if exercise.position is None and any(w.exercise.position for w in works):
+                self.note(exercise, "name", "no 'position' given, so nothing tells the listener "
+                          "how to get there from the exercise before; add one of lying-back, "
+                          "lying-front, lying-side, hands-and-knees, kneeling, sitting, standing")
+            if exercise.timed and work.seconds < SHORT_WORK:
+                self.note(exercise, exercise.kind,
+                          f"'{exercise.kind}' of {work.seconds:g}s is shorter than {SHORT_WORK:g}s; "
+                          "it is clearer as a tempo phase of reps, and its countdown is shortened")
+            if not exercise.timed and not exercise.how and not exercise.cues:
+                self.note(exercise, "reps", "a rep exercise with neither 'how' nor 'cues': "
+                          "nothing tells the listener how to move; add 'how'")
+            rounds = [(side, number) for side in (exercise.sides or (None,))
+                      for number in range(1, work.sets + 1)]
+            turn = 0  # which cue comes next, across the rounds of this exercise
+            for round_index, (side, number) in enumerate(rounds):
+                context = Context(exercise.name, number if work.sets > 1 else None, side)
+                marks = self.rhythm(work)
+                rhythm_end = max(marks.tail + self.s(GAP), marks.length)  # cues never move it
+                # reps: each cue once in the first round, then a few in each later one; long
+                # timed work keeps its cues coming, spaced out, to keep the listener company
+                most = None if exercise.timed else (
+                    len(exercise.cues) if round_index == 0 else (len(exercise.cues) + 1) // 2)
+                turn = self.cues(marks, work, turn, most)
+                if round_index == 0:
+                    unheard = exercise.cues[turn:] if turn < len(exercise.cues) else ()
+                    lines = self.prelude(work, index == 0, position, side, unheard)
+                    turn = max(turn, len(exercise.cues))
+                    in_round = [line.role in (Role.SIDE,) for line in lines]
+                    start = self.talk_into(lines, rest, rest_context, Context(exercise.name),
+                                           context, in_round)
+                    chapters.append((self.chapter_start, exercise.name, exercise.name))
+                elif number == 1:  # the same work again, on the next side
+                    lines = [Line(switch_line(exercise, side or ""), Role.SIDE,
+                                  self.settings.position_seconds)]
+                    start = self.talk_into(lines, work.rest, rest_context, context, context)
+                else:
+                    lines = [Line(f"Set {number} of {work.sets}.", Role.SET, READY + 1.0)]
+                    start = self.talk_into(lines, work.rest, rest_context, context, context)
+                self.countdown_into(start, context)
+                for mark in marks.marks:
+                    self.put(mark.role, mark.text, start + mark.offset, context)
+                self.cursor = start + rhythm_end
+                self.say(Line(RELEASE, Role.RELEASE), context)
+                rest, rest_context = work.rest, context
+            position = exercise.position or position
 
         self.cursor += self.s(0.7)
         chapters.append((self.cursor, "Finish", None))
-        self.say(routine.outro or DEFAULT_OUTRO, "outro", gap=0.4)
-        finish = self.tone("finish", self.cursor)
+        self.say(Line(outro_for(routine), Role.OUTRO, 0.4), nobody)
+        finish = self.put(Role.FINISH, "finish", self.cursor, nobody)
         length = finish.end + self.s(TAIL)
 
         bounds = [start for start, _, _ in chapters] + [length]
-        tiles = tuple(
-            Chapter(bounds[i], bounds[i + 1], title, exercise)
-            for i, (_, title, exercise) in enumerate(chapters)
-        )
+        tiles = tuple(Chapter(bounds[i], bounds[i + 1], title, exercise_name)
+                      for i, (_, title, exercise_name) in enumerate(chapters))
         events = tuple(sorted(self.events, key=lambda e: (e.start, e.end)))
         return Timeline(routine.id, routine.title, self.rate, length, events, tiles,
                         tuple(self.notes))
 
-    def exercise_block(self, work: Work, first: bool, rest_end: int,
-                       rest_before: float | None) -> int:
-        """Announce, set up and run every side and set of one exercise; return when work ended."""
+    def prelude(self, work: Work, first: bool, position: str | None, side: str | None,
+                unheard: Iterable[str]) -> list[Line]:
+        """What gets the listener from wherever they are into the first count-in of an exercise:
+        what it is, how to get there, the setup with time to settle, how the movement goes."""
         exercise = work.exercise
-        self.say(f"{'First' if first else 'Next up'}: {exercise.name}.", "announce")
-        self.say(exercise.setup, "setup")
+        lines = [Line(f"{'First' if first else 'Next up'}: {exercise.name}.", Role.ANNOUNCE)]
+        for step in transition_steps(position, exercise.position):
+            lines.append(Line(step.text, Role.TRANSITION, step.seconds * self.pace_factor))
+        lines.append(Line(exercise.setup, Role.SETUP))
+        if side is not None:
+            lines.append(Line(side_line(side, True), Role.SIDE))
+        lines[-1] = Line(lines[-1].text, lines[-1].role, self.settings.position_seconds)
+        if exercise.how:
+            lines.append(Line(exercise.how, Role.HOW))
         if exercise.caution:
-            self.say(exercise.caution, "caution")
-        self.say(work_line(work), "work")
-        if exercise.timed and work.seconds < SHORT_WORK:
-            self.note(exercise, exercise.kind,
-                      f"'{exercise.kind}' of {work.seconds:g}s is shorter than {SHORT_WORK:g}s; "
-                      "it is clearer as a tempo phase of reps, and its countdown is shortened")
-        if rest_before is not None and self.measure(exercise.setup) > self.s(rest_before):
-            self.note(exercise, "setup",
-                      f"the setup takes {self.measure(exercise.setup) / self.rate:.0f}s to say, "
-                      f"longer than the {rest_before:g}s rest before it; that rest is lengthened "
-                      "to fit it")
-        rounds = [(side, number) for side in (exercise.sides or (None,))
-                  for number in range(1, work.sets + 1)]
-        end = rest_end
-        cue_turn = 0
-        for index, (side, set_number) in enumerate(rounds):
-            if index == 0:
-                self.side, self.set = side, (set_number if work.sets > 1 else None)
-                if side is not None:
-                    self.say(side_line(side, True), "side")
-                ready = self.cursor + self.s(self.settings.position_seconds)
-                start = max(rest_end, ready + self.s(COUNTDOWN))
-            else:
-                self.say(RELEASE, "release")  # still in the round that just ended
-                rest_until = end + self.s(work.rest)
-                self.side, self.set = side, (set_number if work.sets > 1 else None)
-                if set_number == 1:  # the same work again, on the next side
-                    self.say(side_line(side, False), "side")
-                    ready = self.cursor + self.s(self.settings.position_seconds)
-                    start = max(rest_until, ready + self.s(COUNTDOWN))
-                else:
-                    self.say(f"Rest for {spoken_duration(work.rest)}.", "rest")
-                    set_text = f"Set {set_number} of {work.sets}."
-                    tail = self.s(GAP) + self.measure(set_text) + self.s(GAP) + self.s(COUNTDOWN)
-                    if exercise.cues:  # a form reminder, when the rest has room for it
-                        cue = exercise.cues[cue_turn % len(exercise.cues)]
-                        if self.cursor + self.s(1.0) + self.measure(cue) + tail <= rest_until:
-                            self.say(cue, "cue", at=self.cursor + self.s(1.0))
-                            cue_turn += 1
-                    start = max(rest_until, self.cursor + tail - self.s(GAP))
-                    at = start - self.s(COUNTDOWN) - self.s(GAP) - self.measure(set_text)
-                    self.say(set_text, "set", at=max(at, self.cursor))
-            self.countdown_into(start)
-            end = self.run(work, start)
-        self.say(RELEASE, "release")
-        return end
+            lines.append(Line(exercise.caution, Role.CAUTION))
+        lines += [Line(cue, Role.CUE) for cue in unheard]
+        lines.append(Line(work_line(work), Role.WORK, READY))
+        return lines
 
-    def countdown_into(self, start: int) -> None:
-        """'3, 2, 1', each number on its second, and the start tone on the beat after '1'."""
-        second = self.s(1.0)
+    def talk_into(self, lines: list[Line], rest: float | None, rest_context: Context,
+                  context: Context, round_context: Context,
+                  in_round: list[bool] | None = None) -> int:
+        """Rest, then the talk, ending one breath before the count-in; return the start tone.
+
+        The rest line is true: the start tone comes that long after it, talk included. When the
+        talk fills the rest, the line says when the next one starts rather than promising quiet."""
+        lines[-1] = Line(lines[-1].text, lines[-1].role, READY)
+        need = self.talk_length(lines) + self.s(COUNTDOWN)
+        if rest is None:
+            start = self.cursor + need
+        else:
+            owed = max(self.s(rest), need + self.s(GAP))  # a breath after the rest line
+            seconds = rounded_rest(owed / self.rate)
+            quiet = owed - need - self.s(GAP) >= self.s(QUIET_REST)
+            said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST),
+                            rest_context)
+            start = said.end + owed
+        talk_at = start - need
+        self.chapter_start = talk_at
+        self.cursor = talk_at
+        for index, line in enumerate(lines):
+            inside = in_round[index] if in_round is not None else True
+            self.say(line, round_context if inside else context)
+        return start
+
+    def countdown_into(self, start: int, context: Context) -> None:
+        """'3, 2, 1', each number on its second; the start tone comes with the round's marks."""
         for number in range(COUNTDOWN, 0, -1):
-            self.say(str(number), "countdown", at=start - number * second, gap=0)
-        self.tone("start", start)
-        self.cursor = start + self.tone_length("start") + self.s(TONE_GAP)
+            self.put(Role.COUNTDOWN, str(number), start - self.s(number), context)
 
-    def run(self, work: Work, start: int) -> int:
-        if work.exercise.timed:
-            return self.timed(work, start)
-        return self.reps(work, start)
+    # one round of work ---------------------------------------------------
+    def rhythm(self, work: Work) -> Round:
+        return self.timed(work) if work.exercise.timed else self.reps(work)
 
-    # timed work --------------------------------------------------------
-    def timed(self, work: Work, start: int) -> int:
-        exercise = work.exercise
+    def timed(self, work: Work) -> Round:
         seconds = work.seconds
-        end = start + self.s(seconds)
+        marks = Round(self, work)
+        end = self.s(seconds)
         second = self.s(1.0)
         gap = self.s(GAP)
-        busy: list[tuple[int, int]] = [(start, start + self.tone_length("start"))]
-
-        def free(at: int, length: int) -> bool:
-            if at < busy[0][1] + gap or at + length > end - gap:
-                return False
-            return all(at + length + gap <= b0 or at >= b1 + gap for b0, b1 in busy)
-
-        def place(text: str, role: str, at: int) -> bool:
-            length = self.measure(text)
-            if not free(at, length):
-                return False
-            self.say(text, role, at=at, gap=0)
-            busy.append((at, at + length))
-            return True
-
-        # the closing countdown: as many numbers as fit after the start tone
-        for number in range(COUNTDOWN, 0, -1):
+        tone = tone_samples("start", self.rate)
+        marks.track = Track(tone + gap, end - gap, gap)
+        marks.add(0, Role.START, "start", marks.track)
+        for number in range(COUNTDOWN, 0, -1):  # the closing countdown: as many as fit
             at = end - number * second
-            text = str(number)
-            if at >= busy[0][1] + gap and at + self.measure(text) <= end:
-                self.say(text, "countdown", at=at, gap=0)
-                busy.append((at, at + self.measure(text)))
-        self.tone("end", end)
+            if at >= tone + gap and at + self.length(str(number)) <= end:
+                marks.add(at, Role.COUNTDOWN, str(number), marks.track)
+        marks.add(end, Role.END, "end")
+        marks.length = end
+
+        def offer(text: str, role: Role, at: int) -> None:
+            if marks.track.fits(at, self.length(text)):
+                marks.add(at, role, text, marks.track)
 
         if seconds >= REMAINING_MIN:
-            place(f"{spoken_duration(REMAINING_AT)} left.", "remaining",
-                  end - self.s(REMAINING_AT))
-        every = exercise.check_in or (AUTO_CHECK_IN if seconds >= AUTO_CHECK_IN else None)
-        halfway = start + self.s(seconds / 2)
-        check_ins = []
+            offer(f"{spoken_duration(REMAINING_AT)} left.", Role.REMAINING, end - self.s(REMAINING_AT))
+        every = work.exercise.check_in or (AUTO_CHECK_IN if seconds >= AUTO_CHECK_IN else None)
+        check_ins: list[float] = []
         if every:
             k = 1
             while every * k <= seconds - 20:
@@ -395,76 +633,113 @@ class _Layout:
             if any(abs(t - seconds / 2) < 10 for t in check_ins):
                 text = f"Halfway. {check_in_line(seconds / 2, seconds / 2)}"
                 check_ins = [t for t in check_ins if abs(t - seconds / 2) >= 10]
-            place(text, "halfway", halfway)
+            offer(text, Role.HALFWAY, self.s(seconds / 2))
         for done in check_ins:
-            place(check_in_line(done, seconds - done), "check_in", start + self.s(done))
+            offer(check_in_line(done, seconds - done), Role.CHECK_IN, self.s(done))
+        marks.cue_from = tone + gap + self.s(0.6)
+        return marks
 
-        self.cues(work, start, end, busy, free, place)
-        self.cursor = max(self.cursor, end + self.tone_length("end") + self.s(TONE_GAP))
-        return end
+    def reps(self, work: Work) -> Round:
+        exercise = work.exercise
+        marks = Round(self, work)
+        phases = [self.s(p.seconds) for p in exercise.tempo]
+        rep_length = sum(phases)
+        tone = tone_samples("start", self.rate)
+        tick = tone_samples("tick", self.rate)
+        small = self.s(SHORT_GAP)
+        # the first rep begins on the start tone, which stands in for its number: "3, 2, 1" is
+        # never followed by a spoken "1" that could be taken for a fourth beat of the count-in
+        marks.length = work.reps * rep_length
+        marks.track = Track(0, marks.length - self.s(GAP), self.s(GAP))
+        marks.add(0, Role.START, "start", marks.track)
+        last_end = tone
+        for phase, length in zip(exercise.tempo, phases):
+            if phase.word and self.length(phase.word) + small > length:
+                self.note(exercise, "tempo",
+                          f"tempo word '{phase.word}' takes {self.length(phase.word) / self.rate:.1f}s "
+                          f"to say and does not fit its {phase.seconds:g}s phase at "
+                          f"{self.settings.pace} pace; a tick sounds instead")
+        combined = count_line(work.reps, True)
+        self.length(combined)  # asked for either way, so the speech layer makes it up front
+        for rep in range(1, work.reps + 1):
+            rep_start = (rep - 1) * rep_length
+            count = str(rep)
+            if rep == work.reps and rep > 1:  # "last one", in the quiet just before it
+                said_before = rep_start - small - self.length(LAST_ONE)
+                if said_before >= last_end + small:
+                    marks.add(said_before, Role.LAST_REP, LAST_ONE, marks.track)
+                elif self._leaves_room(combined, exercise.tempo[0].word, phases[0]):
+                    count = combined  # "7, last one.", when the first word still follows in time
+            lead_end: int | None = rep_start + tone if rep == 1 else None
+            if rep > 1 and self._count_fits(count, exercise, phases[0]):
+                marks.add(rep_start, Role.COUNT, count, marks.track)
+                lead_end = rep_start + self.length(count)
+            phase_start = rep_start
+            for index, (phase, length) in enumerate(zip(exercise.tempo, phases)):
+                word = phase.word if phase.word and self.length(phase.word) + small <= length else ""
+                if index == 0 and lead_end is not None:  # the word follows the number
+                    last_end = lead_end
+                    at = lead_end + small
+                    if word and at - rep_start <= self.s(FIRST_WORD_WITHIN) and \
+                            at + self.length(word) + small <= phase_start + length:
+                        marks.add(at, Role.PHASE, word, marks.track)
+                        last_end = at + self.length(word)
+                elif word:
+                    marks.add(phase_start, Role.PHASE, word, marks.track)
+                    last_end = phase_start + self.length(word)
+                elif tick + small <= length:
+                    marks.add(phase_start, Role.TICK, "tick", marks.track)
+                    last_end = phase_start + tick
+                else:
+                    self.note(exercise, "tempo", f"a {phase.seconds:g}s tempo phase is too short "
+                              "for even a tick; it passes in silence")
+                phase_start += length
+        marks.cue_from = tone + self.s(GAP)
+        return marks
 
-    def cues(self, work: Work, start: int, end: int, busy: list, free, place) -> None:
-        """Form reminders in the free gaps, in turn, spaced so that long work is not chatty."""
+    def _leaves_room(self, count: str, word: str, phase: int) -> bool:
+        """Whether `count` at a rep's start leaves the first tempo word its place within 1 s."""
+        small = self.s(SHORT_GAP)
+        after = self.length(count) + small
+        if not word or self.length(word) + small > phase:
+            return after <= phase
+        return after <= self.s(FIRST_WORD_WITHIN) and after + self.length(word) + small <= phase
+
+    def _count_fits(self, count: str, exercise: Exercise, phase: int) -> bool:
+        fits = self.length(count) + self.s(SHORT_GAP) <= phase
+        if not fits:
+            self.note(exercise, "tempo", f"the first tempo phase is too short to say the rep "
+                      f"number '{count}' in at {self.settings.pace} pace; the reps are not counted "
+                      "aloud")
+        return fits
+
+    def cues(self, marks: Round, work: Work, turn: int, most: int | None = None) -> int:
+        """Form reminders in the quiet of the work, in turn, spaced so that it is not chatty;
+        `most` of them, if given. Returns the turn of the next cue; cues that find no room are
+        the caller's to say."""
         cues = work.exercise.cues
         if not cues:
-            return
-        span = (end - start) / self.rate
+            return turn
+        stop = turn + most if most is not None else None
+        track = marks.track
+        span = (marks.length - marks.cue_from) / self.rate
         every = self.s(min(CUE_MAX_EVERY, max(CUE_MIN_EVERY, span / (2 * len(cues) + 1))))
-        step = self.s(0.5)
-        at = busy[0][1] + self.s(GAP) + self.s(0.6)
-        turn = 0
-        while at < end:
+        at = marks.cue_from
+        # in timed work a cue keeps its distance from "halfway" and the like; between reps the
+        # quiet is short, and the breath around every sound is enough
+        clear = self.s(CUE_CLEAR) if work.exercise.timed else 0
+        while stop is None or turn < stop:
             text = cues[turn % len(cues)]
-            length = self.measure(text)
-            if at + length > end:
-                break
-            if free(at, length):
-                place(text, "cue", at)
-                turn += 1
-                at += max(every, length + self.s(GAP))
-            else:
-                at += step
-
-    # reps --------------------------------------------------------------
-    def reps(self, work: Work, start: int) -> int:
-        exercise = work.exercise
-        tempo = exercise.tempo
-        phase_lengths = [self.s(p.seconds) for p in tempo]
-        rep_length = sum(phase_lengths)
-        first = start + self.tone_length("start") + self.s(TONE_GAP)
-        last_end = first  # end of the latest sound placed
-        tick = self.tone_length("tick")
-        small = self.s(SHORT_GAP)
-        for rep in range(1, work.reps + 1):
-            rep_start = first + (rep - 1) * rep_length
-            phase_start = rep_start
-            for index, (phase, length) in enumerate(zip(tempo, phase_lengths)):
-                phase_end = phase_start + length
-                word_length = self.measure(phase.word) if phase.word else 0
-                if phase.word and word_length + small > length:
-                    self.note(exercise, "tempo",
-                              f"tempo word '{phase.word}' takes {word_length / self.rate:.1f}s "
-                              f"to say and does not fit its {phase.seconds:g}s phase at "
-                              f"{self.settings.pace} pace; a tick sounds instead")
-                if index == 0:
-                    count = count_line(rep, rep == work.reps)
-                    if phase_start >= last_end:
-                        spoken = self.say(count, "count", at=phase_start, gap=0)
-                    else:  # the previous line ran long: the number still comes, just after it
-                        spoken = self.say(count, "count", at=last_end + small, gap=0)
-                    last_end = spoken.end
-                    if phase.word:
-                        at = last_end + small
-                        if at + word_length + small <= phase_end:
-                            last_end = self.say(phase.word, "phase", at=at, gap=0).end
-                elif phase.word and word_length + small <= length and phase_start >= last_end + small:
-                    last_end = self.say(phase.word, "phase", at=phase_start, gap=0).end
-                elif phase_start >= last_end + small and tick <= length:
-                    last_end = self.tone("tick", phase_start).end
-                phase_start = phase_end
-        end = first + work.reps * rep_length
-        self.cursor = max(self.cursor, last_end + self.s(GAP), end)
-        return max(end, last_end)
+            length = self.length(text)
+            spot = next((c for c in sorted({at, *(b1 + track.gap for _, b1 in track.busy),
+                                            *(b1 + clear for _, b1 in track.spoken)})
+                         if c >= at and track.fits(c, length, clear)), None)
+            if spot is None:
+                return turn
+            marks.add(spot, Role.CUE, text, track)
+            turn += 1
+            at = spot + max(every, length + track.gap)
+        return turn
 
 
 # ---------------------------------------------------------------------------
@@ -473,7 +748,7 @@ class _Layout:
 
 def layout(routine: Routine, settings: Settings, measure: Measure, works: list[Work],
            sample_rate: int = SAMPLE_RATE) -> Timeline:
-    return _Layout(routine, settings, measure, sample_rate).build(works)
+    return _Planner(routine, settings, measure, sample_rate).build(works)
 
 
 Scale = tuple[float, float]  # (f, g): how --minutes scaled time and counts
@@ -571,6 +846,11 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
     return FitError(routine.id, settings.minutes, low, high)
 
 
+def estimated_seconds(routine: Routine, settings: Settings) -> float:
+    """The planned length with speech lengths estimated from the text: no synthesis (`list`)."""
+    return plan(routine, settings, estimate_measure(settings)).duration
+
+
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
     """A length estimate from the text alone, for `list`: about 5.5 characters a word."""
     per_char = 60.0 / (settings.rate * 5.5)
@@ -581,5 +861,5 @@ def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Meas
     return measure
 
 
-__all__ = ["Event", "Chapter", "Timeline", "Note", "plan", "fit", "candidate_texts", "resolve",
+__all__ = ["Role", "Event", "Chapter", "Timeline", "Note", "plan", "fit", "candidate_texts", "resolve",
            "layout", "estimate_measure"]
