@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
-import fcntl
 import os
 import secrets
 import stat
@@ -20,6 +19,11 @@ from typing import IO, Iterable, Iterator
 from . import interrupts
 from .errors import OutputError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows, where a file held open cannot be removed anyway
+    fcntl = None  # type: ignore[assignment]
+
 PARTIAL_SUFFIX = ".partial"
 _RANDOM_CHARS = 8
 # The temporary name adds '.', '.', 8 random characters and '.partial' to the target's name: keep
@@ -27,6 +31,7 @@ _RANDOM_CHARS = 8
 _NAME_MAX = 255
 _LONGEST_STEM = _NAME_MAX - (2 + _RANDOM_CHARS + len(PARTIAL_SUFFIX))
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
 _inputs: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("inputs", default=())
 
 
@@ -52,7 +57,7 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
     The file is opened without blocking (a FIFO with no writer would wait forever) and checked
     after opening, so a file swapped for a FIFO between a check and the open cannot block either.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -109,6 +114,8 @@ def _partial_prefix(name: str) -> str:
 
 
 def _lock(fd: int, wait: bool) -> bool:
+    if fcntl is None:
+        return True
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
     except OSError:
@@ -132,7 +139,7 @@ def remove_stale_partials(folder: Path, prefix: str = ".", suffix: str = PARTIAL
             continue
         path = folder / name
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         except OSError:
             continue
         try:
