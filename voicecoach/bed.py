@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import files
 from .errors import BedError, BedNotFound
 from .settings import CEILING_DBFS, DEFAULT_BED_LEVEL, TARGET_LUFS
 from .timeline import Timeline
@@ -402,8 +403,7 @@ def _ffmpeg_stream(path: Path, rate: int, block_s: float = 10.0) -> Iterator[np.
 
 def decode_stream(path: Path, rate: int) -> Iterator[np.ndarray]:
     """The file's sound as float mono blocks at `rate`: WAV with the wave module, else ffmpeg."""
-    with open(path, "rb") as handle:
-        head = handle.read(12)
+    head = files.read_regular(path, 12)
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         try:
             yield from _wav_stream(path, rate)
@@ -509,12 +509,11 @@ def open_bed(choice: str, rate: int, level_db: float = DEFAULT_BED_LEVEL,
     path = Path(choice).expanduser()
     if not path.exists():
         raise BedNotFound(choice, list(BUILT_IN))
-    if path.is_dir():
-        raise BedError(choice, "it is a folder, not an audio file")
     try:
-        with open(path, "rb") as handle:
-            if not handle.read(1):
-                raise BedError(choice, "the file is empty")
+        if not files.read_regular(path, 1):
+            raise BedError(choice, "the file is empty")
+    except files.NotRegular as exc:
+        raise BedError(choice, f"{exc.strerror}, not an audio file") from None
     except OSError as exc:
         raise BedError(choice, exc.strerror or str(exc)) from None
     return _File(path, rate, voice_lufs, level_db)

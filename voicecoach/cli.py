@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import shlex
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -14,13 +14,13 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, files, interrupts
 from . import routine as routines
 from .cache import Cache
 from .errors import FitError, RoutineError, RoutineNotFound, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
-from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, PACES, Settings
+from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, PACES, Settings
 from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
@@ -58,7 +58,7 @@ def session_options(command: Callable) -> Callable:
                   help="Picks from ranges: beginner the low end, advanced the high end.")
     @click.option("--pace", type=click.Choice(list(PACES)), default="normal", show_default=True,
                   help="Speech rate and the time given to get into position.")
-    @click.option("--minutes", type=click.FloatRange(min=1, max=240), default=None,
+    @click.option("--minutes", type=click.FloatRange(*MINUTES_RANGE), default=None,
                   callback=_a_number, help="Fit the session to this many minutes (within 5%).")
     @click.option("--voice", default=None, help="A voice id or name from 'voicecoach voices'.")
     @functools.wraps(command)
@@ -88,6 +88,12 @@ def bed_options(command: Callable) -> Callable:
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def _input_files(routine_name: str, settings: Settings | None = None) -> list[str]:
+    """The routine file and the bed file a command reads, if it names them: never written over."""
+    bed = settings.bed if settings is not None else None
+    return [name for name in (routine_name, bed) if name and os.path.isfile(name)]
 
 
 def _cache() -> Cache:
@@ -125,7 +131,7 @@ class _Progress:
         return advance
 
 
-def _session(routine_name: str, settings: Settings, quiet: bool = False):
+def _session(routine_name: str | routines.Routine, settings: Settings, quiet: bool = False):
     from .session import prepare
 
     return prepare(routine_name, settings, _cache(), _Progress("Making speech", quiet))
@@ -216,15 +222,6 @@ def show(routine_name: str, settings: Settings, as_json: bool) -> None:
         click.echo(session.script())
 
 
-def _default_output(routine_id: str, settings: Settings, suffix: str) -> Path:
-    name = f"{routine_id}-{settings.level}"
-    if settings.pace != "normal":
-        name += f"-{settings.pace}"
-    if settings.minutes:
-        name += f"-{settings.minutes:g}min"
-    return Path(name + suffix)
-
-
 @cli.command()
 @click.argument("routine_name", metavar="ROUTINE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -246,10 +243,13 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     """
     from .render import write_wav
 
+    if output:
+        files.check_suffix(output, ".wav", "a WAV file")
     session = _session(routine_name, settings, quiet)
-    target = output or _default_output(session.routine.id, settings, ".wav")
+    target = output or settings.default_output(session.routine.id, ".wav")
     progress = _Progress("Rendering", quiet)(session.timeline.length)
-    write_wav(target, session.timeline, session.speech, progress, session.bed)
+    with files.protecting(_input_files(routine_name, settings)):
+        write_wav(target, session.timeline, session.speech, progress, session.bed)
     if not quiet:
         click.echo(f"wrote {target} ({clock(session.timeline.duration)})", err=True)
 
@@ -276,44 +276,34 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play floor-relax --bed pad --bed-level -24
       voicecoach play desk-break --bed ~/Music/rain.mp3
     """
+    from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
+    from .settings import SAMPLE_RATE
 
-    session = _session(routine_name, settings)
+    routine = routines.load(routine_name)
+    if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
+        find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)),
+                     from_exercise)
+    export = ["voicecoach", "export", routine_name, *settings.option_args()]
+    device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
+    session = _session(routine, settings)
     timeline = session.timeline
     session.speech.prepare([RESUME_TEXT, "3", "2", "1"])
     start = find_chapter(timeline, from_exercise).start if from_exercise else 0
-    device = Device(timeline.sample_rate, routine_name)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
         stop = Player(timeline, session.speech, device, status, session.bed).play(start, keys)
     if stop is None:
         return
     where = stop.chapter.exercise
-    again = ["voicecoach", "play", routine_name, *_option_args(settings)]
+    again = ["voicecoach", "play", routine_name, *settings.option_args()]
     if where:
         again += ["--from", where]
     click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
                f"{f' in {where!r}' if where else ''}. To go on from there: "
                f"{' '.join(shlex.quote(part) for part in again)}", err=True)
     if stop.reason == "interrupt":
-        sys.exit(130)
-
-
-def _option_args(settings: Settings) -> list[str]:
-    args = []
-    if settings.level != "standard":
-        args += ["--level", settings.level]
-    if settings.pace != "normal":
-        args += ["--pace", settings.pace]
-    if settings.minutes:
-        args += ["--minutes", f"{settings.minutes:g}"]
-    if settings.voice:
-        args += ["--voice", settings.voice]
-    if settings.bed:
-        args += ["--bed", settings.bed]
-        if settings.bed_level != DEFAULT_BED_LEVEL:
-            args += ["--bed-level", f"{settings.bed_level:g}"]
-    return args
+        sys.exit(interrupts.exit_code())
 
 
 BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
@@ -354,8 +344,10 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
         raise click.UsageError("give a ROUTINE or --all, not both")
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
+    if output and not (every or split):
+        files.check_suffix(output, ".mp3", "an MP3 file")
     if folder:
-        exporter.make_folder(folder)
+        files.make_folder(folder)
     skipped = []
     for name in names:
         try:
@@ -366,10 +358,12 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             click.echo(f"voicecoach: skipped: {error}", err=True)  # the others still fit
             skipped.append(name)
             continue
-        default = _default_output(session.routine.id, settings, "" if split else ".mp3")
+        default = settings.default_output(session.routine.id, "" if split else ".mp3")
         target = (folder / default) if folder else (output or default)
         progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
-        summary = exporter.write_session(target, session, int(bitrate), split, captions, progress)
+        with files.protecting(_input_files(name, settings)):
+            summary = exporter.write_session(target, session, int(bitrate), split, captions,
+                                             progress)
         if not quiet:
             click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
     if skipped:
@@ -435,7 +429,7 @@ def voices(as_json: bool) -> None:
     Examples:
       voicecoach voices
       voicecoach voices --json
-      voicecoach show desk-break --voice en-gb
+      voicecoach show desk-break --voice gmw/en
     """
     from .speech import list_voices
 
@@ -450,35 +444,48 @@ def voices(as_json: bool) -> None:
         click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.name}")
 
 
-def _terminate(signum, frame) -> None:
-    raise SystemExit(128 + signum)  # unwinds, so partial files are removed on the way out
-
-
 def main() -> None:
-    """Entry point: the one boundary where errors become a message and an exit code."""
+    """The one boundary where errors become a message and an exit code; Ctrl-C, SIGTERM and a
+    closed output pipe end quietly. Run through voicecoach.__main__, which handles signals first."""
     debug = "--debug" in sys.argv[1:]
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupts.install()  # again, for callers that come here directly
     try:
-        cli.main(standalone_mode=False)
+        try:
+            # Not cli.main(): click turns Ctrl-C into a bare "Aborted!" and a closed pipe into exit 1.
+            with cli.make_context("voicecoach", sys.argv[1:]) as ctx:
+                cli.invoke(ctx)
+            interrupts.check()
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
     except VoicecoachError as error:
         if debug:
+            detail = getattr(error, "detail", None)
+            if detail:
+                click.echo(f"voicecoach: detail: {detail}", err=True)
             raise
         click.echo(f"voicecoach: {error}" if not isinstance(error, RoutineError) else str(error),
                    err=True)
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("", err=True)
-        sys.exit(130)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except click.exceptions.Exit as exit_:
-        sys.exit(exit_.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except KeyboardInterrupt as interrupt:
+        interrupts.leave(interrupt)
     except BrokenPipeError:
-        sys.stderr.close()
+        _quiet_stdout()
         sys.exit(0)
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (`voicecoach voices | head -1`): nothing more to say, and nothing may
+    be flushed into the closed pipe at exit."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 if __name__ == "__main__":
