@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=60.0, help="0 keeps the routine's length")
     parser.add_argument("--bitrate", type=int, default=64)
     parser.add_argument("--skip-naive", action="store_true", help="skip the slow pydub += build")
+    parser.add_argument("--skip-bed", action="store_true", help="skip the renders with a sound bed")
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
     args = parser.parse_args()
     if not shutil.which("ffmpeg"):
@@ -168,6 +169,29 @@ def main() -> None:
                          exported, exported_mb, f"{exported / lame:.2f}x ffmpeg"))
             rows.append((f"ffmpeg libmp3lame encode of the same PCM at {args.bitrate} kbit/s",
                          lame, lame_mb, "1.00x"))
+
+        if not args.skip_bed:
+            render = [*voicecoach, "--cache-dir", str(cache), "render", args.routine, *minutes,
+                      "-o", str(wav), "--quiet"]
+            brown, brown_mb, _ = run([*render, "--bed", "brown"])
+            rows.append(("render to WAV with the brown bed, warm cache", brown, brown_mb,
+                         f"{brown / warm:.2f}x without a bed"))
+            pad, pad_mb, _ = run([*render, "--bed", "pad"])
+            rows.append(("render to WAV with the pad bed, warm cache", pad, pad_mb,
+                         f"{pad / warm:.2f}x without a bed"))
+            # a bed file as long as the session, at a rate that must be resampled (wave + FFT)
+            music = work / "bed.wav"
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                            "anoisesrc=color=pink:sample_rate=48000:amplitude=0.2:seed=7",
+                            "-ac", "2", "-t", f"{seconds:.3f}", str(music)], check=True)
+            from_file, from_file_mb, _ = run([*render, "--bed", str(music)])
+            rows.append((f"render to WAV with a {seconds / 60:.0f}-minute 48 kHz stereo WAV bed",
+                         from_file, from_file_mb, f"{from_file / warm:.2f}x without a bed"))
+            music.unlink()
+            if subprocess.run([*voicecoach, "export", "--help"], capture_output=True).returncode == 0:
+                bedded, bedded_mb, _ = run([*export, "--bed", "brown"])
+                rows.append((f"export to MP3 {args.bitrate} kbit/s with the brown bed", bedded,
+                             bedded_mb, f"{bedded / exported:.2f}x without a bed"))
 
     tests = Path(__file__).resolve().parent.parent / "tests"
     slowest, count, name = run([python, "-c", HOSTILE, str(tests)])[2].split(maxsplit=2)

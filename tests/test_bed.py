@@ -214,7 +214,7 @@ def test_a_wav_bed_of_any_width_and_rate_loops_with_a_crossfade(tmp_path, width)
 
 @pytest.mark.parametrize(("make", "message", "exit_type"), [
     (lambda p: p / "missing.mp3", "no audio file or built-in bed named", BedNotFound),
-    (lambda p: p, "it is a folder", BedError),
+    (lambda p: p, "it is a folder, not an audio file", BedError),
     (lambda p: written(p / "empty.mp3", b""), "the file is empty", BedError),
     (lambda p: write_wav(p / "none.wav", np.zeros(0), 22050), "no sound in it", BedError),
     (lambda p: write_wav(p / "quiet.wav", np.zeros(44100), 22050), "it is silent", BedError),
@@ -376,12 +376,12 @@ def test_an_unreadable_bed_is_refused(tmp_path):
         open_bed(str(path), RATE)
 
 
-def test_bed_options_and_the_beds_command():
+def test_bed_options_and_the_beds_command(tmp_path):
     listed = voicecoach("beds")
     assert listed.returncode == 0
     names = [line.split()[0] for line in listed.stdout.splitlines()]
     assert names == ["brown", "pad"]
-    result = voicecoach("render", "desk-break", "--bed", "brown", "--bed-level", "0")
+    result = voicecoach("render", "desk-break", "--bed", "brown", "--bed-level", "0", cwd=tmp_path)
     assert result.returncode == 2 and "--bed-level" in result.stderr
     for command in ("play", "render", "export"):
         assert "--bed NAME|FILE" in voicecoach(command, "--help").stdout

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import math
 import shutil
+import stat
 import subprocess
 import wave
 from collections.abc import Callable, Iterator
@@ -510,10 +511,11 @@ def open_bed(choice: str, rate: int, level_db: float = DEFAULT_BED_LEVEL,
     if not path.exists():
         raise BedNotFound(choice, list(BUILT_IN))
     try:
-        if not files.read_regular(path, 1):
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise BedError(choice, f"it is {files.kind_of(mode)}, not an audio file")
+        if not files.read_regular(path, 1):  # never blocks, even on a FIFO swapped in since
             raise BedError(choice, "the file is empty")
-    except files.NotRegular as exc:
-        raise BedError(choice, f"{exc.strerror}, not an audio file") from None
     except OSError as exc:
         raise BedError(choice, exc.strerror or str(exc)) from None
     return _File(path, rate, voice_lufs, level_db)
