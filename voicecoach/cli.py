@@ -20,7 +20,7 @@ from .cache import Cache
 from .errors import FitError, RoutineError, RoutineNotFound, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
-from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, PACES, Settings
+from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, NO_BED, PACES, Settings
 from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
@@ -83,7 +83,7 @@ def bed_options(command: Callable) -> Callable:
     def wrapper(*args, settings: Settings, bed: str | None, bed_level: float, **kwargs):
         # A default bed from the user's config file (when there is one) belongs here: used when
         # --bed is not given, turned off by --bed none.
-        chosen = None if bed is None or bed.lower() == "none" else bed
+        chosen = None if bed is None or bed.lower() == NO_BED else bed
         settings = dataclasses.replace(settings, bed=chosen, bed_level=bed_level)
         return command(*args, settings=settings, **kwargs)
 

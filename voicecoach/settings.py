@@ -17,6 +17,7 @@ CEILING_DBFS = -2.5
 # A bed's loudness between lines, in dB relative to the voice's: well under it, clearly audible
 DEFAULT_BED_LEVEL = -20.0
 BED_LEVELS = (-40.0, -6.0)
+NO_BED = "none"  # --bed none: no bed, e.g. to turn off a default from a config file
 
 
 @dataclass(frozen=True)
