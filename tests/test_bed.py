@@ -27,7 +27,9 @@ from voicecoach.bed import (
     FADE_OUT_S,
     RELEASE_S,
     Ducks,
+    Under,
     duck_gain,
+    loudest_level,
     loudness,
     open_bed,
     resample_stream,
@@ -128,6 +130,16 @@ def test_the_gain_of_a_sample_does_not_depend_on_the_range_asked(planned, cuts, 
     whole = duck_gain(planned, edges[0], edges[-1])
     pieces = [duck_gain(planned, a, b) for a, b in zip(edges, edges[1:], strict=False)]
     assert np.array_equal(np.concatenate([whole[:0], *pieces]), whole)
+
+
+def test_a_mostly_quiet_session_gets_a_quieter_bed_so_the_file_keeps_its_loudness(planned):
+    settings = Settings()
+    sparse = planner.plan(routines.load("floor-relax"), settings, planner.estimate_measure(settings))
+    assert -30 < loudest_level(sparse) < -22  # 93% holds: the bed must stay under the gate
+    assert -20 < loudest_level(planned) < -10  # desk-break talks half the time: -20 stays
+    bed = open_bed("brown", RATE)
+    assert Under(bed, planned).level_db == -20.0
+    assert Under(bed, sparse).level_db == loudest_level(sparse)
 
 
 # -- the sources ---------------------------------------------------------------------------------
@@ -337,6 +349,12 @@ def test_an_export_with_a_bed_keeps_its_loudness_and_true_peak(tmp_path, speech_
     assert result.returncode == 0, result.stderr
     _, peak = file_loudness(loud)
     assert peak <= -1.0  # the loudest bed allowed still leaves the voice its headroom
+    quiet = tmp_path / "relax.mp3"  # an hour, 93% holds: without the cap it measured -28 LUFS
+    result = voicecoach("export", "floor-relax", "--bed", "brown", "-o", str(quiet),
+                        cache=speech_cache)
+    assert result.returncode == 0, result.stderr
+    integrated, peak = file_loudness(quiet)
+    assert -19.0 <= integrated <= -16.0 and peak <= -1.0, (integrated, peak)
 
 
 BAD_BEDS = {
