@@ -677,8 +677,9 @@ def rough_seconds(routine: Routine, level: str) -> float:
 # Finding routines
 
 
-def builtin_ids() -> list[str]:
-    folder = resources.files("voicecoach") / "library"
+def builtin_ids(folder_name: str = "library") -> list[str]:
+    """The ids of the YAML files shipped in a package folder: routines, or (`programs`) programs."""
+    folder = resources.files("voicecoach") / folder_name
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
@@ -711,18 +712,23 @@ def load(name_or_path: str) -> Routine:
 
 def load_file(path: Path, shown: str | None = None) -> Routine:
     shown = shown or str(path)
+    return load_text(read_file(path, shown, "routine"), shown)
+
+
+def read_file(path: Path, shown: str, what: str) -> bytes:
+    """A YAML file's bytes (a little past the size limit, so read_yaml can refuse it), or a
+    located problem saying why it cannot be read."""
     try:
         if path.is_dir():
-            raise RoutineError([Problem(shown, 1, "this is a folder; give a routine file (.yaml)")])
+            raise RoutineError([Problem(shown, 1, f"this is a folder; give a {what} file (.yaml)")])
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            return handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise RoutineError([Problem(shown, 1, "no such file")]) from None
     except PermissionError:
         raise RoutineError([Problem(shown, 1, "permission denied; the file cannot be read")]) from None
     except OSError as exc:
         raise RoutineError([Problem(shown, 1, f"cannot read the file: {exc.strerror or exc}")]) from None
-    return load_text(data, shown)
 
 
 def all_builtin() -> Iterator[Routine]:
