@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,7 +28,6 @@ from voicecoach.cache import Cache  # noqa: E402
 from voicecoach.routine import LEVELS  # noqa: E402
 from voicecoach.session import prepare  # noqa: E402
 from voicecoach.settings import PACES, Settings  # noqa: E402
-from voicecoach.sounds import tone_samples  # noqa: E402
 
 REST = re.compile(r"^(?:Rest for|The next one starts in) (.+)\.$")
 
@@ -42,7 +42,8 @@ def seconds_of(text: str) -> float:
 def audit(timeline, works, rate: int) -> dict:
     events = list(timeline.events)
     starts = [e for e in events if e.role == "start"]
-    result = {"silence_before_countdown": 0.0, "silence_in_talk": 0.0, "first_phase_offset": 0.0, "phase_offset": 0.0,
+    result = {"silence_before_countdown": 0.0, "silence_in_talk": 0.0, "first_phase_offset": 0.0,
+              "phase_offset": 0.0,
               "unmarked_phases": 0, "cues_never_heard": [], "untrue_rests": [],
               "count_one_after_countin": 0, "unequal_alternation": []}
     # silence right before each count-in, and the longest in the talk that leads to it
@@ -59,11 +60,10 @@ def audit(timeline, works, rate: int) -> dict:
         talk_from = max([e.start for e in events if e.role in talk_roles and e.start < tone.start],
                         default=three.start)
         talk = [e for e in events if talk_from <= e.start <= three.start]
-        for a, b in zip(talk, talk[1:]):
+        for a, b in pairwise(talk):
             result["silence_in_talk"] = max(result["silence_in_talk"], (b.start - a.end) / rate)
     # tempo markers, rep by rep
     by_name = {w.exercise.name: w for w in works}
-    tone_len = tone_samples("start", rate)
     for tone in starts:
         work = by_name.get(tone.exercise)
         if work is None or work.exercise.timed:

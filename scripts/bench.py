@@ -60,6 +60,26 @@ print(time.perf_counter() - began)
 """
 
 
+HOSTILE = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from hostile_routines import HOSTILE
+from voicecoach.errors import RoutineError
+from voicecoach.routine import load_text
+timings = []
+for name, text in HOSTILE.items():
+    began = time.perf_counter()
+    try:
+        load_text(text, "evil.yaml")
+    except RoutineError:
+        timings.append((time.perf_counter() - began, name))
+    else:
+        sys.exit(f"the hostile routine {name!r} was accepted")
+slowest, name = max(timings)
+print(f"{slowest} {len(timings)} {name}")
+"""
+
+
 def run(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
     """(seconds, peak MB, stdout) of one process."""
     began = time.perf_counter()
@@ -148,6 +168,11 @@ def main() -> None:
                          exported, exported_mb, f"{exported / lame:.2f}x ffmpeg"))
             rows.append((f"ffmpeg libmp3lame encode of the same PCM at {args.bitrate} kbit/s",
                          lame, lame_mb, "1.00x"))
+
+    tests = Path(__file__).resolve().parent.parent / "tests"
+    slowest, count, name = run([python, "-c", HOSTILE, str(tests)])[2].split(maxsplit=2)
+    rows.append((f"check: refuse the slowest of {count} hostile routine texts ({name.strip()})",
+                 float(slowest), None, "in-process load, tests/hostile_routines.py"))
 
     title = f"{args.routine}" + (f" --minutes {args.minutes:g}" if args.minutes else "")
     lines = [

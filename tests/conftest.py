@@ -1,9 +1,18 @@
-"""Shared test set-up: a hypothesis profile that keeps CI quick and an isolated audio cache."""
+"""Shared test set-up: a quick hypothesis profile, one speech cache for the whole run, and a
+guard that no test writes into the checkout."""
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from voicecoach.cache import ENV_VAR
+
+from helpers import CHECKOUT
 
 settings.register_profile(
     "voicecoach", deadline=None, max_examples=150,
@@ -11,19 +20,40 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "voicecoach"))
 
+# What the tools keep in the checkout (all in .gitignore), not what a test wrote; leaving .venv out
+# also keeps the listing quick.
+TOOL_CACHES = (".venv", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", "**/__pycache__")
 
-def interrupt_while_writing(args: list[str], cache, target, how: int, settle: float = 0.0) -> bytes:
-    """Start `voicecoach ARGS`, send `how` once its partial output file appears; return stderr."""
-    import subprocess
-    import sys
-    import time
 
-    process = subprocess.Popen([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), *args],
-                               stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not list(target.parent.glob(f".{target.name}.*.partial")) and time.monotonic() < deadline:
-        time.sleep(0.001)
-    time.sleep(settle)
-    process.send_signal(how)
-    _, stderr = process.communicate(timeout=60)
-    return stderr
+@pytest.fixture(scope="session", autouse=True)
+def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The speech cache every test shares unless it tests the cache itself: each line is made once
+    a run, not once a test. It is also VOICECOACH_CACHE, so a voicecoach started without
+    --cache-dir uses it rather than the checkout's audio_cache/."""
+    root = tmp_path_factory.mktemp("speech-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv(ENV_VAR, str(root))
+    yield root
+    patch.undo()
+
+
+def _checkout_files() -> set[str]:
+    """What git sees in the checkout beyond its commit, ignored files included."""
+    leave_out = [f":(exclude,glob){cache}/**" for cache in TOOL_CACHES]
+    listed = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all",
+                             "--", ".", *leave_out],
+                            cwd=CHECKOUT, capture_output=True, text=True, check=True).stdout
+    return set(listed.splitlines())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def checkout_untouched(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails the last test of a module whose tests left a file in the checkout (audio_cache/
+    included). Once a module, not once a test: asking git takes about 40 ms."""
+    if not (CHECKOUT / ".git").exists():  # an unpacked sdist: nothing to compare with
+        yield
+        return
+    before = _checkout_files()
+    yield
+    written = _checkout_files() - before
+    assert not written, f"a test in {request.module.__name__} wrote into the checkout: {sorted(written)}"

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
@@ -11,13 +9,9 @@ from click.testing import CliRunner
 from voicecoach import routine as routines
 from voicecoach.cli import cli
 
+from helpers import voicecoach
+
 BAD = "title: T\nexercises:\n  - name: Cobra\n    setup: s\n    hodl: 30s\n"
-
-
-def run(*args: str):
-    """Run the real entry point in a subprocess, as a user would."""
-    return subprocess.run([sys.executable, "-m", "voicecoach", *args], capture_output=True,
-                          text=True, timeout=120)
 
 
 def test_every_command_has_help_with_examples():
@@ -29,28 +23,31 @@ def test_every_command_has_help_with_examples():
 
 
 def test_list_table_and_json():
-    result = run("list")
+    result = voicecoach("list")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[0].split()[:2] == ["ID", "TITLE"]
     assert len(lines) == len(routines.builtin_ids()) + 1
     assert any(line.startswith("three-exercises ") and "3 Exercises to Reduce Back Pain" in line
                for line in lines)
-    rows = json.loads(run("list", "--json").stdout)
+    rows = json.loads(voicecoach("list", "--json").stdout)
     assert {r["id"] for r in rows} == set(routines.builtin_ids())
     assert all({"id", "title", "source", "summary"} <= set(r) for r in rows)
 
 
 def test_check_valid_routines_exit_zero():
-    result = run("check", *routines.builtin_ids())
+    # Two built-ins whose speech other tests make anyway; every built-in is loaded and validated
+    # in test_routine.py, and planned by `list` above.
+    names = ["desk-break", "three-exercises"]
+    result = voicecoach("check", *names)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"{name}: ok" for name in names]
 
 
 def test_check_reports_one_located_line_and_exits_one(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(BAD)
-    result = run("check", str(path))
+    result = voicecoach("check", str(path))
     assert result.returncode == 1
     assert result.stdout == f"{path}:5: exercise 1 (Cobra): unknown key 'hodl'; did you mean 'hold'?\n"
     assert "Traceback" not in result.stderr
@@ -60,28 +57,28 @@ def test_check_reports_one_located_line_and_exits_one(tmp_path):
 def test_check_any_input_no_traceback(tmp_path, content):
     path = tmp_path / "x.yaml"
     path.write_bytes(content)
-    result = run("check", str(path))
+    result = voicecoach("check", str(path))
     assert result.returncode == 1
     assert result.stdout.startswith(f"{path}:") and "Traceback" not in result.stderr
 
 
 def test_check_usage_errors_exit_two():
-    assert run("check").returncode == 2
-    result = run("check", "no-such-routine")
+    assert voicecoach("check").returncode == 2
+    result = voicecoach("check", "no-such-routine")
     assert result.returncode == 2
     assert "no routine file or built-in routine named 'no-such-routine'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_minutes_must_be_a_number():
-    result = run("show", "desk-break", "--minutes", "nan")
+    result = voicecoach("show", "desk-break", "--minutes", "nan")
     assert result.returncode == 2 and "must be a number of minutes" in result.stderr
 
 
 def test_show_takes_a_name_or_a_file(tmp_path):
-    by_name = run("show", "desk-break")
+    by_name = voicecoach("show", "desk-break")
     assert by_name.returncode == 0 and "Desk break" in by_name.stdout
     path = tmp_path / "mine.yaml"
     path.write_text("title: Mine\nexercises:\n  - {name: Bridge, setup: Lie down., hold: 20s}\n")
-    by_file = run("show", str(path))
+    by_file = voicecoach("show", str(path))
     assert by_file.returncode == 0 and "Bridge" in by_file.stdout

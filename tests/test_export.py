@@ -5,19 +5,22 @@ import json
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import interrupt_while_writing
+from click.testing import CliRunner
 from mutagen.id3 import ID3, CTOCFlags
 from mutagen.mp3 import MP3
 
+from voicecoach import routine as routines
 from voicecoach.cache import Cache
+from voicecoach.cli import cli
 from voicecoach.export import ENCODER_DELAY, safe_name
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
+
+from helpers import interrupt_while_writing, voicecoach
 
 UNICODE_ROUTINE = """\
 title: Rücken sanft — Übungen für den Abend ✓
@@ -37,11 +40,6 @@ exercises:
 """
 
 
-def voicecoach(*args, cache, cwd=None):
-    return subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), *args],
-                          capture_output=True, text=True, timeout=600, cwd=cwd)
-
-
 def probe(path: Path) -> dict:
     out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters",
                           "-of", "json", str(path)], capture_output=True, text=True, check=True)
@@ -59,15 +57,14 @@ def loudness(path: Path) -> tuple[float, float]:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(tmp_path_factory, speech_cache):
     folder = tmp_path_factory.mktemp("export")
-    cache = folder / "cache"
     routine = folder / "abend.yaml"
     routine.write_text(UNICODE_ROUTINE, encoding="utf-8")
     mp3 = folder / "abend.mp3"
-    result = voicecoach("export", str(routine), "-o", str(mp3), "--captions", cache=cache)
+    result = voicecoach("export", str(routine), "-o", str(mp3), "--captions", cache=speech_cache)
     assert result.returncode == 0, result.stderr
-    session = prepare(str(routine), Settings(), Cache(cache))
+    session = prepare(str(routine), Settings(), Cache(speech_cache))
     return mp3, session
 
 
@@ -99,20 +96,20 @@ def test_tags_and_chapters_read_back_with_mutagen_and_ffprobe(exported):
     assert [str(f.sub_frames["TIT2"]) for f in ordered] == [c.title for c in chapters]
     assert {"Brücke", "Side lift"} <= {c.title for c in chapters}
     rate = session.timeline.sample_rate
-    for frame, chapter in zip(ordered, chapters):  # where the chapter's first sound plays in the MP3
+    for frame, chapter in zip(ordered, chapters, strict=True):  # where its first sound plays in the MP3
         expected = 0 if chapter.start == 0 else (chapter.start + ENCODER_DELAY) * 1000 / rate
         assert abs(frame.start_time - expected) <= 1
     probed = sorted(probe(mp3)["chapters"], key=lambda c: float(c["start_time"]))
     assert [c["tags"]["title"] for c in probed] == [c.title for c in chapters]
 
 
-def test_loudness_is_for_spoken_word_on_a_phone(exported, tmp_path):
+def test_loudness_is_for_spoken_word_on_a_phone(exported, tmp_path, speech_cache):
     mp3, _ = exported
     integrated, peak = loudness(mp3)
     assert -19.0 <= integrated <= -16.0 and peak <= -1.0
-    cache = mp3.parent / "cache"
     long = tmp_path / "relax.mp3"
-    assert voicecoach("export", "desk-break", "-o", str(long), "--bitrate", "96", cache=cache).returncode == 0
+    result = voicecoach("export", "desk-break", "-o", str(long), "--bitrate", "96", cache=speech_cache)
+    assert result.returncode == 0, result.stderr
     integrated, peak = loudness(long)
     assert -19.0 <= integrated <= -16.0 and peak <= -1.0
 
@@ -147,11 +144,11 @@ def test_chapter_and_caption_times_match_the_decoded_sound(exported):
         assert np.flatnonzero(np.abs(decoded[at: at + rate // 10].astype(int)) > 200)[0] < rate // 50
 
 
-def test_split_writes_one_file_per_exercise_and_a_playlist(exported, tmp_path):
+def test_split_writes_one_file_per_exercise_and_a_playlist(exported, tmp_path, speech_cache):
     mp3, session = exported
     folder = tmp_path / "parts"
     routine = mp3.parent / "abend.yaml"
-    result = voicecoach("export", str(routine), "--split", "-o", str(folder), cache=mp3.parent / "cache")
+    result = voicecoach("export", str(routine), "--split", "-o", str(folder), cache=speech_cache)
     assert result.returncode == 0, result.stderr
     chapters = session.timeline.chapters
     files = sorted(folder.glob("*.mp3"))
@@ -159,30 +156,38 @@ def test_split_writes_one_file_per_exercise_and_a_playlist(exported, tmp_path):
     playlist = (folder / "abend.m3u8").read_text(encoding="utf-8").splitlines()
     assert playlist[0] == "#EXTM3U"
     assert [line for line in playlist if not line.startswith("#")] == [f.name for f in files]
-    for path, chapter in zip(files, chapters):
+    for path, chapter in zip(files, chapters, strict=True):
         length = (chapter.end - chapter.start) / session.timeline.sample_rate
         assert abs(float(probe(path)["format"]["duration"]) - length) <= 0.2
         assert str(ID3(path)["TIT2"]) == chapter.title
 
 
-def test_default_name_and_all_routines(tmp_path, exported):
-    mp3, _ = exported
-    cache = mp3.parent / "cache"
-    result = voicecoach("export", "desk-break", "--level", "beginner", "-q", cache=cache, cwd=tmp_path)
-    assert result.returncode == 0 and (tmp_path / "desk-break-beginner.mp3").is_file()
-    every = voicecoach("export", "--all", "-o", str(tmp_path / "all"), "--bitrate", "32", "-q", cache=cache)
-    assert every.returncode == 0, every.stderr
-    listed = json.loads(voicecoach("list", "--json", cache=cache).stdout)
-    assert sorted(p.name for p in (tmp_path / "all").glob("*.mp3")) == sorted(
-        f"{r['id']}-standard.mp3" for r in listed)
+def test_default_name(tmp_path, speech_cache):
+    result = voicecoach("export", "desk-break", "--level", "beginner", "-q", cache=speech_cache,
+                        cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["desk-break-beginner.mp3"]
+    assert MP3(tmp_path / "desk-break-beginner.mp3").info.length > 60
 
 
-def test_a_killed_export_keeps_the_previous_file(tmp_path, exported):
-    mp3, _ = exported
-    cache = mp3.parent / "cache"
-    assert voicecoach("show", "floor-relax", cache=cache).returncode == 0
+def test_all_exports_every_builtin_routine_into_one_folder(tmp_path, speech_cache, monkeypatch):
+    # --all takes its names from routines.builtin_ids(), as `list` does (tested in test_cli.py):
+    # two names prove the loop without making and encoding the speech of all seven routines.
+    two = ["desk-break", "three-exercises"]
+    monkeypatch.setattr(routines, "builtin_ids", lambda: two)
+    folder = tmp_path / "all"
+    result = CliRunner().invoke(cli, ["--cache-dir", str(speech_cache), "export", "--all",
+                                      "-o", str(folder), "--bitrate", "32", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == [f"{name}-standard.mp3" for name in two]
+    for path in folder.iterdir():
+        assert MP3(path).info.bitrate == 32000 and str(ID3(path)["TIT2"])
+
+
+def test_a_killed_export_keeps_the_previous_file(tmp_path, speech_cache):
+    assert voicecoach("show", "floor-relax", cache=speech_cache).returncode == 0  # warm
     target = tmp_path / "relax.mp3"
     target.write_bytes(b"the previous export")
-    interrupt_while_writing(["export", "floor-relax", "-o", str(target)], cache, target,
+    interrupt_while_writing(["export", "floor-relax", "-o", str(target)], speech_cache, target,
                             signal.SIGKILL, settle=0.2)
     assert target.read_bytes() == b"the previous export"

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import os
 import pty
-import select
-import subprocess
-import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,8 @@ from voicecoach.player import RESUME_TEXT, Player, Stop, chunk_bounds, find_chap
 from voicecoach.render import Renderer
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
+
+from helpers import on_terminal, voicecoach
 
 
 @pytest.fixture
@@ -31,11 +31,6 @@ def capture(tmp_path) -> tuple[dict, Path]:
     return env, raw
 
 
-def voicecoach(*args, cache, env=None, stdin=subprocess.DEVNULL):
-    return subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), *args],
-                          capture_output=True, text=True, timeout=300, env=env, stdin=stdin)
-
-
 def settle(path: Path) -> bytes:
     """The capture goes through a pipe to cat: wait until it stops growing."""
     size = -1
@@ -48,9 +43,9 @@ def settle(path: Path) -> bytes:
 
 
 @pytest.mark.parametrize("options", [["desk-break"], ["hip-moves", "--level", "beginner", "--pace", "brisk"]])
-def test_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, options):
+def test_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, speech_cache, options):
     env, raw = capture
-    cache = tmp_path / "cache"
+    cache = speech_cache
     played = voicecoach("play", *options, cache=cache, env=env)
     assert played.returncode == 0, played.stderr
     assert played.stdout == "" and "Traceback" not in played.stderr
@@ -59,9 +54,9 @@ def test_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, opti
     assert settle(raw) == rendered.read_bytes()[44:]
 
 
-def test_play_from_an_exercise_plays_the_rest_of_the_session(capture, tmp_path):
+def test_play_from_an_exercise_plays_the_rest_of_the_session(capture, speech_cache):
     env, raw = capture
-    cache = tmp_path / "cache"
+    cache = speech_cache
     played = voicecoach("play", "three-exercises", "--from", "2", cache=cache, env=env)
     assert played.returncode == 0, played.stderr
     session = prepare("three-exercises", Settings(), Cache(cache))
@@ -70,10 +65,10 @@ def test_play_from_an_exercise_plays_the_rest_of_the_session(capture, tmp_path):
     assert settle(raw) == expected
 
 
-def test_no_audio_device_is_one_line_suggesting_export(tmp_path):
+def test_no_audio_device_is_one_line_suggesting_export(tmp_path, speech_cache):
     env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"))
     (tmp_path / "none.conf").write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n")
-    result = voicecoach("play", "desk-break", cache=tmp_path / "cache", env=env)
+    result = voicecoach("play", "desk-break", cache=speech_cache, env=env)
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -81,39 +76,23 @@ def test_no_audio_device_is_one_line_suggesting_export(tmp_path):
     assert lines[0].endswith("To take the session to a phone instead, run: voicecoach export desk-break")
 
 
-def test_unknown_exercise_for_from_is_a_usage_error(tmp_path):
-    result = voicecoach("play", "desk-break", "--from", "Handstand", cache=tmp_path / "cache")
+def test_unknown_exercise_for_from_is_a_usage_error(speech_cache):
+    result = voicecoach("play", "desk-break", "--from", "Handstand", cache=speech_cache)
     assert result.returncode == 2 and "no exercise 'Handstand' in this routine" in result.stderr
 
 
 @pytest.mark.parametrize("key, code", [(b"q", 0), (b"\x03", 130)], ids=["q", "ctrl-c"])
-def test_quitting_on_a_terminal_says_how_to_go_on(capture, tmp_path, key, code):
-    env, raw = capture
-    cache = tmp_path / "cache"
-    assert voicecoach("show", "floor-relax", cache=cache).returncode == 0  # warm
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: voicecoach on a real terminal
-        os.execve(sys.executable, [sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "play",
-                                   "floor-relax", "--level", "beginner"], env)
-    output = b""
-    deadline = time.monotonic() + 60
-    sent = False
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            output += chunk
-            if b"\rStatic back |" in output and not sent:  # the status line is in an exercise: quit
-                os.write(fd, key)
-                sent = True
-    _, status = os.waitpid(pid, 0)
-    text = output.decode(errors="replace")
-    assert os.waitstatus_to_exitcode(status) == code, text
+def test_quitting_on_a_terminal_says_how_to_go_on(capture, speech_cache, key, code):
+    env, _ = capture
+    options = ["floor-relax", "--level", "beginner"]
+    assert voicecoach("show", *options, cache=speech_cache).returncode == 0  # warm
+
+    def quit_in_an_exercise(output: bytes) -> bytes | None:
+        return key if b"\rStatic back |" in output else None  # the status line is in an exercise
+
+    status, text = on_terminal("play", *options, cache=speech_cache, env=env, answer=quit_in_an_exercise,
+                               timeout=60)
+    assert status == code, text
     assert "Static back" in text and "next:" in text  # the status line
     assert "Stopped at " in text and "voicecoach play floor-relax --level beginner --from" in text
     assert "Traceback" not in text
@@ -151,15 +130,15 @@ class ScriptedKeys:
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory):
-    return prepare("three-exercises", Settings(level="beginner"), Cache(tmp_path_factory.mktemp("c")))
+def session(speech_cache):
+    return prepare("three-exercises", Settings(level="beginner"), Cache(speech_cache))
 
 
 def test_chunks_tile_the_session_and_never_split_a_countdown(session):
     timeline = session.timeline
     bounds = list(chunk_bounds(timeline, 0))
     assert bounds[0][0] == 0 and bounds[-1][1] == timeline.length
-    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert all(a[1] == b[0] for a, b in pairwise(bounds))
     for _, cut in bounds[:-1]:
         assert not any(e.start < cut < e.end for e in timeline.events)  # cut in silence
         before = max((e for e in timeline.events if e.end <= cut), key=lambda e: e.end)

@@ -3,41 +3,28 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
-import subprocess
-import sys
-import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import interrupt_while_writing
 
 from voicecoach.cache import Cache
 from voicecoach.render import Renderer, atomic_output, write_wav
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
 
-
-def cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), *args],
-                          capture_output=True, text=True, timeout=300)
-
-
-def read_wav(path: Path) -> tuple[int, np.ndarray]:
-    with wave.open(str(path)) as handle:
-        assert (handle.getnchannels(), handle.getsampwidth()) == (1, 2)
-        return handle.getframerate(), np.frombuffer(handle.readframes(handle.getnframes()), np.int16)
+from helpers import interrupt_while_writing, on_terminal, read_wav, voicecoach
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered(tmp_path_factory, speech_cache):
     folder = tmp_path_factory.mktemp("render")
-    cache = folder / "cache"
+    cache = speech_cache
     options = ["desk-break", "--level", "beginner", "--pace", "brisk"]
-    result = cli("render", *options, "-o", str(folder / "s.wav"), cache=cache)
+    result = voicecoach("render", *options, "-o", str(folder / "s.wav"), cache=cache)
     assert result.returncode == 0, result.stderr
-    timeline = json.loads(cli("show", *options, "--json", cache=cache).stdout)
+    timeline = json.loads(voicecoach("show", *options, "--json", cache=cache).stdout)
     return folder, cache, timeline, options
 
 
@@ -76,46 +63,61 @@ def test_streamed_blocks_from_any_offset_match_the_file(rendered):
 
 
 def test_identical_bytes_across_runs_and_after_the_cache_heals(rendered, tmp_path):
-    folder, cache, _, options = rendered
+    folder, shared, _, options = rendered
     again = tmp_path / "again.wav"
-    assert cli("render", *options, "-o", str(again), cache=cache).returncode == 0
+    assert voicecoach("render", *options, "-o", str(again), cache=shared).returncode == 0
     assert again.read_bytes() == (folder / "s.wav").read_bytes()
+    cache = tmp_path / "damaged"
+    shutil.copytree(shared, cache)  # the other tests keep a whole cache
     store = Cache(cache)
     for number, path in enumerate(sorted(store.entries())):
         if number % 3 == 0:  # damage a third of the cache in three ways
             blob = path.read_bytes()
-            path.write_bytes([blob[: len(blob) // 2], bytes(len(blob)), os.urandom(len(blob))][number % 9 // 3])
+            damaged = [blob[: len(blob) // 2], bytes(len(blob)), os.urandom(len(blob))]
+            path.write_bytes(damaged[number % 9 // 3])
     healed = tmp_path / "healed.wav"
-    assert cli("render", *options, "-o", str(healed), cache=cache).returncode == 0
+    assert voicecoach("render", *options, "-o", str(healed), cache=cache).returncode == 0
     assert healed.read_bytes() == (folder / "s.wav").read_bytes()
+
+
+# Making every line of a session in an empty cache takes well over the second after which a
+# progress bar shows on a terminal: these runs would show one if they were on a terminal.
+
+def test_a_cold_cache_gives_the_same_bytes_and_no_progress_bar_when_piped(rendered, tmp_path):
+    folder, _, _, options = rendered
     cold = tmp_path / "cold.wav"
-    assert cli("render", *options, "-o", str(cold), cache=tmp_path / "empty").returncode == 0
+    result = voicecoach("render", *options, "-o", str(cold), cache=tmp_path / "empty")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(f"wrote {cold} (") and result.stderr.count("\n") == 1, result.stderr
     assert cold.read_bytes() == (folder / "s.wav").read_bytes()
 
 
-def test_no_progress_bar_when_piped_or_quiet(rendered, tmp_path):
-    _, cache, _, options = rendered
-    result = cli("render", *options, "-o", str(tmp_path / "p.wav"), cache=cache)
-    assert "Rendering" not in result.stderr and "%" not in result.stderr
-    quiet = cli("render", *options, "-o", str(tmp_path / "q.wav"), "--quiet", cache=cache)
-    assert quiet.returncode == 0 and quiet.stderr == ""
+def test_a_progress_bar_on_a_terminal_unless_quiet(rendered, tmp_path):
+    folder, _, _, options = rendered
+    cold = tmp_path / "cold.wav"
+    status, shown = on_terminal("render", *options, "-o", str(cold), cache=tmp_path / "empty")
+    assert status == 0, shown
+    assert "Making speech" in shown and "100%" in shown, shown
+    assert f"wrote {cold}" in shown and "Traceback" not in shown
+    assert cold.read_bytes() == (folder / "s.wav").read_bytes()
+    quiet, shown = on_terminal("render", *options, "-o", str(cold), "--quiet", cache=tmp_path / "empty2")
+    assert quiet == 0 and shown == ""
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_partial(tmp_path):
     target = tmp_path / "out.wav"
     target.write_bytes(b"previous")
-    with pytest.raises(RuntimeError):
-        with atomic_output(target) as handle:
-            handle.write(b"half a sess")
-            raise RuntimeError("killed")
+    with pytest.raises(RuntimeError), atomic_output(target) as handle:
+        handle.write(b"half a sess")
+        raise RuntimeError("killed")
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
-def test_a_killed_render_never_leaves_a_torn_file(tmp_path, how):
-    cache = tmp_path / "cache"
-    assert cli("show", "floor-relax", cache=cache).returncode == 0  # warm the cache
+def test_a_killed_render_never_leaves_a_torn_file(tmp_path, speech_cache, how):
+    cache = speech_cache
+    assert voicecoach("show", "floor-relax", cache=cache).returncode == 0  # warm the cache
     target = tmp_path / "long.wav"
     target.write_bytes(b"previous")
     stderr = interrupt_while_writing(["render", "floor-relax", "-o", str(target)], cache, target, how)
@@ -127,13 +129,14 @@ def test_a_killed_render_never_leaves_a_torn_file(tmp_path, how):
 
 def test_an_unwritable_target_is_one_clear_line(tmp_path, rendered):
     _, cache, _, options = rendered
-    result = cli("render", *options, "-o", str(tmp_path / "no" / "such" / "dir" / "x.wav"), cache=cache)
+    target = tmp_path / "no" / "such" / "dir" / "x.wav"
+    result = voicecoach("render", *options, "-o", str(target), cache=cache)
     assert result.returncode == 1
     assert result.stderr.startswith("voicecoach: cannot write ") and "Traceback" not in result.stderr
 
 
-def test_write_wav_directly(tmp_path):
-    session = prepare("desk-break", Settings(), Cache(tmp_path / "c"))
+def test_write_wav_directly(tmp_path, speech_cache):
+    session = prepare("desk-break", Settings(), Cache(speech_cache))
     path = write_wav(tmp_path / "d.wav", session.timeline, session.speech)
     _, samples = read_wav(path)
     assert len(samples) == session.timeline.length

@@ -1,7 +1,6 @@
 """The routine file contract: values, ranges, levels, located errors, hostile input, built-ins."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,8 @@ from hypothesis import strategies as st
 from voicecoach import routine as routines
 from voicecoach.errors import Problem, RoutineError, RoutineNotFound
 from voicecoach.routine import Range, load, load_text, parse_duration
+
+from hostile_routines import HOSTILE
 
 GOOD = """\
 title: Test routine
@@ -172,24 +173,11 @@ def test_folder_missing_file_and_unknown_name(tmp_path):
         load("nope")
 
 
-HOSTILE = {
-    "billion laughs": "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)),
-    "deep nesting": "[" * 5000 + "]" * 5000,
-    "deep mappings": "a: " * 3000 + "b\n",
-    "huge file": "title: " + "x" * 300_000 + "\n",
-    "many keys": "".join(f"k{i}: {i}\n" for i in range(20000)),
-    "big integer": "title: T\nexercises:\n  - {name: A, setup: s, reps: " + "9" * 5000 + "}\n",
-    "python object": "!!python/object/new:os.system [echo owned]\n",
-}
-
-
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_input_is_refused_quickly_and_safely(name):
-    began = time.perf_counter()
+def test_hostile_input_is_refused_safely(name):
+    # How quickly is measured by scripts/bench.py, not asserted here.
     with pytest.raises(RoutineError) as caught:
         load_text(HOSTILE[name], "evil.yaml")
-    assert time.perf_counter() - began < 1.0
     assert all(isinstance(p, Problem) and str(p).startswith("evil.yaml:") for p in caught.value.problems)
 
 

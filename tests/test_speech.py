@@ -1,11 +1,12 @@
 """The speech layer with the real espeak-ng: cache hits and misses, healing, racing writers, tones."""
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +15,15 @@ import pytest
 from click.testing import CliRunner
 
 from voicecoach import speech as speech_module
+from voicecoach.audio import CEILING_DBFS, TARGET_LUFS
 from voicecoach.cache import Cache, decode
 from voicecoach.cli import cli
 from voicecoach.errors import SpeechEngineMissing, UnknownVoice
-from voicecoach.loudness import CEILING_DBFS, TARGET_LUFS
 from voicecoach.settings import PACES, SAMPLE_RATE
 from voicecoach.sounds import TONES, tone_samples
 from voicecoach.speech import Speech, list_voices, resolve_voice
+
+from helpers import read_wav, voicecoach
 
 LINES = ["3", "2", "1", "Hold for 30 seconds.", "Halfway.",
          "A longer line, with a comma, that runs on for a while before it ends at last."]
@@ -28,13 +31,13 @@ LINES = ["3", "2", "1", "Hold for 30 seconds.", "Halfway.",
 
 @pytest.fixture
 def store(tmp_path) -> Cache:
+    """An empty cache of its own, for the tests of making, keeping and healing clips."""
     return Cache(tmp_path / "cache")
 
 
-def read_wav(path: Path) -> tuple[int, np.ndarray]:
-    with wave.open(str(path)) as handle:
-        assert handle.getnchannels() == 1 and handle.getsampwidth() == 2
-        return handle.getframerate(), np.frombuffer(handle.readframes(handle.getnframes()), np.int16)
+@pytest.fixture
+def shared(speech_cache) -> Cache:
+    return Cache(speech_cache)
 
 
 def test_cold_cache_makes_every_line_then_warm_cache_makes_none(store):
@@ -62,14 +65,16 @@ def test_clips_are_the_same_bytes_every_time(store, tmp_path):
 def test_the_key_covers_text_voice_rate_and_format(store):
     base = Speech(cache=store)
     assert base.key("Halfway.") != base.key("Halfway")
-    assert base.key("Halfway.") != Speech(rate=PACES["slow"].rate, cache=store).key("Halfway.")
+    slow = Speech(words_per_minute=PACES["slow"].words_per_minute, cache=store)
+    assert base.key("Halfway.") != slow.key("Halfway.")
     assert base.key("Halfway.") != Speech(voice="en-us", cache=store).key("Halfway.")
     assert base.engine_id.startswith("espeak-ng-")
 
 
-def test_slower_pace_speaks_longer(store):
+def test_slower_pace_speaks_longer(shared):
     text = "Lie on your back with your knees bent."
-    lengths = [Speech(rate=PACES[p].rate, cache=store).length(text) for p in ("slow", "normal", "brisk")]
+    lengths = [Speech(words_per_minute=PACES[pace].words_per_minute, cache=shared).length(text)
+               for pace in ("slow", "normal", "brisk")]
     assert lengths[0] > lengths[1] > lengths[2]
 
 
@@ -112,8 +117,8 @@ def test_two_writers_at_once_leave_only_whole_entries(store):
         assert decode(store.path(speech.key(text)).read_bytes()) is not None
 
 
-def test_clips_share_one_loudness_and_stay_under_the_ceiling(store):
-    speech = Speech(cache=store)
+def test_clips_share_one_loudness_and_stay_under_the_ceiling(shared):
+    speech = Speech(cache=shared)
     meter = pyloudnorm.Meter(SAMPLE_RATE)
     long_lines = [LINES[3], LINES[5], "Switch to your right leg."]
     for text in long_lines:
@@ -126,8 +131,8 @@ def test_clips_share_one_loudness_and_stay_under_the_ceiling(store):
         assert abs(meter.integrated_loudness(looped) - TARGET_LUFS) < 1.0, name
 
 
-def test_tones_are_exact_distinct_and_start_and_end_at_zero(store):
-    speech = Speech(cache=store)
+def test_tones_are_exact_distinct_and_start_and_end_at_zero(shared):
+    speech = Speech(cache=shared)
     peaks = {}
     for name in TONES:
         samples = np.frombuffer(speech.tone(name), np.int16)
@@ -140,8 +145,8 @@ def test_tones_are_exact_distinct_and_start_and_end_at_zero(store):
     assert len(set(peaks.values())) == len(TONES), peaks
 
 
-def test_speech_clips_start_and_end_at_zero(store):
-    speech = Speech(cache=store)
+def test_speech_clips_start_and_end_at_zero(shared):
+    speech = Speech(cache=shared)
     for text in LINES:
         samples = np.frombuffer(speech.clip(text), np.int16)
         assert samples[0] == 0 and samples[-1] == 0
@@ -155,14 +160,11 @@ def test_voices_are_listed_and_an_unknown_voice_is_a_clear_error():
         resolve_voice("klingon-opera")
 
 
-def test_cli_voices_json_and_unknown_voice_exit_two(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "voices", "--json"],
-                            capture_output=True, text=True, timeout=60)
+def test_cli_voices_json_and_unknown_voice_exit_two():
+    result = voicecoach("voices", "--json")
     rows = json.loads(result.stdout)
     assert rows and all({"id", "name", "languages"} <= set(r) for r in rows)
-    bad = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(tmp_path),
-                          "show", "desk-break", "--voice", "klingon-opera"],
-                         capture_output=True, text=True, timeout=60)
+    bad = voicecoach("show", "desk-break", "--voice", "klingon-opera")
     assert bad.returncode == 2
     assert bad.stderr.strip() == ("voicecoach: unknown voice 'klingon-opera'. Run 'voicecoach "
                                   "voices' to list the voices you can use.")
@@ -180,19 +182,51 @@ def test_cli_cache_shows_and_clears(tmp_path):
 
 
 def test_the_driver_never_prints_to_the_terminal(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(tmp_path),
-                             "show", "desk-break"], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0
+    routine = tmp_path / "short.yaml"  # its lines are made here, in an empty cache
+    routine.write_text("title: Short\nexercises:\n  - {name: Bridge, setup: Lie down., hold: 20s}\n")
+    result = voicecoach("show", str(routine), cache=tmp_path / "cache")
+    assert result.returncode == 0 and "Bridge" in result.stdout
     assert "Audio saved" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_missing_espeak_is_one_line_saying_what_to_install(monkeypatch, tmp_path):
+def test_engine_identity_names_the_package_to_install(monkeypatch):
     import pyttsx3.drivers
 
     monkeypatch.setitem(sys.modules, "pyttsx3.drivers._espeak", None)  # import fails
     monkeypatch.delattr(pyttsx3.drivers, "_espeak", raising=False)
     with pytest.raises(SpeechEngineMissing, match="apt-get install espeak-ng"):
         speech_module.engine_identity()
-    result = CliRunner().invoke(cli, ["--cache-dir", str(tmp_path), "show", "desk-break"])
-    assert result.exit_code == 1 and isinstance(result.exception, SpeechEngineMissing)
+
+
+def _without_espeak(scratch: Path) -> list[str]:
+    """A command prefix that runs the rest in a mount namespace where libespeak-ng is not
+    installed: each folder holding it is overlaid, and the library deleted in the overlay only."""
+    found = [path for folder in ("/usr/lib/*-linux-gnu", "/usr/lib", "/usr/local/lib", "/lib/*-linux-gnu")
+             for path in glob.glob(f"{folder}/libespeak*.so*")]
+    if not found:
+        pytest.skip("libespeak-ng is not installed where this test knows how to hide it")
+    if not shutil.which("unshare"):
+        pytest.skip("needs unshare (util-linux) to hide libespeak-ng")
+    steps = []
+    for number, folder in enumerate(sorted({os.path.dirname(path) for path in found})):
+        upper, work = scratch / f"upper{number}", scratch / f"work{number}"
+        upper.mkdir()
+        work.mkdir()
+        options = f"lowerdir={folder},upperdir={upper},workdir={work}"
+        steps.append(f"mount -t overlay overlay -o {options} {folder}")
+    steps.append("rm -f " + " ".join(found))
+    return ["unshare", "--mount", "--user", "--map-root-user", "sh", "-c",
+            " && ".join(steps) + ' && exec "$@"', "without-espeak"]
+
+
+def test_missing_espeak_is_one_line_saying_what_to_install(tmp_path):
+    wrapper = _without_espeak(tmp_path)
+    probe = subprocess.run([*wrapper, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no mount namespace to hide libespeak-ng in: {probe.stderr.strip()}")
+    result = voicecoach("show", "desk-break", cache=tmp_path / "cache", wrapper=wrapper)
+    assert result.returncode == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()  # one line, no traceback: the error boundary in main()
+    assert line.startswith("voicecoach: speech engine not available: libespeak-ng could not be loaded (")
+    assert line.endswith(". Install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng).")

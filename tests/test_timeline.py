@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import wave
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -14,13 +13,25 @@ from hypothesis import strategies as st
 from voicecoach import timeline as planner
 from voicecoach.cache import Cache
 from voicecoach.errors import FitError
-from voicecoach.routine import (LEVELS, POSITIONS, Exercise, Phase, Range, Routine, all_builtin,
-                                builtin_ids, load, load_text)
+from voicecoach.routine import (
+    LEVELS,
+    POSITIONS,
+    Exercise,
+    Phase,
+    Range,
+    Routine,
+    all_builtin,
+    builtin_ids,
+    load,
+    load_text,
+)
 from voicecoach.session import prepare
 from voicecoach.settings import PACES, SAMPLE_RATE, Settings
 from voicecoach.sounds import tone_samples
 from voicecoach.speech import Speech
 from voicecoach.timeline import Role
+
+from helpers import voicecoach
 
 RATE = SAMPLE_RATE
 SECOND = RATE
@@ -64,7 +75,8 @@ def routines(draw) -> Routine:
     count = draw(st.integers(1, 4))
     return Routine(id="generated", path="generated.yaml", title=draw(words),
                    exercises=tuple(draw(exercises(n)) for n in range(1, count + 1)),
-                   intro=draw(st.one_of(st.none(), words)), rest=draw(st.one_of(st.none(), st.integers(1, 90).map(float))))
+                   intro=draw(st.one_of(st.none(), words)),
+                   rest=draw(st.one_of(st.none(), st.integers(1, 90).map(float))))
 
 
 settings_strategy = st.builds(Settings, level=st.sampled_from(["beginner", "standard", "advanced"]),
@@ -83,7 +95,7 @@ def starts_of(timeline, role):
 def rule_events_are_sorted_and_never_overlap(timeline, routine, settings, measure):
     events = timeline.events
     assert list(events) == sorted(events, key=lambda e: (e.start, e.end))
-    for before, after in zip(events, events[1:]):
+    for before, after in pairwise(events):
         assert before.end <= after.start, (before, after)
         if before.kind == after.kind == "speech":  # a breath between two lines, at least
             assert after.start - before.end >= round(planner.SHORT_GAP * RATE), (before, after)
@@ -106,7 +118,7 @@ def rule_countdowns_land_on_the_beat(timeline, routine, settings, measure):
             event = at.get(start - number * SECOND)
             assert event is not None and event.role == "countdown" and event.text == str(number)
     for start, end in zip([s for s in starts_of(timeline, "start") if s in _timed_starts(timeline)],
-                          starts_of(timeline, "end")):
+                          starts_of(timeline, "end"), strict=True):
         numbers = [e for e in timeline.events if e.role == "countdown" and start < e.start < end]
         if end - start >= 5 * SECOND:
             assert [e.text for e in numbers] == ["3", "2", "1"], "timed work ends with 3, 2, 1"
@@ -135,7 +147,7 @@ def rule_timed_work_lasts_exactly_its_planned_length(timeline, routine, settings
     starts = [e for e in timeline.events if e.role == "start" and
               next(w for w in works if w.exercise.name == e.exercise).exercise.timed]
     ends = starts_of(timeline, "end")
-    assert [end - start.start for start, end in zip(starts, ends)] == expected
+    assert [end - start.start for start, end in zip(starts, ends, strict=True)] == expected
 
 
 @given(routines(), settings_strategy)
@@ -168,7 +180,7 @@ def rule_planning_is_deterministic_and_chapters_tile_the_session(timeline, routi
     timeline = planner.plan(routine, settings, measure)
     chapters = timeline.chapters
     assert chapters[0].start == 0 and chapters[-1].end == timeline.length
-    assert all(a.end == b.start and a.start < a.end for a, b in zip(chapters, chapters[1:]))
+    assert all(a.end == b.start and a.start < a.end for a, b in pairwise(chapters))
     titles = [c.title for c in chapters]
     assert all(exercise.name in titles for exercise in routine.exercises)
 
@@ -239,7 +251,7 @@ def rule_tempo_words_land_on_their_phases(timeline, routine, settings, measure):
         rep_start = start  # the first rep begins on the start tone
         for rep in range(1, work.reps + 1):
             at = rep_start
-            for index, (phase, length) in enumerate(zip(work.exercise.tempo, phases)):
+            for index, (phase, length) in enumerate(zip(work.exercise.tempo, phases, strict=True)):
                 inside = [e for e in mine if at <= e.start < at + length]
                 markers = [e for e in inside if e.role in (Role.PHASE, Role.TICK)]
                 if index == 0:
@@ -289,7 +301,7 @@ def rule_no_one_waits_in_position_in_silence(timeline, routine, settings, measur
         talk_from = max([a for a in announce if a < tone.start] +
                         [e.start for e in events if e.role in (Role.SIDE, Role.SET) and e.start < tone.start])
         talk = [e for e in events if talk_from <= e.start < three.start]
-        for a, b in zip(talk, talk[1:]):  # and all through the talk that gets them there
+        for a, b in pairwise(talk):  # and all through the talk that gets them there
             assert b.start - a.end <= 12 * SECOND, (a, b)
 
 
@@ -473,10 +485,10 @@ def test_minutes_fits_within_five_percent_or_says_what_is_possible():
 def test_check_warns_about_what_will_sound_wrong(tmp_path):
     path = tmp_path / "w.yaml"
     path.write_text("title: T\nrest: 3s\nexercises:\n  - {name: A, setup: Lie down., hold: 3s}\n"
-                    "  - name: B\n    setup: Lie on your back with your knees bent and your feet flat on the floor.\n"
+                    "  - name: B\n"
+                    "    setup: Lie on your back with your knees bent and your feet flat on the floor.\n"
                     "    reps: 2\n    tempo:\n      - breathe out slowly now: 1s\n")
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(tmp_path / "c"),
-                             "check", str(path)], capture_output=True, text=True, timeout=120)
+    result = voicecoach("check", str(path))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith(f"{path}:4: exercise 1 (A): warning: 'hold' of 3s is shorter than 5s")
@@ -487,10 +499,9 @@ def test_check_warns_about_what_will_sound_wrong(tmp_path):
                for line in lines), lines
 
 
-def test_show_json_with_real_speech_matches_the_clips(tmp_path):
-    cache = tmp_path / "c"
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "show",
-                             "desk-break", "--json"], capture_output=True, text=True, timeout=120)
+def test_show_json_with_real_speech_matches_the_clips(speech_cache):
+    cache = speech_cache
+    result = voicecoach("show", "desk-break", "--json", cache=cache)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert set(document) == {"routine", "title", "duration", "sample_rate", "events", "chapters"}
@@ -503,15 +514,15 @@ def test_show_json_with_real_speech_matches_the_clips(tmp_path):
         if event["kind"] == "speech":
             with wave.open(str(speech.cache.path(speech.key(event["text"])))) as clip:
                 assert round((event["end"] - event["start"]) * RATE) == clip.getnframes()
-    again = subprocess.run([sys.executable, "-m", "voicecoach", "--cache-dir", str(cache), "show",
-                            "desk-break", "--json"], capture_output=True, text=True, timeout=120)
+    again = voicecoach("show", "desk-break", "--json", cache=cache)
     assert again.stdout == result.stdout
 
 
 def test_show_script_is_grouped_by_exercise_with_times():
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "show", "desk-break", "--level",
-                             "beginner", "--pace", "slow"], capture_output=True, text=True, timeout=120)
+    # the options test_render.py renders with: their speech is in the shared cache
+    result = voicecoach("show", "desk-break", "--level", "beginner", "--pace", "brisk")
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Desk break: beginner level, brisk pace, ")
     routine = load("desk-break")
     for exercise in routine.exercises:
         assert f"\n{exercise.name}  [" in result.stdout
@@ -520,18 +531,17 @@ def test_show_script_is_grouped_by_exercise_with_times():
 
 
 def test_show_marks_a_change_of_position():
-    result = subprocess.run([sys.executable, "-m", "voicecoach", "show", "three-exercises"],
-                            capture_output=True, text=True, timeout=120)
+    result = voicecoach("show", "three-exercises")
     assert result.returncode == 0, result.stderr
     moves = [line for line in result.stdout.splitlines() if " transition " in line]
     assert moves and all(" transition -> " in line for line in moves)
     assert any("push up slowly to standing" in line for line in moves)  # floor to the good morning
 
 
-def test_the_safety_note_names_the_urgent_signs_in_under_25_seconds(tmp_path):
+def test_the_safety_note_names_the_urgent_signs_in_under_25_seconds(speech_cache):
     text = planner.SAFETY.lower()
     for sign in ("bladder or bowels", "groin or inner thighs", "leg grows weak", "medical help now",
                  "sharp pain", "down a leg", "numbness or tingling", "if it persists"):
         assert sign in text
-    speech = Speech(rate=Settings(pace="normal").rate, cache=Cache(tmp_path / "c"))
+    speech = Speech(words_per_minute=Settings(pace="normal").words_per_minute, cache=Cache(speech_cache))
     assert speech.length(planner.SAFETY) < 25 * RATE  # real espeak-ng at normal pace

@@ -114,8 +114,8 @@ class Cache:
     def put(self, key: str, pcm: bytes, sample_rate: int) -> Entry:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{key[:12]}.",
-                                             suffix=".tmp", delete=False)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the `with` below; its name outlives it
+            dir=path.parent, prefix=f".{key[:12]}.", suffix=".tmp", delete=False)
         try:
             with handle:
                 handle.write(encode(pcm, sample_rate))
@@ -131,7 +131,7 @@ class Cache:
     def entries(self) -> list[Path]:
         if not self.root.is_dir():
             return []
-        found = []
+        found: list[Path] = []
         for folder in self.root.iterdir():
             if folder.is_dir() and len(folder.name) == 2 and set(folder.name) <= _KEY_CHARS:
                 found.extend(p for p in folder.iterdir()

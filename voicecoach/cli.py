@@ -8,9 +8,10 @@ import shlex
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -21,8 +22,8 @@ from . import routine as routines
 from .cache import Cache
 from .errors import FitError, RoutineError, RoutineNotFound, UsageError, VoicecoachError
 from .routine import LEVELS
-from .settings import PACES, Settings
 from .session import check_warnings
+from .settings import PACES, Settings
 from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
@@ -122,7 +123,7 @@ def list_command(as_json: bool) -> None:
       voicecoach list
       voicecoach list --json
     """
-    rows = []
+    rows: list[dict[str, Any]] = []  # JSON rows: text, counts and minutes
     for routine in routines.all_builtin():
         rows.append({
             "id": routine.id, "title": routine.title, "source": routine.source,

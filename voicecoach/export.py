@@ -4,15 +4,15 @@ The session is encoded block by block from the streaming renderer with lameenc (
 ffmpeg needed, faster than ffmpeg's libmp3lame here), at a constant bit rate, behind an ID3v2.3
 tag written first: title, artist, album, genre, a comment naming the source article, and one
 CHAP frame per chapter under a top-level ordered CTOC, so podcast players can skip exercises.
-Loudness is set where clips enter the cache (loudness.py): every clip and tone at -16.5 LUFS under
+Loudness is set where clips enter the cache (audio.py): every clip and tone at -16.5 LUFS under
 a peak limiter, which puts a whole session near -17.5 LUFS integrated and under -1 dBTP.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .errors import OutputError
 from .render import SAMPLE_BYTES, Renderer, atomic_output
@@ -77,7 +77,7 @@ def id3_tag(title: str, album: str, comment: str, chapters: list[tuple[int, int,
         ids = [f"chp{index}" for index in range(len(chapters))]
         tag.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
                      child_element_ids=ids, sub_frames=[TIT2(encoding=3, text=[title])]))
-        for element_id, (start, end, name) in zip(ids, chapters):
+        for element_id, (start, end, name) in zip(ids, chapters, strict=True):
             tag.add(CHAP(element_id=element_id, start_time=start, end_time=end,
                          start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                          sub_frames=[TIT2(encoding=3, text=[name])]))
@@ -145,7 +145,7 @@ def write_split(folder: Path, routine: Routine, settings: Settings, timeline: Ti
         written.append(write_mp3(path, routine, settings, timeline, speech, bitrate, progress,
                                  span=chapter, track=f"{number}/{total}", renderer=renderer))
     lines = ["#EXTM3U", f"#PLAYLIST:{routine.title}"]
-    for item, chapter in zip(written, timeline.chapters):
+    for item, chapter in zip(written, timeline.chapters, strict=True):
         lines.append(f"#EXTINF:{round(item.seconds)},{routine.title} - {chapter.title}")
         lines.append(item.path.name)
     playlist = folder / f"{routine.id}.m3u8"
@@ -201,7 +201,7 @@ def write_session(target: Path, session, bitrate: int = DEFAULT_BITRATE, split: 
     if split:
         written = write_split(target, routine, settings, timeline, session.speech, bitrate, progress)
         if captions:
-            for item, chapter in zip(written, timeline.chapters):
+            for item, chapter in zip(written, timeline.chapters, strict=True):
                 write_captions(item.path, routine, timeline, span=chapter)
         return f"{len(written)} files and {routine.id}.m3u8 in {target}/"
     write_mp3(target, routine, settings, timeline, session.speech, bitrate, progress)

@@ -15,8 +15,9 @@ import os
 import select
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator, TextIO
+from typing import TextIO
 
 from .errors import AudioDeviceError, UsageError
 from .render import SAMPLE_BYTES, Renderer
@@ -28,6 +29,7 @@ CHUNK_MAX_S = 90.0  # ...but not inside a countdown or a run of reps until it is
 GOOD_GAP_S = 0.4
 
 POLL_S = 0.05
+KEY_ACTIONS = {" ": "pause", "n": "next", "b": "back", "q": "quit"}
 RESUME_TEXT = "Resuming."
 
 
@@ -37,7 +39,7 @@ def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
     if wanted.isdigit() and 1 <= int(wanted) <= len(exercises):
         return exercises[int(wanted) - 1]
     for chapter in exercises:
-        if chapter.exercise.lower() == wanted.strip().lower():
+        if (chapter.exercise or "").lower() == wanted.strip().lower():
             return chapter
     names = ", ".join(f"'{c.exercise}'" for c in exercises)
     raise UsageError(f"no exercise '{wanted}' in this routine; --from takes a name or number: {names}")
@@ -49,16 +51,16 @@ def chunk_bounds(timeline: Timeline, start: int) -> Iterator[tuple[int, int]]:
     target, longest, gap = int(CHUNK_TARGET_S * rate), int(CHUNK_MAX_S * rate), int(GOOD_GAP_S * rate)
     events = [e for e in timeline.events if e.end > start]
     position = start
-    for before, after in zip(events, events[1:] + [None]):
+    for before, after in zip(events, [*events[1:], None], strict=True):
         if after is None:
             break
         quiet = after.start - before.end
         rhythmic = after.role.rhythmic and before.role.rhythmic
         cut = before.end + quiet // 2
-        if cut - position >= target and quiet >= gap and (not rhythmic or cut - position >= longest):
-            if cut > position:
-                yield position, cut
-                position = cut
+        if (cut > position and cut - position >= target and quiet >= gap
+                and (not rhythmic or cut - position >= longest)):
+            yield position, cut
+            position = cut
     if position < timeline.length:
         yield position, timeline.length
 
@@ -117,9 +119,9 @@ class Keys:
     def __init__(self, stream: TextIO):
         self.stream = stream
         self.active = stream is not None and stream.isatty()
-        self._saved = None
+        self._saved: list | None = None  # termios attributes to restore
 
-    def __enter__(self) -> "Keys":
+    def __enter__(self) -> Keys:
         if self.active:
             import termios
             import tty
@@ -223,9 +225,10 @@ class Player:
                 else:
                     position = self.timeline.length
                 if jump is not None:
-                    position = self._jump(jump, position, keys)
-                    if position is None:
+                    target = self._jump(jump, position, keys)
+                    if target is None:  # quit while paused
                         return Stop(self._paused_at, self.chapter_at(self._paused_at))
+                    position = target
         except KeyboardInterrupt:
             return Stop(self.position, self.chapter_at(self.position), "interrupt")
         finally:
@@ -240,11 +243,12 @@ class Player:
         while self.device.busy():
             self.position = reached = min(end, start + int((time.monotonic() - began) * rate))
             self.show(self.describe(reached))
-            key = keys.read(POLL_S) if keys else time.sleep(POLL_S)
-            try:
-                action = {" ": "pause", "n": "next", "b": "back", "q": "quit"}[key.lower()] if key else None
-            except KeyError:
-                action = None
+            if keys:
+                key = keys.read(POLL_S)
+            else:
+                key = None
+                time.sleep(POLL_S)
+            action = KEY_ACTIONS.get(key.lower()) if key else None
             if action:
                 self.device.stop()
                 self.position = min(end, start + int((time.monotonic() - began) * rate))

@@ -11,9 +11,9 @@ import os
 import tempfile
 import wave
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .errors import OutputError
 from .speech import Speech
@@ -93,9 +93,9 @@ def atomic_output(path: Path, mode: str = "wb"):
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        handle = tempfile.NamedTemporaryFile(mode, dir=folder, prefix=f".{path.name}.",
-                                             suffix=".partial", delete=False,
-                                             encoding=None if "b" in mode else "utf-8")
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the `with` below; its name outlives it
+            mode, dir=folder, prefix=f".{path.name}.", suffix=".partial", delete=False,
+            encoding=None if "b" in mode else "utf-8")
     except OSError as exc:
         raise OutputError(str(path), exc.strerror or str(exc)) from None
     try:
@@ -119,14 +119,13 @@ def write_wav(path: Path, timeline: Timeline, speech: Speech,
               progress: Callable[[int], None] | None = None) -> Path:
     """The whole session as a 16-bit mono WAV at the timeline's rate, written atomically."""
     renderer = Renderer(timeline, speech)
-    with atomic_output(path) as handle:
-        with wave.open(handle, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(SAMPLE_BYTES)
-            out.setframerate(timeline.sample_rate)
-            out.setnframes(timeline.length)  # known up front: the header is never rewritten
-            for block in renderer.blocks():
-                out.writeframesraw(block)
-                if progress:
-                    progress(len(block) // SAMPLE_BYTES)
+    with atomic_output(path) as handle, wave.open(handle, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(SAMPLE_BYTES)
+        out.setframerate(timeline.sample_rate)
+        out.setnframes(timeline.length)  # known up front: the header is never rewritten
+        for block in renderer.blocks():
+            out.writeframesraw(block)
+            if progress:
+                progress(len(block) // SAMPLE_BYTES)
     return Path(path)

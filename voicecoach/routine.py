@@ -4,10 +4,11 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -572,8 +573,8 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
         sets = check.bounded(mapping["sets"][1], "sets", "sets", where, count=True) or sets
     rest = None
     if "rest" in mapping:
-        value = check.bounded(mapping["rest"][1], "rest", "rest", where, allow_range=False)
-        rest = value.low if value else None
+        rest_range = check.bounded(mapping["rest"][1], "rest", "rest", where, allow_range=False)
+        rest = rest_range.low if rest_range else None
 
     kinds = [k for k in WORK_KINDS if k in mapping]
     kind, amount = "hold", Range(1, 1)
@@ -606,8 +607,8 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
         if kinds and kind == "reps":
             check.add(key_node.line, "'check_in' goes with timed work ('hold' or 'duration'), "
                       "not with 'reps'", where)
-        value = check.bounded(node, "check_in", "check_in", where, allow_range=False)
-        check_in = value.low if value else None
+        every = check.bounded(node, "check_in", "check_in", where, allow_range=False)
+        check_in = every.low if every else None
 
     if alternate and "sides" in mapping:
         check.add(mapping["alternate"][0].line, "'alternate' switches sides on every rep; it does "

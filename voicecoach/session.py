@@ -53,7 +53,8 @@ class Session:
 def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
             progress: ProgressFactory | None = None) -> Session:
     routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
-    speech = Speech(voice=resolve_voice(settings.voice), rate=settings.rate, cache=cache)
+    speech = Speech(voice=resolve_voice(settings.voice), words_per_minute=settings.words_per_minute,
+                    cache=cache)
     speech.prepare(planner.candidate_texts(routine, settings), progress)
     scale = planner.NO_SCALE
     if settings.minutes is not None:

@@ -10,15 +10,15 @@ SAMPLE_RATE = 22050  # espeak-ng's own rate: speech needs no resampling, MP3 at 
 
 @dataclass(frozen=True)
 class Pace:
-    rate: int  # speech rate, words per minute
+    words_per_minute: int  # how fast the lines are spoken
     position: float  # seconds given to get into position or change sides
 
 
 PACES = {
     # Calm and clear for someone lying down, not slow: espeak's own default is 175 wpm.
-    "slow": Pace(rate=130, position=10.0),
-    "normal": Pace(rate=155, position=6.0),
-    "brisk": Pace(rate=180, position=4.0),
+    "slow": Pace(words_per_minute=130, position=10.0),
+    "normal": Pace(words_per_minute=155, position=6.0),
+    "brisk": Pace(words_per_minute=180, position=4.0),
 }
 
 
@@ -36,8 +36,8 @@ class Settings:
             raise ValueError(f"pace must be one of {tuple(PACES)}")
 
     @property
-    def rate(self) -> int:
-        return PACES[self.pace].rate
+    def words_per_minute(self) -> int:
+        return PACES[self.pace].words_per_minute
 
     @property
     def position_seconds(self) -> float:

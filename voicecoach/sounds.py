@@ -1,4 +1,7 @@
-"""The cue tones, generated in code at the session's rate: start, end, tick and finish."""
+"""The cue tones' recipes and exact lengths: start, end, tick and finish.
+
+Light on purpose (the planner imports it for tone_samples); audio.tone makes the sound from a recipe.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,28 +34,5 @@ TONE_FORMAT = 1  # bump when a tone's recipe changes: the cache key covers it
 
 
 def tone_samples(name: str, sample_rate: int) -> int:
+    """A tone's length in samples: the planner places what follows it on this, audio.tone keeps to it."""
     return round(TONES[name].seconds * sample_rate)
-
-
-def synthesize_tone(name: str, sample_rate: int):
-    """The tone as a mono 16-bit pydub AudioSegment at sample_rate, exactly tone_samples long."""
-    from pydub import AudioSegment
-    from pydub.generators import Sine
-
-    tone = TONES[name]
-    length_ms = tone.seconds * 1000
-    mixed: AudioSegment | None = None
-    for frequency, level_db in tone.partials:
-        partial = Sine(frequency, sample_rate=sample_rate, bit_depth=16).to_audio_segment(
-            duration=length_ms, volume=-6.0 + level_db)
-        mixed = partial if mixed is None else mixed.overlay(partial)
-    assert mixed is not None
-    mixed = mixed.set_channels(1).set_frame_rate(sample_rate).set_sample_width(2)
-    mixed = mixed.fade_in(tone.fade_in_ms).fade_out(tone.fade_out_ms)
-    want = tone_samples(name, sample_rate)
-    frames = mixed.get_array_of_samples()[:want]
-    if len(frames) < want:
-        frames.extend([0] * (want - len(frames)))
-    frames[0] = 0
-    frames[-1] = 0
-    return mixed._spawn(frames.tobytes())

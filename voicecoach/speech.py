@@ -3,13 +3,14 @@
 espeak-ng keeps state from one utterance to the next (the same text comes out a few samples
 different the second time in a process), so every clip is synthesized as the first utterance of
 a freshly forked child that initialises the engine itself. That makes a clip depend only on its
-text, voice and rate: a healed cache entry, or one made by another process, is the same bytes.
+text, voice and speaking rate: a healed cache entry, or one made by another process, is the same bytes.
 Forked children also let synthesis use every core without pickling anything.
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import io
 import json
 import os
@@ -17,19 +18,16 @@ import platform
 import tempfile
 import threading
 import time
-import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .cache import Cache, Entry, make_key
 from .errors import SpeechEngineMissing, SpeechError, UnknownVoice
-from .settings import SAMPLE_RATE
+from .settings import PACES, SAMPLE_RATE
 from .sounds import TONE_FORMAT, TONES
 
-FORMAT_VERSION = 3  # bump when the clip pipeline (trim, loudness, fades) changes
-FADE_IN_MS = 4
-FADE_OUT_MS = 12
+FORMAT_VERSION = 3  # bump when the clip pipeline (audio.py: trim, loudness, fades) changes
 CHILD_TIMEOUT_S = 60.0
 AGREEING_TAKES = 2
 MAX_TAKES = 6
@@ -50,8 +48,9 @@ def engine_identity() -> str:
     """Engine name and version, part of every cache key; a clear error when there is none."""
     system = platform.system()
     try:
-        import pyttsx3  # noqa: F401  (fails here when the platform driver cannot load)
         from importlib.metadata import version
+
+        import pyttsx3  # noqa: F401  (fails here when the platform driver cannot load)
 
         pyttsx3_version = version("pyttsx3")
     except Exception as exc:  # pragma: no cover - pyttsx3 is a dependency
@@ -87,13 +86,13 @@ def _quiet_stdout():
         yield
 
 
-def _engine(voice: str | None, rate: int):
+def _engine(voice: str | None, words_per_minute: int):
     import pyttsx3
 
     engine = pyttsx3.init()
     if voice:
         engine.setProperty("voice", voice)
-    engine.setProperty("rate", rate)
+    engine.setProperty("rate", words_per_minute)  # pyttsx3's "rate" is words per minute
     return engine
 
 
@@ -129,7 +128,7 @@ def _samples_before_events(engine) -> None:
     """
     driver = getattr(getattr(engine, "proxy", None), "_driver", None)
     on_synth = getattr(driver, "_onSynth", None)
-    if on_synth is None or not hasattr(driver, "_data_buffer"):
+    if driver is None or on_synth is None or not hasattr(driver, "_data_buffer"):
         return  # not the espeak driver
     from pyttsx3.drivers import _espeak
 
@@ -141,8 +140,8 @@ def _samples_before_events(engine) -> None:
     _espeak.SetSynthCallback(in_order)
 
 
-def _synthesize_to(text: str, voice: str | None, rate: int, path: str) -> None:
-    engine = _engine(voice, rate)
+def _synthesize_to(text: str, voice: str | None, words_per_minute: int, path: str) -> None:
+    engine = _engine(voice, words_per_minute)
     _samples_before_events(engine)
     # On espeak, runAndWait() can return before a longer line is written (pyttsx3 #149, #219):
     # the file is complete only when the driver reports the utterance finished.
@@ -207,10 +206,11 @@ def resolve_voice(wanted: str | None) -> str | None:
 class Speech:
     """Spoken lines and cue tones as cached, loudness-matched clips at the session's rate."""
 
-    def __init__(self, voice: str | None = None, rate: int = 155, cache: Cache | None = None,
+    def __init__(self, voice: str | None = None,
+                 words_per_minute: int = PACES["normal"].words_per_minute, cache: Cache | None = None,
                  sample_rate: int = SAMPLE_RATE, jobs: int | None = None):
         self.voice = voice
-        self.rate = rate
+        self.words_per_minute = words_per_minute
         self.cache = cache or Cache()
         self.sample_rate = sample_rate
         self.jobs = max(1, jobs or os.cpu_count() or 1)
@@ -226,7 +226,8 @@ class Speech:
         return self._engine_id
 
     def key(self, text: str) -> str:
-        return make_key(kind="speech", engine=self.engine_id, voice=self.voice, rate=self.rate,
+        # "rate" is the key's name for words per minute since the first cache: kept, so caches stay valid
+        return make_key(kind="speech", engine=self.engine_id, voice=self.voice, rate=self.words_per_minute,
                         text=text, format=FORMAT_VERSION, sample_rate=self.sample_rate)
 
     def tone_key(self, name: str) -> str:
@@ -277,12 +278,9 @@ class Speech:
         key = self.tone_key(name)
         entry = self.cache.get(key)
         if entry is None:
-            from .sounds import synthesize_tone
+            from . import audio
 
-            segment = synthesize_tone(name, self.sample_rate)
-            pcm = _finish(segment.raw_data, self.sample_rate, trim_edges=False)
-            want = len(segment.raw_data)  # the timeline counts on a tone's exact length
-            entry = self._store(key, pcm[:want].ljust(want, b"\0"))
+            entry = self._store(key, audio.tone(name, self.sample_rate))
         return entry.pcm
 
     # making clips --------------------------------------------------------
@@ -295,14 +293,14 @@ class Speech:
             raise OutputError(str(self.cache.root), exc.strerror or str(exc)) from None
 
     def _synthesize(self, texts: list[str], progress: Progress | None) -> None:
-        self.engine_id  # fail early, with one clear line, when there is no engine
+        _ = self.engine_id  # fail early, with one clear line, when there is no engine
         with tempfile.TemporaryDirectory(prefix="voicecoach-") as scratch:
             if hasattr(os, "fork"):
                 self._synthesize_forked(texts, Path(scratch), progress)
             else:  # pragma: no cover - Windows
                 for index, text in enumerate(texts):
                     raw = Path(scratch) / f"{index}.wav"
-                    _synthesize_to(text, self.voice, self.rate, str(raw))
+                    _synthesize_to(text, self.voice, self.words_per_minute, str(raw))
                     self._finish_raw(text, raw.read_bytes())
                     if progress:
                         progress(1)
@@ -325,8 +323,8 @@ class Speech:
                     index = pending.pop(0)
                     serial += 1
                     raw = scratch / f"{index}-{serial}.wav"
-                    pid = _fork(lambda t=texts[index], r=str(raw): _synthesize_to(
-                        t, self.voice, self.rate, r))
+                    pid = _fork(functools.partial(_synthesize_to, texts[index], self.voice,
+                                                  self.words_per_minute, str(raw)))
                     running[pid] = (index, raw, time.monotonic())
                 done = self._reap(running)
                 if done is None:
@@ -372,47 +370,18 @@ class Speech:
         return None
 
     def _finish_raw(self, text: str, raw: bytes) -> None:
-        from pydub import AudioSegment
+        from . import audio
 
         try:
-            if raw[:4] == b"RIFF":  # espeak and SAPI5 write WAV: pydub reads it without ffmpeg
-                segment = AudioSegment.from_wav(io.BytesIO(raw))
-            else:  # macOS writes AIFF whatever the name says
-                segment = AudioSegment.from_file(io.BytesIO(raw), format="aiff")
-        except Exception as exc:
-            raise SpeechError(text, f"the engine wrote an unreadable file ({_first_line(exc)})") from None
-        segment = segment.set_channels(1).set_sample_width(2).set_frame_rate(self.sample_rate)
-        pcm = _finish(segment.raw_data, self.sample_rate, trim_edges=True)
+            pcm = audio.decode(raw, self.sample_rate)
+        except audio.UnreadableAudio as exc:
+            raise SpeechError(text, f"the engine wrote an unreadable file ({exc})") from None
+        pcm = audio.finish(pcm, self.sample_rate, trim_edges=True)
         if not pcm:
             raise SpeechError(text, "the engine produced no sound for it")
         entry = self._store(self.key(text), pcm)
         self._lengths[text] = entry.samples
         self.synthesized += 1
 
-
-def _finish(pcm: bytes, sample_rate: int, trim_edges: bool) -> bytes:
-    """Trim, bring to the session loudness under the limiter, fade both ends to exact zero."""
-    import numpy as np
-    from pydub import AudioSegment
-
-    from .loudness import normalize, trim
-
-    samples = np.frombuffer(pcm, dtype=np.int16)
-    if trim_edges:
-        samples = trim(samples, sample_rate)
-    if samples.size == 0:
-        return b""
-    samples = normalize(samples, sample_rate)
-    segment = AudioSegment(samples.tobytes(), frame_rate=sample_rate, sample_width=2, channels=1)
-    segment = segment.fade_in(FADE_IN_MS).fade_out(FADE_OUT_MS)
-    out = np.frombuffer(segment.raw_data, dtype=np.int16).copy()
-    out[0] = 0
-    out[-1] = 0
-    return out.tobytes()
-
-
-with warnings.catch_warnings():  # pydub warns about ffmpeg at import; WAV needs no ffmpeg
-    warnings.simplefilter("ignore", RuntimeWarning)
-    import pydub  # noqa: F401,E402
 
 __all__ = ["Speech", "VoiceInfo", "list_voices", "resolve_voice", "engine_identity"]

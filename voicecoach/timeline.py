@@ -11,9 +11,10 @@ keep their rhythm (each tempo word on its phase) and quiet moments carry the for
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Callable, Iterable
 
 from .errors import FitError
 from .routine import Exercise, Routine
@@ -399,7 +400,7 @@ class Track:
 class Round:
     """The sounds of one round (a set on a side) of one exercise, relative to its start tone."""
 
-    def __init__(self, plan: "_Planner", work: Work):
+    def __init__(self, plan: _Planner, work: Work):
         self.plan = plan
         self.work = work
         self.marks: list[Mark] = []
@@ -653,7 +654,7 @@ class _Planner:
         marks.track = Track(0, marks.length - self.s(GAP), self.s(GAP))
         marks.add(0, Role.START, "start", marks.track)
         last_end = tone
-        for phase, length in zip(exercise.tempo, phases):
+        for phase, length in zip(exercise.tempo, phases, strict=True):
             if phase.word and self.length(phase.word) + small > length:
                 self.note(exercise, "tempo",
                           f"tempo word '{phase.word}' takes {self.length(phase.word) / self.rate:.1f}s "
@@ -675,7 +676,7 @@ class _Planner:
                 marks.add(rep_start, Role.COUNT, count, marks.track)
                 lead_end = rep_start + self.length(count)
             phase_start = rep_start
-            for index, (phase, length) in enumerate(zip(exercise.tempo, phases)):
+            for index, (phase, length) in enumerate(zip(exercise.tempo, phases, strict=True)):
                 word = phase.word if phase.word and self.length(phase.word) + small <= length else ""
                 if index == 0 and lead_end is not None:  # the word follows the number
                     last_end = lead_end
@@ -777,7 +778,8 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         sample_rate: int = SAMPLE_RATE) -> Scale:
     """The scale that brings the session within 5% of --minutes, or FitError with the range."""
     assert settings.minutes is not None
-    target = settings.minutes * 60 * sample_rate
+    wanted = settings.minutes
+    target = wanted * 60 * sample_rate
 
     lengths: dict[Scale, int] = {}
 
@@ -812,7 +814,7 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         below = [m for m in minutes if m * 60 * sample_rate < target]
         above = [m for m in minutes if m * 60 * sample_rate > target]
         nearest = (below[-1], above[0]) if below and above else None
-        return FitError(routine.id, settings.minutes, minutes[0], minutes[-1], nearest)
+        return FitError(routine.id, wanted, minutes[0], minutes[-1], nearest)
 
     if not shortest * (1 - FIT_TOLERANCE) <= target <= longest * (1 + FIT_TOLERANCE):
         lengths = {(F_MIN, G_MIN): shortest, (F_MAX, G_MAX): longest}
@@ -825,11 +827,15 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         lo, hi = (1.0, G_MAX) if too_short else (G_MIN, 1.0)
         candidates = list(search(lo, hi, lambda g: (f_edge, g)))
         for g in {c[1] for c in candidates}:
-            candidates.append(search(F_MIN, F_MAX, lambda f, g=g: (f, g))[0])
+            candidates.append(search(F_MIN, F_MAX, functools.partial(_time_scale, g=g))[0])
         best = min(candidates, key=miss)
     if miss(best) > FIT_TOLERANCE * target:
         raise impossible()
     return best
+
+
+def _time_scale(f: float, g: float) -> Scale:
+    return f, g
 
 
 def fits(timeline: Timeline, settings: Settings) -> bool:
@@ -853,7 +859,7 @@ def estimated_seconds(routine: Routine, settings: Settings) -> float:
 
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
     """A length estimate from the text alone, for `list`: about 5.5 characters a word."""
-    per_char = 60.0 / (settings.rate * 5.5)
+    per_char = 60.0 / (settings.words_per_minute * 5.5)
 
     def measure(text: str) -> int:
         return int(sample_rate * (0.15 + len(text) * per_char))

@@ -1,0 +1,84 @@
+"""What the tests share: one way to run the real command (piped or on a terminal), one WAV reader."""
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def command(*args: str, cache: Path | None = None) -> list[str]:
+    """`python -m voicecoach [--cache-dir CACHE] ARGS`, the entry point a user runs."""
+    cache_option = ["--cache-dir", str(cache)] if cache is not None else []
+    return [sys.executable, "-m", "voicecoach", *cache_option, *args]
+
+
+def voicecoach(*args: str, cache: Path | None = None, env: dict[str, str] | None = None,
+               cwd: Path | None = None, stdin: int | None = subprocess.DEVNULL,
+               wrapper: Sequence[str] = (), timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run voicecoach in a subprocess with its output piped, as a script would; `wrapper` goes
+    before the command (e.g. a namespace that hides a library)."""
+    return subprocess.run([*wrapper, *command(*args, cache=cache)], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=cwd, stdin=stdin)
+
+
+def on_terminal(*args: str, cache: Path | None = None, env: dict[str, str] | None = None,
+                answer: Callable[[bytes], bytes | None] | None = None,
+                timeout: float = 120) -> tuple[int, str]:
+    """Run voicecoach on a real terminal (a pty for stdin, stdout and stderr); return its exit code
+    and everything it wrote. `answer` sees the output so far and returns keys to type, once."""
+    argv = command(*args, cache=cache)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: voicecoach on the terminal
+        os.execve(argv[0], argv, env if env is not None else dict(os.environ))
+    output = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal closes when voicecoach exits
+            break
+        if not chunk:
+            break
+        output += chunk
+        keys = answer(output) if answer else None
+        if keys:
+            os.write(fd, keys)
+            answer = None
+    else:
+        os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def interrupt_while_writing(args: list[str], cache: Path, target: Path, how: int,
+                            settle: float = 0.0) -> bytes:
+    """Start `voicecoach ARGS`, send `how` once its partial output file appears; return stderr."""
+    process = subprocess.Popen(command(*args, cache=cache), stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(target.parent.glob(f".{target.name}.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(settle)
+    process.send_signal(how)
+    _, stderr = process.communicate(timeout=60)
+    return stderr
+
+
+def read_wav(path: Path) -> tuple[int, np.ndarray]:
+    """(sample rate, int16 samples) of a WAV, which must be mono 16-bit as everything we write is."""
+    with wave.open(str(path)) as handle:
+        assert (handle.getnchannels(), handle.getsampwidth()) == (1, 2), path
+        return handle.getframerate(), np.frombuffer(handle.readframes(handle.getnframes()), np.int16)

@@ -1,0 +1,146 @@
+"""Sound on 16-bit mono PCM: what an engine wrote decoded, trimmed, brought to the session loudness
+(ITU-R BS.1770 via pyloudnorm) under a peak limiter and faded; and the cue tones made from their
+recipes. The only importer of numpy, scipy, pyloudnorm and pydub.
+
+Run once per clip, when it enters the cache, so playback and export never pay for it. The imports
+take about 0.7 s, so only the cold path imports this module (speech.py imports it when it makes
+a clip).
+"""
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pyloudnorm
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+from .sounds import TONES, tone_samples
+
+with warnings.catch_warnings():  # pydub warns about ffmpeg at import; WAV and tones need no ffmpeg
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+    from pydub.generators import Sine
+
+# Integrated loudness of every clip and tone. A session of them, measured whole with gating,
+# lands about a decibel lower (pauses inside the 400 ms blocks), near -17.5 LUFS: inside the
+# -19 to -16 LUFS asked of a mono spoken-word file.
+TARGET_LUFS = -16.5
+# Sample-peak ceiling: leaves room for inter-sample peaks and MP3 overshoot under -1 dBTP.
+CEILING_DBFS = -2.5
+LIMITER_WINDOW_S = 0.004  # look-ahead and release of the limiter
+SILENCE_DBFS = -48.0  # quieter than this at a clip's edges is trimmed away
+EDGE_PAD_S = 0.01
+FADE_IN_MS = 4
+FADE_OUT_MS = 12
+
+
+def db_to_gain(db: float) -> float:
+    return float(10 ** (db / 20))
+
+
+def trim(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Drop the engine's leading and trailing silence, keeping a few ms of room for fades."""
+    threshold = db_to_gain(SILENCE_DBFS) * 32768
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
+    if loud.size == 0:
+        return samples[:0]
+    pad = int(EDGE_PAD_S * rate)
+    return samples[max(0, loud[0] - pad): loud[-1] + 1 + pad]
+
+
+def integrated_loudness(signal: np.ndarray, rate: int) -> float:
+    """LUFS of a float clip in [-1, 1]; a clip shorter than one 400 ms block is measured looped."""
+    block = int(0.4 * rate) + 1
+    if signal.size < block:
+        signal = np.tile(signal, block // max(1, signal.size) + 1)
+    return float(pyloudnorm.Meter(rate).integrated_loudness(signal))
+
+
+def limit(signal: np.ndarray, rate: int, ceiling_db: float = CEILING_DBFS) -> np.ndarray:
+    """A look-ahead peak limiter: gain falls smoothly before each peak above the ceiling."""
+    ceiling = db_to_gain(ceiling_db)
+    peaks = np.abs(signal)
+    if peaks.size == 0 or peaks.max() <= ceiling:
+        return signal
+    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    width = max(1, int(LIMITER_WINDOW_S * rate))
+    # the minimum over +-width, then a box of width: every average stays below what each sample needs
+    gain = minimum_filter1d(needed, size=2 * width + 1, mode="nearest")
+    gain = uniform_filter1d(gain, size=width + 1, mode="nearest")
+    gain = np.minimum(gain, needed)
+    return signal * gain
+
+
+def normalize(samples: np.ndarray, rate: int, target_lufs: float = TARGET_LUFS,
+              ceiling_db: float = CEILING_DBFS) -> np.ndarray:
+    """int16 samples at target loudness, peaks limited to the ceiling; silence stays silence."""
+    signal = samples.astype(np.float64) / 32768.0
+    if signal.size == 0 or not np.any(signal):
+        return samples.astype(np.int16)
+    for _ in range(3):  # limiting takes a little loudness away: measure again and make it up
+        loudness = integrated_loudness(signal, rate)
+        if not np.isfinite(loudness) or abs(loudness - target_lufs) < 0.1:
+            break
+        signal = limit(signal * db_to_gain(target_lufs - loudness), rate, ceiling_db)
+    return np.clip(np.round(signal * 32768.0), -32768, 32767).astype(np.int16)
+
+
+class UnreadableAudio(ValueError):
+    """The engine's file could not be decoded; speech.py turns it into a SpeechError."""
+
+
+def decode(raw: bytes, sample_rate: int) -> bytes:
+    """Mono 16-bit PCM at sample_rate from the file an engine wrote."""
+    try:
+        if raw[:4] == b"RIFF":  # espeak and SAPI5 write WAV: pydub reads it without ffmpeg
+            segment = AudioSegment.from_wav(io.BytesIO(raw))
+        else:  # macOS writes AIFF whatever the name says
+            segment = AudioSegment.from_file(io.BytesIO(raw), format="aiff")
+    except Exception as exc:  # pydub raises whatever its reader met
+        lines = str(exc).strip().splitlines()
+        raise UnreadableAudio(lines[0] if lines else type(exc).__name__) from None
+    return bytes(segment.set_channels(1).set_sample_width(2).set_frame_rate(sample_rate).raw_data)
+
+
+def finish(pcm: bytes, sample_rate: int, trim_edges: bool) -> bytes:
+    """Trim (when asked), bring to the session loudness under the limiter, fade both ends to
+    exact zero. Empty when nothing is left after trimming."""
+    samples = np.frombuffer(pcm, dtype=np.int16)
+    if trim_edges:
+        samples = trim(samples, sample_rate)
+    if samples.size == 0:
+        return b""
+    samples = normalize(samples, sample_rate)
+    segment = AudioSegment(samples.tobytes(), frame_rate=sample_rate, sample_width=2, channels=1)
+    segment = segment.fade_in(FADE_IN_MS).fade_out(FADE_OUT_MS)
+    out = np.frombuffer(segment.raw_data, dtype=np.int16).copy()
+    out[0] = 0
+    out[-1] = 0
+    return out.tobytes()
+
+
+def tone(name: str, sample_rate: int) -> bytes:
+    """The cue tone, finished like a spoken clip, exactly tone_samples() long: the timeline places
+    what follows it on that length."""
+    recipe = TONES[name]
+    length_ms = recipe.seconds * 1000
+    mixed: AudioSegment | None = None
+    for frequency, level_db in recipe.partials:
+        partial = Sine(frequency, sample_rate=sample_rate, bit_depth=16).to_audio_segment(
+            duration=length_ms, volume=-6.0 + level_db)
+        mixed = partial if mixed is None else mixed.overlay(partial)
+    assert mixed is not None
+    mixed = mixed.set_channels(1).set_frame_rate(sample_rate).set_sample_width(2)
+    mixed = mixed.fade_in(recipe.fade_in_ms).fade_out(recipe.fade_out_ms)
+    want = tone_samples(name, sample_rate) * 2
+    return _exactly(finish(_exactly(mixed.raw_data, want), sample_rate, trim_edges=False), want)
+
+
+def _exactly(pcm: bytes, size: int) -> bytes:
+    """`size` bytes of PCM, cut or padded with silence, its first and last samples zero."""
+    samples = np.frombuffer(pcm[:size].ljust(size, b"\0"), dtype=np.int16).copy()
+    samples[0] = 0
+    samples[-1] = 0
+    return samples.tobytes()
+
