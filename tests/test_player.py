@@ -1,6 +1,7 @@
 """Playback: through ALSA's file capture byte for byte, keys on a real terminal, a missing device."""
 from __future__ import annotations
 
+import json
 import os
 import pty
 import time
@@ -90,12 +91,21 @@ def test_quitting_on_a_terminal_says_how_to_go_on(capture, speech_cache, key, co
     def quit_in_an_exercise(output: bytes) -> bytes | None:
         return key if b"\rStatic back |" in output else None  # the status line is in an exercise
 
-    status, text = on_terminal("play", *options, cache=speech_cache, env=env, answer=quit_in_an_exercise,
-                               timeout=60)
+    def rate_pain(output: bytes) -> bytes | None:
+        return b"4\r" if b"Pain now, 0-10 (Enter skips)" in output else None
+
+    status, text = on_terminal("play", *options, cache=speech_cache, env=env,
+                               answer=[quit_in_an_exercise, rate_pain], timeout=60)
     assert status == code, text
     assert "Static back" in text and "next:" in text  # the status line
     assert "Stopped at " in text and "voicecoach play floor-relax --level beginner --from" in text
     assert "Traceback" not in text
+    # recorded as partial; pain is asked after q, never after Ctrl-C (that means: let me out)
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert [(s["routine"], s["completed"]) for s in recorded] == [("floor-relax", False)]
+    assert 0 < recorded[0]["seconds"] < 60 * 60
+    assert recorded[0]["pain_after"] == (4 if key == b"q" else None)
+    assert ("Pain now" in text) == (key == b"q")
 
 
 class FakeDevice:

@@ -6,8 +6,8 @@ import datetime as dt
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .errors import OutputError, UsageError
 from .history import planned, week_start
@@ -37,7 +37,7 @@ def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.
         points = [(s.date, getattr(s, f"pain_{when}")) for s in sessions
                   if getattr(s, f"pain_{when}") is not None]
         if points:
-            days, values = zip(*points)
+            days, values = zip(*points, strict=True)
             pain.plot(days, values, marker=marker, markersize=size, color=colour, linewidth=1.5,
                       linestyle="-" if when == "before" else "--", label=f"pain {when} the session")
     pain.set_ylim(-0.5, 10.5)

@@ -487,7 +487,7 @@ def program_list(as_json: bool) -> None:
       voicecoach program list
       voicecoach program list --json
     """
-    rows = [{"id": p.id, "title": p.title, "weeks": len(p.weeks),
+    rows: list[dict[str, Any]] = [{"id": p.id, "title": p.title, "weeks": len(p.weeks),
              "sessions_per_week": p.sessions_per_week, "source": p.source}
             for p in programs.all_builtin()]
     if as_json:

@@ -5,10 +5,10 @@ import datetime as dt
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from .errors import VoicecoachError
 
@@ -249,7 +249,7 @@ class Store:
             "INSERT INTO sessions (date, routine, run, week, completed, seconds, pain_before, "
             "pain_after, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (date.isoformat(), routine, run, week, int(completed), seconds, pain_before,
-             pain_after, note, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+             pain_after, note, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
         return self._query("SELECT last_insert_rowid()")[0][0]
 
     def sessions(self, run: int | None = None) -> list[Logged]:
