@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach import program as programs
 from voicecoach.cache import Cache
 from voicecoach.errors import UsageError
 from voicecoach.player import RESUME_TEXT, Player, Stop, chunk_bounds, find_chapter
@@ -53,6 +54,49 @@ def test_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, spee
     rendered = tmp_path / "s.wav"
     assert voicecoach("render", *options, "-o", str(rendered), "-q", cache=cache).returncode == 0
     assert settle(raw) == rendered.read_bytes()[44:]
+    # the session records itself: completed, as long as what was played; no pain asked off a terminal
+    timeline = json.loads(voicecoach("show", *options, "--json", cache=cache).stdout)
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert [(s["routine"], s["completed"], s["program"]) for s in recorded] == [(options[0], True, None)]
+    assert recorded[0]["seconds"] == pytest.approx(timeline["duration"], abs=0.1)
+    assert recorded[0]["pain_before"] is None and recorded[0]["pain_after"] is None
+
+
+PROGRAM = """title: Desk weeks
+source: "4 Effective Moves to Relieve Back Pain"
+sessions_per_week: 1
+weeks:
+  - routine: desk-break
+    level: beginner
+  - routine: desk-break
+    changes:
+      Stand and reach: {reps: 9}
+"""
+
+
+def test_today_play_plays_the_programs_session_and_counts_it(capture, tmp_path, speech_cache):
+    env, raw = capture
+    plan = tmp_path / "desk-weeks.yaml"
+    plan.write_text(PROGRAM)
+    assert voicecoach("program", "start", str(plan)).returncode == 0
+    planned = json.loads(voicecoach("today", "--json").stdout)
+    assert (planned["week"], planned["level"]) == (1, "beginner")
+    played = voicecoach("today", "--play", "--pace", "brisk", cache=speech_cache, env=env)
+    assert played.returncode == 0, played.stderr
+    # exactly that session reached the device: the program's routine at the week's level
+    session = prepare(programs.load(str(plan)).week(1).session(0, "desk-weeks"),
+                      Settings(level="beginner", pace="brisk"), Cache(speech_cache))
+    assert settle(raw) == b"".join(Renderer(session.timeline, session.speech).blocks())
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert [(s["routine"], s["program"], s["week"], s["completed"]) for s in recorded] == [
+        ("desk-break", "desk-weeks", 1, True)]
+    after = json.loads(voicecoach("today", "--json").stdout)
+    assert after["week"] == 2
+    assert next(e for e in after["exercises"] if e["name"] == "Stand and reach")["reps"] == 9
+    mp3 = tmp_path / "today.mp3"
+    exported = voicecoach("today", "--export", "-o", str(mp3), cache=speech_cache)
+    assert exported.returncode == 0, exported.stderr
+    assert mp3.read_bytes()[:3] == b"ID3"
 
 
 def test_play_from_an_exercise_plays_the_rest_of_the_session(capture, speech_cache):
