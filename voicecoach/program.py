@@ -222,20 +222,12 @@ def _validate(root: _Node, path: str, program_id: str, folder: Path | None,
     source = check.text(top, "source", False, root.line)
     summary = check.text(top, "summary", False, root.line)
     per_week = None
-    if "sessions_per_week" not in top and _misspelt(top, "sessions_per_week", PROGRAM_KEYS):
-        pass  # the unknown-key line already points at it
-    elif "sessions_per_week" not in top:
-        check.add(root.line, "'sessions_per_week' is missing; it is required (1 to "
-                  f"{MAX_SESSIONS_PER_WEEK})")
-    else:
+    if _present(check, top, "sessions_per_week", PROGRAM_KEYS, root.line,
+                f"1 to {MAX_SESSIONS_PER_WEEK}"):
         per_week = _whole(check, top["sessions_per_week"][1], "sessions_per_week", 1,
                           MAX_SESSIONS_PER_WEEK)
     weeks: list[Week] = []
-    if "weeks" not in top and _misspelt(top, "weeks", PROGRAM_KEYS):
-        pass
-    elif "weeks" not in top:
-        check.add(root.line, "'weeks' is missing; it is required (a list of at least one week)")
-    else:
+    if _present(check, top, "weeks", PROGRAM_KEYS, root.line, "a list of at least one week"):
         key_node, list_node = top["weeks"]
         if not isinstance(list_node.value, list) or not list_node.value:
             check.add(list_node.line, "'weeks' must be a list of weeks, each naming its "
@@ -256,10 +248,17 @@ def _validate(root: _Node, path: str, program_id: str, folder: Path | None,
     return Program(program_id, path, title, per_week, tuple(weeks), source, summary, builtin)
 
 
-def _misspelt(mapping: dict, key: str, allowed: tuple[str, ...]) -> bool:
-    """Whether an unknown key in the mapping is close to `key`: a typo already reported."""
-    return any(k not in allowed and difflib.get_close_matches(k, [key], n=1, cutoff=0.6)
-               for k in mapping)
+def _present(check: _Checker, mapping: dict, key: str, allowed: tuple[str, ...], line: int,
+             expected: str) -> bool:
+    """Whether a required key is there; if not, says so, unless an unknown key close to it (a
+    typo, already reported as unknown) stands in its place."""
+    if key in mapping:
+        return True
+    misspelt = any(k not in allowed and difflib.get_close_matches(k, [key], n=1, cutoff=0.6)
+                   for k in mapping)
+    if not misspelt:
+        check.add(line, f"'{key}' is missing; it is required ({expected})")
+    return False
 
 
 def _whole(check: _Checker, node: _Node, what: str, low: int, high: int) -> int | None:
@@ -292,11 +291,8 @@ def _week(check: _ProgramChecker, node: _Node, number: int, folder: Path | None)
     if "note" in mapping:
         note = check.text_value(mapping["note"][1], "note", None, "caution")
     found: list[Routine] = []
-    if "routine" not in mapping and _misspelt(mapping, "routine", WEEK_KEYS):
-        pass
-    elif "routine" not in mapping:
-        check.add(node.line, "'routine' is missing; name a built-in routine or a routine file")
-    else:
+    if _present(check, mapping, "routine", WEEK_KEYS, node.line,
+                "a built-in routine's id or a routine file"):
         found = _routines(check, mapping["routine"][1], folder)
     changes: list[Change] = []
     if "changes" in mapping and found:
