@@ -165,3 +165,15 @@ def test_program_list_and_show_on_the_command_line():
     missing = voicecoach("program", "show", "no-such-plan")
     assert missing.returncode == 2
     assert missing.stderr.startswith("voicecoach: no program file or built-in program named 'no-such-plan'")
+
+
+def test_the_readme_example_is_a_valid_program(tmp_path):
+    from helpers import CHECKOUT
+
+    readme = (CHECKOUT / "README.md").read_text()
+    start = readme.index("```yaml", readme.index("### The program format")) + len("```yaml\n")
+    path = tmp_path / "example.yaml"
+    path.write_text(readme[start:readme.index("```", start)])
+    program = programs.load(str(path))
+    assert [len(w.routines) for w in program.weeks] == [1, 1, 2]
+    assert numbers(program, 3)["Forearm cobra"]["hold"] == 60
