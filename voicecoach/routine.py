@@ -492,11 +492,14 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
         routine = Routine(id=routine_id, path=path, title=title or "", exercises=tuple(exercises),
                           source=source, summary=summary, intro=intro, outro=outro, rest=rest,
                           builtin=builtin)
-        longest = rough_seconds(routine, "advanced")
+        from .settings import Settings  # both import this module: imported here, when needed
+        from .timeline import estimated_seconds
+
+        longest = estimated_seconds(routine, Settings(level="advanced"), MAX_SESSION_SECONDS)
         if longest > MAX_SESSION_SECONDS:
             check.add(top["exercises"][0].line,
-                      f"the session would last about {longest / 3600:.1f} hours at the advanced "
-                      f"level; keep a routine under {MAX_SESSION_SECONDS // 3600} hours")
+                      f"the session would last over {MAX_SESSION_SECONDS // 3600} hours at the "
+                      f"advanced level; keep a routine under {MAX_SESSION_SECONDS // 3600} hours")
         else:
             return routine
     raise RoutineError(check.problems)
@@ -656,22 +659,6 @@ def _tempo(check: _Checker, node: _Node, where: tuple[int, str]) -> list[Phase]:
         if word_text and seconds:
             phases.append(Phase(word_text, seconds.low))
     return phases
-
-
-def rough_seconds(routine: Routine, level: str) -> float:
-    """Length estimated without speech: work, rests and about 25 s of talk per exercise."""
-    total = 30.0
-    for exercise in routine.exercises:
-        sides = max(1, len(exercise.sides))
-        sets = exercise.sets.pick(level)
-        if exercise.kind == "reps":
-            work = exercise.amount.pick(level) * sum(p.seconds for p in exercise.tempo) + 2
-        else:
-            work = exercise.amount.pick(level) + 2
-        rounds = sides * sets
-        total += 25 + rounds * (work + 5) + (rounds - 1) * routine.rest_after(exercise)
-        total += routine.rest_after(exercise)
-    return total
 
 
 # ---------------------------------------------------------------------------
