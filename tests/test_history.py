@@ -20,7 +20,7 @@ from voicecoach import program as programs
 from voicecoach.history import position, streak_weeks, worse
 from voicecoach.store import APPLICATION_ID, FILE_NAME, SCHEMA_VERSION, Logged, Run, Store
 
-from helpers import voicecoach
+from helpers import on_terminal, voicecoach
 
 MONDAY = dt.date(2026, 3, 2)
 
@@ -264,6 +264,36 @@ def test_eight_logs_at_once_all_land(history_data):
     assert sorted(s["note"] for s in sessions) == [f"log {n}" for n in range(8)]
     # each was counted into the program in turn: seven make week 1, the eighth is in week 2
     assert sorted(s["week"] for s in sessions) == [1] * 7 + [2]
+
+
+def test_eight_logs_at_once_on_a_new_database_all_land(history_data):
+    processes = [subprocess.Popen([sys.executable, "-m", "voicecoach", "log", "--routine", "desk-break",
+                                   "--date", day(n).isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for n in range(8)]
+    results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in processes]  # type: ignore[union-attr]
+    assert all(code == 0 for code, _ in results), results
+    assert sorted(s["date"] for s in history()["sessions"]) == [day(n).isoformat() for n in range(8)]
+
+
+def test_starting_another_program_asks_on_a_terminal():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+
+    def say(answer: bytes):
+        return lambda output: answer if b"[y/N]" in output else None
+
+    status, text = on_terminal("program", "start", "cobra-progression", answer=say(b"n\r"))
+    assert status == 1 and "End 'strength-20-30-40' (active since 2026-03-02)" in text and "Nothing changed." in text
+    assert today(MONDAY)["program"] == "strength-20-30-40"
+    status, text = on_terminal("program", "start", "cobra-progression", answer=say(b"y\r"))
+    assert status == 0 and "Started Cobra progression" in text
+    assert today(day(1))["program"] == "cobra-progression"
+
+
+def test_log_without_a_program_needs_a_routine():
+    result = vc("log")
+    assert result.returncode == 2
+    assert result.stderr == ("voicecoach: no active program, so give the routine done with --routine. Start one "
+                             "with 'voicecoach program start NAME' ('voicecoach program list' shows them).\n")
 
 
 WRITER = """

@@ -121,6 +121,19 @@ def test_no_audio_device_is_one_line_suggesting_export(tmp_path, speech_cache):
     assert lines[0].endswith("To take the session to a phone instead, run: voicecoach export desk-break")
 
 
+def test_no_audio_device_for_today_suggests_exporting_today(tmp_path, speech_cache):
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"))
+    (tmp_path / "none.conf").write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n")
+    plan = tmp_path / "desk-weeks.yaml"
+    plan.write_text(PROGRAM)
+    assert voicecoach("program", "start", str(plan)).returncode == 0
+    result = voicecoach("today", "--play", cache=speech_cache, env=env)
+    assert result.returncode == 3
+    assert result.stderr.strip().endswith("to a phone instead, run: voicecoach today --export")
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert recorded == []  # nothing played, nothing recorded
+
+
 def test_unknown_exercise_for_from_is_a_usage_error(speech_cache):
     result = voicecoach("play", "desk-break", "--from", "Handstand", cache=speech_cache)
     assert result.returncode == 2 and "no exercise 'Handstand' in this routine" in result.stderr

@@ -254,11 +254,11 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play floor-relax --minutes 30
     """
     session = _session(routine_name, settings)
-    _play_and_record(session, ["voicecoach", "play", routine_name, *_option_args(settings)],
-                     from_exercise)
+    _play_and_record(session, routine_name, ["voicecoach", "play", routine_name,
+                                             *_option_args(settings)], from_exercise)
 
 
-def _play_and_record(session, again: list[str], from_exercise: str | None,
+def _play_and_record(session, routine_ref: str, again: list[str], from_exercise: str | None,
                      plan: history.Plan | None = None) -> None:
     """Play a session (for play and today --play), then record it: completed, or how far it went.
     On a terminal it asks for pain after the session (and before a program session)."""
@@ -268,7 +268,7 @@ def _play_and_record(session, again: list[str], from_exercise: str | None,
     timeline = session.timeline
     session.speech.prepare([RESUME_TEXT, "3", "2", "1"])
     start = find_chapter(timeline, from_exercise).start if from_exercise else 0
-    device = Device(timeline.sample_rate, session.routine.id)
+    device = Device(timeline.sample_rate, routine_ref, "voicecoach today --export" if plan else None)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     pain_before = _ask_pain("Pain before you start") if interactive and plan else None
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
@@ -586,8 +586,8 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
         settings = replace(settings, level=plan.level)
     session = _session(plan.routine, settings, quiet)
     if play:
-        _play_and_record(session, ["voicecoach", "today", "--play", *_option_args(settings)],
-                         from_exercise, plan)
+        _play_and_record(session, plan.routine.id, ["voicecoach", "today", "--play",
+                                                    *_option_args(settings)], from_exercise, plan)
     else:
         _export_session(session, output, None, 64, False, False, quiet)
 

@@ -89,11 +89,11 @@ class FitError(UsageError):
 class AudioDeviceError(VoicecoachError):
     exit_code = 3
 
-    def __init__(self, reason: str, routine_id: str | None = None):
-        target = routine_id or "ROUTINE"
+    def __init__(self, reason: str, routine_id: str | None = None, export_command: str | None = None):
+        command = export_command or f"voicecoach export {routine_id or 'ROUTINE'}"
         super().__init__(
             f"no audio output: {reason}. "
-            f"To take the session to a phone instead, run: voicecoach export {target}"
+            f"To take the session to a phone instead, run: {command}"
         )
 
 

@@ -84,16 +84,18 @@ def _quiet_alsa() -> None:
 class Device:
     """simpleaudio behind one small interface, its errors turned into ours."""
 
-    def __init__(self, sample_rate: int, routine_id: str):
+    def __init__(self, sample_rate: int, routine_id: str, export_command: str | None = None):
         try:
             import simpleaudio
         except ImportError as exc:
-            raise AudioDeviceError(f"simpleaudio is not installed ({exc})", routine_id) from None
+            raise AudioDeviceError(f"simpleaudio is not installed ({exc})", routine_id,
+                                   export_command) from None
         if sys.platform.startswith("linux"):
             _quiet_alsa()
         self._simpleaudio = simpleaudio
         self.sample_rate = sample_rate
         self.routine_id = routine_id
+        self.export_command = export_command
         self._playing = None
 
     def start(self, pcm: bytes) -> None:
@@ -102,7 +104,7 @@ class Device:
         except Exception as exc:  # SimpleaudioError, or a broken backend
             detail = " ".join(str(exc).split()) or type(exc).__name__
             raise AudioDeviceError(f"the audio device could not be opened ({detail})",
-                                   self.routine_id) from None
+                                   self.routine_id, self.export_command) from None
 
     def busy(self) -> bool:
         return self._playing is not None and self._playing.is_playing()
