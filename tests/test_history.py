@@ -334,3 +334,17 @@ def test_a_new_database_is_ours_at_the_current_schema_and_reopens_with_its_data(
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     db.close()
     assert [s["routine"] for s in history()["sessions"]] == ["desk-break"]
+
+
+def test_a_file_at_the_first_schema_is_migrated_with_its_data(history_data):
+    from voicecoach.store import MIGRATIONS
+
+    history_data.mkdir()
+    _sqlite_file(history_data / FILE_NAME, [
+        *MIGRATIONS[0], f"PRAGMA application_id = {APPLICATION_ID}", "PRAGMA user_version = 1",
+        "INSERT INTO sessions (date, routine, completed, seconds, pain_after, recorded_at) "
+        "VALUES ('2026-03-02', 'floor-relax', 1, 3600, 2, '2026-03-02T20:00:00+00:00')"])
+    assert [(s["routine"], s["pain_after"]) for s in history()["sessions"]] == [("floor-relax", 2)]
+    db = sqlite3.connect(history_data / FILE_NAME)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()

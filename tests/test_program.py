@@ -177,3 +177,17 @@ def test_the_readme_example_is_a_valid_program(tmp_path):
     program = programs.load(str(path))
     assert [len(w.routines) for w in program.weeks] == [1, 1, 2]
     assert numbers(program, 3)["Forearm cobra"]["hold"] == 60
+
+
+def test_every_session_of_every_builtin_program_plans_without_warnings():
+    from voicecoach import timeline as planner
+    from voicecoach.settings import Settings
+
+    for program in programs.all_builtin():
+        for week in program.weeks:
+            for turn in range(len(week.routines)):
+                settings = Settings(level=week.level)
+                timeline = planner.plan(week.session(turn, program.id), settings,
+                                        planner.estimate_measure(settings))
+                assert timeline.duration > 0
+                assert [n.message for n in timeline.notes] == [], (program.id, week.number)
