@@ -121,6 +121,25 @@ def test_no_audio_device_is_one_line_suggesting_export(tmp_path, speech_cache):
     assert lines[0].endswith("To take the session to a phone instead, run: voicecoach export desk-break")
 
 
+def test_today_play_on_a_terminal_asks_pain_before_and_after(capture, tmp_path, speech_cache):
+    env, _ = capture
+    plan = tmp_path / "desk-weeks.yaml"
+    plan.write_text(PROGRAM)
+    assert voicecoach("program", "start", str(plan)).returncode == 0
+
+    def rate(question: bytes, answer: bytes):
+        return lambda output: answer if question in output else None
+
+    status, text = on_terminal("today", "--play", "--pace", "brisk", cache=speech_cache, env=env,
+                               answer=[rate(b"Pain before you start, 0-10 (Enter skips)", b"11\r"),
+                                       rate(b"a whole number from 0", b"2\r"),
+                                       rate(b"Pain now, 0-10 (Enter skips)", b"1\r")], timeout=120)
+    assert status == 0, text
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    rows = [(s["week"], s["completed"], s["pain_before"], s["pain_after"]) for s in recorded]
+    assert rows == [(1, True, 2, 1)]  # 11 was refused and asked again
+
+
 def test_no_audio_device_for_today_suggests_exporting_today(tmp_path, speech_cache):
     env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"))
     (tmp_path / "none.conf").write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n")
