@@ -348,3 +348,16 @@ def test_a_file_at_the_first_schema_is_migrated_with_its_data(history_data):
     db = sqlite3.connect(history_data / FILE_NAME)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     db.close()
+
+
+def test_an_active_program_whose_file_is_gone_says_so(tmp_path):
+    plan = tmp_path / "mine.yaml"
+    plan.write_text("title: Mine\nsessions_per_week: 2\nweeks:\n  - routine: desk-break\n")
+    assert vc("program", "start", str(plan)).returncode == 0
+    assert today(dt.date.today())["program"] == "mine"
+    plan.unlink()
+    result = vc("today")
+    assert result.returncode == 1
+    assert result.stderr == (f"voicecoach: the active program 'mine' was started from {plan}, which is no longer "
+                             "there; put it back, or start another program with 'voicecoach program start NAME "
+                             "--yes'\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import program as programs
 from . import routine as routines
-from .errors import UsageError
+from .errors import UsageError, VoicecoachError
 from .program import Program, Week
 from .routine import Routine
 from .store import Logged, Run, Store
@@ -167,6 +167,11 @@ class Plan:
 
 
 def _program_of(run: Run) -> Program:
+    """The active run's program, from its built-in id or the file it was started from."""
+    if Path(run.ref).is_absolute() and not Path(run.ref).exists():
+        raise VoicecoachError(f"the active program '{run.program}' was started from {run.ref}, which "
+                              "is no longer there; put it back, or start another program with "
+                              "'voicecoach program start NAME --yes'")
     return programs.load(run.ref)
 
 
