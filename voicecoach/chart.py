@@ -3,13 +3,12 @@ the only module that imports matplotlib."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import OutputError, UsageError
+from .errors import UsageError
+from .files import atomic_output
 from .history import planned, week_start
 from .store import Logged, Run
 
@@ -17,8 +16,7 @@ FORMATS = (".png", ".svg")
 
 
 def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.date) -> None:
-    """Write the chart to `path` whole, or leave what was there: it is drawn to a temporary file
-    beside it and moved into place."""
+    """Write the chart to `path` whole, or leave what was there (files.atomic_output)."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise UsageError(f"--chart draws a .png or an .svg file, got {path.name!r}")
@@ -73,17 +71,5 @@ def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.
 
 
 def _save(figure, path: Path, suffix: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-    except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            figure.savefig(out, format=suffix[1:], dpi=100)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with atomic_output(path) as out:
+        figure.savefig(out, format=suffix[1:], dpi=100)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import shlex
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -16,14 +16,14 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import __version__, history
+from . import __version__, files, history, interrupts
 from . import program as programs
 from . import routine as routines
 from .cache import Cache
 from .errors import FitError, RoutineError, RoutineNotFound, UsageError, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
-from .settings import PACES, Settings
+from .settings import MINUTES_RANGE, PACES, Settings
 from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
@@ -61,7 +61,7 @@ def session_options(command: Callable) -> Callable:
                   help="Picks from ranges: beginner the low end, advanced the high end.")
     @click.option("--pace", type=click.Choice(list(PACES)), default="normal", show_default=True,
                   help="Speech rate and the time given to get into position.")
-    @click.option("--minutes", type=click.FloatRange(min=1, max=240), default=None,
+    @click.option("--minutes", type=click.FloatRange(*MINUTES_RANGE), default=None,
                   callback=_a_number, help="Fit the session to this many minutes (within 5%).")
     @click.option("--voice", default=None, help="A voice id or name from 'voicecoach voices'.")
     @functools.wraps(command)
@@ -70,6 +70,11 @@ def session_options(command: Callable) -> Callable:
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def _input_files(routine_name: str) -> list[str]:
+    """The routine file a command reads, if it names one: never written over."""
+    return [routine_name] if os.path.isfile(routine_name) else []
 
 
 def _cache() -> Cache:
@@ -198,15 +203,6 @@ def show(routine_name: str, settings: Settings, as_json: bool) -> None:
         click.echo(session.script())
 
 
-def _default_output(routine_id: str, settings: Settings, suffix: str) -> Path:
-    name = f"{routine_id}-{settings.level}"
-    if settings.pace != "normal":
-        name += f"-{settings.pace}"
-    if settings.minutes:
-        name += f"-{settings.minutes:g}min"
-    return Path(name + suffix)
-
-
 @cli.command()
 @click.argument("routine_name", metavar="ROUTINE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -226,10 +222,13 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     """
     from .render import write_wav
 
+    if output:
+        files.check_suffix(output, ".wav", "a WAV file")
     session = _session(routine_name, settings, quiet)
-    target = output or _default_output(session.routine.id, settings, ".wav")
+    target = output or settings.default_output(session.routine.id, ".wav")
     progress = _Progress("Rendering", quiet)(session.timeline.length)
-    write_wav(target, session.timeline, session.speech, progress)
+    with files.protecting(_input_files(routine_name)):
+        write_wav(target, session.timeline, session.speech, progress)
     if not quiet:
         click.echo(f"wrote {target} ({clock(session.timeline.duration)})", err=True)
 
@@ -253,22 +252,30 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play three-exercises --from "Good morning"
       voicecoach play floor-relax --minutes 30
     """
-    session = _session(routine_name, settings)
-    _play_and_record(session, routine_name, ["voicecoach", "play", routine_name,
-                                             *_option_args(settings)], from_exercise)
+    routine = routines.load(routine_name)
+    export = ["voicecoach", "export", routine_name, *settings.option_args()]
+    again = ["voicecoach", "play", routine_name, *settings.option_args()]
+    _play_and_record(routine, settings, export, again, from_exercise)
 
 
-def _play_and_record(session, routine_ref: str, again: list[str], from_exercise: str | None,
+def _play_and_record(routine: routines.Routine, settings: Settings, export: list[str],
+                     again: list[str], from_exercise: str | None,
                      plan: history.Plan | None = None) -> None:
     """Play a session (for play and today --play), then record it: completed, or how far it went.
     On a terminal it asks for pain after the session (and before a program session)."""
+    from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
+    from .settings import SAMPLE_RATE
 
+    if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
+        find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)),
+                     from_exercise)
     store = _store()  # a damaged history is reported before the session, not after it
+    device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
+    session = _session(routine, settings)
     timeline = session.timeline
     session.speech.prepare([RESUME_TEXT, "3", "2", "1"])
     start = find_chapter(timeline, from_exercise).start if from_exercise else 0
-    device = Device(timeline.sample_rate, routine_ref, "voicecoach today --export" if plan else None)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     pain_before = _ask_pain("Pain before you start") if interactive and plan else None
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
@@ -283,11 +290,11 @@ def _play_and_record(session, routine_ref: str, again: list[str], from_exercise:
                    f"{' '.join(shlex.quote(part) for part in again)}", err=True)
     asked = interactive and (stop is None or stop.reason != "interrupt")
     pain_after = _ask_pain("Pain now") if asked else None
-    history.record_played(store, session.routine.id, plan, dt.date.today(),
+    history.record_played(store, routine.id, plan, dt.date.today(),
                           max(0, reached - start) / timeline.sample_rate, stop is None,
                           pain_before, pain_after)
     if stop is not None and stop.reason == "interrupt":
-        sys.exit(130)
+        sys.exit(interrupts.exit_code())
 
 
 def _ask_pain(question: str) -> int | None:
@@ -304,19 +311,6 @@ def _ask_pain(question: str) -> int | None:
         if answer.strip().isdigit() and 0 <= int(answer) <= 10:
             return int(answer)
         click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
-
-
-def _option_args(settings: Settings) -> list[str]:
-    args = []
-    if settings.level != "standard":
-        args += ["--level", settings.level]
-    if settings.pace != "normal":
-        args += ["--pace", settings.pace]
-    if settings.minutes:
-        args += ["--minutes", f"{settings.minutes:g}"]
-    if settings.voice:
-        args += ["--voice", settings.voice]
-    return args
 
 
 BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
@@ -349,14 +343,15 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
       voicecoach export desk-break --split -o desk-break/
       voicecoach export --all -o ~/Music/voicecoach --level beginner
     """
-    from . import export as exporter
 
     if every and routine_name:
         raise click.UsageError("give a ROUTINE or --all, not both")
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
+    if output and not (every or split):
+        files.check_suffix(output, ".mp3", "an MP3 file")
     if folder:
-        exporter.make_folder(folder)
+        files.make_folder(folder)
     skipped = []
     for name in names:
         try:
@@ -367,20 +362,22 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             click.echo(f"voicecoach: skipped: {error}", err=True)  # the others still fit
             skipped.append(name)
             continue
-        _export_session(session, output, folder, int(bitrate), split, captions, quiet)
+        _export_session(session, output, folder, int(bitrate), split, captions, quiet,
+                        _input_files(name))
     if skipped:
         sys.exit(1)
 
 
 def _export_session(session, output: Path | None, folder: Path | None, bitrate: int, split: bool,
-                    captions: bool, quiet: bool) -> None:
+                    captions: bool, quiet: bool, inputs: list[str]) -> None:
     """Write one session's MP3 (for export and today --export), named after it by default."""
     from . import export as exporter
 
-    default = _default_output(session.routine.id, session.settings, "" if split else ".mp3")
+    default = session.settings.default_output(session.routine.id, "" if split else ".mp3")
     target = (folder / default) if folder else (output or default)
     progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
-    summary = exporter.write_session(target, session, bitrate, split, captions, progress)
+    with files.protecting(inputs):
+        summary = exporter.write_session(target, session, bitrate, split, captions, progress)
     if not quiet:
         click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
 
@@ -424,7 +421,7 @@ def voices(as_json: bool) -> None:
     Examples:
       voicecoach voices
       voicecoach voices --json
-      voicecoach show desk-break --voice en-gb
+      voicecoach show desk-break --voice gmw/en
     """
     from .speech import list_voices
 
@@ -584,12 +581,16 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
         raise history.NoActiveProgram("there is no session to play or export")
     if click.get_current_context().get_parameter_source("level") is ParameterSource.DEFAULT:
         settings = replace(settings, level=plan.level)
-    session = _session(plan.routine, settings, quiet)
     if play:
-        _play_and_record(session, plan.routine.id, ["voicecoach", "today", "--play",
-                                                    *_option_args(settings)], from_exercise, plan)
+        _play_and_record(plan.routine, settings, ["voicecoach", "today", "--export",
+                                                  *settings.option_args()],
+                         ["voicecoach", "today", "--play", *settings.option_args()],
+                         from_exercise, plan)
     else:
-        _export_session(session, output, None, 64, False, False, quiet)
+        if output:
+            files.check_suffix(output, ".mp3", "an MP3 file")
+        _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
+                        quiet, [])
 
 
 @cli.command("log")
@@ -649,35 +650,48 @@ def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> No
         click.echo(history.history_text(store, day))
 
 
-def _terminate(signum, frame) -> None:
-    raise SystemExit(128 + signum)  # unwinds, so partial files are removed on the way out
-
-
 def main() -> None:
-    """Entry point: the one boundary where errors become a message and an exit code."""
+    """The one boundary where errors become a message and an exit code; Ctrl-C, SIGTERM and a
+    closed output pipe end quietly. Run through voicecoach.__main__, which handles signals first."""
     debug = "--debug" in sys.argv[1:]
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupts.install()  # again, for callers that come here directly
     try:
-        cli.main(standalone_mode=False)
+        try:
+            # Not cli.main(): click turns Ctrl-C into a bare "Aborted!" and a closed pipe into exit 1.
+            with cli.make_context("voicecoach", sys.argv[1:]) as ctx:
+                cli.invoke(ctx)
+            interrupts.check()
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
     except VoicecoachError as error:
         if debug:
+            detail = getattr(error, "detail", None)
+            if detail:
+                click.echo(f"voicecoach: detail: {detail}", err=True)
             raise
         click.echo(f"voicecoach: {error}" if not isinstance(error, RoutineError) else str(error),
                    err=True)
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("", err=True)
-        sys.exit(130)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except click.exceptions.Exit as exit_:
-        sys.exit(exit_.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except KeyboardInterrupt as interrupt:
+        interrupts.leave(interrupt)
     except BrokenPipeError:
-        sys.stderr.close()
+        _quiet_stdout()
         sys.exit(0)
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (`voicecoach voices | head -1`): nothing more to say, and nothing may
+    be flushed into the closed pipe at exit."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 if __name__ == "__main__":

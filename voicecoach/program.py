@@ -3,6 +3,7 @@ apply a week's changes to its routine (pure)."""
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -188,9 +189,9 @@ def builtin_ids() -> list[str]:
 def load(name_or_path: str) -> Program:
     """A built-in program by id, or a program file by path."""
     candidate = Path(name_or_path)
-    looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path
+    looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path
     known = builtin_ids()
-    if looks_like_path or (name_or_path not in known and candidate.exists()):
+    if looks_like_path or (name_or_path not in known and os.path.lexists(name_or_path)):
         data = routines.read_file(candidate, name_or_path, "program")
         return load_text(data, name_or_path, candidate.resolve().parent)
     if name_or_path in known:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem, RoutineError, RoutineNotFound
+from .files import NotRegular, read_regular
 
 try:  # libyaml keeps even a large hostile file well under a second
     _Loader: Any = yaml.CSafeLoader
@@ -47,7 +49,7 @@ MAX_PHASES = 8
 # (smallest, largest) allowed for each number a routine can carry
 BOUNDS = {
     "hold": (1, 30 * 60), "duration": (1, 60 * 60), "reps": (1, 200), "sets": (1, 20),
-    "rest": (1, 10 * 60), "check_in": (10, 30 * 60), "phase": (0.5, 30),
+    "rest": (1, 10 * 60), "check_in": (10, 30 * 60), "phase": (0.2, 30),
 }
 DEFAULT_REST = 20.0
 DEFAULT_TEMPO_WORD = ""
@@ -600,9 +602,10 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
     tempo: list[Phase] = []
     if "tempo" in mapping:
         key_node, node = mapping["tempo"]
-        if kinds and kind != "reps":
-            check.add(key_node.line, f"'tempo' paces counted reps; it does not go with '{kind}'",
-                      where)
+        others = [k for k in kinds if k != "reps"]
+        if others:
+            check.add(key_node.line, "'tempo' paces counted reps; it does not go with "
+                      f"{' or '.join(repr(k) for k in others)}", where)
         tempo = _tempo(check, node, where)
     check_in = None
     if "check_in" in mapping:
@@ -689,7 +692,7 @@ def load(name_or_path: str) -> Routine:
     candidate = Path(name_or_path)
     looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path
     known = builtin_ids()
-    if looks_like_path or (name_or_path not in known and candidate.exists()):
+    if looks_like_path or (name_or_path not in known and os.path.lexists(name_or_path)):
         return load_file(candidate, name_or_path)
     if name_or_path in known:  # a built-in id wins over a folder of the same name (export --split)
         resource = resources.files("voicecoach") / "library" / f"{name_or_path}.yaml"
@@ -705,12 +708,13 @@ def load_file(path: Path, shown: str | None = None) -> Routine:
 
 def read_file(path: Path, shown: str, what: str) -> bytes:
     """A YAML file's bytes (a little past the size limit, so read_yaml can refuse it), or a
-    located problem saying why it cannot be read."""
+    located problem saying why it cannot be read; `what` names the kind of file expected."""
     try:
         if path.is_dir():
             raise RoutineError([Problem(shown, 1, f"this is a folder; give a {what} file (.yaml)")])
-        with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
+        return read_regular(path, MAX_FILE_BYTES + 1)  # a FIFO would block: regular files only
+    except NotRegular as exc:
+        raise RoutineError([Problem(shown, 1, f"{exc.strerror}; give a {what} file (.yaml)")]) from None
     except FileNotFoundError:
         raise RoutineError([Problem(shown, 1, "no such file")]) from None
     except PermissionError:

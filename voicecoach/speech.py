@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import interrupts
 from .cache import Cache, Entry, make_key
 from .errors import SpeechEngineMissing, SpeechError, UnknownVoice
 from .settings import PACES, SAMPLE_RATE
@@ -104,10 +105,14 @@ def _silence_fds() -> None:
 
 
 def _fork(work: Callable[[], None]) -> int:
-    pid = os.fork()
-    if pid == 0:  # the child: do the work, never return into the parent's code
+    with interrupts.held():  # no signal handler may run inside fork's own bookkeeping
+        pid = os.fork()
+        if pid != 0:
+            return pid
+        # the child: do the work, never return into the parent's code; a signal just ends it
         code = 1
         try:
+            interrupts.in_child()
             _silence_fds()
             work()
             code = 0
@@ -115,7 +120,6 @@ def _fork(work: Callable[[], None]) -> int:
             code = 1
         finally:
             os._exit(code)
-    return pid
 
 
 def _samples_before_events(engine) -> None:
@@ -165,11 +169,21 @@ def list_voices() -> list[VoiceInfo]:
         with os.fdopen(write_end, "w") as out:
             json.dump([v.__dict__ for v in _voices_here()], out)
 
-    pid = _fork(report)
-    os.close(write_end)
-    with os.fdopen(read_end) as incoming:
-        payload = incoming.read()
-    _, status = os.waitpid(pid, 0)
+    pid = None
+    try:
+        with interrupts.held():  # the pid is known before any signal can stop us
+            pid = _fork(report)
+        os.close(write_end)
+        with os.fdopen(read_end) as incoming:
+            payload = incoming.read()
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        if pid is not None:
+            with interrupts.held(), contextlib.suppress(OSError):
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+        raise
+    interrupts.raise_for_child(status)
     if status != 0 or not payload:
         raise SpeechEngineMissing("the speech engine failed to start")
     return [VoiceInfo(v["id"], v["name"], tuple(v["languages"])) for v in json.loads(payload)]
@@ -319,13 +333,15 @@ class Speech:
         serial = 0
         try:
             while pending or running:
+                interrupts.check()
                 while pending and len(running) < self.jobs:
                     index = pending.pop(0)
                     serial += 1
                     raw = scratch / f"{index}-{serial}.wav"
-                    pid = _fork(functools.partial(_synthesize_to, texts[index], self.voice,
-                                                  self.words_per_minute, str(raw)))
-                    running[pid] = (index, raw, time.monotonic())
+                    with interrupts.held():  # recorded before a signal can stop us
+                        pid = _fork(functools.partial(_synthesize_to, texts[index], self.voice,
+                                                      self.words_per_minute, str(raw)))
+                        running[pid] = (index, raw, time.monotonic())
                 done = self._reap(running)
                 if done is None:
                     time.sleep(0.002)
@@ -333,6 +349,7 @@ class Speech:
                 pid, status = done
                 index, raw, _ = running.pop(pid)
                 text = texts[index]
+                interrupts.raise_for_child(status)
                 if status != 0 or not raw.exists():
                     if self.voice:
                         raise SpeechError(text, f"the engine failed with voice '{self.voice}'")
@@ -351,10 +368,11 @@ class Speech:
                         job[0] == index for job in running.values()):
                     pending.insert(0, index)
         finally:
-            for pid in running:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
+            with interrupts.held():  # a second Ctrl-C must not leave a child running
+                for pid in running:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, 9)
+                        os.waitpid(pid, 0)
 
     @staticmethod
     def _reap(running: dict[int, tuple[int, Path, float]]) -> tuple[int, int] | None:
