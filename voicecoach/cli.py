@@ -579,13 +579,14 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
         return
     if plan is None:
         raise history.NoActiveProgram("there is no session to play or export")
+    given = settings.option_args()  # what to repeat in a suggested command: the week's level is not
     if click.get_current_context().get_parameter_source("level") is ParameterSource.DEFAULT:
         settings = replace(settings, level=plan.level)
+    elif "--level" not in given:
+        given = ["--level", settings.level, *given]  # standard, given to override the week's
     if play:
-        _play_and_record(plan.routine, settings, ["voicecoach", "today", "--export",
-                                                  *settings.option_args()],
-                         ["voicecoach", "today", "--play", *settings.option_args()],
-                         from_exercise, plan)
+        _play_and_record(plan.routine, settings, ["voicecoach", "today", "--export", *given],
+                         ["voicecoach", "today", "--play", *given], from_exercise, plan)
     else:
         if output:
             files.check_suffix(output, ".mp3", "an MP3 file")
