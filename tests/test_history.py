@@ -361,3 +361,15 @@ def test_an_active_program_whose_file_is_gone_says_so(tmp_path):
     assert result.stderr == (f"voicecoach: the active program 'mine' was started from {plan}, which is no longer "
                              "there; put it back, or start another program with 'voicecoach program start NAME "
                              "--yes'\n")
+
+
+def test_a_session_logged_late_moves_the_weeks_of_those_after_it():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    for n in (0, 2, 7):  # the third session of week 1 is forgotten, then logged late
+        assert vc("log", "--date", day(n).isoformat()).returncode == 0
+    assert [s["week"] for s in history()["sessions"]] == [1, 1, 1]
+    assert vc("log", "--date", day(4).isoformat()).returncode == 0
+    sessions = history()["sessions"]
+    assert [(s["date"], s["week"]) for s in sessions] == [
+        (day(0).isoformat(), 1), (day(2).isoformat(), 1), (day(4).isoformat(), 1), (day(7).isoformat(), 2)]
+    assert today(day(8))["week"] == 2 and today(day(8))["sessions_done"] == 1

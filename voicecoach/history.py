@@ -62,8 +62,20 @@ def worse(week_sessions: Sequence[Logged]) -> str | None:
 def position(program: Program, sessions: Sequence[Logged]) -> Position:
     """Walk a run's sessions in date order: each time a week's planned sessions are completed,
     move on, unless pain was worse across them, which holds the program on that week."""
+    return _walk(program, sessions)[0]
+
+
+def weeks_done_in(program: Program, sessions: Sequence[Logged]) -> dict[int, int]:
+    """The program week each session (by id) was done in, as the walk finds it: a session logged
+    late, with an earlier date, can move the sessions after it into another week."""
+    return _walk(program, sessions)[1]
+
+
+def _walk(program: Program, sessions: Sequence[Logged]) -> tuple[Position, dict[int, int]]:
     week, block, held, finished = 1, [], None, False
+    weeks: dict[int, int] = {}
     for session in sessions:
+        weeks[session.id] = week
         if not session.completed:
             continue  # a partial session is recorded, but does not count towards the week
         block.append(session)
@@ -77,7 +89,7 @@ def position(program: Program, sessions: Sequence[Logged]) -> Position:
         else:
             finished, held = True, None
         block = []
-    return Position(week, len(block), held, finished)
+    return Position(week, len(block), held, finished), weeks
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -238,8 +250,15 @@ def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: 
         seconds = partial if partial is not None else _estimated(session, level)
         record_id = store.add_session(on, name, run, week, partial is None, seconds, pain_before,
                                       pain_after, note)
+        if plan is not None and run is not None:
+            _renumber(store, plan)
     after = plan_for(store, on)
     return next(s for s in store.sessions() if s.id == record_id), after
+
+
+def _renumber(store: Store, plan: Plan) -> None:
+    """Keep each session's stored week true to the walk, inside the writer's transaction."""
+    store.set_weeks(weeks_done_in(plan.program, store.sessions(plan.run.id)))
 
 
 def logged_text(record: Logged, plan: Plan | None) -> str:
@@ -275,6 +294,7 @@ def record_played(store: Store, routine_id: str, plan: Plan | None, on: dt.date,
         if plan is not None:
             record_id = store.add_session(on, plan.routine_name, plan.run.id, plan.position.week,
                                           completed, round(seconds, 1), pain_before, pain_after, None)
+            _renumber(store, plan)
         else:
             record_id = store.add_session(on, routine_id, None, None, completed, round(seconds, 1),
                                           pain_before, pain_after, None)

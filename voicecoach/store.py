@@ -252,6 +252,12 @@ class Store:
              pain_after, note, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
         return self._query("SELECT last_insert_rowid()")[0][0]
 
+    def set_weeks(self, weeks: dict[int, int]) -> None:
+        """Set the program week of sessions, by id (inside the caller's transaction)."""
+        for session_id, week in weeks.items():
+            self._query("UPDATE sessions SET week = ? WHERE id = ? AND week IS NOT ?",
+                        (week, session_id, week))
+
     def sessions(self, run: int | None = None) -> list[Logged]:
         sql = ("SELECT s.id, s.date, s.routine, s.run, r.program, s.week, s.completed, s.seconds, "
                "s.pain_before, s.pain_after, s.note FROM sessions s LEFT JOIN runs r ON r.id = s.run")
