@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import json
 import os
+import re
 import shlex
 import sys
 import time
@@ -445,6 +446,8 @@ class _Date(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)  # fromisoformat also takes 20260302 and 2026-W10-1
             return dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a day on the calendar; give YYYY-MM-DD such as "
@@ -484,9 +487,10 @@ def program_list(as_json: bool) -> None:
       voicecoach program list
       voicecoach program list --json
     """
-    rows: list[dict[str, Any]] = [{"id": p.id, "title": p.title, "weeks": len(p.weeks),
-             "sessions_per_week": p.sessions_per_week, "source": p.source}
-            for p in programs.all_builtin()]
+    rows: list[dict[str, Any]] = [
+        {"id": p.id, "title": p.title, "weeks": len(p.weeks),
+         "sessions_per_week": p.sessions_per_week, "source": p.source}
+        for p in programs.all_builtin()]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
