@@ -401,5 +401,5 @@ def test_bed_options_and_the_beds_command(tmp_path):
     assert names == ["brown", "pad"]
     result = voicecoach("render", "desk-break", "--bed", "brown", "--bed-level", "0", cwd=tmp_path)
     assert result.returncode == 2 and "--bed-level" in result.stderr
-    for command in ("play", "render", "export"):
+    for command in ("play", "render", "export", "today"):
         assert "--bed NAME|FILE" in voicecoach(command, "--help").stdout
