@@ -249,6 +249,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
 
     if output:
         files.check_suffix(output, ".wav", "a WAV file")
+        files.check_folder(output)
     session = _session(routine_name, settings, quiet)
     target = output or settings.default_output(session.routine.id, ".wav")
     progress = _Progress("Rendering", quiet)(session.timeline.length)
@@ -380,6 +381,8 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
     folder = (output or Path("voicecoach-sessions")) if every else None
     if output and not (every or split):
         files.check_suffix(output, ".mp3", "an MP3 file")
+    if output and not every:  # checked before the speech is made, not after
+        files.check_folder(output)
     if folder:
         files.make_folder(folder)
     skipped = []
@@ -645,6 +648,7 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     else:
         if output:
             files.check_suffix(output, ".mp3", "an MP3 file")
+            files.check_folder(output)
         _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
                         quiet, _input_files("", settings))
 

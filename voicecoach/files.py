@@ -219,6 +219,14 @@ def make_folder(folder: Path) -> None:
         raise OutputError(str(folder), exc.strerror or "cannot make this folder") from None
 
 
+def check_folder(path: Path) -> None:
+    """Refuse, before any work is done, an output whose folder does not exist (only the last
+    folder of `--split -o` is ever made, by make_folder)."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(str(path), f"the folder {parent} does not exist")
+
+
 def check_suffix(path: Path, suffix: str, what: str) -> None:
     """Refuse an output name whose extension is not the format written (say, -o x.wav for MP3)."""
     if path.suffix.lower() != suffix:
