@@ -217,7 +217,7 @@ def main() -> None:
                   f" --write {args.write}`.\n\n")
         notes = ""
         if args.write.exists() and "\nMemory does not grow" in args.write.read_text():
-            notes = "\n" + args.write.read_text().split("\nMemory does not grow", 1)[1]
+            notes = args.write.read_text().split("\nMemory does not grow", 1)[1]
             notes = "\nMemory does not grow" + notes  # hand-written notes below the table stay
         args.write.write_text(header + table + "\n" + notes)
 
