@@ -16,6 +16,8 @@ import click
 from . import __version__
 from . import routine as routines
 from .cache import Cache
+from .config import Defaults
+from .config import load as load_config
 from .errors import FitError, RoutineError, RoutineNotFound, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
@@ -53,19 +55,31 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 def session_options(command: Callable) -> Callable:
     """--level, --pace, --minutes and --voice, shared by every command that builds a session."""
 
-    @click.option("--level", type=click.Choice(LEVELS), default="standard", show_default=True,
-                  help="Picks from ranges: beginner the low end, advanced the high end.")
-    @click.option("--pace", type=click.Choice(list(PACES)), default="normal", show_default=True,
-                  help="Speech rate and the time given to get into position.")
+    @click.option("--level", type=click.Choice(LEVELS), default=None,
+                  help="Picks from ranges: beginner the low end, advanced the high end "
+                       "(default: standard, or your config file's).")
+    @click.option("--pace", type=click.Choice(list(PACES)), default=None,
+                  help="Speech rate and the time given to get into position "
+                       "(default: normal, or your config file's).")
     @click.option("--minutes", type=click.FloatRange(min=1, max=240), default=None,
                   callback=_a_number, help="Fit the session to this many minutes (within 5%).")
-    @click.option("--voice", default=None, help="A voice id or name from 'voicecoach voices'.")
+    @click.option("--voice", default=None,
+                  help="A voice id from 'voicecoach voices', e.g. flite:slt (default: espeak's, or "
+                       "your config file's).")
     @functools.wraps(command)
-    def wrapper(*args, level: str, pace: str, minutes: float | None, voice: str | None, **kwargs):
-        settings = Settings(level=level, pace=pace, minutes=minutes, voice=voice)
+    def wrapper(*args, level: str | None, pace: str | None, minutes: float | None, voice: str | None,
+                **kwargs):
+        defaults = _defaults()
+        settings = Settings(level=level or defaults.level, pace=pace or defaults.pace, minutes=minutes,
+                            voice=voice or defaults.voice)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def _defaults() -> Defaults:
+    """The config file's defaults (read once a command); options given on the command line win."""
+    return load_config()
 
 
 def _cache() -> Cache:
@@ -87,20 +101,26 @@ class _Progress:
         began = time.monotonic()
         state: dict = {"bar": None, "done": 0}
 
-        def advance(step: int) -> None:
+        def advance(step: int, making: str | None = None) -> None:
+            """`making`: the line just made, shown beside the bar while speech is made."""
             state["done"] += step
             bar = state["bar"]
             if bar is None and time.monotonic() - began >= self.delay:
-                bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+                bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                        item_show_func=_shown_line)
                 bar.__enter__()
-                bar.update(state["done"])
+                bar.update(state["done"], making)
                 state["bar"] = bar
             elif bar is not None:
-                bar.update(step)
+                bar.update(step, making)
             if bar is not None and state["done"] >= total:
                 bar.__exit__(None, None, None)
 
         return advance
+
+
+def _shown_line(text: str | None) -> str | None:
+    return None if text is None else (repr(text[:37] + "...") if len(text) > 40 else repr(text))
 
 
 def _session(routine_name: str, settings: Settings, quiet: bool = False):
@@ -250,15 +270,24 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play floor-relax --minutes 30
     """
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
+    from .session import start as start_session
 
-    session = _session(routine_name, settings)
-    timeline = session.timeline
-    session.speech.prepare([RESUME_TEXT, "3", "2", "1"])
-    start = find_chapter(timeline, from_exercise).start if from_exercise else 0
-    device = Device(timeline.sample_rate, routine_name)
     interactive = sys.stdin is not None and sys.stdin.isatty()
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
-        stop = Player(timeline, session.speech, device, status).play(start, keys)
+        fitting = _Fitting(status, settings) if settings.minutes is not None else None
+        session, live = start_session(routine_name, settings, _cache(), (RESUME_TEXT, "3", "2", "1"),
+                                      fitting)
+        try:
+            device = Device(session.timeline.sample_rate, routine_name)
+            player = Player(session.timeline, session.speech, device, status, live)
+            # chapters move until every line is made: --from waits for them
+            begin = find_chapter(player.timeline, from_exercise).start \
+                if from_exercise and player.whole(keys) else 0
+            stop = player.play(begin, keys)
+            timeline = player.timeline
+        finally:
+            if live is not None:
+                live.making.close()
     if stop is None:
         return
     where = stop.chapter.exercise
@@ -270,6 +299,27 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
                f"{' '.join(shlex.quote(part) for part in again)}", err=True)
     if stop.reason == "interrupt":
         sys.exit(130)
+
+
+class _Fitting:
+    """A ProgressFactory for play --minutes: the status line says why nothing sounds yet."""
+
+    def __init__(self, status: Callable[[str], None] | None, settings: Settings):
+        self.status = status
+        self.minutes = settings.minutes
+
+    def __call__(self, total: int) -> Callable[..., None] | None:
+        if self.status is None:
+            return None
+        status, made = self.status, [0]
+
+        def advance(step: int, text: str = "") -> None:
+            made[0] += step
+            status(f"--minutes {self.minutes:g} needs every line's length first: making speech, "
+                   f"{made[0]} of {total} lines")
+
+        advance(0)
+        return advance
 
 
 def _option_args(settings: Settings) -> list[str]:
@@ -374,27 +424,63 @@ def cache_clear() -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of id, name, languages.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON list of id, name, engine, languages and licence.")
 def voices(as_json: bool) -> None:
-    """List the voices the speech engine offers, for --voice.
+    """List the voices of every installed speech engine (espeak-ng, flite), for --voice.
+
+    Voice ids are ENGINE:VOICE; a bare name is an espeak voice.
 
     \b
     Examples:
       voicecoach voices
       voicecoach voices --json
-      voicecoach show desk-break --voice en-gb
+      voicecoach say "Lie on your back." --voice flite:slt
+      voicecoach show desk-break --voice espeak:en-gb
     """
     from .speech import list_voices
 
     found = list_voices()
     if as_json:
-        click.echo(json.dumps([{"id": v.id, "name": v.name, "languages": list(v.languages)}
+        click.echo(json.dumps([{"id": v.id, "name": v.label, "engine": v.engine,
+                                "languages": list(v.languages), "licence": v.licence}
                                for v in found], indent=1, ensure_ascii=False))
         return
     width = max((len(v.id) for v in found), default=2)
-    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<10}  NAME")
+    name_width = max((len(v.label) for v in found), default=4)
+    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<10}  {'NAME':<{name_width}}  LICENCE")
     for v in found:
-        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.name}")
+        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.label:<{name_width}}  {v.licence}")
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--voice", default=None, help="A voice id from 'voicecoach voices' (e.g. flite:slt).")
+@click.option("--pace", type=click.Choice(list(PACES)), default=None,
+              help="Speech rate (default: normal, or your config file's).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a WAV file instead of playing.")
+def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> None:
+    """Say one line, made exactly as a session makes it (cache, loudness, fades), to audition a voice.
+
+    \b
+    Examples:
+      voicecoach say "Breathe out as you lift your hips."
+      voicecoach say "Rest for 30 seconds." --voice flite:rms --pace slow
+      voicecoach say "Halfway." --voice flite:slt -o halfway.wav
+    """
+    from .session import say_line
+
+    defaults = _defaults()
+    session = say_line(text, Settings(pace=pace or defaults.pace, voice=voice or defaults.voice), _cache())
+    if output is not None:
+        from .render import write_wav
+
+        click.echo(f"wrote {write_wav(output, session.timeline, session.speech)}", err=True)
+        return
+    from .player import Device, Player
+
+    Player(session.timeline, session.speech, Device(session.timeline.sample_rate, "ROUTINE")).play()
 
 
 def _terminate(signum, frame) -> None:
