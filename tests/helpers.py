@@ -64,6 +64,13 @@ def on_terminal(*args: str, cache: Path | None = None, env: dict[str, str] | Non
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
 
 
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a failing command printed, with no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
 def interrupt_while_writing(args: list[str], cache: Path, target: Path, how: int,
                             settle: float = 0.0) -> bytes:
     """Start `voicecoach ARGS`, send `how` once its partial output file appears; return stderr."""

@@ -16,7 +16,7 @@ from mutagen.mp3 import MP3
 from voicecoach import routine as routines
 from voicecoach.cache import Cache
 from voicecoach.cli import cli
-from voicecoach.export import ENCODER_DELAY, safe_name
+from voicecoach.export import ENCODER_DELAY, info_frame, safe_name
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
 
@@ -96,11 +96,11 @@ def test_tags_and_chapters_read_back_with_mutagen_and_ffprobe(exported):
     assert [str(f.sub_frames["TIT2"]) for f in ordered] == [c.title for c in chapters]
     assert {"Brücke", "Side lift"} <= {c.title for c in chapters}
     rate = session.timeline.sample_rate
-    for frame, chapter in zip(ordered, chapters, strict=True):  # where its first sound plays in the MP3
-        expected = 0 if chapter.start == 0 else (chapter.start + ENCODER_DELAY) * 1000 / rate
-        assert abs(frame.start_time - expected) <= 1
-    probed = sorted(probe(mp3)["chapters"], key=lambda c: float(c["start_time"]))
+    for frame, chapter in zip(ordered, chapters, strict=True):  # where its first sound plays
+        assert abs(frame.start_time - chapter.start * 1000 / rate) <= 1  # players trim the delay
+    probed = probe(mp3)["chapters"]  # in the order stored: ffmpeg does not sort them
     assert [c["tags"]["title"] for c in probed] == [c.title for c in chapters]
+    assert [float(c["start_time"]) for c in probed] == sorted(float(c["start_time"]) for c in probed)
 
 
 def test_loudness_is_for_spoken_word_on_a_phone(exported, tmp_path, speech_cache):
@@ -121,7 +121,7 @@ def test_captions_have_every_spoken_line_at_its_time(exported):
     assert vtt.startswith("WEBVTT\n")
     spoken = [e for e in session.timeline.events if e.kind == "speech"]
     for event in spoken:
-        hundredths = round((event.start + ENCODER_DELAY) / session.timeline.sample_rate * 100)
+        hundredths = round(event.start / session.timeline.sample_rate * 100)
         stamp = f"[{hundredths // 6000:02d}:{hundredths % 6000 // 100:02d}.{hundredths % 100:02d}]"
         assert f"{stamp}{event.text}" in lrc
     assert not re.search(r"\[\d\d:6\d\.", lrc)  # never 60 seconds
@@ -191,3 +191,51 @@ def test_a_killed_export_keeps_the_previous_file(tmp_path, speech_cache):
     interrupt_while_writing(["export", "floor-relax", "-o", str(target)], speech_cache, target,
                             signal.SIGKILL, settle=0.2)
     assert target.read_bytes() == b"the previous export"
+
+
+def decoded_samples(path: Path) -> np.ndarray:
+    return np.frombuffer(subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-"],
+                                        capture_output=True, check=True).stdout, np.int16)
+
+
+def test_an_info_frame_gives_the_exact_length_and_the_delay_to_trim(exported):
+    mp3, session = exported
+    timeline = session.timeline
+    info = MP3(mp3).info
+    assert info.encoder_info.startswith("LAME 3.100") and info.bitrate_mode != 2
+    assert info.length == timeline.length / timeline.sample_rate  # from the Info frame, exactly
+    decoded = decoded_samples(mp3)
+    assert len(decoded) == timeline.length  # delay and padding trimmed by the decoder
+    first = next(e for e in timeline.events if e.kind == "speech")
+    assert np.abs(decoded[: first.start].astype(int)).max() < 200
+    assert np.flatnonzero(np.abs(decoded.astype(int)) > 200)[0] - first.start < timeline.sample_rate // 50
+
+
+def test_the_info_frame_is_the_first_frame_and_carries_lames_tag(exported):
+    mp3, _ = exported
+    raw = mp3.read_bytes()
+    start = 10 + sum(b << (7 * (3 - i)) for i, b in enumerate(raw[6:10]))  # after the ID3 tag
+    frame = raw[start: start + 208]
+    assert frame[:4] == bytes.fromhex("fff380c4")  # MPEG-2 layer III, 64 kbit/s, 22050 Hz, mono
+    assert frame[13:17] == b"Info" and frame[133:142] == b"LAME3.100"
+    delay_padding = int.from_bytes(frame[154:157], "big")
+    frames = int.from_bytes(frame[21:25], "big")
+    assert delay_padding >> 12 == ENCODER_DELAY and 0 <= delay_padding & 0xFFF < 4096
+    assert int.from_bytes(frame[25:29], "big") == len(raw) - start  # the audio's bytes
+    assert frames * 576 - ENCODER_DELAY - (delay_padding & 0xFFF) == len(decoded_samples(mp3))
+
+
+def test_the_info_frame_fits_at_every_bit_rate():
+    for kbit in (16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160):
+        frame = info_frame(22050, kbit, frames=100, audio_bytes=1000, samples=100 * 576 - 1000)
+        assert b"Info" in frame and b"LAME3.100" in frame
+
+
+def test_split_parts_are_exact_too(exported, tmp_path, speech_cache):
+    mp3, session = exported
+    folder = tmp_path / "parts"
+    routine = mp3.parent / "abend.yaml"
+    assert voicecoach("export", str(routine), "--split", "--bitrate", "16", "-o", str(folder),
+                      cache=speech_cache).returncode == 0
+    for path, chapter in zip(sorted(folder.glob("*.mp3")), session.timeline.chapters, strict=True):
+        assert len(decoded_samples(path)) == chapter.end - chapter.start

@@ -3,17 +3,21 @@
 Each entry is a mono 16-bit WAV carrying a `vcsm` chunk with the SHA-256 of its samples, so a
 truncated, zeroed or garbled entry is detected on read, deleted and made again. Writes go to a
 temporary file that is renamed into place, so a killed process or two writers at once never
-leave a half file that is later used.
+leave a half file that is later used; a temporary file left by a killed process goes with the
+next write of that entry or with `cache clear`.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import CacheError
+from .files import PARTIAL_SUFFIX, NotRegular, atomic_output, read_regular, remove_stale_partials
 
 ENV_VAR = "VOICECOACH_CACHE"
 CHECKSUM_CHUNK = b"vcsm"
@@ -97,45 +101,51 @@ class Cache:
         return self.root / key[:2] / f"{key}.wav"
 
     def get(self, key: str) -> Entry | None:
-        """A verified entry, or None; a damaged entry is removed so it is made again."""
+        """A verified entry, or None; a damaged entry is removed so it is made again.
+
+        Only a regular file is read: a FIFO put in its place would block forever, and a folder
+        would fail every read; both are damage like any other, removed and made again.
+        """
         path = self.path(key)
         try:
-            blob = path.read_bytes()
+            blob = read_regular(path)
+        except NotRegular:
+            _remove(path)
+            return None
         except OSError:  # missing, or unreadable: either way, made again
             return None
         entry = decode(blob)
         if entry is None:
-            try:
-                path.unlink()
-            except OSError:
-                pass
+            _remove(path)
         return entry
 
     def put(self, key: str, pcm: bytes, sample_rate: int) -> Entry:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the `with` below; its name outlives it
-            dir=path.parent, prefix=f".{key[:12]}.", suffix=".tmp", delete=False)
-        try:
-            with handle:
-                handle.write(encode(pcm, sample_rate))
-            os.replace(handle.name, path)
-        except BaseException:
-            try:
-                os.unlink(handle.name)
-            except OSError:
-                pass
-            raise
+        if not path.is_file() and (path.exists() or path.is_symlink()):
+            _remove(path)  # a folder or a node where the entry goes: the rename would fail
+        with atomic_output(path, check=False) as handle:
+            handle.write(encode(pcm, sample_rate))
         return Entry(pcm, sample_rate)
 
-    def entries(self) -> list[Path]:
-        if not self.root.is_dir():
+    def _folders(self) -> list[Path]:
+        try:
+            return [folder for folder in self.root.iterdir()
+                    if folder.is_dir() and len(folder.name) == 2 and set(folder.name) <= _KEY_CHARS]
+        except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise CacheError(self.root, exc.strerror or str(exc)) from None
+
+    def entries(self) -> list[Path]:
+        """Every entry (whatever it has become: a damaged one may be a folder) and temporary file."""
         found: list[Path] = []
-        for folder in self.root.iterdir():
-            if folder.is_dir() and len(folder.name) == 2 and set(folder.name) <= _KEY_CHARS:
+        for folder in self._folders():
+            try:
                 found.extend(p for p in folder.iterdir()
-                             if p.suffix in (".wav", ".tmp") and p.is_file())
+                             if p.suffix == ".wav" or p.name.endswith(PARTIAL_SUFFIX))
+            except OSError as exc:
+                raise CacheError(folder, exc.strerror or str(exc)) from None
         return found
 
     def size(self) -> tuple[int, int]:
@@ -144,23 +154,46 @@ class Cache:
         total = 0
         for path in files:
             try:
-                total += path.stat().st_size
+                total += path.lstat().st_size
             except OSError:
                 pass
         return len([p for p in files if p.suffix == ".wav"]), total
 
     def clear(self) -> int:
-        """Remove every entry (and nothing else); return how many were removed."""
+        """Remove every entry and every temporary file no live writer holds (and nothing else);
+        return how many entries were removed. CacheError says what was left, and why."""
         files = self.entries()
+        removed, failed, reason = 0, 0, ""
         for path in files:
+            if path.suffix != ".wav":
+                continue
             try:
-                path.unlink()
-            except OSError:
+                _remove(path, strict=True)
+                removed += 1
+            except FileNotFoundError:
                 pass
-        for folder in {p.parent for p in files}:
+            except OSError as exc:
+                failed += 1
+                reason = reason or exc.strerror or str(exc)
+        for folder in {p.parent for p in files} | set(self._folders()):
+            remove_stale_partials(folder)
+            remove_stale_partials(folder, suffix=".tmp")  # as older versions named them
             try:
                 folder.rmdir()
             except OSError:
                 pass
-        return len([p for p in files if p.suffix == ".wav"])
+        if failed:
+            raise CacheError(self.root, reason, removed, failed)
+        return removed
 
+
+def _remove(path: Path, strict: bool = False) -> None:
+    """Remove an entry, whatever it has become (a file, a node, a folder)."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except OSError:
+        if strict:
+            raise

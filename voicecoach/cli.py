@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shlex
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, files, interrupts
 from . import routine as routines
 from .cache import Cache
 from .config import Defaults
@@ -21,7 +21,7 @@ from .config import load as load_config
 from .errors import FitError, RoutineError, RoutineNotFound, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
-from .settings import PACES, Settings
+from .settings import MINUTES_RANGE, PACES, Settings
 from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
@@ -61,7 +61,7 @@ def session_options(command: Callable) -> Callable:
     @click.option("--pace", type=click.Choice(list(PACES)), default=None,
                   help="Speech rate and the time given to get into position "
                        "(default: normal, or your config file's).")
-    @click.option("--minutes", type=click.FloatRange(min=1, max=240), default=None,
+    @click.option("--minutes", type=click.FloatRange(*MINUTES_RANGE), default=None,
                   callback=_a_number, help="Fit the session to this many minutes (within 5%).")
     @click.option("--voice", default=None,
                   help="A voice id from 'voicecoach voices', e.g. flite:slt (default: espeak's, or "
@@ -80,6 +80,11 @@ def session_options(command: Callable) -> Callable:
 def _defaults() -> Defaults:
     """The config file's defaults (read once a command); options given on the command line win."""
     return load_config()
+
+
+def _input_files(routine_name: str) -> list[str]:
+    """The routine file a command reads, if it names one: never written over."""
+    return [routine_name] if os.path.isfile(routine_name) else []
 
 
 def _cache() -> Cache:
@@ -123,7 +128,7 @@ def _shown_line(text: str | None) -> str | None:
     return None if text is None else (repr(text[:37] + "...") if len(text) > 40 else repr(text))
 
 
-def _session(routine_name: str, settings: Settings, quiet: bool = False):
+def _session(routine_name: str | routines.Routine, settings: Settings, quiet: bool = False):
     from .session import prepare
 
     return prepare(routine_name, settings, _cache(), _Progress("Making speech", quiet))
@@ -214,15 +219,6 @@ def show(routine_name: str, settings: Settings, as_json: bool) -> None:
         click.echo(session.script())
 
 
-def _default_output(routine_id: str, settings: Settings, suffix: str) -> Path:
-    name = f"{routine_id}-{settings.level}"
-    if settings.pace != "normal":
-        name += f"-{settings.pace}"
-    if settings.minutes:
-        name += f"-{settings.minutes:g}min"
-    return Path(name + suffix)
-
-
 @cli.command()
 @click.argument("routine_name", metavar="ROUTINE")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -242,10 +238,13 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     """
     from .render import write_wav
 
+    if output:
+        files.check_suffix(output, ".wav", "a WAV file")
     session = _session(routine_name, settings, quiet)
-    target = output or _default_output(session.routine.id, settings, ".wav")
+    target = output or settings.default_output(session.routine.id, ".wav")
     progress = _Progress("Rendering", quiet)(session.timeline.length)
-    write_wav(target, session.timeline, session.speech, progress)
+    with files.protecting(_input_files(routine_name)):
+        write_wav(target, session.timeline, session.speech, progress)
     if not quiet:
         click.echo(f"wrote {target} ({clock(session.timeline.duration)})", err=True)
 
@@ -269,16 +268,23 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play three-exercises --from "Good morning"
       voicecoach play floor-relax --minutes 30
     """
+    from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
     from .session import start as start_session
+    from .settings import SAMPLE_RATE
 
+    routine = routines.load(routine_name)
+    if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
+        find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)),
+                     from_exercise)
+    export = ["voicecoach", "export", routine_name, *settings.option_args()]
+    device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
     interactive = sys.stdin is not None and sys.stdin.isatty()
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
         fitting = _Fitting(status, settings) if settings.minutes is not None else None
-        session, live = start_session(routine_name, settings, _cache(), (RESUME_TEXT, "3", "2", "1"),
+        session, live = start_session(routine, settings, _cache(), (RESUME_TEXT, "3", "2", "1"),
                                       fitting)
         try:
-            device = Device(session.timeline.sample_rate, routine_name)
             player = Player(session.timeline, session.speech, device, status, live)
             # chapters move until every line is made: --from waits for them
             begin = find_chapter(player.timeline, from_exercise).start \
@@ -291,14 +297,14 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
     if stop is None:
         return
     where = stop.chapter.exercise
-    again = ["voicecoach", "play", routine_name, *_option_args(settings)]
+    again = ["voicecoach", "play", routine_name, *settings.option_args()]
     if where:
         again += ["--from", where]
     click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
                f"{f' in {where!r}' if where else ''}. To go on from there: "
                f"{' '.join(shlex.quote(part) for part in again)}", err=True)
     if stop.reason == "interrupt":
-        sys.exit(130)
+        sys.exit(interrupts.exit_code())
 
 
 class _Fitting:
@@ -320,19 +326,6 @@ class _Fitting:
 
         advance(0)
         return advance
-
-
-def _option_args(settings: Settings) -> list[str]:
-    args = []
-    if settings.level != "standard":
-        args += ["--level", settings.level]
-    if settings.pace != "normal":
-        args += ["--pace", settings.pace]
-    if settings.minutes:
-        args += ["--minutes", f"{settings.minutes:g}"]
-    if settings.voice:
-        args += ["--voice", settings.voice]
-    return args
 
 
 BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
@@ -371,8 +364,10 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
         raise click.UsageError("give a ROUTINE or --all, not both")
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
+    if output and not (every or split):
+        files.check_suffix(output, ".mp3", "an MP3 file")
     if folder:
-        exporter.make_folder(folder)
+        files.make_folder(folder)
     skipped = []
     for name in names:
         try:
@@ -383,10 +378,12 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             click.echo(f"voicecoach: skipped: {error}", err=True)  # the others still fit
             skipped.append(name)
             continue
-        default = _default_output(session.routine.id, settings, "" if split else ".mp3")
+        default = settings.default_output(session.routine.id, "" if split else ".mp3")
         target = (folder / default) if folder else (output or default)
         progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
-        summary = exporter.write_session(target, session, int(bitrate), split, captions, progress)
+        with files.protecting(_input_files(name)):
+            summary = exporter.write_session(target, session, int(bitrate), split, captions,
+                                             progress)
         if not quiet:
             click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
     if skipped:
@@ -436,7 +433,7 @@ def voices(as_json: bool) -> None:
       voicecoach voices
       voicecoach voices --json
       voicecoach say "Lie on your back." --voice flite:slt
-      voicecoach show desk-break --voice espeak:en-gb
+      voicecoach show desk-break --voice espeak:en-gb-x-rp
     """
     from .speech import list_voices
 
@@ -483,35 +480,48 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
     Player(session.timeline, session.speech, Device(session.timeline.sample_rate, "ROUTINE")).play()
 
 
-def _terminate(signum, frame) -> None:
-    raise SystemExit(128 + signum)  # unwinds, so partial files are removed on the way out
-
-
 def main() -> None:
-    """Entry point: the one boundary where errors become a message and an exit code."""
+    """The one boundary where errors become a message and an exit code; Ctrl-C, SIGTERM and a
+    closed output pipe end quietly. Run through voicecoach.__main__, which handles signals first."""
     debug = "--debug" in sys.argv[1:]
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupts.install()  # again, for callers that come here directly
     try:
-        cli.main(standalone_mode=False)
+        try:
+            # Not cli.main(): click turns Ctrl-C into a bare "Aborted!" and a closed pipe into exit 1.
+            with cli.make_context("voicecoach", sys.argv[1:]) as ctx:
+                cli.invoke(ctx)
+            interrupts.check()
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
     except VoicecoachError as error:
         if debug:
+            detail = getattr(error, "detail", None)
+            if detail:
+                click.echo(f"voicecoach: detail: {detail}", err=True)
             raise
         click.echo(f"voicecoach: {error}" if not isinstance(error, RoutineError) else str(error),
                    err=True)
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("", err=True)
-        sys.exit(130)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except click.exceptions.Exit as exit_:
-        sys.exit(exit_.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except KeyboardInterrupt as interrupt:
+        interrupts.leave(interrupt)
     except BrokenPipeError:
-        sys.stderr.close()
+        _quiet_stdout()
         sys.exit(0)
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (`voicecoach voices | head -1`): nothing more to say, and nothing may
+    be flushed into the closed pipe at exit."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 if __name__ == "__main__":

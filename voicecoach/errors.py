@@ -77,10 +77,18 @@ class UnknownVoice(UsageError):
 class FitError(UsageError):
     def __init__(self, routine_id: str, minutes: float, low: float, high: float,
                  nearest: tuple[float, float] | None = None):
-        message = f"cannot fit '{routine_id}' into {minutes:g} minutes; "
+        from .settings import MINUTES_RANGE  # here: settings imports the routine, which imports us
+
+        def allowed(value: float) -> float:  # never quote a length --minutes refuses
+            return min(max(value, MINUTES_RANGE[0]), MINUTES_RANGE[1])
+
+        low, high = allowed(low), allowed(high)
+        unit = "minute" if minutes == 1 else "minutes"
+        message = f"cannot fit '{routine_id}' into {minutes:g} {unit}; "
         if nearest:
+            below, above = allowed(nearest[0]), allowed(nearest[1])
             message += (f"its sets and reps change in steps, and the nearest it comes is "
-                        f"{nearest[0]:.1f} or {nearest[1]:.1f} minutes (its range is "
+                        f"{below:.1f} or {above:.1f} minutes (its range is "
                         f"{low:.1f} to {high:.1f})")
         else:
             message += f"it can be made from {low:.1f} to {high:.1f} minutes long"
@@ -88,19 +96,35 @@ class FitError(UsageError):
 
 
 class AudioDeviceError(VoicecoachError):
+    """No sound can be played. Suggests the export command with the options given; the audio
+    system's own words (`detail`) are shown only with --debug."""
+
     exit_code = 3
 
-    def __init__(self, reason: str, routine_id: str | None = None):
-        target = routine_id or "ROUTINE"
+    def __init__(self, reason: str, export_command: str | None = None, detail: str | None = None):
+        self.detail = detail
         super().__init__(
             f"no audio output: {reason}. "
-            f"To take the session to a phone instead, run: voicecoach export {target}"
+            f"To take the session to a phone instead, run: {export_command or 'voicecoach export ROUTINE'}"
         )
 
 
 class OutputError(VoicecoachError):
     def __init__(self, path: str, reason: str):
         super().__init__(f"cannot write {path}: {reason}")
+
+
+class CacheError(VoicecoachError):
+    """The cache cannot be read or cleared; says what was done before it stopped."""
+
+    def __init__(self, path: object, reason: str, removed: int = 0, failed: int = 0):
+        self.removed, self.failed = removed, failed
+        if failed:
+            message = (f"could not clear the cache at {path}: removed {removed} clips, "
+                       f"{failed} could not be removed ({reason})")
+        else:
+            message = f"cannot read the cache at {path}: {reason}"
+        super().__init__(message)
 
 
 class ConfigError(UsageError):

@@ -37,7 +37,7 @@ RESUME_TEXT = "Resuming."
 def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
     """The chapter of an exercise named (any case) or numbered (1 = the first exercise)."""
     exercises = [c for c in timeline.chapters if c.exercise]
-    if wanted.isdigit() and 1 <= int(wanted) <= len(exercises):
+    if wanted.isascii() and wanted.isdigit() and 1 <= int(wanted) <= len(exercises):  # not '²
         return exercises[int(wanted) - 1]
     for chapter in exercises:
         if (chapter.exercise or "").lower() == wanted.strip().lower():
@@ -82,19 +82,41 @@ def _quiet_alsa() -> None:
         pass
 
 
-class Device:
-    """simpleaudio behind one small interface, its errors turned into ours."""
+def _alsa_error(library: ctypes.CDLL, code: int) -> str:
+    library.snd_strerror.restype = ctypes.c_char_p
+    return (library.snd_strerror(code) or b"").decode("utf-8", "replace")
 
-    def __init__(self, sample_rate: int, routine_id: str):
+
+def _try_alsa(export_command: str) -> None:
+    """Open and close ALSA's default playback device, as simpleaudio will: a missing device is
+    found before any speech is made, not after."""
+    name = ctypes.util.find_library("asound")
+    if not name:
+        return  # simpleaudio will say what is wrong
+    library = ctypes.CDLL(name)
+    handle = ctypes.c_void_p()
+    code = library.snd_pcm_open(ctypes.byref(handle), b"default", 0, 0)  # 0: playback, blocking
+    if code < 0:
+        raise AudioDeviceError("the audio device could not be opened", export_command,
+                               f"ALSA: {_alsa_error(library, code)}")
+    library.snd_pcm_close(handle)
+
+
+class Device:
+    """simpleaudio behind one small interface, its errors turned into ours. Opening it checks
+    that a device is there (on Linux), so `play` can say so before making any speech."""
+
+    def __init__(self, sample_rate: int, export_command: str):
         try:
             import simpleaudio
         except ImportError as exc:
-            raise AudioDeviceError(f"simpleaudio is not installed ({exc})", routine_id) from None
+            raise AudioDeviceError("simpleaudio is not installed", export_command, str(exc)) from None
         if sys.platform.startswith("linux"):
             _quiet_alsa()
+            _try_alsa(export_command)
         self._simpleaudio = simpleaudio
         self.sample_rate = sample_rate
-        self.routine_id = routine_id
+        self.export_command = export_command
         self._playing = None
 
     def start(self, pcm: bytes) -> None:
@@ -102,8 +124,8 @@ class Device:
             self._playing = self._simpleaudio.play_buffer(pcm, 1, SAMPLE_BYTES, self.sample_rate)
         except Exception as exc:  # SimpleaudioError, or a broken backend
             detail = " ".join(str(exc).split()) or type(exc).__name__
-            raise AudioDeviceError(f"the audio device could not be opened ({detail})",
-                                   self.routine_id) from None
+            raise AudioDeviceError("the audio device could not be opened", self.export_command,
+                                   detail) from None
 
     def busy(self) -> bool:
         return self._playing is not None and self._playing.is_playing()

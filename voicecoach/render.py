@@ -7,15 +7,13 @@ bounded in memory whatever the session's length.
 from __future__ import annotations
 
 import bisect
-import os
-import tempfile
 import wave
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import OutputError
+from . import interrupts
+from .files import atomic_output
 from .speech import Speech
 from .timeline import Event, Timeline
 
@@ -53,6 +51,7 @@ class Renderer:
         pending = bytearray()
         for piece in self._pieces(start, end, block):
             pending += piece
+            interrupts.check()  # long work: stop here even if a library swallowed the Ctrl-C
             while len(pending) >= block:
                 yield bytes(pending[:block])
                 del pending[:block]
@@ -81,38 +80,6 @@ class Renderer:
                                      (stop - event.start) * SAMPLE_BYTES]
             position = stop
         yield from gap(position, end)
-
-
-@contextmanager
-def atomic_output(path: Path, mode: str = "wb"):
-    """Write to a hidden temporary file beside `path`, renamed over it only when complete.
-
-    A killed or failed write leaves any previous file at `path` untouched and nothing partial
-    there; the temporary file is removed unless the process is killed outright.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the `with` below; its name outlives it
-            mode, dir=folder, prefix=f".{path.name}.", suffix=".partial", delete=False,
-            encoding=None if "b" in mode else "utf-8")
-    except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(handle.name, 0o666 & ~umask)  # as an ordinary new file would be, not 0600
-        with handle:
-            yield handle
-        os.replace(handle.name, path)
-    except BaseException as exc:
-        try:
-            os.unlink(handle.name)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise OutputError(str(path), exc.strerror or str(exc)) from None
-        raise
 
 
 def write_wav(path: Path, timeline: Timeline, speech: Speech,

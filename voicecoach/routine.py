@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem, RoutineError, RoutineNotFound
+from .files import NotRegular, read_regular
 
 try:  # libyaml keeps even a large hostile file well under a second
     _Loader: Any = yaml.CSafeLoader
@@ -47,7 +49,7 @@ MAX_PHASES = 8
 # (smallest, largest) allowed for each number a routine can carry
 BOUNDS = {
     "hold": (1, 30 * 60), "duration": (1, 60 * 60), "reps": (1, 200), "sets": (1, 20),
-    "rest": (1, 10 * 60), "check_in": (10, 30 * 60), "phase": (0.5, 30),
+    "rest": (1, 10 * 60), "check_in": (10, 30 * 60), "phase": (0.2, 30),
 }
 DEFAULT_REST = 20.0
 DEFAULT_TEMPO_WORD = ""
@@ -492,11 +494,14 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
         routine = Routine(id=routine_id, path=path, title=title or "", exercises=tuple(exercises),
                           source=source, summary=summary, intro=intro, outro=outro, rest=rest,
                           builtin=builtin)
-        longest = rough_seconds(routine, "advanced")
+        from .settings import Settings  # both import this module: imported here, when needed
+        from .timeline import estimated_seconds
+
+        longest = estimated_seconds(routine, Settings(level="advanced"), MAX_SESSION_SECONDS)
         if longest > MAX_SESSION_SECONDS:
             check.add(top["exercises"][0].line,
-                      f"the session would last about {longest / 3600:.1f} hours at the advanced "
-                      f"level; keep a routine under {MAX_SESSION_SECONDS // 3600} hours")
+                      f"the session would last over {MAX_SESSION_SECONDS // 3600} hours at the "
+                      f"advanced level; keep a routine under {MAX_SESSION_SECONDS // 3600} hours")
         else:
             return routine
     raise RoutineError(check.problems)
@@ -597,9 +602,10 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
     tempo: list[Phase] = []
     if "tempo" in mapping:
         key_node, node = mapping["tempo"]
-        if kinds and kind != "reps":
-            check.add(key_node.line, f"'tempo' paces counted reps; it does not go with '{kind}'",
-                      where)
+        others = [k for k in kinds if k != "reps"]
+        if others:
+            check.add(key_node.line, "'tempo' paces counted reps; it does not go with "
+                      f"{' or '.join(repr(k) for k in others)}", where)
         tempo = _tempo(check, node, where)
     check_in = None
     if "check_in" in mapping:
@@ -658,22 +664,6 @@ def _tempo(check: _Checker, node: _Node, where: tuple[int, str]) -> list[Phase]:
     return phases
 
 
-def rough_seconds(routine: Routine, level: str) -> float:
-    """Length estimated without speech: work, rests and about 25 s of talk per exercise."""
-    total = 30.0
-    for exercise in routine.exercises:
-        sides = max(1, len(exercise.sides))
-        sets = exercise.sets.pick(level)
-        if exercise.kind == "reps":
-            work = exercise.amount.pick(level) * sum(p.seconds for p in exercise.tempo) + 2
-        else:
-            work = exercise.amount.pick(level) + 2
-        rounds = sides * sets
-        total += 25 + rounds * (work + 5) + (rounds - 1) * routine.rest_after(exercise)
-        total += routine.rest_after(exercise)
-    return total
-
-
 # ---------------------------------------------------------------------------
 # Finding routines
 
@@ -701,7 +691,7 @@ def load(name_or_path: str) -> Routine:
     candidate = Path(name_or_path)
     looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path
     known = builtin_ids()
-    if looks_like_path or (name_or_path not in known and candidate.exists()):
+    if looks_like_path or (name_or_path not in known and os.path.lexists(name_or_path)):
         return load_file(candidate, name_or_path)
     if name_or_path in known:  # a built-in id wins over a folder of the same name (export --split)
         resource = resources.files("voicecoach") / "library" / f"{name_or_path}.yaml"
@@ -715,8 +705,9 @@ def load_file(path: Path, shown: str | None = None) -> Routine:
     try:
         if path.is_dir():
             raise RoutineError([Problem(shown, 1, "this is a folder; give a routine file (.yaml)")])
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(path, MAX_FILE_BYTES + 1)  # a FIFO would block: regular files only
+    except NotRegular as exc:
+        raise RoutineError([Problem(shown, 1, f"{exc.strerror}; give a routine file (.yaml)")]) from None
     except FileNotFoundError:
         raise RoutineError([Problem(shown, 1, "no such file")]) from None
     except PermissionError:

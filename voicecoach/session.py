@@ -1,12 +1,12 @@
 """Turn a routine and settings into a ready session: its speech made and its timeline planned."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing, UsageError
-from .routine import Routine, load
+from .routine import MAX_SESSION_SECONDS, Routine, load
 from .settings import Settings
 from .speech import Making, ProgressFactory, Speech
 from .timeline import Role, Timeline, clock
@@ -60,12 +60,16 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
         # Fitting plans many scales, so lines not yet made are estimated from their text; the
         # scale found is then planned with real lengths, and fitted again if that moved it out.
         estimate = planner.estimate_measure(settings)
+        aim = settings.minutes
         for _ in range(3):
-            scale = planner.fit(routine, settings,
+            scale = planner.fit(routine, replace(settings, minutes=aim),
                                 lambda text: speech.known_length(text) or estimate(text))
             speech.prepare(planner.candidate_texts(routine, settings, scale), progress)
             timeline = planner.plan(routine, settings, speech.length, scale)
-            if planner.fits(timeline, settings):
+            over = timeline.duration - MAX_SESSION_SECONDS
+            if over > 0:  # a fit near 4 hours may land a little past them: aim that much lower
+                aim -= (over + 1) / 60
+            elif planner.fits(timeline, settings):
                 break
         else:
             raise planner.fit_error(routine, settings, speech.length)

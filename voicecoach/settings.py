@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from .routine import LEVELS
+from .routine import LEVELS, MAX_SESSION_SECONDS
 
+MINUTES_RANGE = (1, MAX_SESSION_SECONDS // 60)  # what --minutes accepts: 1 minute to 4 hours
 SAMPLE_RATE = 22050  # espeak-ng's own rate: speech needs no resampling, MP3 at 64 kbit/s suits it
 
 
@@ -42,3 +44,25 @@ class Settings:
     @property
     def position_seconds(self) -> float:
         return PACES[self.pace].position
+
+    def option_args(self) -> list[str]:
+        """The command-line options that give these settings (defaults left out)."""
+        args = []
+        if self.level != "standard":
+            args += ["--level", self.level]
+        if self.pace != "normal":
+            args += ["--pace", self.pace]
+        if self.minutes:
+            args += ["--minutes", f"{self.minutes:g}"]
+        if self.voice:
+            args += ["--voice", self.voice]
+        return args
+
+    def default_output(self, routine_id: str, suffix: str) -> Path:
+        """The file name a session is written to when none is given: ROUTINE-LEVEL[-PACE][-Nmin]."""
+        name = f"{routine_id}-{self.level}"
+        if self.pace != "normal":
+            name += f"-{self.pace}"
+        if self.minutes:
+            name += f"-{self.minutes:g}min"
+        return Path(name + suffix)

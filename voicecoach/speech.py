@@ -18,6 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
+from . import interrupts
 from .cache import Cache, Entry, make_key
 from .engines import Choice, Voice, all_voices, resolve
 from .errors import SpeechError, VoicecoachError
@@ -328,24 +329,31 @@ class _Worker:
     def fork(cls, index: int, speech: Speech, results_in: int, results_out: int,
              tones: bool) -> _Worker:
         lines_in, lines_out = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns into the parent's code
-            code = 0
-            try:
-                os.close(lines_out)
-                os.close(results_out)
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                null = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(null, 1)
-                os.dup2(null, 2)
-                _serve(speech, lines_in, results_in, index, tones)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
+        with interrupts.held():  # no signal handler may run inside fork's own bookkeeping
+            pid = os.fork()
+            if pid == 0:
+                cls._serve_forever(speech, lines_in, lines_out, results_in, results_out, index, tones)
         os.close(lines_in)
         return cls(pid, lines_out)
+
+    @staticmethod
+    def _serve_forever(speech: Speech, lines_in: int, lines_out: int, results_in: int,
+                       results_out: int, index: int, tones: bool) -> None:
+        """The worker process: never returns into the parent's code."""
+        code = 0
+        try:
+            interrupts.in_child()  # SIGTERM ends it; Ctrl-C is the parent's to handle
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            os.close(lines_out)
+            os.close(results_out)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            _serve(speech, lines_in, results_in, index, tones)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
 
     def give(self, text: str) -> None:
         data = text.encode("utf-8")

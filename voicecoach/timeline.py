@@ -11,9 +11,11 @@ keep their rhythm (each tempo word on its phase) and quiet moments carry the for
 """
 from __future__ import annotations
 
+import bisect
 import functools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import heapq
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .errors import FitError
@@ -360,11 +362,12 @@ class Context:
 
 @dataclass(frozen=True)
 class Line:
-    """A line of talk and the pause that follows it (time to move, or a breath)."""
+    """A line of talk, the pause that follows it (time to move, or a breath), and whose it is."""
 
     text: str
     role: Role
     pause: float = GAP
+    context: Context = Context()
 
 
 @dataclass(frozen=True)
@@ -377,24 +380,49 @@ class Mark:
 
 
 class Track:
-    """The busy spans of one round of work: where a line still fits with a breath either side."""
+    """The busy spans of one round of work: where a line still fits with a breath either side.
+
+    Spans never overlap (nothing talks over anything else), so kept sorted by start their ends
+    are sorted too, and each question is a binary search: planning stays linear in length."""
 
     def __init__(self, low: int, high: int, gap: int):
         self.low, self.high, self.gap = low, high, gap
-        self.busy: list[tuple[int, int]] = []
-        self.spoken: list[tuple[int, int]] = []  # the busy spans that are words, not tones
+        self.busy: tuple[list[int], list[int]] = ([], [])  # starts, ends
+        self.spoken: tuple[list[int], list[int]] = ([], [])  # the spans that are words, not tones
 
     def take(self, at: int, length: int, spoken: bool = False) -> None:
-        self.busy.append((at, at + length))
-        if spoken:
-            self.spoken.append((at, at + length))
+        for starts, ends in (self.busy, self.spoken) if spoken else (self.busy,):
+            index = bisect.bisect(starts, at)
+            starts.insert(index, at)
+            ends.insert(index, at + length)
 
     def fits(self, at: int, length: int, clear: int = 0) -> bool:
         """Room for `length` at `at`: a breath from every sound, and `clear` from every word."""
         if at < self.low or at + length > self.high:
             return False
-        return all(at + length + self.gap <= b0 or at >= b1 + self.gap for b0, b1 in self.busy) \
-            and all(at + length + clear <= b0 or at >= b1 + clear for b0, b1 in self.spoken)
+        return all(self._apart(spans, at, length, margin)
+                   for spans, margin in ((self.busy, self.gap), (self.spoken, clear)))
+
+    @staticmethod
+    def _apart(spans: tuple[list[int], list[int]], at: int, length: int, margin: int) -> bool:
+        starts, ends = spans
+        before = bisect.bisect_left(starts, at + length + margin)  # spans that begin too early...
+        return before == 0 or ends[before - 1] + margin <= at  # ...must all have ended in time
+
+    def first_fit(self, at: int, length: int, clear: int = 0) -> int | None:
+        """The earliest place from `at` where `length` fits: `at` itself, or just after a span."""
+        after_sounds = (end + self.gap for end in self._ends_from(self.busy[1], at - self.gap))
+        after_words = (end + clear for end in self._ends_from(self.spoken[1], at - clear))
+        for place in heapq.merge((at,), after_sounds, after_words):
+            if place + length > self.high:
+                return None
+            if place >= at and self.fits(place, length, clear):
+                return place
+        return None
+
+    @staticmethod
+    def _ends_from(ends: list[int], low: int) -> Iterator[int]:
+        return (ends[k] for k in range(bisect.bisect_left(ends, low), len(ends)))
 
 
 class Round:
@@ -419,24 +447,32 @@ class Round:
         return mark
 
 
+class _TooLong(Exception):
+    """Planning passed its limit; how far it had got, in seconds."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 class _Planner:
     """Lays out one session. Events go down in time order of the listener's experience; every
     placement asks the measure for the real length of a line, so nothing overlaps."""
 
-    def __init__(self, routine: Routine, settings: Settings, measure: Measure, rate: int):
+    def __init__(self, routine: Routine, settings: Settings, measure: Measure, sample_rate: int):
         self.routine = routine
         self.settings = settings
         self._measure = measure
         self._lengths: dict[str, int] = {}
-        self.rate = rate
+        self.sample_rate = sample_rate
         self.events: list[Event] = []
         self.notes: list[Note] = []
         self.cursor = self.s(LEAD_IN)
-        self.chapter_start = 0  # where the talk into the latest exercise began
+        self.limit: int | None = None  # stop planning past this sample (see estimated_seconds)
 
     # units ---------------------------------------------------------------
     def s(self, seconds: float) -> int:
-        return int(round(seconds * self.rate))
+        return int(round(seconds * self.sample_rate))
 
     def length(self, text: str) -> int:
         if text not in self._lengths:
@@ -444,7 +480,7 @@ class _Planner:
         return self._lengths[text]
 
     def sound_length(self, role: Role, text: str) -> int:
-        return tone_samples(text, self.rate) if role.kind == "tone" else self.length(text)
+        return tone_samples(text, self.sample_rate) if role.kind == "tone" else self.length(text)
 
     def note(self, exercise: Exercise | None, key: str, message: str) -> None:
         note = Note(exercise, key, message)
@@ -463,8 +499,9 @@ class _Planner:
         self.events.append(event)
         return event
 
-    def say(self, line: Line, context: Context, at: int | None = None) -> Event:
-        event = self.put(line.role, line.text, self.cursor if at is None else at, context)
+    def say(self, line: Line) -> Event:
+        """The line at the cursor; the cursor moves past it and its pause."""
+        event = self.put(line.role, line.text, self.cursor, line.context)
         self.cursor = max(self.cursor, event.end + self.s(line.pause))
         return event
 
@@ -476,27 +513,17 @@ class _Planner:
         routine = self.routine
         nobody = Context()
         chapters: list[tuple[int, str, str | None]] = [(0, "Introduction", None)]
-        self.say(Line(f"{routine.title}.", Role.TITLE, 0.6), nobody)
-        self.say(Line(SAFETY, Role.SAFETY, 0.6), nobody)
+        self.say(Line(f"{routine.title}.", Role.TITLE, 0.6))
+        self.say(Line(SAFETY, Role.SAFETY, 0.6))
         if routine.intro:
-            self.say(Line(routine.intro, Role.INTRO, 0.8), nobody)
+            self.say(Line(routine.intro, Role.INTRO, 0.8))
 
         position: str | None = START_POSITION
         rest: float | None = None  # the rest owed before the next start tone
         rest_context = nobody
         for index, work in enumerate(works):
             exercise = work.exercise
-            if exercise.position is None and any(w.exercise.position for w in works):
-                self.note(exercise, "name", "no 'position' given, so nothing tells the listener "
-                          "how to get there from the exercise before; add one of lying-back, "
-                          "lying-front, lying-side, hands-and-knees, kneeling, sitting, standing")
-            if exercise.timed and work.seconds < SHORT_WORK:
-                self.note(exercise, exercise.kind,
-                          f"'{exercise.kind}' of {work.seconds:g}s is shorter than {SHORT_WORK:g}s; "
-                          "it is clearer as a tempo phase of reps, and its countdown is shortened")
-            if not exercise.timed and not exercise.how and not exercise.cues:
-                self.note(exercise, "reps", "a rep exercise with neither 'how' nor 'cues': "
-                          "nothing tells the listener how to move; add 'how'")
+            self.check(work, any(w.exercise.position for w in works))
             rounds = [(side, number) for side in (exercise.sides or (None,))
                       for number in range(1, work.sets + 1)]
             turn = 0  # which cue comes next, across the rounds of this exercise
@@ -511,30 +538,28 @@ class _Planner:
                 turn = self.cues(marks, work, turn, most)
                 if round_index == 0:
                     unheard = exercise.cues[turn:] if turn < len(exercise.cues) else ()
-                    lines = self.prelude(work, index == 0, position, side, unheard)
+                    lines = self.prelude(work, index == 0, position, context, unheard)
                     turn = max(turn, len(exercise.cues))
-                    in_round = [line.role in (Role.SIDE,) for line in lines]
-                    start = self.talk_into(lines, rest, rest_context, Context(exercise.name),
-                                           context, in_round)
-                    chapters.append((self.chapter_start, exercise.name, exercise.name))
                 elif number == 1:  # the same work again, on the next side
-                    lines = [Line(switch_line(exercise, side or ""), Role.SIDE,
-                                  self.settings.position_seconds)]
-                    start = self.talk_into(lines, work.rest, rest_context, context, context)
+                    lines = [Line(switch_line(exercise, side or ""), Role.SIDE, context=context)]
                 else:
-                    lines = [Line(f"Set {number} of {work.sets}.", Role.SET, READY + 1.0)]
-                    start = self.talk_into(lines, work.rest, rest_context, context, context)
+                    lines = [Line(f"Set {number} of {work.sets}.", Role.SET, context=context)]
+                talk_at, start = self.talk_into(lines, rest, rest_context)
+                if round_index == 0:
+                    chapters.append((talk_at, exercise.name, exercise.name))
                 self.countdown_into(start, context)
                 for mark in marks.marks:
                     self.put(mark.role, mark.text, start + mark.offset, context)
                 self.cursor = start + rhythm_end
-                self.say(Line(RELEASE, Role.RELEASE), context)
+                if self.limit is not None and self.cursor > self.limit:
+                    raise _TooLong(self.cursor / self.sample_rate)
+                self.say(Line(RELEASE, Role.RELEASE, context=context))
                 rest, rest_context = work.rest, context
             position = exercise.position or position
 
         self.cursor += self.s(0.7)
         chapters.append((self.cursor, "Finish", None))
-        self.say(Line(outro_for(routine), Role.OUTRO, 0.4), nobody)
+        self.say(Line(outro_for(routine), Role.OUTRO, 0.4))
         finish = self.put(Role.FINISH, "finish", self.cursor, nobody)
         length = finish.end + self.s(TAIL)
 
@@ -542,54 +567,68 @@ class _Planner:
         tiles = tuple(Chapter(bounds[i], bounds[i + 1], title, exercise_name)
                       for i, (_, title, exercise_name) in enumerate(chapters))
         events = tuple(sorted(self.events, key=lambda e: (e.start, e.end)))
-        return Timeline(routine.id, routine.title, self.rate, length, events, tiles,
+        return Timeline(routine.id, routine.title, self.sample_rate, length, events, tiles,
                         tuple(self.notes))
 
-    def prelude(self, work: Work, first: bool, position: str | None, side: str | None,
+    def check(self, work: Work, positions_used: bool) -> None:
+        """Notes on what will work but sound wrong, for `check` to warn about."""
+        exercise = work.exercise
+        if exercise.position is None and positions_used:
+            self.note(exercise, "name", "no 'position' given, so nothing tells the listener "
+                      "how to get there from the exercise before; add one of lying-back, "
+                      "lying-front, lying-side, hands-and-knees, kneeling, sitting, standing")
+        if exercise.timed and work.seconds < SHORT_WORK:
+            self.note(exercise, exercise.kind,
+                      f"'{exercise.kind}' of {work.seconds:g}s is shorter than {SHORT_WORK:g}s; "
+                      "it is clearer as a tempo phase of reps, and its countdown is shortened")
+        if not exercise.timed and not exercise.how and not exercise.cues:
+            self.note(exercise, "reps", "a rep exercise with neither 'how' nor 'cues': "
+                      "nothing tells the listener how to move; add 'how'")
+
+    def prelude(self, work: Work, first: bool, position: str | None, context: Context,
                 unheard: Iterable[str]) -> list[Line]:
         """What gets the listener from wherever they are into the first count-in of an exercise:
         what it is, how to get there, the setup with time to settle, how the movement goes."""
         exercise = work.exercise
-        lines = [Line(f"{'First' if first else 'Next up'}: {exercise.name}.", Role.ANNOUNCE)]
+        mine = Context(exercise.name)  # the side is not named until its own line
+        lines = [Line(f"{'First' if first else 'Next up'}: {exercise.name}.", Role.ANNOUNCE,
+                      context=mine)]
         for step in transition_steps(position, exercise.position):
-            lines.append(Line(step.text, Role.TRANSITION, step.seconds * self.pace_factor))
-        lines.append(Line(exercise.setup, Role.SETUP))
-        if side is not None:
-            lines.append(Line(side_line(side, True), Role.SIDE))
-        lines[-1] = Line(lines[-1].text, lines[-1].role, self.settings.position_seconds)
+            lines.append(Line(step.text, Role.TRANSITION, step.seconds * self.pace_factor, mine))
+        lines.append(Line(exercise.setup, Role.SETUP, context=mine))
+        if context.side is not None:
+            lines.append(Line(side_line(context.side, True), Role.SIDE, context=context))
+        lines[-1] = replace(lines[-1], pause=self.settings.position_seconds)  # time to settle
         if exercise.how:
-            lines.append(Line(exercise.how, Role.HOW))
+            lines.append(Line(exercise.how, Role.HOW, context=mine))
         if exercise.caution:
-            lines.append(Line(exercise.caution, Role.CAUTION))
-        lines += [Line(cue, Role.CUE) for cue in unheard]
-        lines.append(Line(work_line(work), Role.WORK, READY))
+            lines.append(Line(exercise.caution, Role.CAUTION, context=mine))
+        lines += [Line(cue, Role.CUE, context=mine) for cue in unheard]
+        lines.append(Line(work_line(work), Role.WORK, context=mine))
         return lines
 
-    def talk_into(self, lines: list[Line], rest: float | None, rest_context: Context,
-                  context: Context, round_context: Context,
-                  in_round: list[bool] | None = None) -> int:
-        """Rest, then the talk, ending one breath before the count-in; return the start tone.
+    def talk_into(self, lines: list[Line], rest: float | None,
+                  rest_context: Context) -> tuple[int, int]:
+        """Rest, then the talk, ending one breath before the count-in; return where the talk
+        begins and where the start tone comes.
 
         The rest line is true: the start tone comes that long after it, talk included. When the
         talk fills the rest, the line says when the next one starts rather than promising quiet."""
-        lines[-1] = Line(lines[-1].text, lines[-1].role, READY)
+        lines = [*lines[:-1], replace(lines[-1], pause=READY)]
         need = self.talk_length(lines) + self.s(COUNTDOWN)
         if rest is None:
             start = self.cursor + need
         else:
             owed = max(self.s(rest), need + self.s(GAP))  # a breath after the rest line
-            seconds = rounded_rest(owed / self.rate)
+            seconds = rounded_rest(owed / self.sample_rate)
             quiet = owed - need - self.s(GAP) >= self.s(QUIET_REST)
-            said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST),
-                            rest_context)
+            said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST,
+                                 context=rest_context))
             start = said.end + owed
-        talk_at = start - need
-        self.chapter_start = talk_at
-        self.cursor = talk_at
-        for index, line in enumerate(lines):
-            inside = in_round[index] if in_round is not None else True
-            self.say(line, round_context if inside else context)
-        return start
+        talk_at = self.cursor = start - need
+        for line in lines:
+            self.say(line)
+        return talk_at, start
 
     def countdown_into(self, start: int, context: Context) -> None:
         """'3, 2, 1', each number on its second; the start tone comes with the round's marks."""
@@ -606,7 +645,7 @@ class _Planner:
         end = self.s(seconds)
         second = self.s(1.0)
         gap = self.s(GAP)
-        tone = tone_samples("start", self.rate)
+        tone = tone_samples("start", self.sample_rate)
         marks.track = Track(tone + gap, end - gap, gap)
         marks.add(0, Role.START, "start", marks.track)
         for number in range(COUNTDOWN, 0, -1):  # the closing countdown: as many as fit
@@ -645,8 +684,8 @@ class _Planner:
         marks = Round(self, work)
         phases = [self.s(p.seconds) for p in exercise.tempo]
         rep_length = sum(phases)
-        tone = tone_samples("start", self.rate)
-        tick = tone_samples("tick", self.rate)
+        tone = tone_samples("start", self.sample_rate)
+        tick = tone_samples("tick", self.sample_rate)
         small = self.s(SHORT_GAP)
         # the first rep begins on the start tone, which stands in for its number: "3, 2, 1" is
         # never followed by a spoken "1" that could be taken for a fourth beat of the count-in
@@ -656,8 +695,9 @@ class _Planner:
         last_end = tone
         for phase, length in zip(exercise.tempo, phases, strict=True):
             if phase.word and self.length(phase.word) + small > length:
+                said = self.length(phase.word) / self.sample_rate
                 self.note(exercise, "tempo",
-                          f"tempo word '{phase.word}' takes {self.length(phase.word) / self.rate:.1f}s "
+                          f"tempo word '{phase.word}' takes {said:.1f}s "
                           f"to say and does not fit its {phase.seconds:g}s phase at "
                           f"{self.settings.pace} pace; a tick sounds instead")
         combined = count_line(work.reps, True)
@@ -723,7 +763,7 @@ class _Planner:
             return turn
         stop = turn + most if most is not None else None
         track = marks.track
-        span = (marks.length - marks.cue_from) / self.rate
+        span = (marks.length - marks.cue_from) / self.sample_rate
         every = self.s(min(CUE_MAX_EVERY, max(CUE_MIN_EVERY, span / (2 * len(cues) + 1))))
         at = marks.cue_from
         # in timed work a cue keeps its distance from "halfway" and the like; between reps the
@@ -732,9 +772,7 @@ class _Planner:
         while stop is None or turn < stop:
             text = cues[turn % len(cues)]
             length = self.length(text)
-            spot = next((c for c in sorted({at, *(b1 + track.gap for _, b1 in track.busy),
-                                            *(b1 + clear for _, b1 in track.spoken)})
-                         if c >= at and track.fits(c, length, clear)), None)
+            spot = track.first_fit(at, length, clear)
             if spot is None:
                 return turn
             marks.add(spot, Role.CUE, text, track)
@@ -883,9 +921,17 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
     return FitError(routine.id, settings.minutes, low, high)
 
 
-def estimated_seconds(routine: Routine, settings: Settings) -> float:
-    """The planned length with speech lengths estimated from the text: no synthesis (`list`)."""
-    return plan(routine, settings, estimate_measure(settings)).duration
+def estimated_seconds(routine: Routine, settings: Settings, limit: float | None = None) -> float:
+    """The session's length, planned with speech lengths estimated from the text: no synthesis.
+    The one estimate there is: `list` shows it, and the loader refuses a routine over four hours
+    with it. Past `limit` seconds planning stops, so a huge routine is refused at once."""
+    planner = _Planner(routine, settings, estimate_measure(settings), SAMPLE_RATE)
+    if limit is not None:
+        planner.limit = planner.s(limit)
+    try:
+        return planner.build(resolve(routine, settings)).duration
+    except _TooLong as too_long:
+        return too_long.seconds
 
 
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import interrupts
 from ..errors import SpeechEngineMissing, SpeechError
 from . import Clip, Voice
 
@@ -59,10 +60,14 @@ def _silence_fds() -> None:
 
 
 def _fork(work: Callable[[], None]) -> int:
-    pid = os.fork()
-    if pid == 0:  # the child: do the work, never return into the parent's code
+    with interrupts.held():  # no signal handler may run inside fork's own bookkeeping
+        pid = os.fork()
+        if pid != 0:
+            return pid
+        # the child: do the work, never return into the parent's code; a signal just ends it
         code = 1
         try:
+            interrupts.in_child()
             _silence_fds()
             work()
             code = 0
@@ -70,7 +75,6 @@ def _fork(work: Callable[[], None]) -> int:
             code = 1
         finally:
             os._exit(code)
-    return pid
 
 
 def _agreed(takes: list[Clip]) -> Clip | None:
@@ -215,11 +219,21 @@ class Espeak:
             with os.fdopen(write_end, "w") as out:
                 json.dump([v.__dict__ for v in _voices_here()], out)
 
-        pid = _fork(report)
-        os.close(write_end)
-        with os.fdopen(read_end) as incoming:
-            payload = incoming.read()
-        _, status = os.waitpid(pid, 0)
+        pid = None
+        try:
+            with interrupts.held():  # the pid is known before any signal can stop us
+                pid = _fork(report)
+            os.close(write_end)
+            with os.fdopen(read_end) as incoming:
+                payload = incoming.read()
+            _, status = os.waitpid(pid, 0)
+        except BaseException:
+            if pid is not None:
+                with interrupts.held(), contextlib.suppress(OSError):
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+            raise
+        interrupts.raise_for_child(status)
         if status != 0 or not payload:
             raise SpeechEngineMissing("the speech engine failed to start")
         return [Voice(v["engine"], v["name"], v["native"], v["label"], tuple(v["languages"]),
@@ -270,10 +284,12 @@ class Espeak:
                 for _ in range(wanted):
                     serial += 1
                     path = scratch / f"take-{serial}.wav"
-                    pid = _fork(functools.partial(_take, text, native, words_per_minute, str(path)))
-                    running[pid] = path
+                    with interrupts.held():  # recorded before a signal can stop us
+                        pid = _fork(functools.partial(_take, text, native, words_per_minute, str(path)))
+                        running[pid] = path
                 began = time.monotonic()
                 while running:
+                    interrupts.check()
                     for pid in list(running):
                         finished, status = os.waitpid(pid, os.WNOHANG)
                         if not finished:
@@ -284,6 +300,7 @@ class Espeak:
                             else:
                                 continue
                         path = running.pop(pid)
+                        interrupts.raise_for_child(status)
                         if status != 0 or not path.exists():
                             reason = f"the engine failed with voice '{native}'" if native else \
                                 "the speech engine failed"
@@ -292,10 +309,11 @@ class Espeak:
                     if running:
                         time.sleep(0.002)
             finally:
-                for pid in running:
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, 9)
-                        os.waitpid(pid, 0)
+                with interrupts.held():  # a second Ctrl-C must not leave a child running
+                    for pid in running:
+                        with contextlib.suppress(OSError):
+                            os.kill(pid, 9)
+                            os.waitpid(pid, 0)
             agreed = _agreed(takes)
             if agreed is not None:
                 return agreed

@@ -1,0 +1,110 @@
+"""Ctrl-C and SIGTERM at any moment, a closed output pipe: one line, the right exit code, no traceback,
+no child left running, nothing left in TMPDIR."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import command
+
+VOICECOACH = command()
+
+
+def _group_gone(pgid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def interrupt(tmp_path: Path, how: int, when: str | float) -> tuple[subprocess.Popen, str]:
+    """Export with a cold cache in its own process group; signal the whole group (as a terminal
+    does on Ctrl-C) after `when` seconds, or once speech is being made ("speech")."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    process = subprocess.Popen([*VOICECOACH, "--cache-dir", str(tmp_path / "cache"), "export",
+                                "floor-relax", "-o", str(tmp_path / "out.mp3")],
+                               stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    if when == "speech":
+        deadline = time.monotonic() + 60
+        while not list(scratch.glob("voicecoach-*/*.wav")) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert time.monotonic() < deadline, "speech was never made"
+    else:
+        time.sleep(when)
+    os.killpg(process.pid, how)
+    _, stderr = process.communicate(timeout=60)
+    return process, stderr
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("when", [0.1, 0.2, 0.35, "speech"])
+def test_a_signal_at_any_moment_ends_cleanly(tmp_path, how, when):
+    process, stderr = interrupt(tmp_path, how, when)
+    assert process.returncode == 128 + how, stderr
+    name = "Ctrl-C" if how == signal.SIGINT else "SIGTERM"
+    assert stderr == f"voicecoach: stopped ({name})\n"
+    assert _group_gone(process.pid), "a forked child is still running"
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert not (tmp_path / "out.mp3").exists()
+    assert list(tmp_path.glob(".out.mp3.*")) == []
+
+
+@pytest.mark.parametrize("args", [["voices"], ["list"], ["show", "floor-relax"],
+                                  ["show", "floor-relax", "--json"], ["--help"]])
+def test_a_closed_output_pipe_ends_quietly(tmp_path, args):
+    pipeline = subprocess.run(
+        f"{' '.join(VOICECOACH)} --cache-dir {tmp_path / 'cache'} {' '.join(args)} | head -c 1 "
+        f">/dev/null; echo \"${{PIPESTATUS[0]}}\"", shell=True, executable="/bin/bash",
+        capture_output=True, text=True, timeout=120)
+    assert pipeline.stdout == "0\n"
+    assert pipeline.stderr == ""
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_signal_at_a_random_moment_ends_cleanly(tmp_path, seed):
+    import random
+
+    how = (signal.SIGINT, signal.SIGTERM)[seed % 2]
+    process, stderr = interrupt(tmp_path, how, random.Random(seed).uniform(0.1, 0.8))
+    assert process.returncode == 128 + how, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("voicecoach: stopped (")
+    assert _group_gone(process.pid) and list((tmp_path / "tmp").iterdir()) == []
+
+
+SWALLOWED = """
+import os, signal, sys
+from voicecoach import interrupts
+from voicecoach.files import atomic_output
+interrupts.install()
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    sum(range(100000))  # the handler runs here...
+except BaseException:
+    pass  # ...and a library that catches everything swallows its KeyboardInterrupt
+try:
+    with atomic_output(sys.argv[1]) as handle:
+        handle.write(b"a stopped write")
+except KeyboardInterrupt as interrupt:
+    interrupts.leave(interrupt)
+"""
+
+
+def test_an_interrupt_swallowed_by_a_library_still_stops_the_write(tmp_path):
+    target = tmp_path / "out.wav"
+    result = subprocess.run([sys.executable, "-c", SWALLOWED, str(target)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 130
+    assert result.stderr == "voicecoach: stopped (Ctrl-C)\n"
+    assert list(tmp_path.iterdir()) == []
