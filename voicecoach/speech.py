@@ -15,6 +15,7 @@ import select
 import signal
 import struct
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
@@ -27,6 +28,7 @@ from .sounds import TONE_FORMAT, TONES
 
 FORMAT_VERSION = 3  # bump when the clip pipeline (audio.py: trim, loudness, fades) changes
 POLL_S = 0.1
+STOP_WAIT_S = 5.0
 
 # (lines made, the line just made) -> None; a ProgressFactory makes one for a number of lines
 Progress = Callable[..., None]
@@ -342,8 +344,10 @@ class _Worker:
         """The worker process: never returns into the parent's code."""
         code = 0
         try:
-            interrupts.in_child()  # SIGTERM ends it; Ctrl-C is the parent's to handle
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            # Ctrl-C and SIGTERM unwind the line being made (its scratch files removed, its
+            # own children ended), as in the parent; close() stops a worker with SIGTERM
+            interrupts.in_child()
+            interrupts.install()
             os.close(lines_out)
             os.close(results_out)
             null = os.open(os.devnull, os.O_WRONLY)
@@ -369,12 +373,22 @@ class _Worker:
         return not finished
 
     def stop(self) -> None:
+        """SIGTERM, so the line being made unwinds; SIGKILL if it has not ended in a few seconds
+        (a line half made is never cached: writes are atomic)."""
         with contextlib.suppress(OSError):
             os.close(self.lines_out)
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)  # a line half made is never cached: writes are atomic
-                os.waitpid(self.pid, 0)
+        if not self.pid:
+            return
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_WAIT_S
+            while not os.waitpid(self.pid, os.WNOHANG)[0]:
+                if time.monotonic() > deadline:
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    break
+                time.sleep(0.005)
+        self.pid = 0
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:
