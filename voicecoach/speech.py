@@ -190,8 +190,8 @@ class Making:
         from . import audio  # noqa: F401
         if not hasattr(os, "fork"):  # pragma: no cover - Windows: one line after another, here
             while self._queue:
-                self._record(self._queue[0], speech.make(self._queue[0]))
-                self._queue.popleft()
+                text = self._queue.popleft()
+                self._record(text, speech.make(text), made_here=True)
             return
         self._results, results_in = os.pipe()
         try:
@@ -265,10 +265,11 @@ class Making:
             self._thread = None
 
     # the thread ----------------------------------------------------------
-    def _record(self, text: str, samples: int) -> None:
+    def _record(self, text: str, samples: int, made_here: bool = False) -> None:
         with self._changed:
             self.speech._lengths[text] = samples
-            self.speech.synthesized += 1
+            if not made_here:  # a worker's count is its own: count its line here
+                self.speech.synthesized += 1
             self.made += 1
             self._changed.notify_all()
         if self._progress:
