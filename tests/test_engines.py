@@ -2,6 +2,8 @@
 voices, gives the same bytes every time, keeps its clips apart from the other's in the cache."""
 from __future__ import annotations
 
+import os
+import time
 import wave
 
 import numpy as np
@@ -139,3 +141,19 @@ def test_say_with_an_unknown_voice_exits_two():
     assert result.returncode == 2
     assert result.stderr.strip() == ("voicecoach: unknown voice 'flite:nobody'. Run 'voicecoach "
                                      "voices' to list the voices you can use.")
+
+
+def test_say_plays_the_clip_through_the_device(tmp_path, speech_cache):
+    raw = tmp_path / "captured.raw"
+    conf = tmp_path / "asound.conf"
+    conf.write_text("</usr/share/alsa/alsa.conf>\npcm.!default {\n  type file\n  slave.pcm \"null\"\n"
+                    f"  file \"|cat >> {raw}\"\n  format \"raw\"\n}}\n")
+    result = voicecoach("say", "Rest for 30 seconds.", "--voice", "flite:awb",
+                        env=dict(os.environ, ALSA_CONFIG_PATH=str(conf)))
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == "", result.stderr
+    clip = Speech("flite:awb", cache=Cache(speech_cache)).clip("Rest for 30 seconds.")
+    for _ in range(50):  # the capture goes through a pipe to cat
+        if raw.exists() and raw.stat().st_size >= len(clip):
+            break
+        time.sleep(0.05)
+    assert raw.read_bytes() == clip
