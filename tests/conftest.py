@@ -1,5 +1,5 @@
-"""Shared test set-up: a quick hypothesis profile, one speech cache for the whole run, and a
-guard that no test writes into the checkout."""
+"""Shared test set-up: a quick hypothesis profile, one speech cache for the whole run, a history
+folder per test, and a guard that no test writes into the checkout."""
 from __future__ import annotations
 
 import os
@@ -48,6 +48,14 @@ def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     patch.setenv(CONFIG_VAR, str(empty))
     yield
     patch.undo()
+
+@pytest.fixture(autouse=True)
+def history_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test its own history folder (VOICECOACH_DATA), so sessions `play` records never land
+    in the user's own history, nor in another test's."""
+    folder = tmp_path / "history-data"
+    monkeypatch.setenv("VOICECOACH_DATA", str(folder))
+    return folder
 
 
 def _checkout_files() -> set[str]:

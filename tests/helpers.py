@@ -32,10 +32,12 @@ def voicecoach(*args: str, cache: Path | None = None, env: dict[str, str] | None
 
 
 def on_terminal(*args: str, cache: Path | None = None, env: dict[str, str] | None = None,
-                answer: Callable[[bytes], bytes | None] | None = None,
+                answer: Callable[[bytes], bytes | None] | Sequence[Callable[[bytes], bytes | None]] = (),
                 timeout: float = 120) -> tuple[int, str]:
     """Run voicecoach on a real terminal (a pty for stdin, stdout and stderr); return its exit code
-    and everything it wrote. `answer` sees the output so far and returns keys to type, once."""
+    and everything it wrote. `answer` sees the output so far and returns keys to type, once; a
+    list of them answer in turn (a key, then a question asked after it)."""
+    answers = [answer] if callable(answer) else list(answer)
     argv = command(*args, cache=cache)
     pid, fd = pty.fork()
     if pid == 0:  # the child: voicecoach on the terminal
@@ -53,10 +55,10 @@ def on_terminal(*args: str, cache: Path | None = None, env: dict[str, str] | Non
         if not chunk:
             break
         output += chunk
-        keys = answer(output) if answer else None
+        keys = answers[0](output) if answers else None
         if keys:
             os.write(fd, keys)
-            answer = None
+            answers.pop(0)
     else:
         os.kill(pid, 9)
     _, status = os.waitpid(pid, 0)

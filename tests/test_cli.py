@@ -16,10 +16,13 @@ BAD = "title: T\nexercises:\n  - name: Cobra\n    setup: s\n    hodl: 30s\n"
 
 def test_every_command_has_help_with_examples():
     runner = CliRunner()
-    for name, command in cli.commands.items():
-        result = runner.invoke(cli, [name, "--help"])
-        assert result.exit_code == 0, name
-        assert command.help and "Examples:" in result.output, name
+    commands = [([name], command) for name, command in cli.commands.items()]
+    for path, group in list(commands):  # and the commands of groups (program list, cache clear)
+        commands += [([*path, name], command) for name, command in getattr(group, "commands", {}).items()]
+    for path, command in commands:
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, path
+        assert command.help and "Examples:" in result.output, path
 
 
 def test_list_table_and_json():

@@ -1,6 +1,7 @@
 """Playback: through ALSA's file capture byte for byte, keys on a real terminal, a missing device."""
 from __future__ import annotations
 
+import json
 import os
 import pty
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from voicecoach import program as programs
 from voicecoach.cache import Cache
 from voicecoach.errors import UsageError
 from voicecoach.player import RESUME_TEXT, Player, Stop, chunk_bounds, find_chapter
@@ -52,6 +54,49 @@ def test_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, spee
     rendered = tmp_path / "s.wav"
     assert voicecoach("render", *options, "-o", str(rendered), "-q", cache=cache).returncode == 0
     assert settle(raw) == rendered.read_bytes()[44:]
+    # the session records itself: completed, as long as what was played; no pain asked off a terminal
+    timeline = json.loads(voicecoach("show", *options, "--json", cache=cache).stdout)
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert [(s["routine"], s["completed"], s["program"]) for s in recorded] == [(options[0], True, None)]
+    assert recorded[0]["seconds"] == pytest.approx(timeline["duration"], abs=0.1)
+    assert recorded[0]["pain_before"] is None and recorded[0]["pain_after"] is None
+
+
+PROGRAM = """title: Desk weeks
+source: "4 Effective Moves to Relieve Back Pain"
+sessions_per_week: 1
+weeks:
+  - routine: desk-break
+    level: beginner
+  - routine: desk-break
+    changes:
+      Stand and reach: {reps: 9}
+"""
+
+
+def test_today_play_plays_the_programs_session_and_counts_it(capture, tmp_path, speech_cache):
+    env, raw = capture
+    plan = tmp_path / "desk-weeks.yaml"
+    plan.write_text(PROGRAM)
+    assert voicecoach("program", "start", str(plan)).returncode == 0
+    planned = json.loads(voicecoach("today", "--json").stdout)
+    assert (planned["week"], planned["level"]) == (1, "beginner")
+    played = voicecoach("today", "--play", "--pace", "brisk", cache=speech_cache, env=env)
+    assert played.returncode == 0, played.stderr
+    # exactly that session reached the device: the program's routine at the week's level
+    session = prepare(programs.load(str(plan)).week(1).session(0, "desk-weeks"),
+                      Settings(level="beginner", pace="brisk"), Cache(speech_cache))
+    assert settle(raw) == b"".join(Renderer(session.timeline, session.speech).blocks())
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert [(s["routine"], s["program"], s["week"], s["completed"]) for s in recorded] == [
+        ("desk-break", "desk-weeks", 1, True)]
+    after = json.loads(voicecoach("today", "--json").stdout)
+    assert after["week"] == 2
+    assert next(e for e in after["exercises"] if e["name"] == "Stand and reach")["reps"] == 9
+    mp3 = tmp_path / "today.mp3"
+    exported = voicecoach("today", "--export", "-o", str(mp3), cache=speech_cache)
+    assert exported.returncode == 0, exported.stderr
+    assert mp3.read_bytes()[:3] == b"ID3"
 
 
 def test_play_from_an_exercise_plays_the_rest_of_the_session(capture, speech_cache):
@@ -76,6 +121,38 @@ def test_no_audio_device_is_one_line_suggesting_export(tmp_path, speech_cache):
     assert lines[0].endswith("To take the session to a phone instead, run: voicecoach export desk-break")
 
 
+def test_today_play_on_a_terminal_asks_pain_before_and_after(capture, tmp_path, speech_cache):
+    env, _ = capture
+    plan = tmp_path / "desk-weeks.yaml"
+    plan.write_text(PROGRAM)
+    assert voicecoach("program", "start", str(plan)).returncode == 0
+
+    def rate(question: bytes, answer: bytes):
+        return lambda output: answer if question in output else None
+
+    status, text = on_terminal("today", "--play", "--pace", "brisk", cache=speech_cache, env=env,
+                               answer=[rate(b"Pain before you start, 0-10 (Enter skips)", b"11\r"),
+                                       rate(b"a whole number from 0", b"2\r"),
+                                       rate(b"Pain now, 0-10 (Enter skips)", b"1\r")], timeout=120)
+    assert status == 0, text
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    rows = [(s["week"], s["completed"], s["pain_before"], s["pain_after"]) for s in recorded]
+    assert rows == [(1, True, 2, 1)]  # 11 was refused and asked again
+
+
+def test_no_audio_device_for_today_suggests_exporting_today(tmp_path, speech_cache):
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"))
+    (tmp_path / "none.conf").write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n")
+    plan = tmp_path / "desk-weeks.yaml"
+    plan.write_text(PROGRAM)
+    assert voicecoach("program", "start", str(plan)).returncode == 0
+    result = voicecoach("today", "--play", cache=speech_cache, env=env)
+    assert result.returncode == 3
+    assert result.stderr.strip().endswith("to a phone instead, run: voicecoach today --export")
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert recorded == []  # nothing played, nothing recorded
+
+
 def test_unknown_exercise_for_from_is_a_usage_error(speech_cache):
     result = voicecoach("play", "desk-break", "--from", "Handstand", cache=speech_cache)
     assert result.returncode == 2 and "no exercise 'Handstand' in this routine" in result.stderr
@@ -90,12 +167,21 @@ def test_quitting_on_a_terminal_says_how_to_go_on(capture, speech_cache, key, co
     def quit_in_an_exercise(output: bytes) -> bytes | None:
         return key if b"\rStatic back |" in output else None  # the status line is in an exercise
 
-    status, text = on_terminal("play", *options, cache=speech_cache, env=env, answer=quit_in_an_exercise,
-                               timeout=60)
+    def rate_pain(output: bytes) -> bytes | None:
+        return b"4\r" if b"Pain now, 0-10 (Enter skips)" in output else None
+
+    status, text = on_terminal("play", *options, cache=speech_cache, env=env,
+                               answer=[quit_in_an_exercise, rate_pain], timeout=60)
     assert status == code, text
     assert "Static back" in text and "next:" in text  # the status line
     assert "Stopped at " in text and "voicecoach play floor-relax --level beginner --from" in text
     assert "Traceback" not in text
+    # recorded as partial; pain is asked after q, never after Ctrl-C (that means: let me out)
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert [(s["routine"], s["completed"]) for s in recorded] == [("floor-relax", False)]
+    assert 0 < recorded[0]["seconds"] < 60 * 60
+    assert recorded[0]["pain_after"] == (4 if key == b"q" else None)
+    assert ("Pain now" in text) == (key == b"q")
 
 
 class FakeDevice:

@@ -188,3 +188,18 @@ def test_only_regular_files_are_read(tmp_path):
         read_regular(fifo)
     (tmp_path / "r").write_bytes(b"abc")
     assert read_regular(tmp_path / "r", limit=2) == b"ab"
+
+
+@pytest.mark.parametrize("args", [["render", "-o", "{missing}/x.wav"], ["export", "-o", "{missing}/x.mp3"],
+                                  ["export", "--split", "-o", "{missing}/parts"]])
+def test_a_missing_output_folder_is_said_before_any_speech_is_made(tmp_path, args):
+    routine = tmp_path / "short.yaml"
+    routine.write_text(SHORT)
+    cache = tmp_path / "cold"
+    missing = tmp_path / "no" / "such"
+    given = [a.format(missing=missing) for a in args]
+    result = voicecoach(given[0], str(routine), *given[1:], cache=cache)
+    assert result.returncode == 1
+    assert one_line(result).endswith(f"the folder {missing} does not exist")
+    assert not list(cache.rglob("*.wav"))  # refused before the work, not after it
+    assert not (tmp_path / "no").exists()

@@ -106,11 +106,6 @@ def rule_events_are_sorted_and_never_overlap(timeline, routine, settings, measur
         assert isinstance(event.start, int)
 
 
-@given(routines(), settings_strategy)
-def test_events_are_sorted_and_never_overlap(routine, settings):
-    check(rule_events_are_sorted_and_never_overlap, routine, settings)
-
-
 def rule_countdowns_land_on_the_beat(timeline, routine, settings, measure):
     at = {e.start: e for e in timeline.events}
     for start in starts_of(timeline, "start"):
@@ -125,11 +120,6 @@ def rule_countdowns_land_on_the_beat(timeline, routine, settings, measure):
         for event in numbers:
             assert (end - event.start) % SECOND == 0
             assert event.text == str((end - event.start) // SECOND)
-
-
-@given(routines(), settings_strategy)
-def test_countdowns_land_on_the_beat(routine, settings):
-    check(rule_countdowns_land_on_the_beat, routine, settings)
 
 
 def _timed_starts(timeline):
@@ -150,11 +140,6 @@ def rule_timed_work_lasts_exactly_its_planned_length(timeline, routine, settings
     assert [end - start.start for start, end in zip(starts, ends, strict=True)] == expected
 
 
-@given(routines(), settings_strategy)
-def test_timed_work_lasts_exactly_its_planned_length(routine, settings):
-    check(rule_timed_work_lasts_exactly_its_planned_length, routine, settings)
-
-
 def rule_every_side_gets_identical_work(timeline, routine, settings, measure):
     for exercise in routine.exercises:
         if not exercise.sides:
@@ -168,11 +153,6 @@ def rule_every_side_gets_identical_work(timeline, routine, settings, measure):
         assert all(shape == shapes[0] for shape in shapes), exercise.name
 
 
-@given(routines(), settings_strategy)
-def test_every_side_gets_identical_work(routine, settings):
-    check(rule_every_side_gets_identical_work, routine, settings)
-
-
 def rule_planning_is_deterministic_and_chapters_tile_the_session(timeline, routine, settings, measure):
     first = json.dumps(planner.plan(routine, settings, measure).to_json())
     again = json.dumps(planner.plan(routine, settings, measure).to_json())
@@ -183,11 +163,6 @@ def rule_planning_is_deterministic_and_chapters_tile_the_session(timeline, routi
     assert all(a.end == b.start and a.start < a.end for a, b in pairwise(chapters))
     titles = [c.title for c in chapters]
     assert all(exercise.name in titles for exercise in routine.exercises)
-
-
-@given(routines(), settings_strategy)
-def test_planning_is_deterministic_and_chapters_tile_the_session(routine, settings):
-    check(rule_planning_is_deterministic_and_chapters_tile_the_session, routine, settings)
 
 
 def rule_every_instruction_is_spoken(timeline, routine, settings, measure):
@@ -217,20 +192,10 @@ def rule_every_instruction_is_spoken(timeline, routine, settings, measure):
     assert [e.role for e in timeline.events][-2:] == ["outro", "finish"]
 
 
-@given(routines(), settings_strategy)
-def test_every_instruction_is_spoken(routine, settings):
-    check(rule_every_instruction_is_spoken, routine, settings)
-
-
 def rule_every_cue_is_heard_in_its_exercise(timeline, routine, settings, measure):
     for exercise in routine.exercises:
         heard = {e.text for e in timeline.events if e.exercise == exercise.name and e.role == Role.CUE}
         assert set(exercise.cues) <= heard, exercise.name
-
-
-@given(routines(), settings_strategy)
-def test_every_cue_is_heard_in_its_exercise(routine, settings):
-    check(rule_every_cue_is_heard_in_its_exercise, routine, settings)
 
 
 def rep_rounds(timeline, routine, settings):
@@ -272,11 +237,6 @@ def rule_tempo_words_land_on_their_phases(timeline, routine, settings, measure):
             rep_start += sum(phases)
 
 
-@given(routines(), settings_strategy)
-def test_tempo_words_land_on_their_phases(routine, settings):
-    check(rule_tempo_words_land_on_their_phases, routine, settings)
-
-
 def rule_the_count_in_cannot_be_taken_for_a_rep(timeline, routine, settings, measure):
     events = timeline.events
     assert not any(e.role == Role.COUNT and e.text.split(",")[0] == "1" for e in events)
@@ -284,11 +244,6 @@ def rule_the_count_in_cannot_be_taken_for_a_rep(timeline, routine, settings, mea
         if event.role == Role.COUNTDOWN and event.text == "1" and \
                 any(e.role == Role.START and e.start == event.start + SECOND for e in events):
             assert events[index + 1].role == Role.START  # nothing between "1" and the tone
-
-
-@given(routines(), settings_strategy)
-def test_the_count_in_cannot_be_taken_for_a_rep(routine, settings):
-    check(rule_the_count_in_cannot_be_taken_for_a_rep, routine, settings)
 
 
 def rule_no_one_waits_in_position_in_silence(timeline, routine, settings, measure):
@@ -305,11 +260,6 @@ def rule_no_one_waits_in_position_in_silence(timeline, routine, settings, measur
             assert b.start - a.end <= 12 * SECOND, (a, b)
 
 
-@given(routines(), settings_strategy)
-def test_no_one_waits_in_position_in_silence(routine, settings):
-    check(rule_no_one_waits_in_position_in_silence, routine, settings)
-
-
 def rule_a_rest_line_tells_the_truth(timeline, routine, settings, measure):
     events = timeline.events
     tones = [e.start for e in events if e.role == Role.START]
@@ -318,11 +268,6 @@ def rule_a_rest_line_tells_the_truth(timeline, routine, settings, measure):
                    for n, unit in re.findall(r"(\d+) (minutes?|seconds?)", line.text))
         real = (min(t for t in tones if t > line.end) - line.end) / RATE
         assert abs(real - said) <= max(3.0, 0.2 * said), (line.text, real)
-
-
-@given(routines(), settings_strategy)
-def test_a_rest_line_tells_the_truth(routine, settings):
-    check(rule_a_rest_line_tells_the_truth, routine, settings)
 
 
 def rule_a_change_of_position_is_talked_through(timeline, routine, settings, measure):
@@ -335,11 +280,6 @@ def rule_a_change_of_position_is_talked_through(timeline, routine, settings, mea
         if before and exercise.position and before != exercise.position:
             assert steps, (before, exercise.position)  # every pair of positions is reachable
         before = exercise.position or before
-
-
-@given(routines(), settings_strategy)
-def test_a_change_of_position_is_talked_through(routine, settings):
-    check(rule_a_change_of_position_is_talked_through, routine, settings)
 
 
 def test_bigger_changes_of_position_take_longer():
@@ -362,11 +302,6 @@ def rule_alternating_sides_get_equal_reps(timeline, routine, settings, measure):
             assert line.startswith(f"{work.reps} reps, {work.reps // 2} each side")
 
 
-@given(routines(), settings_strategy)
-def test_alternating_sides_get_equal_reps(routine, settings):
-    check(rule_alternating_sides_get_equal_reps, routine, settings)
-
-
 RULES = [rule_events_are_sorted_and_never_overlap, rule_countdowns_land_on_the_beat,
          rule_timed_work_lasts_exactly_its_planned_length, rule_every_side_gets_identical_work,
          rule_planning_is_deterministic_and_chapters_tile_the_session,
@@ -374,6 +309,12 @@ RULES = [rule_events_are_sorted_and_never_overlap, rule_countdowns_land_on_the_b
          rule_tempo_words_land_on_their_phases, rule_the_count_in_cannot_be_taken_for_a_rep,
          rule_no_one_waits_in_position_in_silence, rule_a_rest_line_tells_the_truth,
          rule_a_change_of_position_is_talked_through, rule_alternating_sides_get_equal_reps]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.__name__.removeprefix("rule_"))
+@given(routine=routines(), settings=settings_strategy)
+def test_every_rule_holds_over_generated_routines(rule, routine, settings):
+    check(rule, routine, settings)
 
 
 @pytest.mark.parametrize("routine_id", builtin_ids())

@@ -1,24 +1,29 @@
 """The command line: parse options, call one library function, turn its errors into one clear line."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
+import re
 import shlex
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from . import __version__, files, interrupts
+from . import __version__, files, history, interrupts
+from . import program as programs
 from . import routine as routines
 from .cache import Cache
 from .config import Defaults
 from .config import load as load_config
-from .errors import FitError, RoutineError, RoutineNotFound, VoicecoachError
+from .errors import FitError, RoutineError, RoutineNotFound, UsageError, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
 from .settings import MINUTES_RANGE, PACES, Settings
@@ -240,6 +245,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
 
     if output:
         files.check_suffix(output, ".wav", "a WAV file")
+        files.check_folder(output)
     session = _session(routine_name, settings, quiet)
     target = output or settings.default_output(session.routine.id, ".wav")
     progress = _Progress("Rendering", quiet)(session.timeline.length)
@@ -268,18 +274,29 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play three-exercises --from "Good morning"
       voicecoach play floor-relax --minutes 30
     """
+    routine = routines.load(routine_name)
+    export = ["voicecoach", "export", routine_name, *settings.option_args()]
+    again = ["voicecoach", "play", routine_name, *settings.option_args()]
+    _play_and_record(routine, settings, export, again, from_exercise)
+
+
+def _play_and_record(routine: routines.Routine, settings: Settings, export: list[str],
+                     again: list[str], from_exercise: str | None,
+                     plan: history.Plan | None = None) -> None:
+    """Play a session (for play and today --play), then record it: completed, or how far it went.
+    On a terminal it asks for pain after the session (and before a program session)."""
     from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
     from .session import start as start_session
     from .settings import SAMPLE_RATE
 
-    routine = routines.load(routine_name)
     if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
         find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)),
                      from_exercise)
-    export = ["voicecoach", "export", routine_name, *settings.option_args()]
+    store = _store()  # a damaged history is reported before the session, not after it
     device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
     interactive = sys.stdin is not None and sys.stdin.isatty()
+    pain_before = _ask_pain("Pain before you start") if interactive and plan else None
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
         fitting = _Fitting(status, settings) if settings.minutes is not None else None
         session, live = start_session(routine, settings, _cache(), (RESUME_TEXT, "3", "2", "1"),
@@ -287,24 +304,44 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
         try:
             player = Player(session.timeline, session.speech, device, status, live)
             # chapters move until every line is made: --from waits for them
-            begin = find_chapter(player.timeline, from_exercise).start \
+            start = find_chapter(player.timeline, from_exercise).start \
                 if from_exercise and player.whole(keys) else 0
-            stop = player.play(begin, keys)
+            stop = player.play(start, keys)
             timeline = player.timeline
         finally:
             if live is not None:
                 live.making.close()
-    if stop is None:
-        return
-    where = stop.chapter.exercise
-    again = ["voicecoach", "play", routine_name, *settings.option_args()]
-    if where:
-        again += ["--from", where]
-    click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
-               f"{f' in {where!r}' if where else ''}. To go on from there: "
-               f"{' '.join(shlex.quote(part) for part in again)}", err=True)
-    if stop.reason == "interrupt":
+    reached = timeline.length if stop is None else stop.position
+    if stop is not None:
+        where = stop.chapter.exercise
+        if where:
+            again = [*again, "--from", where]
+        click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
+                   f"{f' in {where!r}' if where else ''}. To go on from there: "
+                   f"{' '.join(shlex.quote(part) for part in again)}", err=True)
+    asked = interactive and (stop is None or stop.reason != "interrupt")
+    pain_after = _ask_pain("Pain now") if asked else None
+    history.record_played(store, routine.id, plan, dt.date.today(),
+                          max(0, reached - start) / timeline.sample_rate, stop is None,
+                          pain_before, pain_after)
+    if stop is not None and stop.reason == "interrupt":
         sys.exit(interrupts.exit_code())
+
+
+def _ask_pain(question: str) -> int | None:
+    """A pain rating from 0 to 10 typed at the terminal; Enter (or Ctrl-C) skips it."""
+    while True:
+        try:
+            answer = click.prompt(f"{question}, 0-10 (Enter skips)", default="",
+                                  show_default=False, err=True)
+        except click.exceptions.Abort:
+            click.echo("", err=True)
+            return None
+        if not answer.strip():
+            return None
+        if answer.strip().isdigit() and 0 <= int(answer) <= 10:
+            return int(answer)
+        click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
 
 
 class _Fitting:
@@ -358,7 +395,6 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
       voicecoach export desk-break --split -o desk-break/
       voicecoach export --all -o ~/Music/voicecoach --level beginner
     """
-    from . import export as exporter
 
     if every and routine_name:
         raise click.UsageError("give a ROUTINE or --all, not both")
@@ -366,6 +402,8 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
     folder = (output or Path("voicecoach-sessions")) if every else None
     if output and not (every or split):
         files.check_suffix(output, ".mp3", "an MP3 file")
+    if output and not every:  # checked before the speech is made, not after
+        files.check_folder(output)
     if folder:
         files.make_folder(folder)
     skipped = []
@@ -378,16 +416,24 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             click.echo(f"voicecoach: skipped: {error}", err=True)  # the others still fit
             skipped.append(name)
             continue
-        default = settings.default_output(session.routine.id, "" if split else ".mp3")
-        target = (folder / default) if folder else (output or default)
-        progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
-        with files.protecting(_input_files(name)):
-            summary = exporter.write_session(target, session, int(bitrate), split, captions,
-                                             progress)
-        if not quiet:
-            click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
+        _export_session(session, output, folder, int(bitrate), split, captions, quiet,
+                        _input_files(name))
     if skipped:
         sys.exit(1)
+
+
+def _export_session(session, output: Path | None, folder: Path | None, bitrate: int, split: bool,
+                    captions: bool, quiet: bool, inputs: list[str]) -> None:
+    """Write one session's MP3 (for export and today --export), named after it by default."""
+    from . import export as exporter
+
+    default = session.settings.default_output(session.routine.id, "" if split else ".mp3")
+    target = (folder / default) if folder else (output or default)
+    progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
+    with files.protecting(inputs):
+        summary = exporter.write_session(target, session, bitrate, split, captions, progress)
+    if not quiet:
+        click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
 
 
 @cli.group(invoke_without_command=True)
@@ -478,6 +524,225 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
     from .player import Device, Player
 
     Player(session.timeline, session.speech, Device(session.timeline.sample_rate, "ROUTINE")).play()
+
+
+class _Date(click.ParamType):
+    """A day as YYYY-MM-DD that exists on the calendar."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)  # fromisoformat also takes 20260302 and 2026-W10-1
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a day on the calendar; give YYYY-MM-DD such as "
+                      f"{dt.date.today().isoformat()}", param, ctx)
+
+
+DATE = _Date()
+_date_option = click.option("--date", "on", type=DATE, default=None,
+                            help="The day, YYYY-MM-DD (default: today).")
+
+
+def _store():
+    from .store import Store
+
+    return Store.default()
+
+
+@cli.group()
+def program() -> None:
+    """Programs: plans over weeks that say which routine to do, at what level and numbers.
+
+    \b
+    Examples:
+      voicecoach program list
+      voicecoach program show strength-20-30-40
+      voicecoach program start cobra-progression
+    """
+
+
+@program.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def program_list(as_json: bool) -> None:
+    """List the built-in programs: id, title, weeks, sessions a week and source.
+
+    \b
+    Examples:
+      voicecoach program list
+      voicecoach program list --json
+    """
+    rows: list[dict[str, Any]] = [
+        {"id": p.id, "title": p.title, "weeks": len(p.weeks),
+         "sessions_per_week": p.sessions_per_week, "source": p.source}
+        for p in programs.all_builtin()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max(len(r["id"]) for r in rows)
+    click.echo(f"{'ID':<{width}}  WEEKS  A WEEK  TITLE")
+    for r in rows:
+        click.echo(f"{r['id']:<{width}}  {r['weeks']:>5}  {r['sessions_per_week']:>6}  {r['title']}"
+                   f"\n{'':<{width}}  from: {r['source'] or '-'}")
+
+
+@program.command("show")
+@click.argument("name", metavar="NAME-or-FILE")
+def program_show(name: str) -> None:
+    """Print a program's plan week by week: routine, level and each exercise's numbers.
+
+    \b
+    Examples:
+      voicecoach program show strength-20-30-40
+      voicecoach program show my-program.yaml
+    """
+    click.echo(programs.load(name).plan_text())
+
+
+@program.command("start")
+@click.argument("name", metavar="NAME-or-FILE")
+@_date_option
+@click.option("--yes", is_flag=True, help="End the active program without asking.")
+def program_start(name: str, on: dt.date | None, yes: bool) -> None:
+    """Start a program (a built-in id or a file); it becomes the one active program.
+
+    Starting another while one is active asks first on a terminal; elsewhere it needs --yes.
+
+    \b
+    Examples:
+      voicecoach program start strength-20-30-40
+      voicecoach program start my-program.yaml --date 2026-03-02 --yes
+    """
+    def replace_active(active) -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UsageError(f"program '{active.program}' is active (since {active.started}); "
+                             f"starting '{name}' ends it. Add --yes to start it anyway.")
+        return click.confirm(f"End '{active.program}' (active since {active.started}) and start "
+                             f"'{name}'?", err=True)
+
+    run = history.start(_store(), name, on or dt.date.today(), replace_active)
+    if run is None:
+        click.echo("Nothing changed.", err=True)
+        sys.exit(1)
+    click.echo(f"Started {run.title} ({run.program}) on {run.started}. "
+               "'voicecoach today' says what to do.")
+
+
+@cli.command()
+@_date_option
+@click.option("--json", "as_json", is_flag=True, help="Print today's session as JSON.")
+@click.option("--play", is_flag=True, help="Play today's session (and record it).")
+@click.option("--export", "export_mp3", is_flag=True, help="Export today's session as an MP3.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The MP3 for --export (default: PROGRAM-weekN-LEVEL.mp3 here).")
+@session_options
+@click.option("--from", "from_exercise", metavar="EXERCISE",
+              help="With --play, start at this exercise (its name or number).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
+def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, output: Path | None,
+          settings: Settings, from_exercise: str | None, quiet: bool) -> None:
+    """Say what to do today in the active program: its week, routine, level and numbers.
+
+    --play plays exactly that session and records it; --export writes it as an MP3 (record it
+    afterwards with 'voicecoach log'). The level comes from the program's week unless --level is
+    given.
+
+    \b
+    Examples:
+      voicecoach today
+      voicecoach today --json --date 2026-03-09
+      voicecoach today --play --pace slow
+      voicecoach today --export -o today.mp3
+    """
+    if play and export_mp3:
+        raise click.UsageError("give --play or --export, not both")
+    plan = history.plan_for(_store(), on or dt.date.today())
+    if not (play or export_mp3):
+        if as_json:
+            click.echo(json.dumps(plan.to_json() if plan else {"program": None,
+                                  "message": history.START_HINT}, indent=1, ensure_ascii=False))
+        else:
+            click.echo(plan.text() if plan else history.START_HINT)
+        return
+    if plan is None:
+        raise history.NoActiveProgram("there is no session to play or export")
+    given = settings.option_args()  # what to repeat in a suggested command: the week's level is not
+    if click.get_current_context().get_parameter_source("level") is ParameterSource.DEFAULT:
+        settings = replace(settings, level=plan.level)
+    elif "--level" not in given:
+        given = ["--level", settings.level, *given]  # standard, given to override the week's
+    if play:
+        _play_and_record(plan.routine, settings, ["voicecoach", "today", "--export", *given],
+                         ["voicecoach", "today", "--play", *given], from_exercise, plan)
+    else:
+        if output:
+            files.check_suffix(output, ".mp3", "an MP3 file")
+            files.check_folder(output)
+        _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
+                        quiet, [])
+
+
+@cli.command("log")
+@_date_option
+@click.option("--routine", "routine_ref", metavar="ROUTINE",
+              help="The routine done (default: today's program session).")
+@click.option("--pain-before", type=click.IntRange(0, 10), help="Pain before the session, 0-10.")
+@click.option("--pain-after", type=click.IntRange(0, 10), help="Pain after the session, 0-10.")
+@click.option("--partial", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Stopped early, after this many seconds (default: completed).")
+@click.option("--note", help="A few words to keep with the session.")
+def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | None,
+                pain_after: int | None, partial: float | None, note: str | None) -> None:
+    """Record a session done away from 'play', say from an MP3 on a phone.
+
+    By default it is today's program session, completed. Pain is 0 (none) to 10 (worst).
+
+    \b
+    Examples:
+      voicecoach log --pain-before 3 --pain-after 2
+      voicecoach log --date 2026-03-04 --partial 600 --note "stopped at the squats"
+      voicecoach log --routine desk-break
+    """
+    record, plan = history.log(_store(), on or dt.date.today(), routine_ref, pain_before,
+                               pain_after, partial, note)
+    click.echo(history.logged_text(record, plan))
+
+
+@cli.command("history")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"sessions": [...], "streak_weeks": N} as JSON.')
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Draw pain and sessions per week into FILE.png or FILE.svg.")
+@_date_option
+def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> None:
+    """Show the sessions done, with pain before and after, and the streak of weeks.
+
+    The streak counts calendar weeks in a row with at least the planned sessions; the current
+    week does not break it until it is over.
+
+    \b
+    Examples:
+      voicecoach history
+      voicecoach history --json
+      voicecoach history --chart progress.png
+    """
+    store, day = _store(), on or dt.date.today()
+    if chart:
+        from .chart import draw
+
+        draw(chart, store.sessions(), store.runs(), day)
+        click.echo(f"wrote {chart}", err=True)
+        return
+    if as_json:
+        click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False))
+    else:
+        click.echo(history.history_text(store, day))
 
 
 def main() -> None:

@@ -184,19 +184,24 @@ def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFF
     folder = target.parent if str(target.parent) else Path(".")
     prefix = _partial_prefix(target.name)
     remove_stale_partials(folder, prefix, suffix)
+    handle: IO | None = None
+    name = ""
     try:
-        handle, name = _open_partial(folder, prefix, suffix, "b" in mode)
-    except OSError as exc:
-        raise OutputError(str(path), exc.strerror or str(exc)) from None
-    try:
+        # Signals wait while the file is made, so a Ctrl-C that comes as it appears is raised
+        # here, with its name known, and the file is removed below rather than left behind.
+        with interrupts.held():
+            handle, name = _open_partial(folder, prefix, suffix, "b" in mode)
         with handle:
             yield handle
             handle.flush()
             interrupts.check()  # a swallowed Ctrl-C must not let a stopped write take the name
             os.replace(name, target)  # while still locked: no cleaner takes it before the rename
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
+        if handle is not None:
+            handle.close()
+        if name:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
         if isinstance(exc, OSError):
             raise OutputError(str(path), exc.strerror or str(exc)) from None
         raise
@@ -212,6 +217,14 @@ def make_folder(folder: Path) -> None:
         raise OutputError(str(folder), "it exists and is not a folder") from None
     except OSError as exc:
         raise OutputError(str(folder), exc.strerror or "cannot make this folder") from None
+
+
+def check_folder(path: Path) -> None:
+    """Refuse, before any work is done, an output whose folder does not exist (only the last
+    folder of `--split -o` is ever made, by make_folder)."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(str(path), f"the folder {parent} does not exist")
 
 
 def check_suffix(path: Path, suffix: str, what: str) -> None:

@@ -668,8 +668,9 @@ def _tempo(check: _Checker, node: _Node, where: tuple[int, str]) -> list[Phase]:
 # Finding routines
 
 
-def builtin_ids() -> list[str]:
-    folder = resources.files("voicecoach") / "library"
+def builtin_ids(folder_name: str = "library") -> list[str]:
+    """The ids of the YAML files shipped in a package folder: routines, or (`programs`) programs."""
+    folder = resources.files("voicecoach") / folder_name
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
@@ -702,19 +703,24 @@ def load(name_or_path: str) -> Routine:
 
 def load_file(path: Path, shown: str | None = None) -> Routine:
     shown = shown or str(path)
+    return load_text(read_file(path, shown, "routine"), shown)
+
+
+def read_file(path: Path, shown: str, what: str) -> bytes:
+    """A YAML file's bytes (a little past the size limit, so read_yaml can refuse it), or a
+    located problem saying why it cannot be read; `what` names the kind of file expected."""
     try:
         if path.is_dir():
-            raise RoutineError([Problem(shown, 1, "this is a folder; give a routine file (.yaml)")])
-        data = read_regular(path, MAX_FILE_BYTES + 1)  # a FIFO would block: regular files only
+            raise RoutineError([Problem(shown, 1, f"this is a folder; give a {what} file (.yaml)")])
+        return read_regular(path, MAX_FILE_BYTES + 1)  # a FIFO would block: regular files only
     except NotRegular as exc:
-        raise RoutineError([Problem(shown, 1, f"{exc.strerror}; give a routine file (.yaml)")]) from None
+        raise RoutineError([Problem(shown, 1, f"{exc.strerror}; give a {what} file (.yaml)")]) from None
     except FileNotFoundError:
         raise RoutineError([Problem(shown, 1, "no such file")]) from None
     except PermissionError:
         raise RoutineError([Problem(shown, 1, "permission denied; the file cannot be read")]) from None
     except OSError as exc:
         raise RoutineError([Problem(shown, 1, f"cannot read the file: {exc.strerror or exc}")]) from None
-    return load_text(data, shown)
 
 
 def all_builtin() -> Iterator[Routine]:

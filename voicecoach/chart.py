@@ -1,0 +1,75 @@
+"""Draw the history as a chart (PNG or SVG): pain before and after each session, sessions per week;
+the only module that imports matplotlib."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import UsageError
+from .files import atomic_output
+from .history import planned, week_start
+from .store import Logged, Run
+
+FORMATS = (".png", ".svg")
+
+
+def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.date) -> None:
+    """Write the chart to `path` whole, or leave what was there (files.atomic_output)."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"--chart draws a .png or an .svg file, got {path.name!r}")
+    if not sessions:
+        raise UsageError("no sessions recorded yet, so there is nothing to chart")
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed
+    from matplotlib import pyplot as plt
+    from matplotlib.dates import DateFormatter
+
+    figure, (pain, weekly) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=[3, 2],
+                                          layout="constrained")
+    # 'before' is drawn larger and underneath, so equal ratings still show both
+    for when, colour, marker, size in (("before", "#1f77b4", "o", 9), ("after", "#d62728", "s", 5)):
+        points = [(s.date, getattr(s, f"pain_{when}")) for s in sessions
+                  if getattr(s, f"pain_{when}") is not None]
+        if points:
+            days, values = zip(*points, strict=True)
+            pain.plot(days, values, marker=marker, markersize=size, color=colour, linewidth=1.5,
+                      linestyle="-" if when == "before" else "--", label=f"pain {when} the session")
+    pain.set_ylim(-0.5, 10.5)
+    pain.set_yticks(range(0, 11, 2))
+    pain.set_ylabel("pain (0-10)")
+    pain.set_title("Back pain and sessions done")
+    pain.grid(True, alpha=0.3)
+    if pain.has_data():
+        pain.legend(loc="upper right")
+    else:
+        pain.text(0.5, 0.5, "no pain ratings recorded", ha="center", va="center",
+                  transform=pain.transAxes, color="grey")
+
+    counts = Counter(week_start(s.date) for s in sessions if s.completed)
+    first, last = week_start(sessions[0].date), week_start(max(today, sessions[-1].date))
+    weeks = [first + dt.timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+    met = [counts[w] >= planned(w, runs) for w in weeks]
+    weekly.bar([w + dt.timedelta(days=3) for w in weeks], [counts[w] for w in weeks], width=5,
+               color=["#2ca02c" if ok else "#bbbbbb" for ok in met], label="completed sessions")
+    weekly.step([w for w in weeks] + [weeks[-1] + dt.timedelta(days=7)],
+                [planned(w, runs) for w in weeks] + [planned(weeks[-1], runs)],
+                where="post", color="black", linestyle="--", linewidth=1, label="planned")
+    weekly.set_ylabel("sessions a week")
+    top = max([counts[w] for w in weeks] + [planned(w, runs) for w in weeks])
+    weekly.set_ylim(0, top * 1.5 + 0.5)  # room above the bars for the legend
+    weekly.yaxis.get_major_locator().set_params(integer=True)
+    weekly.legend(loc="upper left", ncols=2)
+    weekly.grid(True, axis="y", alpha=0.3)
+    weekly.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    figure.autofmt_xdate()
+    _save(figure, path, suffix)
+    plt.close(figure)
+
+
+def _save(figure, path: Path, suffix: str) -> None:
+    with atomic_output(path) as out:
+        figure.savefig(out, format=suffix[1:], dpi=100)

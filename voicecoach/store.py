@@ -1,0 +1,270 @@
+"""The history database (SQLite): programs started and sessions done; the only module that imports sqlite3."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import VoicecoachError
+
+# 'VCHI' in the header marks the file as ours, so a foreign SQLite file is never taken for one.
+APPLICATION_ID = 0x56434849
+FILE_NAME = "history.sqlite3"
+BUSY_SECONDS = 30.0
+
+# One list of statements per schema version: MIGRATIONS[n] takes a database from version n to
+# n + 1. Version 1 is the first release's schema; later releases only ever append.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            program TEXT NOT NULL,            -- the program's id
+            ref TEXT NOT NULL,                -- a built-in id or an absolute path to its file
+            title TEXT NOT NULL,
+            sessions_per_week INTEGER NOT NULL CHECK (sessions_per_week > 0),
+            started TEXT NOT NULL,            -- YYYY-MM-DD
+            ended TEXT                        -- NULL while it is the active program
+        )""",
+        "CREATE UNIQUE INDEX one_active_run ON runs ((ended IS NULL)) WHERE ended IS NULL",
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            date TEXT NOT NULL,               -- YYYY-MM-DD
+            routine TEXT NOT NULL,
+            run INTEGER REFERENCES runs (id),
+            week INTEGER CHECK (week > 0),
+            completed INTEGER NOT NULL CHECK (completed IN (0, 1)),
+            seconds REAL CHECK (seconds >= 0),
+            pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10),
+            pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+            note TEXT,
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX sessions_by_date ON sessions (date, id)",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class HistoryFileError(VoicecoachError):
+    """The history database cannot be used as it is; it is left exactly as found."""
+
+    def __init__(self, path: Path, reason: str, action: str):
+        self.path = path
+        super().__init__(f"{path}: {reason}; it was left untouched. {action}")
+
+
+def _move_aside(path: Path) -> str:
+    return (f"Move it aside (for example to {path.name}.bak) to start a new history, or set "
+            "VOICECOACH_DATA to another folder.")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One start of a program: which, from when, until when (None while active)."""
+
+    id: int
+    program: str
+    ref: str
+    title: str
+    sessions_per_week: int
+    started: dt.date
+    ended: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One session done, as recorded."""
+
+    id: int
+    date: dt.date
+    routine: str
+    run: int | None
+    program: str | None
+    week: int | None
+    completed: bool
+    seconds: float | None
+    pain_before: int | None
+    pain_after: int | None
+    note: str | None = None
+
+
+def data_folder() -> Path:
+    given = os.environ.get("VOICECOACH_DATA")
+    if given:
+        return Path(given).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("voicecoach", appauthor=False))
+
+
+class Store:
+    """An open history database, checked to be ours and brought to the current schema."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise VoicecoachError(f"cannot make the history folder {path.parent}: "
+                                  f"{exc.strerror or exc}. Set VOICECOACH_DATA to a folder you "
+                                  "can write.") from None
+        if path.is_dir():
+            raise HistoryFileError(path, "this is a folder, not the history database",
+                                   _move_aside(path))
+        try:
+            self.db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise VoicecoachError(f"cannot open the history database {path}: {exc}") from None
+        try:
+            self._check_and_migrate()
+        except BaseException:
+            self.db.close()
+            raise
+
+    @classmethod
+    def default(cls) -> Store:
+        return cls(data_folder() / FILE_NAME)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # identity and schema --------------------------------------------------------------------
+    def _identity(self) -> tuple[int, int, int]:
+        try:
+            app = self.db.execute("PRAGMA application_id").fetchone()[0]
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            objects = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise HistoryFileError(self.path, f"damaged or not a database ({exc})",
+                                   _move_aside(self.path)) from None
+        return app, version, objects
+
+    def _refuse_unless_ours(self, app: int, version: int, objects: int) -> None:
+        if app == version == objects == 0:
+            return  # a new, empty file: ours to set up
+        if app != APPLICATION_ID:
+            raise HistoryFileError(self.path, "an SQLite database that is not a voicecoach "
+                                   "history", _move_aside(self.path))
+        if version > SCHEMA_VERSION:
+            raise HistoryFileError(
+                self.path, f"written by a newer voicecoach (schema {version}; this one knows up "
+                f"to {SCHEMA_VERSION})", "Upgrade voicecoach to use it.")
+
+    def _check_and_migrate(self) -> None:
+        app, version, objects = self._identity()
+        self._refuse_unless_ours(app, version, objects)
+        self._retry(lambda: self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}"))
+        if version < SCHEMA_VERSION:
+            # WAL lets readers and one writer work at once; setting it is a no-op once set.
+            self._retry(lambda: self.db.execute("PRAGMA journal_mode = WAL"))
+        self.db.execute("PRAGMA synchronous = FULL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            # Checked again under the write lock: another process may have just set it up.
+            app, version, objects = self._identity()
+            self._refuse_unless_ours(app, version, objects)
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step]:
+                    self.db.execute(statement)
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _retry(self, action) -> None:
+        """Changing the journal mode does not wait on the busy timeout, so wait here."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                action()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise self._failed(exc) from None
+                time.sleep(0.02)
+
+    def _failed(self, exc: sqlite3.Error) -> VoicecoachError:
+        if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+            return HistoryFileError(self.path, f"damaged or not a database ({exc})",
+                                    _move_aside(self.path))
+        return VoicecoachError(f"the history database {self.path} could not be used: {exc}; "
+                               "nothing was changed")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside land together or not at all; one writer at a time."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from None
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.db.execute("ROLLBACK")
+            raise self._failed(exc) from None
+
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from None
+
+    # programs -------------------------------------------------------------------------------
+    def start_run(self, program: str, ref: str, title: str, sessions_per_week: int,
+                  started: dt.date) -> Run:
+        """Make a program the active one, ending any other on the same day."""
+        with self.transaction():
+            self._query("UPDATE runs SET ended = ? WHERE ended IS NULL", (started.isoformat(),))
+            self._query("INSERT INTO runs (program, ref, title, sessions_per_week, started) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (program, ref, title, sessions_per_week, started.isoformat()))
+            run_id = self._query("SELECT last_insert_rowid()")[0][0]
+        return Run(run_id, program, ref, title, sessions_per_week, started)
+
+    def runs(self) -> list[Run]:
+        rows = self._query("SELECT id, program, ref, title, sessions_per_week, started, ended "
+                           "FROM runs ORDER BY id")
+        return [Run(r[0], r[1], r[2], r[3], r[4], dt.date.fromisoformat(r[5]),
+                    dt.date.fromisoformat(r[6]) if r[6] else None) for r in rows]
+
+    def active_run(self) -> Run | None:
+        active = [run for run in self.runs() if run.ended is None]
+        return active[-1] if active else None
+
+    # sessions -------------------------------------------------------------------------------
+    def add_session(self, date: dt.date, routine: str, run: int | None, week: int | None,
+                    completed: bool, seconds: float | None, pain_before: int | None,
+                    pain_after: int | None, note: str | None) -> int:
+        self._query(
+            "INSERT INTO sessions (date, routine, run, week, completed, seconds, pain_before, "
+            "pain_after, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (date.isoformat(), routine, run, week, int(completed), seconds, pain_before,
+             pain_after, note, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+        return self._query("SELECT last_insert_rowid()")[0][0]
+
+    def set_weeks(self, weeks: dict[int, int]) -> None:
+        """Set the program week of sessions, by id (inside the caller's transaction)."""
+        for session_id, week in weeks.items():
+            self._query("UPDATE sessions SET week = ? WHERE id = ? AND week IS NOT ?",
+                        (week, session_id, week))
+
+    def sessions(self, run: int | None = None) -> list[Logged]:
+        sql = ("SELECT s.id, s.date, s.routine, s.run, r.program, s.week, s.completed, s.seconds, "
+               "s.pain_before, s.pain_after, s.note FROM sessions s LEFT JOIN runs r ON r.id = s.run")
+        args: tuple = ()
+        if run is not None:
+            sql += " WHERE s.run = ?"
+            args = (run,)
+        rows = self._query(sql + " ORDER BY s.date, s.id", args)
+        return [Logged(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), r[7],
+                       r[8], r[9], r[10]) for r in rows]
