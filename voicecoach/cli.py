@@ -478,8 +478,8 @@ def voices(as_json: bool) -> None:
     Examples:
       voicecoach voices
       voicecoach voices --json
-      voicecoach say "Lie on your back." --voice flite:slt
       voicecoach show desk-break --voice espeak:en-gb-x-rp
+      voicecoach say "Lie on your back." --voice flite:slt
     """
     from .speech import list_voices
 
