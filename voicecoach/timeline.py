@@ -428,21 +428,20 @@ class Track:
 class Round:
     """The sounds of one round (a set on a side) of one exercise, relative to its start tone."""
 
-    def __init__(self, plan: _Planner, work: Work):
+    def __init__(self, plan: _Planner):
         self.plan = plan
-        self.work = work
         self.marks: list[Mark] = []
         self.length = 0  # from the start tone to the end of the work
         self.tail = 0  # from the start tone to the end of the last sound
         self.track = Track(0, 0, 0)  # where cues may still go
         self.cue_from = 0  # no cue before this offset
 
-    def add(self, offset: int, role: Role, text: str, track: Track | None = None) -> Mark:
+    def add(self, offset: int, role: Role, text: str) -> Mark:
+        """Place a sound; its track then keeps other sounds a breath away from it."""
         mark = Mark(offset, role, text)
         self.marks.append(mark)
         length = self.plan.sound_length(role, text)
-        if track is not None:
-            track.take(offset, length, spoken=role.kind == "speech")
+        self.track.take(offset, length, spoken=role.kind == "speech")
         self.tail = max(self.tail, offset + length)
         return mark
 
@@ -641,23 +640,23 @@ class _Planner:
 
     def timed(self, work: Work) -> Round:
         seconds = work.seconds
-        marks = Round(self, work)
+        marks = Round(self)
         end = self.s(seconds)
         second = self.s(1.0)
         gap = self.s(GAP)
         tone = tone_samples("start", self.sample_rate)
         marks.track = Track(tone + gap, end - gap, gap)
-        marks.add(0, Role.START, "start", marks.track)
+        marks.add(0, Role.START, "start")
         for number in range(COUNTDOWN, 0, -1):  # the closing countdown: as many as fit
             at = end - number * second
             if at >= tone + gap and at + self.length(str(number)) <= end:
-                marks.add(at, Role.COUNTDOWN, str(number), marks.track)
+                marks.add(at, Role.COUNTDOWN, str(number))
         marks.add(end, Role.END, "end")
         marks.length = end
 
         def offer(text: str, role: Role, at: int) -> None:
             if marks.track.fits(at, self.length(text)):
-                marks.add(at, role, text, marks.track)
+                marks.add(at, role, text)
 
         if seconds >= REMAINING_MIN:
             offer(f"{spoken_duration(REMAINING_AT)} left.", Role.REMAINING, end - self.s(REMAINING_AT))
@@ -681,7 +680,7 @@ class _Planner:
 
     def reps(self, work: Work) -> Round:
         exercise = work.exercise
-        marks = Round(self, work)
+        marks = Round(self)
         phases = [self.s(p.seconds) for p in exercise.tempo]
         rep_length = sum(phases)
         tone = tone_samples("start", self.sample_rate)
@@ -691,7 +690,7 @@ class _Planner:
         # never followed by a spoken "1" that could be taken for a fourth beat of the count-in
         marks.length = work.reps * rep_length
         marks.track = Track(0, marks.length - self.s(GAP), self.s(GAP))
-        marks.add(0, Role.START, "start", marks.track)
+        marks.add(0, Role.START, "start")
         last_end = tone
         for phase, length in zip(exercise.tempo, phases, strict=True):
             if phase.word and self.length(phase.word) + small > length:
@@ -708,12 +707,12 @@ class _Planner:
             if rep == work.reps and rep > 1:  # "last one", in the quiet just before it
                 said_before = rep_start - small - self.length(LAST_ONE)
                 if said_before >= last_end + small:
-                    marks.add(said_before, Role.LAST_REP, LAST_ONE, marks.track)
+                    marks.add(said_before, Role.LAST_REP, LAST_ONE)
                 elif self._leaves_room(combined, exercise.tempo[0].word, phases[0]):
                     count = combined  # "7, last one.", when the first word still follows in time
             lead_end: int | None = rep_start + tone if rep == 1 else None
             if rep > 1 and self._count_fits(count, exercise, phases[0]):
-                marks.add(rep_start, Role.COUNT, count, marks.track)
+                marks.add(rep_start, Role.COUNT, count)
                 lead_end = rep_start + self.length(count)
             phase_start = rep_start
             for index, (phase, length) in enumerate(zip(exercise.tempo, phases, strict=True)):
@@ -723,13 +722,13 @@ class _Planner:
                     at = lead_end + small
                     if word and at - rep_start <= self.s(FIRST_WORD_WITHIN) and \
                             at + self.length(word) + small <= phase_start + length:
-                        marks.add(at, Role.PHASE, word, marks.track)
+                        marks.add(at, Role.PHASE, word)
                         last_end = at + self.length(word)
                 elif word:
-                    marks.add(phase_start, Role.PHASE, word, marks.track)
+                    marks.add(phase_start, Role.PHASE, word)
                     last_end = phase_start + self.length(word)
                 elif tick + small <= length:
-                    marks.add(phase_start, Role.TICK, "tick", marks.track)
+                    marks.add(phase_start, Role.TICK, "tick")
                     last_end = phase_start + tick
                 else:
                     self.note(exercise, "tempo", f"a {phase.seconds:g}s tempo phase is too short "
@@ -775,7 +774,7 @@ class _Planner:
             spot = track.first_fit(at, length, clear)
             if spot is None:
                 return turn
-            marks.add(spot, Role.CUE, text, track)
+            marks.add(spot, Role.CUE, text)
             turn += 1
             at = spot + max(every, length + track.gap)
         return turn
