@@ -60,6 +60,59 @@ print(time.perf_counter() - began)
 """
 
 
+SPEECH_SPEED = """
+import sys, time
+from voicecoach import timeline as planner
+from voicecoach.cache import Cache
+from voicecoach.routine import load
+from voicecoach.settings import Settings
+from voicecoach.speech import Speech
+settings = Settings(voice=sys.argv[3] or None)
+routine = load(sys.argv[2])
+texts = planner.candidate_texts(routine, settings)
+speech = Speech(settings.voice, settings.words_per_minute, Cache(sys.argv[1]))
+began = time.perf_counter()
+speech.prepare(texts)
+seconds = time.perf_counter() - began
+spoken = sum(speech.length(t) for t in texts) / speech.sample_rate
+print(spoken / seconds, spoken, seconds)
+"""
+
+# Play, the device stood in for by a stub that plays in real time (its first start is the first
+# sound). Once every line is made and the plan is whole nothing can stall any more, so the run
+# stops one chunk later; every wait for speech after the first sound is a stall.
+COLD_PLAY = """
+import sys, time
+began = time.perf_counter()
+from voicecoach.cache import Cache
+from voicecoach.player import Player
+from voicecoach.session import start
+from voicecoach.settings import Settings
+settings = Settings(voice=sys.argv[3] or None)
+session, live = start(sys.argv[2], settings, Cache(sys.argv[1]))
+first = []
+class Stub:
+    until = 0.0
+    def start(self, pcm):
+        now = time.perf_counter()
+        if not first:
+            first.append(now - began)
+        elif live is None or (live.complete and player.growing is None):
+            raise KeyboardInterrupt  # stops play(): nothing more can stall
+        self.until = now + len(pcm) / 2 / session.timeline.sample_rate
+    def busy(self):
+        return time.perf_counter() < self.until
+    def stop(self):
+        self.until = 0.0
+player = Player(session.timeline, session.speech, Stub(), None, live)
+player.play()
+if live is not None:
+    live.making.close()
+stalls = sum(seconds for position, seconds in player.waits if position > 0)
+print(first[0], stalls)
+"""
+
+
 HOSTILE = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
@@ -121,6 +174,8 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true", help="skip the slow pydub += build")
     parser.add_argument("--skip-bed", action="store_true", help="skip the renders with a sound bed")
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    parser.add_argument("--voices", nargs="*", default=["", "flite:slt"],
+                        help="voices for the speech and cold-play figures ('' is espeak's default)")
     args = parser.parse_args()
     if not shutil.which("ffmpeg"):
         sys.exit("ffmpeg is needed for the comparison: run scripts/setup --test")
@@ -192,6 +247,21 @@ def main() -> None:
                 bedded, bedded_mb, _ = run([*export, "--bed", "brown"])
                 rows.append((f"export to MP3 {args.bitrate} kbit/s with the brown bed", bedded,
                              bedded_mb, f"{bedded / exported:.2f}x without a bed"))
+        for voice in args.voices:
+            label = voice or "espeak (default voice)"
+            speed = float(run([python, "-c", SPEECH_SPEED, str(work / f"speed-{voice}"), args.routine,
+                               voice])[2].split()[0])
+            rows.append((f"make speech, cold cache, {label}: seconds of speech per second", speed, None,
+                         f"{os.cpu_count()} worker processes, in session order"))
+            cold_cache = work / f"play-{voice}"
+            first_cold, stalls = (float(x) for x in run([python, "-c", COLD_PLAY, str(cold_cache),
+                                                          args.routine, voice])[2].split())
+            first_warm = float(run([python, "-c", COLD_PLAY, str(cold_cache), args.routine,
+                                    voice])[2].split()[0])
+            rows.append((f"play {args.routine}, {label}: time to first sound, cold cache", first_cold, None,
+                         f"then stalled {stalls:.2f} s in all while speech was made (real-time device stub)"))
+            rows.append((f"play {args.routine}, {label}: time to first sound, warm cache", first_warm, None,
+                         "imports, plan, first chunk"))
 
     tests = Path(__file__).resolve().parent.parent / "tests"
     slowest, count, name = run([python, "-c", HOSTILE, str(tests)])[2].split(maxsplit=2)

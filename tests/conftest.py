@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from voicecoach.cache import ENV_VAR
+from voicecoach.config import ENV_VAR as CONFIG_VAR
 
 from helpers import CHECKOUT
 
@@ -36,6 +37,17 @@ def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield root
     patch.undo()
 
+
+@pytest.fixture(scope="session", autouse=True)
+def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """An empty config file for every test, so a developer's own defaults (voice, pace, level)
+    never change what the tests see; tests of the config file set VOICECOACH_CONFIG themselves."""
+    empty = tmp_path_factory.mktemp("config") / "config.toml"
+    empty.write_text("")
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CONFIG_VAR, str(empty))
+    yield
+    patch.undo()
 
 @pytest.fixture(autouse=True)
 def history_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

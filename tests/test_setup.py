@@ -28,10 +28,10 @@ def test_setup_without_root_or_sudo_names_the_packages():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("voicecoach setup: these system packages are missing: espeak-ng gcc "
+    assert lines[0].startswith("voicecoach setup: these system packages are missing: espeak-ng flite gcc "
                                "libasound2-dev")
     assert lines[1] == "Install them as root, then run scripts/setup again:"
     assert lines[2].startswith("    su -c 'apt-get update && apt-get install -y --no-install-recommends "
-                               "espeak-ng gcc libasound2-dev")
+                               "espeak-ng flite gcc libasound2-dev")
     assert "command not found" not in result.stderr
     shutil.rmtree(folder)

@@ -9,11 +9,13 @@ a clip).
 from __future__ import annotations
 
 import io
+import math
 import warnings
 
 import numpy as np
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import resample_poly
 
 from .settings import CEILING_DBFS, TARGET_LUFS
 from .sounds import TONES, tone_samples
@@ -86,8 +88,8 @@ class UnreadableAudio(ValueError):
     """The engine's file could not be decoded; speech.py turns it into a SpeechError."""
 
 
-def decode(raw: bytes, sample_rate: int) -> bytes:
-    """Mono 16-bit PCM at sample_rate from the file an engine wrote."""
+def read_clip(raw: bytes) -> tuple[bytes, int]:
+    """Mono 16-bit PCM and its rate, from the WAV or AIFF file an engine wrote."""
     try:
         if raw[:4] == b"RIFF":  # espeak and SAPI5 write WAV: pydub reads it without ffmpeg
             segment = AudioSegment.from_wav(io.BytesIO(raw))
@@ -96,7 +98,25 @@ def decode(raw: bytes, sample_rate: int) -> bytes:
     except Exception as exc:  # pydub raises whatever its reader met
         lines = str(exc).strip().splitlines()
         raise UnreadableAudio(lines[0] if lines else type(exc).__name__) from None
-    return bytes(segment.set_channels(1).set_sample_width(2).set_frame_rate(sample_rate).raw_data)
+    return bytes(segment.set_channels(1).set_sample_width(2).raw_data), int(segment.frame_rate)
+
+
+def resample(pcm: bytes, rate: int, sample_rate: int) -> bytes:
+    """16-bit PCM from `rate` to `sample_rate` by polyphase filtering (scipy's resample_poly, a
+    Kaiser-windowed low-pass at the lower Nyquist rate): no aliasing from flite's 16 kHz up to
+    22050, and the same samples every time. Unchanged when the rates already agree."""
+    if rate == sample_rate or not pcm:
+        return pcm
+    common = math.gcd(rate, sample_rate)
+    samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
+    out = resample_poly(samples, sample_rate // common, rate // common)
+    return np.clip(np.round(out), -32768, 32767).astype(np.int16).tobytes()
+
+
+def decode(raw: bytes, sample_rate: int) -> bytes:
+    """Mono 16-bit PCM at sample_rate from the file an engine wrote."""
+    pcm, rate = read_clip(raw)
+    return resample(pcm, rate, sample_rate)
 
 
 def finish(pcm: bytes, sample_rate: int, trim_edges: bool) -> bytes:

@@ -149,6 +149,9 @@ class Bed:
     name: str
     scale: float
     level_db: float  # its loudness at full gain, relative to the voice's
+    # The most `level_db` may be in this session, when fixed before its speech is made (a session
+    # played while its speech is made: session.bed_for); None: from the finished timeline.
+    cap_db: float | None = None
 
     def samples(self, start: int, end: int) -> np.ndarray:
         raise NotImplementedError
@@ -558,7 +561,8 @@ class Under:
         self.timeline = timeline
         self.ducks = Ducks.of(timeline)
         self.ceiling = 10 ** (CEILING_DBFS / 20) * 32768
-        self.level_db = min(bed.level_db, loudest_level(timeline))
+        cap = bed.cap_db if bed.cap_db is not None else loudest_level(timeline)
+        self.level_db = min(bed.level_db, cap)
         self.trim = 10 ** ((self.level_db - bed.level_db) / 20) * 32768
 
     def mix(self, pcm: bytes, start: int) -> bytes:

@@ -21,6 +21,8 @@ from . import __version__, files, history, interrupts
 from . import program as programs
 from . import routine as routines
 from .cache import Cache
+from .config import Defaults
+from .config import load as load_config
 from .errors import FitError, RoutineError, RoutineNotFound, UsageError, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
@@ -58,16 +60,23 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
 def session_options(command: Callable) -> Callable:
     """--level, --pace, --minutes and --voice, shared by every command that builds a session."""
 
-    @click.option("--level", type=click.Choice(LEVELS), default="standard", show_default=True,
-                  help="Picks from ranges: beginner the low end, advanced the high end.")
-    @click.option("--pace", type=click.Choice(list(PACES)), default="normal", show_default=True,
-                  help="Speech rate and the time given to get into position.")
+    @click.option("--level", type=click.Choice(LEVELS), default=None,
+                  help="Picks from ranges: beginner the low end, advanced the high end "
+                       "(default: standard, or your config file's).")
+    @click.option("--pace", type=click.Choice(list(PACES)), default=None,
+                  help="Speech rate and the time given to get into position "
+                       "(default: normal, or your config file's).")
     @click.option("--minutes", type=click.FloatRange(*MINUTES_RANGE), default=None,
                   callback=_a_number, help="Fit the session to this many minutes (within 5%).")
-    @click.option("--voice", default=None, help="A voice id or name from 'voicecoach voices'.")
+    @click.option("--voice", default=None,
+                  help="A voice id from 'voicecoach voices', e.g. flite:slt (default: espeak's, or "
+                       "your config file's).")
     @functools.wraps(command)
-    def wrapper(*args, level: str, pace: str, minutes: float | None, voice: str | None, **kwargs):
-        settings = Settings(level=level, pace=pace, minutes=minutes, voice=voice)
+    def wrapper(*args, level: str | None, pace: str | None, minutes: float | None, voice: str | None,
+                **kwargs):
+        defaults = _defaults()
+        settings = Settings(level=level or defaults.level, pace=pace or defaults.pace, minutes=minutes,
+                            voice=voice or defaults.voice)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -79,19 +88,30 @@ def bed_options(command: Callable) -> Callable:
 
     @click.option("--bed", metavar="NAME|FILE", default=None,
                   help="A calm sound under the voice: a built-in bed ('voicecoach beds') or an "
-                       "audio file, looped; ducked under every line. 'none' for no bed.")
-    @click.option("--bed-level", type=click.FloatRange(*BED_LEVELS), default=DEFAULT_BED_LEVEL,
-                  show_default=True, metavar="DB",
-                  help="The bed's loudness between lines, in dB relative to the voice.")
+                       "audio file, looped; ducked under every line. 'none' for no bed (e.g. to "
+                       "turn off a bed set in the config file).")
+    @click.option("--bed-level", type=click.FloatRange(*BED_LEVELS), default=None,
+                  metavar="DB",
+                  help=f"The bed's loudness between lines, in dB relative to the voice "
+                       f"[default: {DEFAULT_BED_LEVEL:g}].")
     @functools.wraps(command)
-    def wrapper(*args, settings: Settings, bed: str | None, bed_level: float, **kwargs):
-        # A default bed from the user's config file (when there is one) belongs here: used when
-        # --bed is not given, turned off by --bed none.
+    def wrapper(*args, settings: Settings, bed: str | None, bed_level: float | None, **kwargs):
+        defaults = _defaults()  # the config file's bed is used when --bed is not given
+        bed = bed if bed is not None else defaults.bed
         chosen = None if bed is None or bed.lower() == NO_BED else bed
-        settings = replace(settings, bed=chosen, bed_level=bed_level)
+        level = bed_level if bed_level is not None else defaults.bed_level
+        settings = replace(settings, bed=chosen, bed_level=level)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def _defaults() -> Defaults:
+    """The config file's defaults (read once a command); options given on the command line win."""
+    ctx = click.get_current_context().find_root()
+    if "defaults" not in ctx.meta:
+        ctx.meta["defaults"] = load_config()
+    return ctx.meta["defaults"]
 
 
 def _input_files(routine_name: str, settings: Settings | None = None) -> list[str]:
@@ -119,20 +139,26 @@ class _Progress:
         began = time.monotonic()
         state: dict = {"bar": None, "done": 0}
 
-        def advance(step: int) -> None:
+        def advance(step: int, making: str | None = None) -> None:
+            """`making`: the line just made, shown beside the bar while speech is made."""
             state["done"] += step
             bar = state["bar"]
             if bar is None and time.monotonic() - began >= self.delay:
-                bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+                bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                        item_show_func=_shown_line)
                 bar.__enter__()
-                bar.update(state["done"])
+                bar.update(state["done"], making)
                 state["bar"] = bar
             elif bar is not None:
-                bar.update(step)
+                bar.update(step, making)
             if bar is not None and state["done"] >= total:
                 bar.__exit__(None, None, None)
 
         return advance
+
+
+def _shown_line(text: str | None) -> str | None:
+    return None if text is None else (repr(text[:37] + "...") if len(text) > 40 else repr(text))
 
 
 def _session(routine_name: str | routines.Routine, settings: Settings, quiet: bool = False):
@@ -294,6 +320,7 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
     On a terminal it asks for pain after the session (and before a program session)."""
     from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
+    from .session import start as start_session
     from .settings import SAMPLE_RATE
 
     if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
@@ -301,14 +328,23 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
                      from_exercise)
     store = _store()  # a damaged history is reported before the session, not after it
     device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
-    session = _session(routine, settings)
-    timeline = session.timeline
-    session.speech.prepare([RESUME_TEXT, "3", "2", "1"])
-    start = find_chapter(timeline, from_exercise).start if from_exercise else 0
     interactive = sys.stdin is not None and sys.stdin.isatty()
     pain_before = _ask_pain("Pain before you start") if interactive and plan else None
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
-        stop = Player(timeline, session.speech, device, status, session.bed).play(start, keys)
+        fitting = _Fitting(status, settings) if settings.minutes is not None else None
+        session, live = start_session(routine, settings, _cache(), (RESUME_TEXT, "3", "2", "1"),
+                                      fitting)
+        try:
+            player = Player(session.timeline, session.speech, device, status, bed=session.bed,
+                            growing=live)
+            # chapters move until every line is made: --from waits for them
+            start = find_chapter(player.timeline, from_exercise).start \
+                if from_exercise and player.whole(keys) else 0
+            stop = player.play(start, keys)
+            timeline = player.timeline
+        finally:
+            if live is not None:
+                live.making.close()
     reached = timeline.length if stop is None else stop.position
     if stop is not None:
         where = stop.chapter.exercise
@@ -340,6 +376,27 @@ def _ask_pain(question: str) -> int | None:
         if answer.strip().isdigit() and 0 <= int(answer) <= 10:
             return int(answer)
         click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
+
+
+class _Fitting:
+    """A ProgressFactory for play --minutes: the status line says why nothing sounds yet."""
+
+    def __init__(self, status: Callable[[str], None] | None, settings: Settings):
+        self.status = status
+        self.minutes = settings.minutes
+
+    def __call__(self, total: int) -> Callable[..., None] | None:
+        if self.status is None:
+            return None
+        status, made = self.status, [0]
+
+        def advance(step: int, text: str = "") -> None:
+            made[0] += step
+            status(f"--minutes {self.minutes:g} needs every line's length first: making speech, "
+                   f"{made[0]} of {total} lines")
+
+        advance(0)
+        return advance
 
 
 BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
@@ -466,27 +523,63 @@ def beds() -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of id, name, languages.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON list of id, name, engine, languages and licence.")
 def voices(as_json: bool) -> None:
-    """List the voices the speech engine offers, for --voice.
+    """List the voices of every installed speech engine (espeak-ng, flite), for --voice.
+
+    Voice ids are ENGINE:VOICE; a bare name is an espeak voice.
 
     \b
     Examples:
       voicecoach voices
       voicecoach voices --json
-      voicecoach show desk-break --voice gmw/en
+      voicecoach show desk-break --voice espeak:en-gb-x-rp
+      voicecoach say "Lie on your back." --voice flite:slt
     """
     from .speech import list_voices
 
     found = list_voices()
     if as_json:
-        click.echo(json.dumps([{"id": v.id, "name": v.name, "languages": list(v.languages)}
+        click.echo(json.dumps([{"id": v.id, "name": v.label, "engine": v.engine,
+                                "languages": list(v.languages), "licence": v.licence}
                                for v in found], indent=1, ensure_ascii=False))
         return
     width = max((len(v.id) for v in found), default=2)
-    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<10}  NAME")
+    name_width = max((len(v.label) for v in found), default=4)
+    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<10}  {'NAME':<{name_width}}  LICENCE")
     for v in found:
-        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.name}")
+        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.label:<{name_width}}  {v.licence}")
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--voice", default=None, help="A voice id from 'voicecoach voices' (e.g. flite:slt).")
+@click.option("--pace", type=click.Choice(list(PACES)), default=None,
+              help="Speech rate (default: normal, or your config file's).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a WAV file instead of playing.")
+def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> None:
+    """Say one line, made exactly as a session makes it (cache, loudness, fades), to audition a voice.
+
+    \b
+    Examples:
+      voicecoach say "Breathe out as you lift your hips."
+      voicecoach say "Rest for 30 seconds." --voice flite:rms --pace slow
+      voicecoach say "Halfway." --voice flite:slt -o halfway.wav
+    """
+    from .session import say_line
+
+    defaults = _defaults()
+    session = say_line(text, Settings(pace=pace or defaults.pace, voice=voice or defaults.voice), _cache())
+    if output is not None:
+        from .render import write_wav
+
+        click.echo(f"wrote {write_wav(output, session.timeline, session.speech)}", err=True)
+        return
+    from .player import Device, Player
+
+    Player(session.timeline, session.speech, Device(session.timeline.sample_rate, "ROUTINE")).play()
 
 
 class _Date(click.ParamType):

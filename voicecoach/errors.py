@@ -54,10 +54,11 @@ class RoutineNotFound(UsageError):
 
 
 class SpeechEngineMissing(VoicecoachError):
-    def __init__(self, detail: str):
+    def __init__(self, detail: str, package: str = "espeak-ng"):
+        self.package = package
         super().__init__(
             "speech engine not available: "
-            f"{detail}. Install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng)."
+            f"{detail}. Install {package} (Debian/Ubuntu: sudo apt-get install {package})."
         )
 
 
@@ -141,3 +142,10 @@ class BedError(VoicecoachError):
     def __init__(self, path: str, reason: str):
         self.path = path
         super().__init__(f"cannot use {path} as a bed: {reason}")
+
+
+class ConfigError(UsageError):
+    """The user's config file cannot be used: located like a compiler's error."""
+
+    def __init__(self, path: str, line: int, message: str):
+        super().__init__(f"{path}:{line}: {message}")

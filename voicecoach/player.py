@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from .errors import AudioDeviceError, UsageError
 from .render import SAMPLE_BYTES, Renderer
@@ -32,6 +32,7 @@ CHUNK_MAX_S = 90.0  # ...but not inside a countdown or a run of reps until it is
 GOOD_GAP_S = 0.4
 
 POLL_S = 0.05
+MIN_CHUNK_S = 1.0  # with speech still being made, a chunk this short is played rather than waited on
 KEY_ACTIONS = {" ": "pause", "n": "next", "b": "back", "q": "quit"}
 RESUME_TEXT = "Resuming."
 
@@ -185,18 +186,85 @@ class Stop:
     reason: str = "quit"
 
 
+class Growing(Protocol):
+    """A plan whose speech is still being made (session.Live)."""
+
+    @property
+    def complete(self) -> bool: ...
+
+    def current(self) -> tuple[Timeline, int]: ...
+
+    def wait(self, timeout: float) -> None: ...
+
+    def status(self) -> str: ...
+
+
 class Player:
+    """Plays a timeline; given a Growing plan, it plays what is exact so far and waits, saying so
+    on the status line, only when it reaches speech not yet made."""
+
     def __init__(self, timeline: Timeline, speech: Speech, device: Device,
-                 status: Callable[[str], None] | None = None, bed: Bed | None = None):
-        self.timeline = timeline
+                 status: Callable[[str], None] | None = None, *, bed: Bed | None = None,
+                 growing: Growing | None = None):
         self.speech = speech
         self.device = device
-        self.renderer = Renderer(timeline, speech, bed)
+        self.bed = bed
         self.status = status
+        self.growing = growing
         self.history: list[tuple[str, int]] = []  # (what the listener did, sample): for tests
+        self.waits: list[tuple[int, float]] = []  # (sample, seconds) waited for speech: for tests
         self.position = 0  # the sample reached, kept current while a chunk plays
-        self._starts = [e.start for e in timeline.events]
         self._shown = ""
+        self._use(timeline)
+        self.exact = timeline.length if growing is None else growing.current()[1]
+
+    def _use(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.renderer = Renderer(timeline, self.speech, self.bed)
+        self._starts = [e.start for e in timeline.events]
+
+    def _refresh(self) -> None:
+        """Take the latest plan of a growing session (its prefix never changes)."""
+        if self.growing is None:
+            return
+        timeline, self.exact = self.growing.current()
+        if timeline is not self.timeline:
+            self._use(timeline)
+        if self.growing.complete and self.exact == self.timeline.length:
+            self.growing = None
+
+    def _cut(self, position: int, keys: Keys | None) -> int | None:
+        """Where the chunk from `position` ends: in a quiet gap, and never past what is exact.
+        Waits for speech when too little is exact; None when the listener quits meanwhile."""
+        waited_since = None
+        while True:
+            self._refresh()
+            cut = next(chunk_bounds(self.timeline, position))[1]
+            if self.growing is None or cut <= self.exact:
+                break
+            if self.exact - position >= int(MIN_CHUNK_S * self.timeline.sample_rate):
+                cut = self.exact  # a breath after a line: the rest follows once it is made
+                break
+            if waited_since is None:
+                waited_since = time.monotonic()
+            self.show(self.growing.status())
+            self.growing.wait(POLL_S)
+            if keys is not None and keys.read(0) in ("q", "Q"):
+                return None
+        if waited_since is not None:
+            self.waits.append((position, time.monotonic() - waited_since))
+        return cut
+
+    def whole(self, keys: Keys | None) -> bool:
+        """Wait until every line is made (to jump by chapter); False if the listener quits."""
+        while self.growing is not None and not (self.growing.complete and self.exact == self.timeline.length):
+            self.show(self.growing.status())
+            self.growing.wait(POLL_S)
+            self._refresh()
+            if keys is not None and keys.read(0) in ("q", "Q"):
+                return False
+        self._refresh()
+        return True
 
     # where we are -----------------------------------------------------------
     def chapter_at(self, position: int) -> Chapter:
@@ -238,22 +306,21 @@ class Player:
         position = self.position = start
         try:
             while position < self.timeline.length:
-                jump = None
-                for chunk_start, chunk_end in chunk_bounds(self.timeline, position):
-                    reached, action = self._play_chunk(chunk_start, chunk_end, keys)
-                    position = reached
-                    if action == "quit":
+                cut = self._cut(position, keys)
+                if cut is None:
+                    return Stop(position, self.chapter_at(position))
+                reached, action = self._play_chunk(position, cut, keys)
+                position = reached
+                if action == "quit":
+                    return Stop(position, self.chapter_at(position))
+                if action is not None:
+                    if action in ("next", "back") and not self.whole(keys):
                         return Stop(position, self.chapter_at(position))
-                    if action is not None:
-                        jump = action
-                        break
-                else:
-                    position = self.timeline.length
-                if jump is not None:
-                    target = self._jump(jump, position, keys)
+                    target = self._jump(action, position, keys)
                     if target is None:  # quit while paused
                         return Stop(self._paused_at, self.chapter_at(self._paused_at))
                     position = target
+                self._refresh()
         except KeyboardInterrupt:
             return Stop(self.position, self.chapter_at(self.position), "interrupt")
         finally:

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from . import timeline as planner
 from .cache import Cache
-from .errors import Problem, SpeechEngineMissing
+from .errors import Problem, SpeechEngineMissing, UsageError
 from .routine import MAX_SESSION_SECONDS, Routine, load
 from .settings import SAMPLE_RATE, Settings
-from .speech import ProgressFactory, Speech, resolve_voice
+from .speech import Making, ProgressFactory, Speech
 from .timeline import Role, Timeline, clock
 
 if TYPE_CHECKING:
@@ -58,9 +58,8 @@ class Session:
 def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
             progress: ProgressFactory | None = None) -> Session:
     routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
-    bed = _open_bed(settings)  # a bed that cannot be used is said before any speech is made
-    speech = Speech(voice=resolve_voice(settings.voice), words_per_minute=settings.words_per_minute,
-                    cache=cache)
+    bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
+    speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute, cache=cache)
     speech.prepare(planner.candidate_texts(routine, settings), progress)
     scale = planner.NO_SCALE
     if settings.minutes is not None:
@@ -84,12 +83,95 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
     return Session(routine, settings, speech, planner.plan(routine, settings, speech.length), bed)
 
 
-def _open_bed(settings: Settings) -> Bed | None:
+def bed_for(settings: Settings, routine: Routine) -> Bed | None:
+    """The session's bed, or None. Without --minutes its level cap (bed.loudest_level) is fixed
+    from the plan with estimated lengths, known before any speech is made: `play` starts before
+    all speech is made and must lay the bed exactly as `render` and `export` do."""
     if settings.bed is None:
         return None
-    from .bed import open_bed  # numpy: only with a bed
+    from .bed import loudest_level, open_bed  # numpy: only with a bed
 
-    return open_bed(settings.bed, SAMPLE_RATE, settings.bed_level)
+    bed = open_bed(settings.bed, SAMPLE_RATE, settings.bed_level)
+    if settings.minutes is None:
+        bed.cap_db = loudest_level(planner.plan(routine, settings, planner.estimate_measure(settings)))
+    return bed
+
+
+class Live:
+    """A session whose speech is still being made, for `play`: the plan so far is exact up to a
+    sample (timeline.plan_partial) and is planned again as the lengths of more lines arrive."""
+
+    def __init__(self, routine: Routine, settings: Settings, speech: Speech, making: Making):
+        self.routine, self.settings, self.speech, self.making = routine, settings, speech, making
+        self._estimate = planner.estimate_measure(settings)
+        self._seen = -1
+        self._plan: tuple[Timeline, int] | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.making.done
+
+    def current(self) -> tuple[Timeline, int]:
+        """The latest plan and the sample it is exact up to (its length once all is made)."""
+        made = self.making.made
+        if self._plan is None or made != self._seen:
+            self._seen = made
+            unknown: list[str] = []
+
+            def known(text: str) -> int | None:
+                length = self.speech.known_length(text)
+                if length is None:
+                    unknown.append(text)
+                return length
+
+            self._plan = planner.plan_partial(self.routine, self.settings, known, self._estimate)
+            # Real lengths can call for a line no candidate was (a rest that is all talk says
+            # when the next one starts). The first line not yet made was asked for with every
+            # length before it real, so the finished plan asks for it too: it is made next. Later
+            # ones were asked for on estimates and may never be said.
+            self.making.first(unknown[:1], add=True)
+        return self._plan
+
+    def wait(self, timeout: float) -> None:
+        """Until another line is made (or the timeout passes); a line's error is raised here."""
+        self.making.wait_more(self._seen, timeout)
+
+    def status(self) -> str:
+        making = self.making
+        doing = f": {making.current[:40]!r}" if making.current else ""
+        return f"making speech, {making.made} of {making.total} lines{doing}"
+
+
+def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
+          also: tuple[str, ...] = (), progress: ProgressFactory | None = None) -> tuple[Session, Live | None]:
+    """A session for playing at once: its lines are made in the background in the order they are
+    heard (then `also`), and the plan is exact for what is made so far. With --minutes, fitting
+    needs every line's length first: that is `prepare`, with `progress` told. The Live (None when
+    every line was cached) must be closed: `live.making.close()`."""
+    routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
+    if settings.minutes is not None:
+        session = prepare(routine, settings, cache, progress)
+        session.speech.prepare(also)
+        return session, None
+    bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
+    speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute, cache=cache)
+    texts = [*planner.candidate_texts(routine, settings), *also]
+    if not speech.missing(texts):
+        timeline = planner.plan(routine, settings, speech.length)
+        return Session(routine, settings, speech, timeline, bed), None
+    live = Live(routine, settings, speech, speech.making(texts, tones=True))
+    return Session(routine, settings, speech, live.current()[0], bed), live
+
+
+def say_line(text: str, settings: Settings, cache: Cache | None = None) -> Session:
+    """One line made as a session makes it, as a session of that line alone (for `say`)."""
+    from .routine import Routine
+
+    if not text.strip():
+        raise UsageError("say needs some text to say")
+    speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute, cache=cache)
+    timeline = planner.one_line(text, speech.length(text), speech.sample_rate)
+    return Session(Routine(id="say", path="say", title=text, exercises=()), settings, speech, timeline)
 
 
 def check_warnings(routine: Routine, cache: Cache | None = None) -> list[Problem]:

@@ -1,246 +1,77 @@
-"""Offline speech: the only importer of pyttsx3. Text in, cached clip of exact length out.
+"""Offline speech, whatever the engine: text in, cached clip of exact length out.
 
-espeak-ng keeps state from one utterance to the next (the same text comes out a few samples
-different the second time in a process), so every clip is synthesized as the first utterance of
-a freshly forked child that initialises the engine itself. That makes a clip depend only on its
-text, voice and speaking rate: a healed cache entry, or one made by another process, is the same bytes.
-Forked children also let synthesis use every core without pickling anything.
+An engine (`engines/`) speaks a line at its own sample rate; here it is resampled to the session's,
+trimmed, brought to the session loudness and faded (audio.py), and kept in the content-addressed
+cache under a key naming the engine and its version, the voice, the pace and the text. Lines are
+made by forked worker processes, one per core, in the order they are asked for; their lengths
+arrive as they are made, so playback can start before the last line exists (`Making`).
 """
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
-import io
 import json
 import os
-import platform
-import tempfile
+import select
+import signal
+import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 
 from . import interrupts
 from .cache import Cache, Entry, make_key
-from .errors import SpeechEngineMissing, SpeechError, UnknownVoice
+from .engines import Choice, Voice, all_voices, resolve
+from .errors import SpeechError, VoicecoachError
 from .settings import PACES, SAMPLE_RATE
 from .sounds import TONE_FORMAT, TONES
 
 FORMAT_VERSION = 3  # bump when the clip pipeline (audio.py: trim, loudness, fades) changes
-CHILD_TIMEOUT_S = 60.0
-AGREEING_TAKES = 2
-MAX_TAKES = 6
+POLL_S = 0.1
+STOP_WAIT_S = 5.0
 
-Progress = Callable[[int], None]
-# (lines to make) -> a callback advanced by one per line made, or None to show nothing
+# (lines made, the line just made) -> None; a ProgressFactory makes one for a number of lines
+Progress = Callable[..., None]
 ProgressFactory = Callable[[int], Progress | None]
 
 
-@dataclass(frozen=True)
-class VoiceInfo:
-    id: str
-    name: str
-    languages: tuple[str, ...]
+def list_voices() -> list[Voice]:
+    """Every installed engine's voices."""
+    return all_voices()
 
 
-def engine_identity() -> str:
-    """Engine name and version, part of every cache key; a clear error when there is none."""
-    system = platform.system()
-    try:
-        from importlib.metadata import version
-
-        import pyttsx3  # noqa: F401  (fails here when the platform driver cannot load)
-
-        pyttsx3_version = version("pyttsx3")
-    except Exception as exc:  # pragma: no cover - pyttsx3 is a dependency
-        raise SpeechEngineMissing(f"pyttsx3 cannot be imported ({exc})") from None
-    if system in ("Darwin", "Windows"):
-        return f"pyttsx3-{pyttsx3_version}-{system.lower()}-{platform.release()}"
-    try:
-        with _quiet_stdout():
-            from pyttsx3.drivers import _espeak
-        raw = _espeak.Info(None)
-    except Exception as exc:
-        raise SpeechEngineMissing(f"libespeak-ng could not be loaded ({_first_line(exc)})") from None
-    engine_version = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    return f"espeak-ng-{engine_version}-pyttsx3-{pyttsx3_version}"
-
-
-def _agreed(takes: list[bytes]) -> bytes | None:
-    """The file that two takes share, if any."""
-    for i, take in enumerate(takes):
-        if take in takes[i + 1:]:
-            return take
-    return None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-@contextlib.contextmanager
-def _quiet_stdout():
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield
-
-
-def _engine(voice: str | None, words_per_minute: int):
-    import pyttsx3
-
-    engine = pyttsx3.init()
-    if voice:
-        engine.setProperty("voice", voice)
-    engine.setProperty("rate", words_per_minute)  # pyttsx3's "rate" is words per minute
-    return engine
-
-
-def _silence_fds() -> None:
-    """In a child: the driver prints 'Audio saved to ...' and espeak may print to stderr."""
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)
-    os.dup2(null, 2)
-
-
-def _fork(work: Callable[[], None]) -> int:
-    with interrupts.held():  # no signal handler may run inside fork's own bookkeeping
-        pid = os.fork()
-        if pid != 0:
-            return pid
-        # the child: do the work, never return into the parent's code; a signal just ends it
-        code = 1
-        try:
-            interrupts.in_child()
-            _silence_fds()
-            work()
-            code = 0
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-
-
-def _samples_before_events(engine) -> None:
-    """Make pyttsx3's espeak driver keep the last buffer of every line.
-
-    Its callback handles the end-of-message event (writing the file) before it appends the
-    samples delivered with that event, so a line would lose its last buffer whenever espeak
-    delivered both together. Found by reading the driver, not seen here (espeak 1.51 sent the
-    event with no samples); appending first makes it impossible.
-    """
-    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
-    on_synth = getattr(driver, "_onSynth", None)
-    if driver is None or on_synth is None or not hasattr(driver, "_data_buffer"):
-        return  # not the espeak driver
-    from pyttsx3.drivers import _espeak
-
-    def in_order(wav, numsamples, events):
-        if numsamples > 0 and driver._speaking:
-            driver._data_buffer += ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short))
-        return on_synth(wav, 0, events)
-
-    _espeak.SetSynthCallback(in_order)
-
-
-def _synthesize_to(text: str, voice: str | None, words_per_minute: int, path: str) -> None:
-    engine = _engine(voice, words_per_minute)
-    _samples_before_events(engine)
-    # On espeak, runAndWait() can return before a longer line is written (pyttsx3 #149, #219):
-    # the file is complete only when the driver reports the utterance finished.
-    finished = threading.Event()
-    engine.connect("finished-utterance", lambda **_: finished.set())
-    with _quiet_stdout():
-        engine.save_to_file(text, path)
-        engine.runAndWait()
-        if not finished.wait(CHILD_TIMEOUT_S):
-            raise TimeoutError("the speech engine did not finish")
-
-
-def list_voices() -> list[VoiceInfo]:
-    """What the engine offers, asked in a child so this process never initialises espeak."""
-    engine_identity()
-    if not hasattr(os, "fork"):
-        return _voices_here()
-    read_end, write_end = os.pipe()
-
-    def report() -> None:
-        with os.fdopen(write_end, "w") as out:
-            json.dump([v.__dict__ for v in _voices_here()], out)
-
-    pid = None
-    try:
-        with interrupts.held():  # the pid is known before any signal can stop us
-            pid = _fork(report)
-        os.close(write_end)
-        with os.fdopen(read_end) as incoming:
-            payload = incoming.read()
-        _, status = os.waitpid(pid, 0)
-    except BaseException:
-        if pid is not None:
-            with interrupts.held(), contextlib.suppress(OSError):
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-        raise
-    interrupts.raise_for_child(status)
-    if status != 0 or not payload:
-        raise SpeechEngineMissing("the speech engine failed to start")
-    return [VoiceInfo(v["id"], v["name"], tuple(v["languages"])) for v in json.loads(payload)]
-
-
-def _voices_here() -> list[VoiceInfo]:
-    import pyttsx3
-
-    with _quiet_stdout():
-        voices = pyttsx3.init().getProperty("voices")
-    found = []
-    for voice in voices:
-        languages = []
-        for language in getattr(voice, "languages", None) or []:
-            if isinstance(language, bytes):
-                language = language.decode("utf-8", "ignore").lstrip("\x05")
-            languages.append(str(language))
-        found.append(VoiceInfo(str(voice.id), str(voice.name or voice.id), tuple(languages)))
-    return found
-
-
-def resolve_voice(wanted: str | None) -> str | None:
-    """The engine's id for a voice given by id or name; None keeps the engine's default."""
-    if not wanted:
-        return None
-    voices = list_voices()
-    lowered = wanted.lower()
-    for voice in voices:
-        if lowered in (voice.id.lower(), voice.name.lower()):
-            return voice.id
-    raise UnknownVoice(wanted)
+def resolve_voice(wanted: str | None) -> Choice:
+    """The engine and voice for a voice id or an espeak voice's name; UnknownVoice if none."""
+    return resolve(wanted)
 
 
 class Speech:
     """Spoken lines and cue tones as cached, loudness-matched clips at the session's rate."""
 
-    def __init__(self, voice: str | None = None,
+    def __init__(self, voice: str | Choice | None = None,
                  words_per_minute: int = PACES["normal"].words_per_minute, cache: Cache | None = None,
                  sample_rate: int = SAMPLE_RATE, jobs: int | None = None):
-        self.voice = voice
+        self.choice = voice if isinstance(voice, Choice) else resolve(voice)
         self.words_per_minute = words_per_minute
         self.cache = cache or Cache()
         self.sample_rate = sample_rate
         self.jobs = max(1, jobs or os.cpu_count() or 1)
-        self._engine_id: str | None = None
         self._lengths: dict[str, int] = {}
         self.synthesized = 0  # clips made by this instance: tests and benchmarks read it
 
     # keys ----------------------------------------------------------------
     @property
     def engine_id(self) -> str:
-        if self._engine_id is None:
-            self._engine_id = engine_identity()
-        return self._engine_id
+        return self.choice.engine.identity()
+
+    @property
+    def voice(self) -> str | None:
+        """The engine's own name for the voice (None: its default), as the cache key holds it."""
+        return self.choice.voice.native if self.choice.voice else None
 
     def key(self, text: str) -> str:
-        # "rate" is the key's name for words per minute since the first cache: kept, so caches stay valid
+        # "rate" is the key's name for words per minute since the first cache: kept, so caches stay
+        # valid; espeak keys are unchanged since there was one engine (the engine id names it)
         return make_key(kind="speech", engine=self.engine_id, voice=self.voice, rate=self.words_per_minute,
                         text=text, format=FORMAT_VERSION, sample_rate=self.sample_rate)
 
@@ -254,8 +85,15 @@ class Speech:
         """Make every line not yet cached, on all cores; return how many were made."""
         missing = self.missing(texts)
         if missing:
-            self._synthesize(missing, progress(len(missing)) if progress else None)
+            with self.making(missing, progress(len(missing)) if progress else None) as making:
+                making.wait(missing)
         return len(missing)
+
+    def making(self, texts: Iterable[str], progress: Progress | None = None,
+               tones: bool = False) -> Making:
+        """Start making the lines not yet cached in the background, in this order (and the cue
+        tones, when asked, after the first line)."""
+        return Making(self, self.missing(texts), progress, tones)
 
     def missing(self, texts: Iterable[str]) -> list[str]:
         """The lines not yet cached (their lengths are learnt for the ones that are)."""
@@ -282,7 +120,7 @@ class Speech:
         """The line's PCM; a damaged entry is made again, to the same bytes."""
         entry = self.cache.get(self.key(text))
         if entry is None:
-            self._synthesize([text], None)
+            self._lengths[text] = self.make(text)
             entry = self.cache.get(self.key(text))
             if entry is None:
                 raise SpeechError(text, f"the cache at {self.cache.root} cannot keep clips")
@@ -298,6 +136,20 @@ class Speech:
         return entry.pcm
 
     # making clips --------------------------------------------------------
+    def make(self, text: str) -> int:
+        """Speak one line with the engine, finish it and cache it; its length in samples. Runs in
+        a worker process or, to heal one entry, in this one (engines never keep state here)."""
+        from . import audio
+
+        pcm, rate = self.choice.engine.synthesize(text, self.choice.voice, self.words_per_minute)
+        if len(pcm) % 2:
+            raise SpeechError(text, "the engine wrote an unreadable file (an odd number of bytes)")
+        pcm = audio.finish(audio.resample(pcm, rate, self.sample_rate), self.sample_rate, trim_edges=True)
+        if not pcm:
+            raise SpeechError(text, "the engine produced no sound for it")
+        self.synthesized += 1
+        return self._store(self.key(text), pcm).samples
+
     def _store(self, key: str, pcm: bytes) -> Entry:
         try:
             return self.cache.put(key, pcm, self.sample_rate)
@@ -306,100 +158,275 @@ class Speech:
 
             raise OutputError(str(self.cache.root), exc.strerror or str(exc)) from None
 
-    def _synthesize(self, texts: list[str], progress: Progress | None) -> None:
-        _ = self.engine_id  # fail early, with one clear line, when there is no engine
-        with tempfile.TemporaryDirectory(prefix="voicecoach-") as scratch:
-            if hasattr(os, "fork"):
-                self._synthesize_forked(texts, Path(scratch), progress)
-            else:  # pragma: no cover - Windows
-                for index, text in enumerate(texts):
-                    raw = Path(scratch) / f"{index}.wav"
-                    _synthesize_to(text, self.voice, self.words_per_minute, str(raw))
-                    self._finish_raw(text, raw.read_bytes())
-                    if progress:
-                        progress(1)
 
-    def _synthesize_forked(self, texts: list[str], scratch: Path,
-                           progress: Progress | None) -> None:
-        """Each line is made by two children and kept when both agree.
+class Making:
+    """Lines made in the background, in the order asked, by forked workers (one per core).
 
-        Under load, espeak now and then speaks a line at its default rate instead of the one set
-        (about one line in a hundred here, whatever the order of calls). A line both children made
-        alike is the line as asked; when they differ, more are made until two agree.
-        """
-        takes: dict[int, list[bytes]] = {index: [] for index in range(len(texts))}
-        pending = [index for index in takes for _ in range(AGREEING_TAKES)]
-        running: dict[int, tuple[int, Path, float]] = {}
-        serial = 0
+    The workers are forked when this is made, before its thread starts, so no process is forked
+    from a process with a second thread; the thread hands each idle worker the next line and
+    records each length as it arrives. `wait()` blocks until the lines asked for exist; `first()`
+    moves lines to the front of the queue. Use it as a context manager: leaving stops the workers.
+    """
+
+    def __init__(self, speech: Speech, texts: list[str], progress: Progress | None = None,
+                 tones: bool = False):
+        self.speech = speech
+        self.total = len(texts)
+        self.made = 0
+        self.current: str | None = None  # the latest line handed to a worker, for a status line
+        self.error: VoicecoachError | None = None
+        self._queue = deque(texts)
+        self._busy: dict[int, str] = {}  # worker index -> the line it is making
+        self._progress = progress
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._workers: list[_Worker] = []
+        self._thread: threading.Thread | None = None
+        if not texts:
+            return
+        speech.engine_id  # noqa: B018 - fail here, with one clear line, when there is no engine
+        # imported once, here, so that every worker inherits it: each importing scipy for itself
+        # took longer (1.2 s here, and twice the work on two cores) than one import before forking
+        from . import audio  # noqa: F401
+        if not hasattr(os, "fork"):  # pragma: no cover - Windows: one line after another, here
+            while self._queue:
+                text = self._queue.popleft()
+                self._record(text, speech.make(text), made_here=True)
+            return
+        self._results, results_in = os.pipe()
         try:
-            while pending or running:
-                interrupts.check()
-                while pending and len(running) < self.jobs:
-                    index = pending.pop(0)
-                    serial += 1
-                    raw = scratch / f"{index}-{serial}.wav"
-                    with interrupts.held():  # recorded before a signal can stop us
-                        pid = _fork(functools.partial(_synthesize_to, texts[index], self.voice,
-                                                      self.words_per_minute, str(raw)))
-                        running[pid] = (index, raw, time.monotonic())
-                done = self._reap(running)
-                if done is None:
-                    time.sleep(0.002)
-                    continue
-                pid, status = done
-                index, raw, _ = running.pop(pid)
-                text = texts[index]
-                interrupts.raise_for_child(status)
-                if status != 0 or not raw.exists():
-                    if self.voice:
-                        raise SpeechError(text, f"the engine failed with voice '{self.voice}'")
-                    raise SpeechError(text, "the speech engine failed")
-                takes[index].append(raw.read_bytes())
-                raw.unlink()
-                agreed = _agreed(takes[index])
-                if agreed is not None:
-                    self._finish_raw(text, agreed)
-                    takes[index] = []
-                    if progress:
-                        progress(1)
-                elif len(takes[index]) >= MAX_TAKES:
-                    raise SpeechError(text, "the speech engine gave a different result each time")
-                elif len(takes[index]) >= AGREEING_TAKES and index not in pending and not any(
-                        job[0] == index for job in running.values()):
-                    pending.insert(0, index)
+            for index in range(min(speech.jobs, len(texts))):
+                self._workers.append(_Worker.fork(index, speech, results_in, self._results,
+                                                  tones and index == 0))
         finally:
-            with interrupts.held():  # a second Ctrl-C must not leave a child running
-                for pid in running:
-                    with contextlib.suppress(OSError):
-                        os.kill(pid, 9)
-                        os.waitpid(pid, 0)
+            os.close(results_in)
+        self._thread = threading.Thread(target=self._run, name="voicecoach-making", daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> Making:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def done(self) -> bool:
+        return self.made >= self.total or self.error is not None
+
+    def add(self, texts: Iterable[str]) -> None:
+        """Make these lines too, after the others, unless they are made or on their way."""
+        with self._changed:
+            for text in dict.fromkeys(texts):
+                if text not in self.speech._lengths and text not in self._queue and text not in self._busy:
+                    self._queue.append(text)
+                    self.total += 1
+
+    def first(self, texts: Iterable[str], add: bool = False) -> None:
+        """Make these lines before the others still waiting (adding them, if asked)."""
+        texts = list(texts)
+        if add:
+            self.add(texts)
+        with self._changed:
+            wanted = [t for t in dict.fromkeys(texts) if t in self._queue]
+            for text in reversed(wanted):
+                self._queue.remove(text)
+                self._queue.appendleft(text)
+
+    def wait(self, texts: Iterable[str], timeout: float | None = None) -> bool:
+        """Until every line given has its length (True), or the timeout passes (False); the
+        first error of any line is raised here."""
+        wanted = list(texts)
+        lengths = self.speech._lengths
+        with self._changed:
+            self._changed.wait_for(lambda: self.error is not None or self._stopping
+                                   or all(t in lengths for t in wanted), timeout)
+            if self.error is not None:
+                raise self.error
+            return all(t in lengths for t in wanted)
+
+    def wait_more(self, seen: int, timeout: float) -> None:
+        """Until more than `seen` lines are made, all are, or the timeout passes."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.made > seen or self.done or self._stopping, timeout)
+            if self.error is not None:
+                raise self.error
+
+    def close(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+        if self._thread is not None:
+            os.close(self._results)
+            self._thread = None
+
+    # the thread ----------------------------------------------------------
+    def _record(self, text: str, samples: int, made_here: bool = False) -> None:
+        with self._changed:
+            self.speech._lengths[text] = samples
+            if not made_here:  # a worker's count is its own: count its line here
+                self.speech.synthesized += 1
+            self.made += 1
+            self._changed.notify_all()
+        if self._progress:
+            self._progress(1, text)
+
+    def _fail(self, error: VoicecoachError) -> None:
+        with self._changed:
+            self.error = error
+            self._changed.notify_all()
+
+    def _run(self) -> None:
+        busy = self._busy
+        reader = _Messages(self._results)
+        try:
+            while not self._stopping:  # lines may be added until it is closed
+                with self._changed:
+                    for index, worker in enumerate(self._workers):
+                        if index not in busy and self._queue:
+                            busy[index] = self.current = self._queue.popleft()
+                            worker.give(busy[index])
+                for message in reader.read(POLL_S):
+                    with self._changed:
+                        text = busy.pop(message["worker"])
+                    if "error" in message:
+                        self._fail(VoicecoachError(message["error"]))
+                        return
+                    self._record(text, message["samples"])
+                for index in list(busy):
+                    if not self._workers[index].alive():
+                        self._fail(SpeechError(busy[index], "the speech engine stopped unexpectedly"))
+                        return
+        except OSError as exc:  # a pipe to a worker broke: report it, never hang a waiter
+            self._fail(SpeechError(self.current or "", f"a speech worker failed ({exc})"))
+
+
+class _Messages:
+    """Newline-delimited JSON from the workers' shared pipe (each message one atomic write)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.pending = b""
+
+    def read(self, timeout: float) -> Iterator[dict]:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if ready:
+            self.pending += os.read(self.fd, 65536)
+        while b"\n" in self.pending:
+            line, self.pending = self.pending.split(b"\n", 1)
+            yield json.loads(line)
+
+
+class _Worker:
+    """One forked process: reads lines from its own pipe, makes each, reports on the shared pipe."""
+
+    def __init__(self, pid: int, lines_out: int):
+        self.pid = pid
+        self.lines_out = lines_out
+
+    @classmethod
+    def fork(cls, index: int, speech: Speech, results_in: int, results_out: int,
+             tones: bool) -> _Worker:
+        lines_in, lines_out = os.pipe()
+        with interrupts.held():  # no signal handler may run inside fork's own bookkeeping
+            pid = os.fork()
+            if pid == 0:
+                cls._serve_forever(speech, lines_in, lines_out, results_in, results_out, index, tones)
+        os.close(lines_in)
+        return cls(pid, lines_out)
 
     @staticmethod
-    def _reap(running: dict[int, tuple[int, Path, float]]) -> tuple[int, int] | None:
-        now = time.monotonic()
-        for pid, (_, _, began) in running.items():
-            finished, status = os.waitpid(pid, os.WNOHANG)
-            if finished:
-                return pid, status
-            if now - began > CHILD_TIMEOUT_S:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-                return pid, 1
-        return None
-
-    def _finish_raw(self, text: str, raw: bytes) -> None:
-        from . import audio
-
+    def _serve_forever(speech: Speech, lines_in: int, lines_out: int, results_in: int,
+                       results_out: int, index: int, tones: bool) -> None:
+        """The worker process: never returns into the parent's code."""
+        code = 0
         try:
-            pcm = audio.decode(raw, self.sample_rate)
-        except audio.UnreadableAudio as exc:
-            raise SpeechError(text, f"the engine wrote an unreadable file ({exc})") from None
-        pcm = audio.finish(pcm, self.sample_rate, trim_edges=True)
-        if not pcm:
-            raise SpeechError(text, "the engine produced no sound for it")
-        entry = self._store(self.key(text), pcm)
-        self._lengths[text] = entry.samples
-        self.synthesized += 1
+            # Ctrl-C and SIGTERM unwind the line being made (its scratch files removed, its
+            # own children ended), as in the parent; close() stops a worker with SIGTERM
+            interrupts.in_child()
+            interrupts.install()
+            os.close(lines_out)
+            os.close(results_out)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            _serve(speech, lines_in, results_in, index, tones)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+
+    def give(self, text: str) -> None:
+        data = text.encode("utf-8")
+        os.write(self.lines_out, struct.pack("<I", len(data)) + data)
+
+    def alive(self) -> bool:
+        try:
+            finished, _ = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if finished:
+            self.pid = 0
+        return not finished
+
+    def stop(self) -> None:
+        """SIGTERM, so the line being made unwinds; SIGKILL if it has not ended in a few seconds
+        (a line half made is never cached: writes are atomic)."""
+        with contextlib.suppress(OSError):
+            os.close(self.lines_out)
+        if not self.pid:
+            return
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_WAIT_S
+            while not os.waitpid(self.pid, os.WNOHANG)[0]:
+                if time.monotonic() > deadline:
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    break
+                time.sleep(0.005)
+        self.pid = 0
 
 
-__all__ = ["Speech", "VoiceInfo", "list_voices", "resolve_voice", "engine_identity"]
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _serve(speech: Speech, lines_in: int, results_in: int, index: int, tones_due: bool) -> None:
+    """A worker's loop: until the parent closes its pipe, make each line and say how long it is;
+    the cue tones too after the first line, when asked (for playback, which should not stop to
+    make them)."""
+    while True:
+        header = _read_exactly(lines_in, 4)
+        if header is None:
+            return
+        data = _read_exactly(lines_in, struct.unpack("<I", header)[0])
+        if data is None:
+            return
+        text = data.decode("utf-8")
+        try:
+            message: dict = {"worker": index, "samples": speech.make(text)}
+        except VoicecoachError as error:
+            message = {"worker": index, "error": str(error)[:1000]}
+        except Exception as exc:  # noqa: BLE001 - reported as the line's error, never a hang
+            failed = SpeechError(text, f"{type(exc).__name__}: {exc}")
+            message = {"worker": index, "error": str(failed)[:1000]}
+        os.write(results_in, json.dumps(message).encode("utf-8") + b"\n")
+        if tones_due:
+            tones_due = False
+            with contextlib.suppress(VoicecoachError):  # the player makes any that failed, later
+                for name in TONES:
+                    speech.tone(name)
+
+
+__all__ = ["Speech", "Making", "Voice", "list_voices", "resolve_voice"]

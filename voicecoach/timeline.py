@@ -811,6 +811,37 @@ def plan(routine: Routine, settings: Settings, measure: Measure, scale: Scale = 
     return layout(routine, settings, measure, resolve(routine, settings, *scale), sample_rate)
 
 
+def one_line(text: str, length: int, sample_rate: int = SAMPLE_RATE) -> Timeline:
+    """A timeline of one spoken line and nothing else (`say`)."""
+    event = Event(0, length, "speech", Role.TITLE, text)
+    return Timeline("say", text, sample_rate, length, (event,), (Chapter(0, length, text),))
+
+
+def plan_partial(routine: Routine, settings: Settings, known: Callable[[str], int | None],
+                 estimate: Measure, sample_rate: int = SAMPLE_RATE) -> tuple[Timeline, int]:
+    """The plan while its speech is still being made, and the sample up to which it is exact.
+
+    Lines not yet made (`known` gives None) are planned with `estimate`. The planner places
+    events in the order the listener hears them, and nothing it places after measuring a line
+    starts before its cursor at that moment, so every event before the cursor at the first
+    unknown line was placed with real lengths only: it is where the finished plan will have it.
+    That cursor is always in a breath after a line, so playback can stop there and go on later."""
+    planner = _Planner(routine, settings, estimate, sample_rate)
+    exact: list[int] = []
+
+    def measure(text: str) -> int:
+        length = known(text)
+        if length is None:
+            if not exact:
+                exact.append(planner.cursor)
+            return estimate(text)
+        return length
+
+    planner._measure = measure
+    timeline = planner.build(resolve(routine, settings))
+    return timeline, (exact[0] if exact else timeline.length)
+
+
 def fit(routine: Routine, settings: Settings, measure: Measure,
         sample_rate: int = SAMPLE_RATE) -> Scale:
     """The scale that brings the session within 5% of --minutes, or FitError with the range."""
@@ -912,5 +943,5 @@ def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Meas
     return measure
 
 
-__all__ = ["Role", "Event", "Chapter", "Timeline", "Note", "plan", "fit", "candidate_texts", "resolve",
-           "layout", "estimate_measure"]
+__all__ = ["Role", "Event", "Chapter", "Timeline", "Note", "plan", "plan_partial", "one_line", "fit",
+           "candidate_texts", "resolve", "layout", "estimate_measure"]
