@@ -104,7 +104,7 @@ class Stub:
         return time.perf_counter() < self.until
     def stop(self):
         self.until = 0.0
-player = Player(session.timeline, session.speech, Stub(), None, live)
+player = Player(session.timeline, session.speech, Stub(), growing=live)
 player.play()
 if live is not None:
     live.making.close()
