@@ -135,10 +135,25 @@ class Store:
 
     # identity and schema --------------------------------------------------------------------
     def _identity(self) -> tuple[int, int, int]:
+        """The file's application id, schema version and number of objects, read together: in
+        one read transaction, so a process setting up a new file is seen before or after, never
+        half way (the tables there but not yet the id, which would look like someone else's)."""
+        own = not self.db.in_transaction
         try:
-            app = self.db.execute("PRAGMA application_id").fetchone()[0]
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            objects = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if own:
+                self.db.execute("BEGIN")
+            try:
+                app = self.db.execute("PRAGMA application_id").fetchone()[0]
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                objects = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            finally:
+                if own:
+                    self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise self._failed(exc) from None
+            raise HistoryFileError(self.path, f"damaged or not a database ({exc})",
+                                   _move_aside(self.path)) from None
         except sqlite3.DatabaseError as exc:
             raise HistoryFileError(self.path, f"damaged or not a database ({exc})",
                                    _move_aside(self.path)) from None
