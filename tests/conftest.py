@@ -30,8 +30,14 @@ TOOL_CACHES = (".venv", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_ca
 def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The speech cache every test shares unless it tests the cache itself: each line is made once
     a run, not once a test. It is also VOICECOACH_CACHE, so a voicecoach started without
-    --cache-dir uses it rather than the checkout's audio_cache/."""
-    root = tmp_path_factory.mktemp("speech-cache")
+    --cache-dir uses it rather than the checkout's audio_cache/. Under pytest-xdist every worker
+    shares one (the cache is safe for many writers: entries are written atomically, and the
+    same key always holds the same bytes)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = tmp_path_factory.getbasetemp().parent / "speech-cache"
+        root.mkdir(exist_ok=True)
+    else:
+        root = tmp_path_factory.mktemp("speech-cache")
     patch = pytest.MonkeyPatch()
     patch.setenv(ENV_VAR, str(root))
     yield root
