@@ -233,7 +233,8 @@ class Episodes:
 
         began = time.monotonic()
         self.folder.mkdir(parents=True, exist_ok=True)
-        session = prepare(episode.routine, episode.settings, self.cache, lambda total: check)
+        self._make_speech(episode, stopping)
+        session = prepare(episode.routine, episode.settings, self.cache)
         mp3 = self.path(episode.key, ".mp3")
         write_session(mp3, session, self.bitrate, captions=True, progress=check)
         timeline = session.timeline
@@ -247,3 +248,21 @@ class Episodes:
         told(f"made {episode.key}.mp3 ({planner.clock(made.seconds)} of audio) in "
              f"{time.monotonic() - began:.1f} s")
         return made
+
+    def _make_speech(self, episode: Episode, stopping: threading.Event) -> None:
+        """Make the session's lines into the cache first, as prepare() would, but watching
+        `stopping`: prepare() waits for its workers without a way to be told to stop, and this
+        runs in a thread, where no Ctrl-C arrives. prepare() then finds them made (with --minutes
+        it may make a few more, for the scale it fits)."""
+        from .speech import Speech
+
+        settings = episode.settings
+        speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute,
+                        cache=self.cache)
+        missing = speech.missing(planner.candidate_texts(episode.routine, settings))
+        if not missing:
+            return
+        with speech.making(missing) as making:  # its workers are stopped however this ends
+            while not making.wait(missing, timeout=0.2):
+                if stopping.is_set():
+                    raise Stopped()

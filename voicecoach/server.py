@@ -351,12 +351,20 @@ async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]
     loop = asyncio.get_running_loop()
     stop: asyncio.Future[int] = loop.create_future()
 
-    def on_signal(number: int) -> None:
+    def stopped(number: int) -> None:
         if not stop.done():
             stop.set_result(number)
 
+    def on_signal(number: int, frame: object) -> None:
+        for each in (signal.SIGINT, signal.SIGTERM):  # as interrupts does: nothing cuts the way out
+            signal.signal(each, signal.SIG_IGN)
+        loop.call_soon_threadsafe(stopped, number)
+
+    # Plain handlers, not loop.add_signal_handler: that one sets a wakeup fd, which the speech
+    # workers forked while an episode is made inherit, so a worker told to stop with SIGTERM
+    # would tell this loop it got SIGTERM itself.
     for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, on_signal, number)
+        signal.signal(number, on_signal)
     runner = web.AppRunner(server.app(), handle_signals=False, access_log=None)
     await runner.setup()
     try:
@@ -380,8 +388,7 @@ async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]
         await runner.cleanup()
         server.pool.shutdown(wait=True, cancel_futures=True)
         for number in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(number)
-            signal.signal(number, signal.SIG_IGN)  # as interrupts does: nothing cuts the way out
+            signal.signal(number, signal.SIG_IGN)
 
 
 async def _warm(server: Server) -> None:
