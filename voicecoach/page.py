@@ -93,8 +93,8 @@ def player(episode: Episode, made: Made) -> str:
 <ol class="chapters">
 {chapters}
 </ol>
-<p><a class="download" href="{key}.mp3" download="{download_name}">Download the MP3
- ({made.size / 1e6:.1f} MB)</a></p>
+<p><a class="download" href="{key}.mp3" download="{download_name}">Download MP3,
+ {made.size / 1e6:.1f} MB</a></p>
 <form class="done" method="post" action="done">
 <h2>Done?</h2>
 <input type="hidden" name="episode" value="{key}">
