@@ -3,22 +3,18 @@ reads it, byte ranges and conditional requests, chapters and transcripts, the to
 one render per episode, and the "done" form landing in the history."""
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
 import os
 import re
-import select
 import signal
 import socket
 import stat
 import struct
-import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,69 +23,16 @@ import pytest
 
 from voicecoach.server import home_address
 
-from helpers import command, one_line, voicecoach
+from helpers import Running, one_line, serving, voicecoach
 
 ROUTINE = "desk-break"  # the shortest built-in: about five minutes of audio
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen
-    url: str  # http://127.0.0.1:PORT/TOKEN/
-    stderr: Path
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).netloc
-
-    @property
-    def token(self) -> str:
-        return urlsplit(self.url).path.strip("/")
-
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
-                body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
-        """`path` as given, sent as it is (no normalising): relative to the token unless it
-        starts with a slash."""
-        raw = path if path.startswith("/") else f"/{self.token}/{path}"
-        connection = http.client.HTTPConnection(self.host, timeout=120)
-        try:
-            connection.request(method, raw, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        finally:
-            connection.close()
-
-    def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-        return self.request("GET", path, {k.replace("_", "-"): v for k, v in headers.items()})
-
-    def stop(self, how: int = signal.SIGINT) -> tuple[int, str]:
-        if self.process.poll() is None:
-            self.process.send_signal(how)
-        code = self.process.wait(timeout=60)
-        return code, self.stderr.read_text()
-
-
-def start(data: Path, *args: str, log: Path) -> Running:
-    """The real `voicecoach serve` on loopback, a free port; its address read from its first line."""
-    env = {**os.environ, "VOICECOACH_DATA": str(data)}
-    with open(log, "w") as stderr:
-        process = subprocess.Popen(command("serve", "--host", "127.0.0.1", "--port", "0", "--no-qr", *args),
-                                   stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], 60)
-    line = process.stdout.readline() if ready else ""
-    if not re.fullmatch(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{16,}/\n", line):
-        process.kill()
-        process.wait()
-        pytest.fail(f"no address line: {line!r}; stderr: {log.read_text()}")
-    return Running(process, line.strip(), log)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """One server for the tests that only read."""
     folder = tmp_path_factory.mktemp("serve")
-    running = start(folder / "data", ROUTINE, log=folder / "stderr.txt")
+    running = serving(folder / "data", ROUTINE, log=folder / "stderr.txt")
     yield running
     running.stop()
 
@@ -263,7 +206,7 @@ def test_the_address_found_is_an_ip_address():
 def test_two_first_requests_make_the_episode_once(tmp_path: Path, speech_cache: Path):
     for old in (speech_cache / "episodes").glob("desk-break-beginner-*"):
         old.unlink()  # cold, whatever ran before
-    running = start(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
+    running = serving(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
     try:
         key = re.search(r'href="(desk-break-beginner-[0-9a-f]{12})\.html"',
                         running.get("")[2].decode()).group(1)
@@ -289,7 +232,7 @@ def test_two_first_requests_make_the_episode_once(tmp_path: Path, speech_cache: 
 @pytest.mark.parametrize("how, code, said", [(signal.SIGINT, 130, "voicecoach: stopped (Ctrl-C)"),
                                              (signal.SIGTERM, 143, "voicecoach: stopped (SIGTERM)")])
 def test_a_signal_stops_it_cleanly(tmp_path: Path, how: int, code: int, said: str):
-    running = start(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
+    running = serving(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
     assert running.get("")[0] == 200
     exit_code, stderr = running.stop(how)
     assert exit_code == code and "Traceback" not in stderr
@@ -318,11 +261,11 @@ def test_an_address_not_of_this_machine_is_one_clear_line(tmp_path: Path):
 
 def test_the_token_is_kept_until_a_new_one_is_asked_for(tmp_path: Path):
     data = tmp_path / "data"
-    first = start(data, ROUTINE, log=tmp_path / "1.txt")
+    first = serving(data, ROUTINE, log=tmp_path / "1.txt")
     first.stop()
-    second = start(data, ROUTINE, log=tmp_path / "2.txt")
+    second = serving(data, ROUTINE, log=tmp_path / "2.txt")
     second.stop()
-    third = start(data, ROUTINE, "--new-token", log=tmp_path / "3.txt")
+    third = serving(data, ROUTINE, "--new-token", log=tmp_path / "3.txt")
     assert third.get("")[0] == 200 and third.get(f"/{first.token}/")[0] == 404
     third.stop()
     assert first.token == second.token != third.token
@@ -336,7 +279,7 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path):
     data = tmp_path / "data"
     env = {**os.environ, "VOICECOACH_DATA": str(data)}
     assert voicecoach("program", "start", "strength-20-30-40", env=env).returncode == 0
-    running = start(data, ROUTINE, log=tmp_path / "stderr.txt")
+    running = serving(data, ROUTINE, log=tmp_path / "stderr.txt")
     try:
         index = running.get("")[2].decode()
         today = re.search(r'<section class="card today"><h2>Today: ([^<]+)</h2>.*?href="([a-z0-9-]+)\.html"',

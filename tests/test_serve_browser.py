@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from test_serve import ROUTINE, start
+from helpers import serving
 
 CHROMIUM = "/usr/bin/chromium"  # scripts/setup --test installs Debian's package
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -19,7 +19,7 @@ PHONE = {"width": 390, "height": 844}
 
 def test_the_page_plays_shows_the_line_and_jumps_to_a_chapter(tmp_path: Path):
     assert shutil.which(CHROMIUM), "Debian's chromium is needed: scripts/setup --test installs it"
-    running = start(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
+    running = serving(tmp_path / "data", "desk-break", log=tmp_path / "stderr.txt")
     try:
         index = running.get("")[2].decode()
         key = re.search(r'href="(desk-break-standard-[0-9a-f]{12})\.html"', index).group(1)
