@@ -23,7 +23,7 @@ import pytest
 
 from voicecoach.server import home_address
 
-from helpers import Running, one_line, serving, voicecoach
+from helpers import Running, on_terminal, one_line, serving, voicecoach
 
 ROUTINE = "desk-break"  # the shortest built-in: about five minutes of audio
 
@@ -302,3 +302,17 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path):
     done = [(s["routine"], s["program"], s["completed"], s["pain_before"], s["pain_after"])
             for s in history["sessions"]]
     assert done == [("desk-break", None, True, 4, 2), ("strength-basics", "strength-20-30-40", True, 3, None)]
+
+
+def test_on_a_terminal_a_qr_code_and_ctrl_c_stops_it(tmp_path: Path):
+    env = {**os.environ, "VOICECOACH_DATA": str(tmp_path / "data")}
+
+    def when_drawn(output: bytes) -> bytes | None:
+        return b"\x03" if output.count("\u2588".encode()) > 50 else None  # Ctrl-C once it is drawn
+
+    code, output = on_terminal("serve", "--host", "127.0.0.1", "--port", "0", ROUTINE, env=env,
+                               answer=when_drawn, timeout=60)
+    assert code == 130 and "Traceback" not in output
+    lines = output.replace("\r", "").splitlines()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{16,}/", lines[0])
+    assert lines[-1].endswith("voicecoach: stopped (Ctrl-C)")  # after the terminal's echo, ^C
