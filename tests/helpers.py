@@ -1,18 +1,24 @@
-"""What the tests share: one way to run the real command (piped or on a terminal), one WAV reader."""
+"""What the tests share: one way to run the real command (piped or on a terminal), the real server
+(`serve`) on loopback, one WAV reader."""
 from __future__ import annotations
 
+import http.client
 import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
 import wave
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
+import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -85,6 +91,59 @@ def interrupt_while_writing(args: list[str], cache: Path, target: Path, how: int
     process.send_signal(how)
     _, stderr = process.communicate(timeout=60)
     return stderr
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen
+    url: str  # http://127.0.0.1:PORT/TOKEN/
+    stderr: Path
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+    @property
+    def token(self) -> str:
+        return urlsplit(self.url).path.strip("/")
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+        """`path` as given, sent as it is (no normalising): relative to the token unless it
+        starts with a slash."""
+        raw = path if path.startswith("/") else f"/{self.token}/{path}"
+        connection = http.client.HTTPConnection(self.host, timeout=120)
+        try:
+            connection.request(method, raw, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+    def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+        return self.request("GET", path, {k.replace("_", "-"): v for k, v in headers.items()})
+
+    def stop(self, how: int = signal.SIGINT) -> tuple[int, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(how)
+        code = self.process.wait(timeout=60)
+        return code, self.stderr.read_text()
+
+
+def serving(data: Path, *args: str, log: Path) -> Running:
+    """The real `voicecoach serve` on loopback, a free port; its address read from its first line."""
+    env = {**os.environ, "VOICECOACH_DATA": str(data)}
+    with open(log, "w") as stderr:
+        process = subprocess.Popen(command("serve", "--host", "127.0.0.1", "--port", "0", "--no-qr", *args),
+                                   stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 60)
+    line = process.stdout.readline() if ready else ""
+    if not re.fullmatch(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{16,}/\n", line):
+        process.kill()
+        process.wait()
+        pytest.fail(f"no address line: {line!r}; stderr: {log.read_text()}")
+    return Running(process, line.strip(), log)
 
 
 def read_wav(path: Path) -> tuple[int, np.ndarray]:

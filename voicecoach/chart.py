@@ -1,5 +1,5 @@
-"""Draw the history as a chart (PNG or SVG): pain before and after each session, sessions per week;
-the only module that imports matplotlib."""
+"""Drawings, with matplotlib (the only module that imports it): the history as a chart (PNG or SVG),
+pain before and after each session and sessions per week; and the cover art of `serve`'s feed."""
 from __future__ import annotations
 
 import datetime as dt
@@ -73,3 +73,38 @@ def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.
 def _save(figure, path: Path, suffix: str) -> None:
     with atomic_output(path) as out:
         figure.savefig(out, format=suffix[1:], dpi=100)
+
+
+COVER_PIXELS = 1400  # podcast apps ask for a square image of 1400 to 3000 pixels
+
+
+def draw_cover(path: Path) -> None:
+    """The feed's cover art, a square PNG: a figure resting on its back and the name, written whole."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    figure = plt.figure(figsize=(14, 14), dpi=COVER_PIXELS / 14)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.axis("off")
+    figure.patch.set_facecolor("#2f6f62")
+    for radius, alpha in ((0.42, 0.10), (0.32, 0.10), (0.22, 0.10)):  # calm rings, like breath
+        axes.add_patch(Circle((0.5, 0.6), radius, color="#f6f3ec", alpha=alpha, linewidth=0))
+    ink = "#f6f3ec"
+    axes.add_patch(FancyBboxPatch((0.2, 0.47), 0.6, 0.0, boxstyle="round,pad=0.012", color=ink,
+                                  alpha=0.5))  # the floor mat
+    axes.add_patch(Circle((0.27, 0.535), 0.045, color=ink))  # head
+    axes.plot([0.32, 0.52], [0.53, 0.53], color=ink, linewidth=38, solid_capstyle="round")  # body
+    axes.plot([0.52, 0.61, 0.70], [0.53, 0.65, 0.53], color=ink, linewidth=30,
+              solid_capstyle="round", solid_joinstyle="round")  # knees bent, feet on the floor
+    axes.text(0.5, 0.24, "voicecoach", color=ink, fontsize=120, ha="center", va="center",
+              fontweight="bold")
+    axes.text(0.5, 0.12, "back-care sessions, eyes closed", color=ink, fontsize=48, ha="center",
+              va="center", alpha=0.9)
+    with atomic_output(path, check=False) as out:
+        figure.savefig(out, format="png", dpi=COVER_PIXELS / 14, facecolor=figure.get_facecolor())
+    plt.close(figure)

@@ -803,6 +803,47 @@ def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> No
         click.echo(history.history_text(store, day))
 
 
+@cli.command()
+@click.argument("routine_refs", metavar="[ROUTINE]...", nargs=-1)
+@click.option("--host", metavar="ADDRESS", default=None,
+              help="The address to listen on (default: this machine's address on the home network; "
+                   "127.0.0.1 for this machine only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, metavar="PORT",
+              help="The port to listen on; 0 picks a free one [default: 8710].")
+@click.option("--no-qr", is_flag=True, help="Do not draw the QR code of the address.")
+@click.option("--new-token", is_flag=True,
+              help="Make a new secret address (podcast apps must subscribe again).")
+@session_options
+@bed_options
+def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_qr: bool,
+          new_token: bool, settings: Settings) -> None:
+    """Serve the sessions to your phone on the home network: a page to play them and a podcast feed.
+
+    Prints one line, the address http://ADDRESS:PORT/TOKEN/ (and on a terminal a QR code of it
+    for the phone's camera). The page lists every built-in routine (or the ROUTINEs given) and
+    today's program session, plays them with the spoken lines shown, and logs a session when you
+    are done; ADDRESS/TOKEN/feed.xml is a podcast feed for AntennaPod or Apple Podcasts. The token
+    is kept, so the address stays the same. Sessions are made when first asked for and kept.
+    Ctrl-C stops it.
+
+    \b
+    Examples:
+      voicecoach serve
+      voicecoach serve --host 127.0.0.1 --port 8080
+      voicecoach serve desk-break floor-relax --pace slow --bed brown
+      voicecoach serve --new-token
+    """
+    from .episodes import Episodes, Offer
+    from .server import DEFAULT_PORT
+    from .server import serve as run
+
+    given_level = click.get_current_context().get_parameter_source("level") is not ParameterSource.DEFAULT
+    offer = Offer(routine_refs, settings)
+    offer.routines()  # a routine that cannot be loaded is said now, not on the phone
+    run(offer, Episodes(_cache()), host, DEFAULT_PORT if port is None else port, new_token,
+        not no_qr and sys.stdout.isatty(), given_level)
+
+
 def main() -> None:
     """The one boundary where errors become a message and an exit code; Ctrl-C, SIGTERM and a
     closed output pipe end quietly. Run through voicecoach.__main__, which handles signals first."""

@@ -1,0 +1,318 @@
+"""`voicecoach serve`, the real server in a subprocess on loopback: the feed as a podcast app's parser
+reads it, byte ranges and conditional requests, chapters and transcripts, the token, a clean stop,
+one render per episode, and the "done" form landing in the history."""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import struct
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import podcastparser
+import pytest
+
+from voicecoach.server import home_address
+
+from helpers import Running, on_terminal, one_line, serving, voicecoach
+
+ROUTINE = "desk-break"  # the shortest built-in: about five minutes of audio
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """One server for the tests that only read."""
+    folder = tmp_path_factory.mktemp("serve")
+    running = serving(folder / "data", ROUTINE, log=folder / "stderr.txt")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def episode(server: Running) -> tuple[str, bytes]:
+    """The feed's episode key and its MP3, made on the first request."""
+    status, _, feed = server.get("feed.xml")
+    assert status == 200
+    key = re.search(rb'url="[^"]*/([a-z0-9-]+)\.mp3"', feed).group(1).decode()
+    status, _, mp3 = server.get(f"{key}.mp3")
+    assert status == 200
+    return key, mp3
+
+
+def test_the_feed_as_a_podcast_app_reads_it(server: Running, episode: tuple[str, bytes]):
+    status, headers, body = server.get("feed.xml")
+    assert status == 200 and headers["content-type"].startswith("application/rss+xml")
+    import io
+
+    parsed = podcastparser.parse(server.url + "feed.xml", io.BytesIO(body))
+    assert parsed["title"] == "voicecoach back-care sessions"
+    assert parsed["cover_url"] == server.url + "cover.png"
+    [item] = parsed["episodes"]
+    assert item["title"] == "Desk break"
+    [enclosure] = item["enclosures"]
+    assert enclosure["mime_type"] == "audio/mpeg"
+    assert enclosure["url"].startswith("http://127.0.0.1:")  # an IP address, as AntennaPod needs
+    status, headers, _ = server.request("HEAD", urlsplit(enclosure["url"]).path)
+    assert status == 200 and int(headers["content-length"]) == enclosure["file_size"]
+    assert enclosure["file_size"] == len(episode[1])
+    assert 280 <= item["total_time"] <= 330  # itunes:duration, about five minutes
+    # The same session, the same guid; the namespaces' own elements, with their types
+    again = podcastparser.parse(server.url + "feed.xml", io.BytesIO(server.get("feed.xml")[2]))
+    assert again["episodes"][0]["guid"] == item["guid"] and item["guid"].endswith(episode[0])
+    root = ET.fromstring(body)
+    podcast = "{https://podcastindex.org/namespace/1.0}"
+    entry = root.find("channel/item")
+    assert entry.find(f"{podcast}chapters").get("type") == "application/json+chapters"
+    assert entry.find(f"{podcast}transcript").get("type") == "text/vtt"
+    assert entry.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}duration").text == \
+        f"0:{int(item['total_time']) // 60:02d}:{int(item['total_time']) % 60:02d}"
+
+
+def test_head_ranges_and_conditional_requests(server: Running, episode: tuple[str, bytes]):
+    key, mp3 = episode
+    size = len(mp3)
+    status, headers, body = server.request("HEAD", f"{key}.mp3")
+    assert (status, body, int(headers["content-length"])) == (200, b"", size)
+    assert headers["accept-ranges"] == "bytes" and headers["content-type"] == "audio/mpeg"
+    etag, modified = headers["etag"], headers["last-modified"]
+    status, headers, body = server.get(f"{key}.mp3", Range="bytes=1000-1999")
+    assert status == 206 and headers["content-range"] == f"bytes 1000-1999/{size}"
+    assert body == mp3[1000:2000] and headers["content-length"] == "1000"
+    status, headers, body = server.get(f"{key}.mp3", Range="bytes=-500")
+    assert status == 206 and headers["content-range"] == f"bytes {size - 500}-{size - 1}/{size}"
+    assert body == mp3[-500:]
+    status, headers, _ = server.get(f"{key}.mp3", Range=f"bytes={size}-")
+    assert status == 416 and headers["content-range"] == f"bytes */{size}"
+    assert server.get(f"{key}.mp3", If_None_Match=etag)[0] == 304
+    assert server.get(f"{key}.mp3", If_Modified_Since=modified)[0] == 304
+    assert server.get(f"{key}.mp3", If_None_Match='"something-else"')[0] == 200
+
+
+def test_sixteen_parallel_ranges_are_byte_exact(server: Running, episode: tuple[str, bytes]):
+    key, mp3 = episode
+    size = len(mp3)
+    step = size // 16
+    ranges = [(n * step, size - 1 if n == 15 else (n + 1) * step - 1) for n in range(16)]
+    got: dict[int, bytes] = {}
+
+    def fetch(n: int) -> None:
+        first, last = ranges[n]
+        spec = f"bytes=-{last - first + 1}" if n == 15 else f"bytes={first}-{last}"  # one suffix range
+        status, headers, body = server.get(f"{key}.mp3", Range=spec)
+        assert status == 206 and headers["content-range"] == f"bytes {first}-{last}/{size}"
+        got[n] = body
+
+    threads = [threading.Thread(target=fetch, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert b"".join(got[n] for n in range(16)) == mp3
+
+
+def _seconds(stamp: str) -> float:
+    hours, minutes, seconds = stamp.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def test_chapters_and_transcript_are_valid_and_in_time_order(server: Running,
+                                                             episode: tuple[str, bytes]):
+    key, _ = episode
+    status, headers, body = server.get(f"{key}.chapters.json")
+    assert status == 200 and headers["content-type"] == "application/json+chapters"
+    chapters = json.loads(body)
+    assert chapters["version"] == "1.2.0"
+    starts = [c["startTime"] for c in chapters["chapters"]]
+    assert starts[0] == 0 and starts == sorted(starts) and len(set(starts)) == len(starts)
+    shown = json.loads(voicecoach("show", ROUTINE, "--json").stdout)
+    assert [c["title"] for c in chapters["chapters"]] == [c["title"] for c in shown["chapters"]]
+    assert starts == pytest.approx([c["start"] for c in shown["chapters"]], abs=0.001)
+
+    status, headers, body = server.get(f"{key}.vtt")
+    assert status == 200 and headers["content-type"].startswith("text/vtt")
+    text = body.decode()
+    assert text.startswith("WEBVTT\n")
+    cues = re.findall(r"^(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\n(.+)$", text, re.M)
+    spoken = [e for e in shown["events"] if e["kind"] == "speech"]
+    assert [line for _, _, line in cues] == [e["text"] for e in spoken]
+    times = [(_seconds(a), _seconds(b)) for a, b, _ in cues]
+    assert all(a < b for a, b in times)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(times, times[1:], strict=False))
+
+
+def test_the_page_works_without_javascript(server: Running, episode: tuple[str, bytes]):
+    key, mp3 = episode
+    status, _, index = server.get("")
+    assert status == 200
+    html = index.decode()
+    assert f'href="{key}.html"' in html and "Desk break" in html
+    for level in ("beginner", "advanced"):
+        assert re.search(rf'href="desk-break-{level}-[0-9a-f]{{12}}\.html"', html)
+    status, headers, body = server.get(f"{key}.html")
+    page = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert f'<audio id="player" controls preload="metadata" src="{key}.mp3"' in page
+    assert f'<track kind="captions" srclang="en" label="Spoken lines" src="{key}.vtt" default>' in page
+    assert 'download="Desk break.mp3"' in page and 'method="post" action="done"' in page
+    assert len(re.findall(rf'class="chapter" href="{key}\.mp3#t=', page)) >= 3
+    for asset, kind in (("page.css", "text/css"), ("player.js", "text/javascript")):
+        status, headers, _ = server.get(asset)
+        assert status == 200 and headers["content-type"].startswith(kind)
+
+
+def test_cover_art_is_a_square_png_of_1400_pixels(server: Running):
+    status, headers, png = server.get("cover.png")
+    assert status == 200 and headers["content-type"] == "image/png"
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == height >= 1400
+
+
+def test_a_wrong_token_or_a_path_trick_is_a_404(server: Running, episode: tuple[str, bytes]):
+    key, _ = episode
+    token = server.token
+    tricks = [
+        "/", "/feed.xml", f"/{key}.mp3", "/wrong-token-wrong-token/", f"/{token[:-1]}/",
+        f"/{token[:16]}/", f"/{token}x/", f"/{token[:-1]}/feed.xml", f"/{token.upper()}/feed.xml",
+        f"//{token}/", f"/{token}//feed.xml", f"/{token}/../", f"/{token}/../{token}/../pyproject.toml",
+        f"/{token}/%2e%2e/%2e%2e/etc/passwd", f"/{token}/..%2f..%2fetc%2fpasswd", f"/{token}/%2Fetc%2Fpasswd",
+        f"/{token}/%2e%2e%2f{key}.json", f"/{token}/{key}.json", f"/{token}/{key}.lrc",
+        f"/{token}/{key}.mp3.partial", f"/{token}/episodes/", f"/{token}/web/", f"/{token}/web/page.css",
+        f"/{token}/desk-break-standard-000000000000.mp3", f"/{token}/{key}.mp3/",
+        f"/{token}/../../../../etc/passwd", f"/{token}/%00.mp3", f"/{token}/history.sqlite3",
+        f"/{token}/serve-token",
+    ]
+    for path in tricks:
+        status, _, body = server.get(path)
+        assert status == 404, (path, status, body[:80])
+        assert b"root:" not in body and b"[project]" not in body
+    assert server.request("POST", f"/{token[:-1]}/done", body=b"episode=x")[0] == 404
+
+
+def test_the_address_found_is_an_ip_address():
+    address = ipaddress.ip_address(home_address())
+    assert address.version == 4 and not address.is_unspecified
+
+
+def test_two_first_requests_make_the_episode_once(tmp_path: Path, speech_cache: Path):
+    for old in (speech_cache / "episodes").glob("desk-break-beginner-*"):
+        old.unlink()  # cold, whatever ran before
+    running = serving(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
+    try:
+        key = re.search(r'href="(desk-break-beginner-[0-9a-f]{12})\.html"',
+                        running.get("")[2].decode()).group(1)
+        answers: list[tuple[int, dict[str, str], bytes]] = []
+        began = time.monotonic()
+        threads = [threading.Thread(target=lambda: answers.append(running.get(f"{key}.mp3")))
+                   for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        first_render = time.monotonic() - began
+        assert [a[0] for a in answers] == [200, 200] and answers[0][2] == answers[1][2]
+        assert int(answers[0][1]["content-length"]) == len(answers[0][2]) > 100_000
+        assert running.get(f"{key}.mp3")[2] == answers[0][2]  # from the file now
+    finally:
+        code, stderr = running.stop()
+    assert stderr.count(f"made {key}.mp3") == 1, stderr
+    assert code == 130 and "Traceback" not in stderr
+    print(f"first render of {key}: {first_render:.1f} s")
+
+
+@pytest.mark.parametrize("how, code, said", [(signal.SIGINT, 130, "voicecoach: stopped (Ctrl-C)"),
+                                             (signal.SIGTERM, 143, "voicecoach: stopped (SIGTERM)")])
+def test_a_signal_stops_it_cleanly(tmp_path: Path, how: int, code: int, said: str):
+    running = serving(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
+    assert running.get("")[0] == 200
+    exit_code, stderr = running.stop(how)
+    assert exit_code == code and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == said
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = voicecoach("serve", "--host", "127.0.0.1", "--port", str(port), "--no-qr",
+                            env={**os.environ, "VOICECOACH_DATA": str(tmp_path)}, timeout=60)
+    assert result.returncode == 1 and result.stdout == ""
+    assert one_line(result) == (f"voicecoach: cannot serve on 127.0.0.1:{port}: port {port} is in use "
+                                "by another program; choose another with --port")
+
+
+def test_an_address_not_of_this_machine_is_one_clear_line(tmp_path: Path):
+    result = voicecoach("serve", "--host", "192.0.2.1", "--port", "0", "--no-qr",
+                        env={**os.environ, "VOICECOACH_DATA": str(tmp_path)}, timeout=60)
+    assert result.returncode == 1
+    assert one_line(result).startswith("voicecoach: cannot serve on 192.0.2.1:0: this machine has no "
+                                       "such address")
+
+
+def test_the_token_is_kept_until_a_new_one_is_asked_for(tmp_path: Path):
+    data = tmp_path / "data"
+    first = serving(data, ROUTINE, log=tmp_path / "1.txt")
+    first.stop()
+    second = serving(data, ROUTINE, log=tmp_path / "2.txt")
+    second.stop()
+    third = serving(data, ROUTINE, "--new-token", log=tmp_path / "3.txt")
+    assert third.get("")[0] == 200 and third.get(f"/{first.token}/")[0] == 404
+    third.stop()
+    assert first.token == second.token != third.token
+    kept = data / "serve-token"
+    assert kept.read_text().strip() == third.token and len(third.token) >= 16
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert not list(data.glob(".*partial"))
+
+
+def test_done_logs_the_session_into_the_history(tmp_path: Path):
+    data = tmp_path / "data"
+    env = {**os.environ, "VOICECOACH_DATA": str(data)}
+    assert voicecoach("program", "start", "strength-20-30-40", env=env).returncode == 0
+    running = serving(data, ROUTINE, log=tmp_path / "stderr.txt")
+    try:
+        index = running.get("")[2].decode()
+        today = re.search(r'<section class="card today"><h2>Today: ([^<]+)</h2>.*?href="([a-z0-9-]+)\.html"',
+                          index).groups()
+        assert today[0].startswith("Strength basics for a strong back (Strength")
+        routine_key = re.search(r'href="(desk-break-standard-[0-9a-f]{12})\.html"', index).group(1)
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, headers, _ = running.request("POST", "done", form,
+                                             f"episode={routine_key}&pain_before=4&pain_after=2".encode())
+        assert status == 303 and headers["location"].startswith("./?logged=Logged%20desk-break")
+        body = f"episode={today[1]}&pain_before=3&pain_after=".encode()
+        assert running.request("POST", "done", form, body)[0] == 303
+        body = f"episode={routine_key}&pain_before=11".encode()
+        status, _, body = running.request("POST", "done", form, body)
+        assert status == 400 and b"from 0 to 10" in body
+        assert running.request("POST", "done", form, b"episode=desk-break-standard-000000000000")[0] == 404
+    finally:
+        running.stop()
+    history = json.loads(voicecoach("history", "--json", env=env).stdout)
+    done = [(s["routine"], s["program"], s["completed"], s["pain_before"], s["pain_after"])
+            for s in history["sessions"]]
+    assert done == [("desk-break", None, True, 4, 2), ("strength-basics", "strength-20-30-40", True, 3, None)]
+
+
+def test_on_a_terminal_a_qr_code_and_ctrl_c_stops_it(tmp_path: Path):
+    env = {**os.environ, "VOICECOACH_DATA": str(tmp_path / "data")}
+
+    def when_drawn(output: bytes) -> bytes | None:
+        return b"\x03" if output.count("\u2588".encode()) > 50 else None  # Ctrl-C once it is drawn
+
+    code, output = on_terminal("serve", "--host", "127.0.0.1", "--port", "0", ROUTINE, env=env,
+                               answer=when_drawn, timeout=60)
+    assert code == 130 and "Traceback" not in output
+    lines = output.replace("\r", "").splitlines()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{16,}/", lines[0])
+    assert lines[-1].endswith("voicecoach: stopped (Ctrl-C)")  # after the terminal's echo, ^C

@@ -1,0 +1,58 @@
+"""`voicecoach serve`'s page in a real browser: Debian's chromium, driven by Playwright (never a browser
+Playwright downloads), at a phone's size. It plays, shows the spoken line, and jumps to a chapter."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from helpers import serving
+
+CHROMIUM = "/usr/bin/chromium"  # scripts/setup --test installs Debian's package
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--autoplay-policy=no-user-gesture-required"]
+PHONE = {"width": 390, "height": 844}
+
+
+def test_the_page_plays_shows_the_line_and_jumps_to_a_chapter(tmp_path: Path):
+    assert shutil.which(CHROMIUM), "Debian's chromium is needed: scripts/setup --test installs it"
+    running = serving(tmp_path / "data", "desk-break", log=tmp_path / "stderr.txt")
+    try:
+        index = running.get("")[2].decode()
+        key = re.search(r'href="(desk-break-standard-[0-9a-f]{12})\.html"', index).group(1)
+        assert running.get(f"{key}.mp3")[0] == 200  # made before the page is opened
+        cues = set(re.findall(r"-->.*\n(.+)", running.get(f"{key}.vtt")[2].decode()))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True,
+                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+            try:
+                page = browser.new_page()
+                page.goto(f"{running.url}{key}.html")
+                page.wait_for_function("document.getElementById('player').readyState >= 1")
+                page.screenshot(path=str(tmp_path / "phone-before.png"))
+                page.evaluate("document.getElementById('player').play()")
+                page.wait_for_function("document.getElementById('player').currentTime > 2", timeout=20_000)
+                page.wait_for_function("document.getElementById('line').textContent.length > 0",
+                                       timeout=20_000)
+                assert page.inner_text("#line") in cues
+                chapter = page.locator("a.chapter").nth(2)
+                start_at = float(chapter.get_attribute("data-start"))
+                chapter.click()
+                page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - "
+                                       f"{start_at}) < 1.5", timeout=10_000)
+                assert "now" in (chapter.get_attribute("class") or "")
+                page.wait_for_timeout(1500)  # a line of the new chapter is shown
+                assert page.inner_text("#line") in cues
+                page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+                listing = browser.new_page()
+                listing.goto(running.url)
+                listing.screenshot(path=str(tmp_path / "phone-index.png"), full_page=True)
+            finally:
+                browser.close()
+    finally:
+        code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr

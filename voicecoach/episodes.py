@@ -1,0 +1,268 @@
+"""Sessions as episodes for `serve`: which are offered, their stable keys, and each made once, on demand,
+through the export path into a folder of finished files.
+
+An episode's key is its routine's id, level and length, then a hash of everything that changes its
+sound (the routine's content, the settings, the bit rate, voicecoach's version): the same session
+always has the same key, so its URLs, its feed guid and the file on disk stay the same across
+restarts, and a routine or program week that changes gets a new one. Every file is written whole
+(files.atomic_output) and the episode's `.json` description is written last, so an episode is
+finished exactly when that file is there; nothing is ever served from a half-made file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from . import __version__
+from . import routine as routines
+from . import timeline as planner
+from .cache import Cache
+from .export import DEFAULT_BITRATE, write_session
+from .files import atomic_output, read_regular
+from .history import Plan
+from .routine import LEVELS, Routine
+from .settings import MINUTES_RANGE, Settings
+
+FOLDER = "episodes"  # inside the speech cache folder: everything in it can be made again
+KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{12}")  # what make_key gives, and nothing else
+LENGTHS = (10, 20, 30)  # minutes offered besides the routine's own length, when it can be fitted
+_CLOSE = 0.15  # a length this close to the routine's own is not worth offering
+
+
+class Stopped(Exception):
+    """The server is stopping: the episode being made is abandoned (nothing partial is left)."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One session the server offers: a routine at some settings."""
+
+    key: str
+    routine: Routine
+    settings: Settings
+    title: str
+    log_ref: str | None  # what `log --routine` takes for it; None: today's program session
+    today: bool = False
+
+    @property
+    def level(self) -> str:
+        return self.settings.level
+
+
+@dataclass(frozen=True)
+class Made:
+    """A finished episode, as its description file tells it."""
+
+    key: str
+    title: str
+    seconds: float
+    size: int  # bytes of the MP3
+    chapters: tuple[tuple[float, str], ...]  # (start second, title)
+    made: dt.datetime
+    summary: str = ""
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "title": self.title, "seconds": self.seconds, "bytes": self.size,
+                "chapters": [{"startTime": start, "title": title} for start, title in self.chapters],
+                "made": self.made.isoformat(timespec="seconds"), "summary": self.summary}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Made:
+        return cls(data["key"], data["title"], float(data["seconds"]), int(data["bytes"]),
+                   tuple((float(c["startTime"]), str(c["title"])) for c in data["chapters"]),
+                   dt.datetime.fromisoformat(data["made"]), data.get("summary", ""))
+
+
+def json_chapters(made: Made) -> dict:
+    """Podcasting 2.0 JSON chapters, version 1.2."""
+    return {"version": "1.2.0",
+            "chapters": [{"startTime": round(start, 3), "title": title} for start, title in made.chapters]}
+
+
+def make_key(routine: Routine, settings: Settings, bitrate: int = DEFAULT_BITRATE) -> str:
+    """ROUTINE-LEVEL[-Nmin]-HASH: readable, and the same exactly when the sound is the same."""
+    content = dataclasses.asdict(routine)
+    content.pop("path")  # where the file was named from does not change the sound
+    bed = settings.bed
+    if bed and os.path.isfile(bed):  # a bed file: its content may change under the same name
+        info = os.stat(bed)
+        bed = f"{os.path.abspath(bed)}:{info.st_size}:{info.st_mtime_ns}"
+    sound = {"routine": content, "settings": {**dataclasses.asdict(settings), "bed": bed},
+             "bitrate": bitrate, "version": __version__}
+    digest = hashlib.sha256(json.dumps(sound, sort_keys=True, default=str).encode()).hexdigest()
+    name = f"{routine.id}-{settings.level}" + (f"-{settings.minutes:g}min" if settings.minutes else "")
+    name = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "session"
+    return f"{name}-{digest[:12]}"
+
+
+def length_choices(routine: Routine, settings: Settings) -> list[int]:
+    """The --minutes values worth offering for a routine: a few round lengths it can be fitted to
+    (by the length estimate, with some margin) that are not close to its own length."""
+    measure = planner.estimate_measure(settings)
+    own = planner.plan(routine, settings, measure).duration / 60
+    low = planner.plan(routine, settings, measure, (planner.F_MIN, planner.G_MIN)).duration / 60
+    high = planner.plan(routine, settings, measure, (planner.F_MAX, planner.G_MAX)).duration / 60
+    return [m for m in LENGTHS if low * 1.05 <= m <= high * 0.95 and abs(m - own) > _CLOSE * own
+            and MINUTES_RANGE[0] <= m <= MINUTES_RANGE[1]]
+
+
+def episode(routine: Routine, settings: Settings, log_ref: str | None, today: bool = False) -> Episode:
+    length = f", {settings.minutes:g} minutes" if settings.minutes else ""
+    title = routine.title + (f" ({settings.level}{length})" if settings.level != "standard" or length
+                             else "")
+    return Episode(make_key(routine, settings), routine, settings, title, log_ref, today)
+
+
+def today_episode(plan: Plan | None, base: Settings, level_given: bool) -> Episode | None:
+    """The active program's session for the day, at its week's level unless one was given."""
+    if plan is None:
+        return None
+    settings = base if level_given else replace(base, level=plan.level)
+    found = episode(plan.routine, settings, None, today=True)
+    week = f"{plan.program.title}, week {plan.position.week}"
+    return replace(found, title=f"Today: {plan.routine.title} ({week}, {settings.level})")
+
+
+class Offer:
+    """What the server offers: the routines it was given (every built-in by default), each at the
+    base settings (the feed's episodes) and at the other levels and lengths (the page's choices)."""
+
+    def __init__(self, refs: Iterable[str], base: Settings):
+        self.refs = list(refs) or routines.builtin_ids()
+        self.base = base
+        self._loaded: dict[str, tuple[object, Routine]] = {}
+        self._choices: dict[int, tuple[Routine, list[Episode], float]] = {}  # by id(routine)
+        self._lock = threading.Lock()
+
+    def routines(self) -> list[tuple[str, Routine]]:
+        """(ref, routine) for each routine offered; a routine file is read again when it changes."""
+        found = []
+        with self._lock:
+            for ref in self.refs:
+                stamp: object = None
+                if os.path.isfile(ref):
+                    info = os.stat(ref)
+                    stamp = (info.st_size, info.st_mtime_ns)
+                cached = self._loaded.get(ref)
+                if cached is None or cached[0] != stamp:
+                    cached = (stamp, routines.load(ref))
+                    self._loaded[ref] = cached
+                found.append((ref, cached[1]))
+        return found
+
+    def feed(self) -> list[Episode]:
+        """One episode per routine, at the base settings."""
+        return [episode(routine, self.base, ref) for ref, routine in self.routines()]
+
+    def choices(self, ref: str, routine: Routine) -> list[Episode]:
+        """Every level at the routine's own length (or the base --minutes), then the lengths
+        offered at the base level."""
+        return self._choices_of(ref, routine)[0]
+
+    def minutes(self, ref: str, routine: Routine) -> float:
+        """The routine's estimated length at the base settings."""
+        return self._choices_of(ref, routine)[1]
+
+    def _choices_of(self, ref: str, routine: Routine) -> tuple[list[Episode], float]:
+        with self._lock:  # planned once per routine loaded: a few plans each
+            kept = self._choices.get(id(routine))
+            if kept is not None and kept[0] is routine:
+                return kept[1], kept[2]
+        found = [episode(routine, replace(self.base, level=level), ref) for level in LEVELS]
+        for minutes in length_choices(routine, replace(self.base, minutes=None)):
+            if minutes != self.base.minutes:
+                found.append(episode(routine, replace(self.base, minutes=minutes), ref))
+        own = planner.estimated_seconds(routine, self.base) / 60
+        with self._lock:
+            self._choices[id(routine)] = (routine, found, own)
+        return found, own
+
+    def every(self, today: Episode | None) -> dict[str, Episode]:
+        """Every episode offered, by key."""
+        found = {e.key: e for ref, routine in self.routines() for e in self.choices(ref, routine)}
+        found.update({e.key: e for e in self.feed()})
+        if today is not None:
+            found[today.key] = today
+        return found
+
+
+class Episodes:
+    """The folder of finished episodes: KEY.mp3, KEY.vtt (and .lrc) from the export path, KEY.chapters.json,
+    and KEY.json, written last, that says it is finished."""
+
+    def __init__(self, cache: Cache, bitrate: int = DEFAULT_BITRATE):
+        self.cache = cache
+        self.folder = cache.root / FOLDER
+        self.bitrate = bitrate
+
+    def path(self, key: str, suffix: str) -> Path:
+        if not KEY.fullmatch(key):  # only names make_key gives: never a path from elsewhere
+            raise ValueError(f"not an episode key: {key!r}")
+        return self.folder / f"{key}{suffix}"
+
+    def finished(self, key: str) -> Made | None:
+        """The episode's description if it is finished and its MP3 is whole, else None."""
+        if not KEY.fullmatch(key):
+            return None
+        try:
+            made = Made.from_json(json.loads(read_regular(self.path(key, ".json"), 1 << 20)))
+            if self.path(key, ".mp3").stat().st_size != made.size or made.key != key:
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return made
+
+    def make(self, episode: Episode, stopping: threading.Event,
+             told: Callable[[str], None] = lambda line: None) -> Made:
+        """Make the episode through the export path (speech, timeline, MP3 with chapters,
+        captions); `stopping` abandons it at the next line or second of audio."""
+        from .session import prepare
+
+        def check(*_: object) -> None:
+            if stopping.is_set():
+                raise Stopped()
+
+        began = time.monotonic()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._make_speech(episode, stopping)
+        session = prepare(episode.routine, episode.settings, self.cache)
+        mp3 = self.path(episode.key, ".mp3")
+        write_session(mp3, session, self.bitrate, captions=True, progress=check)
+        timeline = session.timeline
+        made = Made(episode.key, episode.title, round(timeline.duration, 3), mp3.stat().st_size,
+                    tuple((round(timeline.seconds(c.start), 3), c.title) for c in timeline.chapters),
+                    dt.datetime.now(dt.UTC), episode.routine.summary or "")
+        with atomic_output(self.path(episode.key, ".chapters.json"), "w", check=False) as out:
+            json.dump(json_chapters(made), out, ensure_ascii=False, indent=1)
+        with atomic_output(self.path(episode.key, ".json"), "w", check=False) as out:
+            json.dump(made.to_json(), out, ensure_ascii=False, indent=1)
+        told(f"made {episode.key}.mp3 ({planner.clock(made.seconds)} of audio) in "
+             f"{time.monotonic() - began:.1f} s")
+        return made
+
+    def _make_speech(self, episode: Episode, stopping: threading.Event) -> None:
+        """Make the session's lines into the cache first, as prepare() would, but watching
+        `stopping`: prepare() waits for its workers without a way to be told to stop, and this
+        runs in a thread, where no Ctrl-C arrives. prepare() then finds them made (with --minutes
+        it may make a few more, for the scale it fits)."""
+        from .speech import Speech
+
+        settings = episode.settings
+        speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute,
+                        cache=self.cache)
+        missing = speech.missing(planner.candidate_texts(episode.routine, settings))
+        if not missing:
+            return
+        with speech.making(missing) as making:  # its workers are stopped however this ends
+            while not making.wait(missing, timeout=0.2):
+                if stopping.is_set():
+                    raise Stopped()
