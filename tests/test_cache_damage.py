@@ -70,6 +70,22 @@ def test_clear_removes_damaged_entries_and_stale_temporary_files(filled):
     assert list(cache.rglob("*")) == []
 
 
+def test_clear_removes_the_episodes_serve_made_and_says_so(tmp_path):
+    cache = tmp_path / "cache"
+    episodes = cache / "episodes"
+    episodes.mkdir(parents=True)
+    for name in ("desk-break-0123456789ab", "floor-relax-beginner-ba9876543210"):
+        for suffix in (".mp3", ".vtt", ".chapters.json", ".json"):
+            (episodes / f"{name}{suffix}").write_bytes(b"x" * 1000)
+    (episodes / ".desk-break-1111111111ab.mp3.0badf00d.partial").write_bytes(b"left by a kill")
+    shown = voicecoach("cache", cache=cache)
+    assert shown.stdout == f"{cache}\n0 clips, 0.0 MB; 2 episodes made for serve, 0.0 MB\n"
+    result = voicecoach("cache", "clear", cache=cache)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"removed 0 clips and 2 episodes made for serve from {cache}\n"
+    assert list(episodes.iterdir()) == []
+
+
 @pytest.fixture()
 def shared_cache(filled):
     """The filled cache, moved where an unprivileged user can reach it."""

@@ -159,6 +159,47 @@ class Cache:
                 pass
         return len([p for p in files if p.suffix == ".wav"]), total
 
+    def episodes(self) -> list[Path]:
+        """The files of the episodes `serve` made (in EPISODES, beside the clips), not temporary
+        files a live writer may hold."""
+        try:
+            return [p for p in (self.root / EPISODES).iterdir()
+                    if not p.name.endswith(PARTIAL_SUFFIX) and (p.is_file() or p.is_symlink())]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            raise CacheError(self.root / EPISODES, exc.strerror or str(exc)) from None
+
+    def episode_size(self) -> tuple[int, int]:
+        """(number of episodes, bytes on disk) that `serve` made."""
+        files = self.episodes()
+        total = 0
+        for path in files:
+            try:
+                total += path.lstat().st_size
+            except OSError:
+                pass
+        return len([p for p in files if p.suffix == ".mp3"]), total
+
+    def clear_episodes(self) -> int:
+        """Remove the episodes `serve` made (made again when next asked for); how many."""
+        files = self.episodes()
+        removed, failed, reason = 0, 0, ""
+        for path in sorted(files, key=lambda p: p.suffix != ".json"):  # the 'finished' mark first
+            try:
+                path.unlink()
+                removed += path.suffix == ".mp3"
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                failed += 1
+                reason = reason or exc.strerror or str(exc)
+        if (self.root / EPISODES).is_dir():
+            remove_stale_partials(self.root / EPISODES)
+        if failed:
+            raise CacheError(self.root / EPISODES, reason, removed, failed)
+        return removed
+
     def clear(self) -> int:
         """Remove every entry and every temporary file no live writer holds (and nothing else);
         return how many entries were removed. CacheError says what was left, and why."""
@@ -185,6 +226,9 @@ class Cache:
         if failed:
             raise CacheError(self.root, reason, removed, failed)
         return removed
+
+
+EPISODES = "episodes"  # serve's finished episodes, in the cache folder: all can be made again
 
 
 def _remove(path: Path, strict: bool = False) -> None:

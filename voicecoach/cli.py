@@ -486,12 +486,14 @@ def cache(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         store = _cache()
         count, size = store.size()
-        click.echo(f"{store.root}\n{count} clips, {size / 1e6:.1f} MB")
+        episodes, episode_bytes = store.episode_size()
+        made = f"; {episodes} episodes made for serve, {episode_bytes / 1e6:.1f} MB" if episodes else ""
+        click.echo(f"{store.root}\n{count} clips, {size / 1e6:.1f} MB{made}")
 
 
 @cache.command("clear")
 def cache_clear() -> None:
-    """Empty the cache; speech is made again when next needed.
+    """Empty the cache: speech, and the episodes serve made; made again when next needed.
 
     \b
     Examples:
@@ -499,7 +501,9 @@ def cache_clear() -> None:
     """
     store = _cache()
     removed = store.clear()
-    click.echo(f"removed {removed} clips from {store.root}")
+    episodes = store.clear_episodes()
+    made = f" and {episodes} episodes made for serve" if episodes else ""
+    click.echo(f"removed {removed} clips{made} from {store.root}")
 
 
 @cli.command()

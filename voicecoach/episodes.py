@@ -25,14 +25,14 @@ from pathlib import Path
 from . import __version__
 from . import routine as routines
 from . import timeline as planner
-from .cache import Cache
+from .cache import EPISODES, Cache
 from .export import DEFAULT_BITRATE, write_session
 from .files import atomic_output, read_regular
 from .history import Plan
 from .routine import LEVELS, Routine
 from .settings import MINUTES_RANGE, Settings
 
-FOLDER = "episodes"  # inside the speech cache folder: everything in it can be made again
+FOLDER = EPISODES  # inside the speech cache folder: everything in it can be made again
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{12}")  # what make_key gives, and nothing else
 LENGTHS = (10, 20, 30)  # minutes offered besides the routine's own length, when it can be fitted
 _CLOSE = 0.15  # a length this close to the routine's own is not worth offering
