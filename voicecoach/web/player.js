@@ -13,7 +13,10 @@
     track.mode = "hidden";
     track.addEventListener("cuechange", () => {
       const cue = track.activeCues && track.activeCues[0];
-      if (cue) line.textContent = cue.text;
+      if (cue) {
+        line.textContent = cue.text;
+        line.classList.toggle("long", cue.text.length > 90);  // the safety note, an intro
+      }
     });
   }
   if (audio.textTracks.length) follow(audio.textTracks[0]);
