@@ -316,3 +316,17 @@ def test_on_a_terminal_a_qr_code_and_ctrl_c_stops_it(tmp_path: Path):
     lines = output.replace("\r", "").splitlines()
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{16,}/", lines[0])
     assert lines[-1].endswith("voicecoach: stopped (Ctrl-C)")  # after the terminal's echo, ^C
+
+
+def test_the_front_page_names_the_length_every_session_is_fitted_to():
+    """With serve --minutes every session is fitted to that length: the page says so, not 'as written'."""
+    from voicecoach import page
+    from voicecoach.episodes import episode
+    from voicecoach.routine import load
+    from voicecoach.settings import Settings
+
+    routine = load(ROUTINE)
+    for minutes, label in ((None, "as written, ~5 min"), (10.0, "10 min")):
+        main = episode(routine, Settings(minutes=minutes), ROUTINE)
+        html = page.index([page.Listed(main, 5.0, [main], [])], None, "http://10.0.0.2:8710/t/feed.xml")
+        assert f'class="on">{label}</a>' in html

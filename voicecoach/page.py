@@ -52,7 +52,9 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
     for entry in listed:
         routine = entry.main.routine
         levels = " ".join(_link(e, e.level, e.key == entry.main.key) for e in entry.levels)
-        lengths = " ".join([_link(entry.main, f"as written, ~{round(entry.minutes)} min", True)]
+        fitted = entry.main.settings.minutes  # serve --minutes: every session fitted to it
+        main = f"{fitted:g} min" if fitted else f"as written, ~{round(entry.minutes)} min"
+        lengths = " ".join([_link(entry.main, main, True)]
                            + [_link(e, f"{m} min") for m, e in entry.lengths])
         summary = f"<p>{escape(routine.summary)}</p>" if routine.summary else ""
         parts.append(
