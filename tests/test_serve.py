@@ -275,7 +275,7 @@ def test_the_token_is_kept_until_a_new_one_is_asked_for(tmp_path: Path):
     assert not list(data.glob(".*partial"))
 
 
-def test_done_logs_the_session_into_the_history(tmp_path: Path):
+def test_done_logs_the_session_into_the_history(tmp_path: Path, speech_cache: Path):
     data = tmp_path / "data"
     env = {**os.environ, "VOICECOACH_DATA": str(data)}
     assert voicecoach("program", "start", "strength-20-30-40", env=env).returncode == 0
@@ -286,6 +286,8 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path):
                           index).groups()
         assert today[0].startswith("Strength basics for a strong back (Strength")
         routine_key = re.search(r'href="(desk-break-standard-[0-9a-f]{12})\.html"', index).group(1)
+        assert running.get(f"{routine_key}.mp3")[0] == 200  # made: its real length is known
+        made = json.loads((speech_cache / "episodes" / f"{routine_key}.json").read_text())
         form = {"Content-Type": "application/x-www-form-urlencoded"}
         status, headers, _ = running.request("POST", "done", form,
                                              f"episode={routine_key}&pain_before=4&pain_after=2".encode())
@@ -302,6 +304,7 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path):
     done = [(s["routine"], s["program"], s["completed"], s["pain_before"], s["pain_after"])
             for s in history["sessions"]]
     assert done == [("desk-break", None, True, 4, 2), ("strength-basics", "strength-20-30-40", True, 3, None)]
+    assert history["sessions"][0]["seconds"] == made["seconds"]  # the episode's own, not an estimate
 
 
 def test_on_a_terminal_a_qr_code_and_ctrl_c_stops_it(tmp_path: Path):

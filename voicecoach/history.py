@@ -222,10 +222,11 @@ def check_pain(value: int | None, what: str) -> int | None:
 
 def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: int | None = None,
         pain_after: int | None = None, partial: float | None = None,
-        note: str | None = None) -> tuple[Logged, Plan | None]:
+        note: str | None = None, length: float | None = None) -> tuple[Logged, Plan | None]:
     """Record a session done outside `play` (from an MP3, say): by default today's program
     session, completed. A routine of the current week counts for the program; any other routine
-    is recorded on its own. Returns the record and the plan as it stands after it."""
+    is recorded on its own. `length`: the completed session's seconds when known (serve knows the
+    episode played), else estimated. Returns the record and the plan as it stands after it."""
     check_pain(pain_before, "pain before")
     check_pain(pain_after, "pain after")
     if partial is not None and partial < 0:
@@ -247,7 +248,8 @@ def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: 
         else:
             assert given is not None
             name, run, week, session, level = given.id, None, None, given, "standard"
-        seconds = partial if partial is not None else _estimated(session, level)
+        seconds = partial if partial is not None else length if length is not None \
+            else _estimated(session, level)
         record_id = store.add_session(on, name, run, week, partial is None, seconds, pain_before,
                                       pain_after, note)
         if plan is not None and run is not None:

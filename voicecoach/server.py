@@ -296,10 +296,13 @@ class Server:
             return web.Response(status=400, content_type="text/html", text=page.message(
                 "Not logged", "Pain is a whole number from 0 to 10, or left empty."))
 
+        made = self.episodes.finished(episode.key)  # its real length, at the level and length played
+
         def log() -> str:
             store = Store.default()
             try:
-                record, plan = history.log(store, dt.date.today(), episode.log_ref, pains[0], pains[1])
+                record, plan = history.log(store, dt.date.today(), episode.log_ref, pains[0], pains[1],
+                                           length=made.seconds if made else None)
             finally:
                 store.close()
             return history.logged_text(record, plan)
