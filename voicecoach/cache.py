@@ -150,14 +150,7 @@ class Cache:
 
     def size(self) -> tuple[int, int]:
         """(number of entries, bytes on disk)."""
-        files = self.entries()
-        total = 0
-        for path in files:
-            try:
-                total += path.lstat().st_size
-            except OSError:
-                pass
-        return len([p for p in files if p.suffix == ".wav"]), total
+        return _count_and_bytes(self.entries(), ".wav")
 
     def episodes(self) -> list[Path]:
         """The files of the episodes `serve` made (in EPISODES, beside the clips), not temporary
@@ -172,14 +165,7 @@ class Cache:
 
     def episode_size(self) -> tuple[int, int]:
         """(number of episodes, bytes on disk) that `serve` made."""
-        files = self.episodes()
-        total = 0
-        for path in files:
-            try:
-                total += path.lstat().st_size
-            except OSError:
-                pass
-        return len([p for p in files if p.suffix == ".mp3"]), total
+        return _count_and_bytes(self.episodes(), ".mp3")
 
     def clear_episodes(self) -> int:
         """Remove the episodes `serve` made (made again when next asked for); how many."""
@@ -226,6 +212,17 @@ class Cache:
         if failed:
             raise CacheError(self.root, reason, removed, failed)
         return removed
+
+
+def _count_and_bytes(files: list[Path], suffix: str) -> tuple[int, int]:
+    """How many of `files` end in `suffix`, and the bytes all of them take (gone ones: none)."""
+    total = 0
+    for path in files:
+        try:
+            total += path.lstat().st_size
+        except OSError:
+            pass
+    return len([p for p in files if p.suffix == suffix]), total
 
 
 EPISODES = "episodes"  # serve's finished episodes, in the cache folder: all can be made again

@@ -296,9 +296,8 @@ class Server:
             return web.Response(status=400, content_type="text/html", text=page.message(
                 "Not logged", "Pain is a whole number from 0 to 10, or left empty."))
 
-        made = self.episodes.finished(episode.key)  # its real length, at the level and length played
-
         def log() -> str:
+            made = self.episodes.finished(episode.key)  # its real length, at the level and length played
             store = Store.default()
             try:
                 record, plan = history.log(store, dt.date.today(), episode.log_ref, pains[0], pains[1],
