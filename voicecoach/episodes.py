@@ -257,8 +257,7 @@ class Episodes:
         from .speech import Speech
 
         settings = episode.settings
-        speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute,
-                        cache=self.cache)
+        speech = Speech.of(settings, self.cache)
         missing = speech.missing(planner.candidate_texts(episode.routine, settings))
         if not missing:
             return

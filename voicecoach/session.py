@@ -59,7 +59,7 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
             progress: ProgressFactory | None = None) -> Session:
     routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
     bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
-    speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute, cache=cache)
+    speech = Speech.of(settings, cache)
     speech.prepare(planner.candidate_texts(routine, settings), progress)
     scale = planner.NO_SCALE
     if settings.minutes is not None:
@@ -154,7 +154,7 @@ def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = 
         session.speech.prepare(also)
         return session, None
     bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
-    speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute, cache=cache)
+    speech = Speech.of(settings, cache)
     texts = [*planner.candidate_texts(routine, settings), *also]
     if not speech.missing(texts):
         timeline = planner.plan(routine, settings, speech.length)
@@ -169,7 +169,7 @@ def say_line(text: str, settings: Settings, cache: Cache | None = None) -> Sessi
 
     if not text.strip():
         raise UsageError("say needs some text to say")
-    speech = Speech(voice=settings.voice, words_per_minute=settings.words_per_minute, cache=cache)
+    speech = Speech.of(settings, cache)
     timeline = planner.one_line(text, speech.length(text), speech.sample_rate)
     return Session(Routine(id="say", path="say", title=text, exercises=()), settings, speech, timeline)
 

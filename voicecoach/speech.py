@@ -23,7 +23,7 @@ from . import interrupts
 from .cache import Cache, Entry, make_key
 from .engines import Choice, Voice, all_voices, resolve
 from .errors import SpeechError, VoicecoachError
-from .settings import PACES, SAMPLE_RATE
+from .settings import PACES, SAMPLE_RATE, Settings
 from .sounds import TONE_FORMAT, TONES
 
 FORMAT_VERSION = 3  # bump when the clip pipeline (audio.py: trim, loudness, fades) changes
@@ -58,6 +58,11 @@ class Speech:
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._lengths: dict[str, int] = {}
         self.synthesized = 0  # clips made by this instance: tests and benchmarks read it
+
+    @classmethod
+    def of(cls, settings: Settings, cache: Cache | None = None) -> Speech:
+        """The speech a session at these settings uses: its voice and pace."""
+        return cls(voice=settings.voice, words_per_minute=settings.words_per_minute, cache=cache)
 
     # keys ----------------------------------------------------------------
     @property
