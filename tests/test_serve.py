@@ -329,7 +329,8 @@ def test_the_front_page_names_the_length_every_session_is_fitted_to():
     from voicecoach.settings import Settings
 
     routine = load(ROUTINE)
-    for minutes, label in ((None, "as written, ~5 min"), (10.0, "10 min")):
+    for minutes, label, meta in ((None, "as written, ~5 min", "~5 min"), (10.0, "10 min", "10 min")):
         main = episode(routine, Settings(minutes=minutes), ROUTINE)
         html = page.index([page.Listed(main, 5.0, [main], [])], None, "http://10.0.0.2:8710/t/feed.xml")
         assert f'class="on">{label}</a>' in html
+        assert f'<p class="meta">{meta}, 3 exercises</p>' in html

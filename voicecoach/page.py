@@ -53,13 +53,13 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
         routine = entry.main.routine
         levels = " ".join(_link(e, e.level, e.key == entry.main.key) for e in entry.levels)
         fitted = entry.main.settings.minutes  # serve --minutes: every session fitted to it
-        main = f"{fitted:g} min" if fitted else f"as written, ~{round(entry.minutes)} min"
-        lengths = " ".join([_link(entry.main, main, True)]
+        length = f"{fitted:g} min" if fitted else f"~{round(entry.minutes)} min"
+        lengths = " ".join([_link(entry.main, length if fitted else f"as written, {length}", True)]
                            + [_link(e, f"{m} min") for m, e in entry.lengths])
         summary = f"<p>{escape(routine.summary)}</p>" if routine.summary else ""
         parts.append(
             f'<section class="card"><h2>{escape(routine.title)}</h2>'
-            f'<p class="meta">~{round(entry.minutes)} min, {len(routine.exercises)} exercises</p>'
+            f'<p class="meta">{length}, {len(routine.exercises)} exercises</p>'
             f'<p><a class="play" href="{escape(entry.main.key)}.html">Play</a></p>'
             f'<p class="choices">Level: {levels}</p><p class="choices">Length: {lengths}</p>'
             f"<details><summary>About</summary>{summary}</details></section>")
