@@ -167,12 +167,20 @@ def _walk(program: Program, sessions: Sequence[Logged],
     in_a_row = severe = 0
     pause: Position | None = None
     weeks: dict[int, int] = {}
+    tried: list[Logged] = []  # every session in this go at the week, partial ones too
     for session in sessions:
         weeks[session.id] = at.week
-        if session.id > resumed_after:  # what was reported before a resume no longer pauses
+        fresh = session.id > resumed_after  # what was reported before a resume no longer pauses
+        urgent = [name for name in session.symptoms or () if name in URGENT]
+        if pause is not None:  # a paused program stays where it stopped, whatever is logged
+            if fresh and urgent and not pause.urgent:  # but an urgent symptom is always said
+                pause = Position(at.week, 0, Decision.PAUSE, f"you reported "
+                                 f"{described(session.symptoms or ())} after the session on "
+                                 f"{session.date}", urgent=True)
+            continue
+        if fresh:
             if session.symptoms:
-                urgent = [name for name in session.symptoms if name in URGENT]
-                pause = pause or Position(
+                pause = Position(
                     at.week, 0, Decision.PAUSE, f"you reported {described(session.symptoms)} "
                     f"after the session on {session.date}", urgent=bool(urgent))
             if _pains(session) and max(_pains(session)) >= PAUSE_PAIN:
@@ -191,15 +199,18 @@ def _walk(program: Program, sessions: Sequence[Logged],
         if step:
             week, down = (at.week - 1, 0) if at.week > 1 else (1, min(at.levels_down + 1, lowest))
             at = Position(week, 0, Decision.STEP_BACK, step, down)
-            block, in_a_row = [], 0
+            block, tried, in_a_row = [], [], 0
             continue
+        if pause is not None:
+            continue
+        tried.append(session)
         if not session.completed:
             continue  # a partial session is recorded and its pain counts, but not towards the week
         block.append(session)
         if len(block) < program.sessions_per_week:
             at = replace(at, done=len(block))
             continue
-        reason = worse(block)
+        reason = worse(tried)
         if reason:
             at = Position(at.week, 0, Decision.HOLD, reason, at.levels_down, len(block))
         elif at.levels_down:  # back up the way it came down, a level at a time
@@ -211,7 +222,7 @@ def _walk(program: Program, sessions: Sequence[Logged],
         else:
             at = Position(at.week, 0, Decision.FINISHED, "every week of the plan is done", 0,
                           len(block))
-        block = []
+        block, tried = [], []
     if pause is not None:
         at = replace(pause, week=at.week, done=at.done, levels_down=at.levels_down)
     return at, weeks
