@@ -284,3 +284,13 @@ def test_every_session_opens_with_the_short_note_and_a_first_one_with_the_screen
     first = json.loads(vc("show", "desk-break", "--pace", pace, "--safety-screen", "--json").stdout)
     screen = [e["text"] for e in first["events"] if e["role"] == "safety"]
     assert screen == [f"{heading}. {text}" for heading, text in SCREEN]
+
+
+def test_a_note_that_reads_like_a_symptom_says_how_to_report_it():
+    noted = vc("log", "--routine", "desk-break", "--note", "left leg numb after")
+    assert noted.returncode == 0 and "Your note mentions 'leg'" in noted.stdout
+    assert "--symptom" in noted.stdout
+    reported = vc("log", "--routine", "desk-break", "--note", "left leg numb", "--symptom", "leg-numb")
+    assert "Your note mentions" not in reported.stdout
+    assert "see a physiotherapist or doctor soon" in reported.stdout
+    assert "Your note mentions" not in vc("log", "--routine", "desk-break", "--note", "felt fine").stdout

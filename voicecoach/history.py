@@ -5,6 +5,7 @@ the functions that read or write the store keep each read-then-write in one tran
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -541,6 +542,20 @@ def symptom_advice(symptoms: Sequence[str] | None) -> str | None:
             "physiotherapist or doctor soon.")
 
 
+# Words in a note that may mean a warning symptom was written down instead of reported
+_WARNING_WORDS = re.compile(r"\b(leg|legs|numb\w*|tingl\w*|weak\w*|bladder|bowel\w*|groin|saddle|"
+                            r"fever\w*|night|sciatic\w*)\b", re.IGNORECASE)
+
+
+def note_hint(note: str | None, symptoms: Sequence[str] | None) -> str | None:
+    """When a note reads like a warning symptom that was not reported as one, how to report it."""
+    found = _WARNING_WORDS.search(note or "")
+    if not found or symptoms is not None:
+        return None
+    return (f"Your note mentions '{found.group(0)}'. If that is a symptom, say so with --symptom "
+            "(for example: voicecoach log --symptom leg-numb); 'voicecoach log --help' lists them.")
+
+
 def logged_text(record: Logged | None, plan: Plan | None) -> str:
     """What `log` says: what was recorded, and where the program stands after it."""
     if record is None:
@@ -558,6 +573,9 @@ def logged_text(record: Logged | None, plan: Plan | None) -> str:
         lines.append(plan.advice)
     if record is not None and record.symptoms and not (plan and plan.position.paused):
         lines.append(symptom_advice(record.symptoms) or "")
+    hint = note_hint(record.note, record.symptoms) if record is not None else None
+    if hint:
+        lines.append(hint)
     return "\n".join(lines)
 
 
