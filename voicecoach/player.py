@@ -12,11 +12,13 @@ import contextlib
 import ctypes
 import ctypes.util
 import os
+import queue
 import select
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from .errors import AudioDeviceError, UsageError
@@ -33,8 +35,31 @@ GOOD_GAP_S = 0.4
 
 POLL_S = 0.05
 MIN_CHUNK_S = 1.0  # with speech still being made, a chunk this short is played rather than waited on
-KEY_ACTIONS = {" ": "pause", "n": "next", "b": "back", "q": "quit"}
 RESUME_TEXT = "Resuming."
+PREVIOUS_GRACE_S = 3.0  # 'previous' this close to an exercise's start goes to the one before
+
+
+class Command(StrEnum):
+    """What the listener asks of playback, whatever it came from: a key, a media key or headset
+    button (MPRIS), a spoken command."""
+
+    TOGGLE = "toggle"  # space, a headset's one button: pause when playing, resume when paused
+    PLAY = "play"  # resume; nothing while playing
+    PAUSE = "pause"  # nothing while paused
+    NEXT = "next"  # the next exercise
+    BACK = "back"  # restart this exercise
+    PREVIOUS = "previous"  # restart this exercise, or the one before when at its start
+    REPEAT = "repeat"  # say the current instruction again
+    QUIT = "quit"
+
+
+MOVES = (Command.NEXT, Command.BACK, Command.PREVIOUS, Command.REPEAT)  # jumps in the timeline
+KEY_COMMANDS = {" ": Command.TOGGLE, "n": Command.NEXT, "b": Command.BACK, "r": Command.REPEAT,
+                "q": Command.QUIT}
+# what "repeat" says again: the latest of these lines (not a count, a tick or "halfway")
+INSTRUCTIONS = frozenset({Role.TITLE, Role.SAFETY, Role.INTRO, Role.ANNOUNCE, Role.TRANSITION, Role.SETUP,
+                          Role.HOW, Role.CAUTION, Role.WORK, Role.CUE, Role.CHECK_IN, Role.RELEASE,
+                          Role.REST, Role.OUTRO})
 
 
 def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
@@ -187,6 +212,48 @@ class Keys:
         return key
 
 
+class KeyReader(Protocol):
+    """Single key presses (Keys, or a script of them in tests)."""
+
+    def read(self, timeout: float) -> str | None: ...
+
+
+class Controls:
+    """The one source of commands playback reads: key presses, and commands that other threads
+    send (the MPRIS service, the spoken-command listener), in the order they arrive."""
+
+    def __init__(self, keys: KeyReader | None = None):
+        self.keys = keys
+        self._sent: queue.SimpleQueue[Command] = queue.SimpleQueue()
+
+    def send(self, command: Command) -> None:
+        """From any thread."""
+        self._sent.put(command)
+
+    def read(self, timeout: float) -> Command | None:
+        """The next command, waiting up to `timeout` seconds for one."""
+        try:
+            return self._sent.get_nowait()
+        except queue.Empty:
+            pass
+        if self.keys is None:
+            try:
+                return self._sent.get(timeout=timeout)
+            except queue.Empty:
+                return None
+        key = self.keys.read(timeout)
+        if key:
+            return KEY_COMMANDS.get(key.lower())
+        try:
+            return self._sent.get_nowait()
+        except queue.Empty:
+            return None
+
+
+def controls_for(keys: KeyReader | Controls | None) -> Controls:
+    return keys if isinstance(keys, Controls) else Controls(keys)
+
+
 @dataclass
 class Stop:
     """Where playback ended early: the sample reached, its chapter, and why ('quit' or 'interrupt')."""
@@ -224,6 +291,9 @@ class Player:
         self.history: list[tuple[str, int]] = []  # (what the listener did, sample): for tests
         self.waits: list[tuple[int, float]] = []  # (sample, seconds) waited for speech: for tests
         self.position = 0  # the sample reached, kept current while a chunk plays
+        # read by other threads (MPRIS, the listener): paused, and saying 'resuming, 3, 2, 1'
+        self.paused = False
+        self.counting_in = False
         self._shown = ""
         self._use(timeline)
         self.exact = timeline.length if growing is None else growing.current()[1]
@@ -243,7 +313,7 @@ class Player:
         if self.growing.complete and self.exact == self.timeline.length:
             self.growing = None
 
-    def _cut(self, position: int, keys: Keys | None) -> int | None:
+    def _cut(self, position: int, controls: Controls) -> int | None:
         """Where the chunk from `position` ends: in a quiet gap, and never past what is exact.
         Waits for speech when too little is exact; None when the listener quits meanwhile."""
         waited_since = None
@@ -259,19 +329,20 @@ class Player:
                 waited_since = time.monotonic()
             self.show(self.growing.status())
             self.growing.wait(POLL_S)
-            if keys is not None and keys.read(0) in ("q", "Q"):
+            if controls.read(0) == Command.QUIT:
                 return None
         if waited_since is not None:
             self.waits.append((position, time.monotonic() - waited_since))
         return cut
 
-    def whole(self, keys: Keys | None) -> bool:
+    def whole(self, keys: KeyReader | Controls | None) -> bool:
         """Wait until every line is made (to jump by chapter); False if the listener quits."""
+        controls = controls_for(keys)
         while self.growing is not None and not (self.growing.complete and self.exact == self.timeline.length):
             self.show(self.growing.status())
             self.growing.wait(POLL_S)
             self._refresh()
-            if keys is not None and keys.read(0) in ("q", "Q"):
+            if controls.read(0) == Command.QUIT:
                 return False
         self._refresh()
         return True
@@ -311,30 +382,46 @@ class Player:
             self.status(text)
             self._shown = text
 
-    def play(self, start: int = 0, keys: Keys | None = None,
+    def quiet(self, lead: float, tail: float) -> bool:
+        """Whether the session is silent from `tail` seconds ago to `lead` seconds ahead (or
+        paused, and not counting in): when a listener may hear the room without hearing us."""
+        if self.counting_in:
+            return False
+        if self.paused:
+            return True
+        rate = self.timeline.sample_rate
+        position, events = self.position, self.timeline.events
+        since, until = position - int(tail * rate), position + int(lead * rate)
+        index = bisect.bisect_right(self._starts, until)
+        # events never last more than a line or a tone: look back a few
+        return not any(e.end > since for e in events[max(0, index - 8):index])
+
+    def play(self, start: int = 0, keys: KeyReader | Controls | None = None,
              jump: tuple[int, int] | None = None) -> Stop | None:
         """Play from `start` to the end; a Stop when the listener quits or interrupts. `jump`
-        (at, to): on reaching `at`, go on from `to` (--from, after the safety words)."""
+        (at, to): on reaching `at`, go on from `to` (--from, after the safety words). `keys`:
+        a Controls, or a bare key reader."""
+        controls = controls_for(keys)
         position = self.position = start
         try:
             while position < self.timeline.length:
-                cut = self._cut(position, keys)
+                cut = self._cut(position, controls)
                 if cut is None:
                     return Stop(position, self.chapter_at(position))
                 if jump is not None and position < jump[0]:
                     cut = min(cut, jump[0])
-                reached, action = self._play_chunk(position, cut, keys)
+                reached, action = self._play_chunk(position, cut, controls)
                 position = reached
-                if jump is not None and action in ("next", "back"):
+                if jump is not None and action in MOVES:
                     jump = None  # skipped before it: the listener moves on their own
                 elif jump is not None and action is None and position >= jump[0]:
                     position, jump = jump[1], None
-                if action == "quit":
+                if action == Command.QUIT:
                     return Stop(position, self.chapter_at(position))
                 if action is not None:
-                    if action in ("next", "back") and not self.whole(keys):
+                    if action in MOVES and not self.whole(controls):
                         return Stop(position, self.chapter_at(position))
-                    target = self._jump(action, position, keys)
+                    target = self._jump(action, position, controls)
                     if target is None:  # quit while paused
                         return Stop(self._paused_at, self.chapter_at(self._paused_at))
                     position = target
@@ -345,7 +432,7 @@ class Player:
             self.device.stop()
         return None
 
-    def _play_chunk(self, start: int, end: int, keys: Keys | None) -> tuple[int, str | None]:
+    def _play_chunk(self, start: int, end: int, controls: Controls) -> tuple[int, Command | None]:
         pcm = b"".join(self.renderer.blocks(start, end))
         self.device.start(pcm)
         began = time.monotonic()
@@ -353,44 +440,57 @@ class Player:
         while self.device.busy():
             self.position = reached = min(end, start + int((time.monotonic() - began) * rate))
             self.show(self.describe(reached))
-            if keys:
-                key = keys.read(POLL_S)
-            else:
-                key = None
-                time.sleep(POLL_S)
-            action = KEY_ACTIONS.get(key.lower()) if key else None
-            if action:
+            action = controls.read(POLL_S)
+            if action == Command.TOGGLE:
+                action = Command.PAUSE
+            if action is not None and action != Command.PLAY:  # 'play' while playing: nothing
                 self.device.stop()
                 self.position = min(end, start + int((time.monotonic() - began) * rate))
                 return self.position, action
         self.position = end
         return end, None
 
-    def _jump(self, action: str, position: int, keys: Keys | None) -> int | None:
-        target = self._target(action, position, keys)
-        self.history.append((action, position))
+    def _jump(self, action: Command, position: int, controls: Controls) -> int | None:
+        target = self._target(action, position, controls)
+        self.history.append((action.value, position))
         if target is not None:
             self.history.append(("from", target))
         return target
 
-    def _target(self, action: str, position: int, keys: Keys | None) -> int | None:
+    def _target(self, action: Command, position: int, controls: Controls) -> int | None:
         chapters = self.timeline.chapters
         current = self.chapter_at(position)
-        if action == "next":
+        if action == Command.NEXT:
             later = [c for c in chapters if c.start > position]
             return later[0].start if later else self.timeline.length
-        if action == "back":
+        if action == Command.BACK:
             return current.start
+        if action == Command.PREVIOUS:
+            earlier = [c for c in chapters if c.start < current.start]
+            near_start = position - current.start < PREVIOUS_GRACE_S * self.timeline.sample_rate
+            return earlier[-1].start if near_start and earlier else current.start
+        if action == Command.REPEAT:
+            said = [e for e in self.timeline.events[:bisect.bisect_right(self._starts, position)]
+                    if e.role in INSTRUCTIONS]
+            return said[-1].start if said else current.start
         # pause: wait for space (resume) or q, then say "resuming" and count in
         self._paused_at = position
+        self.paused = True
         self.show(self.describe(position, paused=True))
-        while True:
-            key = keys.read(0.2) if keys else None
-            if key == " ":
-                break
-            if key and key.lower() == "q":
-                return None
-        self._count_in()
+        try:
+            while True:
+                command = controls.read(0.2)
+                if command in (Command.TOGGLE, Command.PLAY):
+                    break
+                if command == Command.QUIT:
+                    return None
+            self.counting_in = True
+        finally:
+            self.paused = False
+        try:
+            self._count_in()
+        finally:
+            self.counting_in = False
         event = self.event_at(position)
         if event is not None and event.kind == "speech" and event.start < position < event.end:
             return event.start  # a line cut off by the pause is said again, whole
