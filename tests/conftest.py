@@ -61,6 +61,7 @@ def history_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     in the user's own history, nor in another test's."""
     folder = tmp_path / "history-data"
     monkeypatch.setenv("VOICECOACH_DATA", str(folder))
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)  # never the user's bus (MPRIS)
     return folder
 
 

@@ -322,7 +322,8 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
     """Play a session (for play and today --play), then record it: completed, or how far it went.
     On a terminal it asks for pain after the session (and before a program session)."""
     from . import timeline as planner
-    from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, safety_end, status_line
+    from .handsfree import steering
+    from .player import RESUME_TEXT, Controls, Device, Keys, Player, find_chapter, safety_end, status_line
     from .session import start as start_session
     from .settings import SAMPLE_RATE
 
@@ -352,12 +353,14 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
         try:
             player = Player(session.timeline, session.speech, device, status, bed=session.bed,
                             growing=live)
-            # chapters move until every line is made: --from waits for them; the safety words
-            # are said before the jump
-            start, jump = 0, None
-            if from_exercise and player.whole(keys):
-                jump = (safety_end(player.timeline), find_chapter(player.timeline, from_exercise).start)
-            stop = player.play(start, keys, jump)
+            controls = Controls(keys)
+            with steering(player, controls, routine.title, _debug_line):
+                # chapters move until every line is made: --from waits for them; the safety
+                # words are said before the jump
+                start, jump = 0, None
+                if from_exercise and player.whole(controls):
+                    jump = (safety_end(player.timeline), find_chapter(player.timeline, from_exercise).start)
+                stop = player.play(start, controls, jump)
             timeline = player.timeline
         finally:
             if live is not None:
@@ -386,6 +389,13 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
             click.echo(advice, err=True)
     if stop is not None and stop.reason == "interrupt":
         sys.exit(interrupts.exit_code())
+
+
+def _debug_line(text: str) -> None:
+    """A line only under --debug: what a session runs without (no session bus for media keys)."""
+    context = click.get_current_context(silent=True)
+    if context is not None and (context.find_object(dict) or {}).get("debug"):
+        click.echo(f"voicecoach: {text}", err=True)
 
 
 def _ask_pain(question: str) -> int | None:

@@ -1,0 +1,26 @@
+"""Every way to steer a session besides the keyboard, started around it: media keys and headset
+buttons (MPRIS), and, when asked for, spoken commands. Each sends Commands to the player's
+Controls; none is needed for a session to play."""
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .player import Controls, Player
+
+
+@contextlib.contextmanager
+def steering(player: Player, controls: Controls, album: str, report: Callable[[str], None]) -> Iterator[None]:
+    """MPRIS while the block runs (Linux); `report` gets one line when it cannot be."""
+    with contextlib.ExitStack() as stack:
+        if sys.platform.startswith("linux"):
+            try:
+                from . import mpris
+            except ImportError as exc:
+                report(f"media keys (MPRIS) are off: {exc}")
+            else:
+                stack.enter_context(mpris.published(player, controls, album, report))
+        yield
