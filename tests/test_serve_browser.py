@@ -56,3 +56,75 @@ def test_the_page_plays_shows_the_line_and_jumps_to_a_chapter(tmp_path: Path):
     finally:
         code, stderr = running.stop()
     assert code == 130 and "Traceback" not in stderr
+
+
+# Records the handlers the page gives the Media Session, so the test can press what a lock screen
+# or a headset would (no browser API presses them)
+PRESSABLE = """
+window.pressable = {};
+if (navigator.mediaSession) {
+  const register = navigator.mediaSession.setActionHandler.bind(navigator.mediaSession);
+  navigator.mediaSession.setActionHandler = (action, handler) => {
+    window.pressable[action] = handler;
+    register(action, handler);
+  };
+}
+"""
+
+
+def test_the_lock_screen_follows_the_player_and_its_buttons_move_by_exercise(tmp_path: Path):
+    assert shutil.which(CHROMIUM), "Debian's chromium is needed: scripts/setup --test installs it"
+    running = serving(tmp_path / "data", "desk-break", log=tmp_path / "stderr.txt")
+    try:
+        index = running.get("")[2].decode()
+        key = re.search(r'href="(desk-break-standard-[0-9a-f]{12})\.html"', index).group(1)
+        assert running.get(f"{key}.mp3")[0] == 200  # made before the page is opened
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True,
+                viewport=PHONE, is_mobile=True, has_touch=True)
+            try:
+                page = browser.new_page()
+                page.add_init_script(PRESSABLE)
+                page.goto(f"{running.url}{key}.html")
+                page.wait_for_function("document.getElementById('player').readyState >= 1")
+                chapters = page.eval_on_selector_all(
+                    "a.chapter", "links => links.map(a => [parseFloat(a.dataset.start), "
+                    "a.textContent.replace(a.querySelector('.at').textContent, '').trim()])")
+                assert [title for _, title in chapters][:2] == ["Introduction", "Stand and reach"]
+
+                def lock_screen() -> tuple[str, str]:
+                    return tuple(page.evaluate("[navigator.mediaSession.playbackState, "
+                                               "navigator.mediaSession.metadata.title]"))
+
+                def press(action: str, details: str = "{}") -> None:
+                    page.evaluate(f"window.pressable[{action!r}]({details})")
+
+                def at(seconds: float) -> None:
+                    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - "
+                                           f"{seconds}) < 1.5", timeout=10_000)
+
+                assert page.evaluate("Object.keys(window.pressable).sort()") == sorted(
+                    ["play", "pause", "stop", "previoustrack", "nexttrack", "seekbackward",
+                     "seekforward", "seekto"])
+                press("play")
+                page.wait_for_function("navigator.mediaSession.playbackState === 'playing'")
+                assert lock_screen() == ("playing", "Introduction")
+                press("nexttrack")
+                at(chapters[1][0])
+                page.wait_for_function("navigator.mediaSession.metadata.title === 'Stand and reach'")
+                press("pause")
+                page.wait_for_function("navigator.mediaSession.playbackState === 'paused'")
+                press("seekto", f"{{seekTime: {chapters[2][0] + 1}}}")  # the scrubber
+                at(chapters[2][0] + 1)
+                page.wait_for_function(f"navigator.mediaSession.metadata.title === {chapters[2][1]!r}")
+                assert lock_screen()[0] == "paused"
+                press("previoustrack")  # a second into an exercise: the one before
+                at(chapters[1][0])
+                page.wait_for_function("navigator.mediaSession.playbackState === 'playing'")
+                assert lock_screen() == ("playing", "Stand and reach")
+            finally:
+                browser.close()
+    finally:
+        code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr
