@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,17 +71,17 @@ def session_bus() -> Iterator[str]:
 
 
 @pytest.fixture
-def paced_capture(tmp_path) -> Iterator[tuple[dict[str, str], Callable[[], bytes]]]:
+def paced_capture(tmp_path, request) -> Iterator[tuple[dict[str, str], Callable[[], bytes]]]:
     """ALSA's default device records what is played no faster than a card plays it (44100 bytes
     a second: 22050 Hz mono 16-bit), so there is time to press a button mid-session. Gives the
-    environment and a function that returns everything captured once playing has ended."""
+    environment and a function that returns everything captured once playing has ended.
+    Parametrized (indirect) with a FIFO, the device's microphone reads from it."""
     raw, fifo, pacer, conf = (tmp_path / name for name in ("captured.raw", "device.fifo", "pacer.py",
                                                              "asound.conf"))
     os.mkfifo(fifo)
     pacer.write_text(PACER)
-    conf.write_text("</usr/share/alsa/alsa.conf>\n"
-                    "pcm.!default {\n  type file\n  slave.pcm \"null\"\n"
-                    f"  file \"{fifo}\"\n  format \"raw\"\n}}\n")
+    microphone = getattr(request, "param", None)  # a name in tmp_path
+    conf.write_text(alsa_conf(fifo, tmp_path / microphone if microphone else None))
     reader = subprocess.Popen([sys.executable, str(pacer), str(fifo), str(raw), "44100"],
                               stdout=subprocess.PIPE, text=True)
     assert reader.stdout is not None and reader.stdout.readline() == "ready\n"
@@ -96,6 +97,18 @@ def paced_capture(tmp_path) -> Iterator[tuple[dict[str, str], Callable[[], bytes
         if reader.poll() is None:
             reader.kill()
             reader.wait()
+
+
+def alsa_conf(played: Path, microphone: Path | None = None) -> str:
+    """The default device writes what is played into `played` and, given one, hears
+    `microphone` (16 kHz mono 16-bit, as the listener asks), through ALSA's file plugin."""
+    output = f"{{ type file  slave.pcm \"null\"  file \"{played}\"  format \"raw\" }}"
+    if microphone is None:
+        return f"</usr/share/alsa/alsa.conf>\npcm.!default {output}\n"
+    heard = (f"{{ type file  slave.pcm \"null\"  file \"/dev/null\"  infile \"{microphone}\""
+             "  format \"raw\" }")
+    return (f"</usr/share/alsa/alsa.conf>\n"
+            f"pcm.!default {{ type asym  playback.pcm {output}  capture.pcm {heard} }}\n")
 
 
 def dbus(address: str, *args: str) -> str:

@@ -294,12 +294,17 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
 @bed_options
 @click.option("--from", "from_exercise", metavar="EXERCISE",
               help="Start at this exercise (its name or number).")
-def play(routine_name: str, settings: Settings, from_exercise: str | None) -> None:
+@click.option("--listen", is_flag=True,
+              help="Hear spoken commands: 'coach pause', 'coach resume', 'coach next', 'coach back', "
+                   "'coach repeat', 'coach stop' (offline; nothing is kept).")
+def play(routine_name: str, settings: Settings, from_exercise: str | None, listen: bool) -> None:
     """Play the session hands-free, from start to end, with your eyes closed.
 
     ROUTINE defaults to three-exercises. On a terminal, keys work while it plays: space pauses
     and resumes (with a spoken 'resuming' and a 3, 2, 1), n skips to the next exercise, b
-    restarts the current one, q quits. Ctrl-C stops too and says how to go on from there.
+    restarts the current one, r says the current instruction again, q quits. Ctrl-C stops too
+    and says how to go on from there. Media keys and headset buttons work too (MPRIS), and with
+    --listen, spoken commands said while the session is silent.
 
     \b
     Examples:
@@ -309,16 +314,17 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play floor-relax --minutes 30
       voicecoach play floor-relax --bed pad --bed-level -24
       voicecoach play desk-break --bed ~/Music/rain.mp3
+      voicecoach play floor-relax --listen
     """
     routine = routines.load(routine_name)
     export = ["voicecoach", "export", routine_name, *settings.option_args()]
     again = ["voicecoach", "play", routine_name, *settings.option_args()]
-    _play_and_record(routine, settings, export, again, from_exercise)
+    _play_and_record(routine, settings, export, again, from_exercise, listen=listen)
 
 
 def _play_and_record(routine: routines.Routine, settings: Settings, export: list[str],
                      again: list[str], from_exercise: str | None,
-                     plan: history.Plan | None = None) -> None:
+                     plan: history.Plan | None = None, *, listen: bool = False) -> None:
     """Play a session (for play and today --play), then record it: completed, or how far it went.
     On a terminal it asks for pain after the session (and before a program session)."""
     from . import timeline as planner
@@ -354,7 +360,8 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
             player = Player(session.timeline, session.speech, device, status, bed=session.bed,
                             growing=live)
             controls = Controls(keys)
-            with steering(player, controls, routine.title, _debug_line):
+            with steering(player, controls, routine.title, _debug_line, listen,
+                          lambda line: click.echo(f"voicecoach: {line}", err=True)):
                 # chapters move until every line is made: --from waits for them; the safety
                 # words are said before the jump
                 start, jump = 0, None

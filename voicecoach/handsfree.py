@@ -13,8 +13,10 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def steering(player: Player, controls: Controls, album: str, report: Callable[[str], None]) -> Iterator[None]:
-    """MPRIS while the block runs (Linux); `report` gets one line when it cannot be."""
+def steering(player: Player, controls: Controls, album: str, report: Callable[[str], None],
+             listen: bool = False, warn: Callable[[str], None] | None = None) -> Iterator[None]:
+    """MPRIS while the block runs (Linux), and spoken commands with `listen`. `report` gets one
+    line when MPRIS cannot be (a --debug line); `warn` one when the microphone cannot be."""
     with contextlib.ExitStack() as stack:
         if sys.platform.startswith("linux"):
             try:
@@ -23,4 +25,11 @@ def steering(player: Player, controls: Controls, album: str, report: Callable[[s
                 report(f"media keys (MPRIS) are off: {exc}")
             else:
                 stack.enter_context(mpris.published(player, controls, album, report))
+        if listen:
+            from . import listen as listening
+
+            if stack.enter_context(listening.listening(player, controls, warn or report)) is not None:
+                shown = player.status
+                if shown is not None:
+                    player.status = lambda text: shown(f"{text} | listening")
         yield

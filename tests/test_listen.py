@@ -1,0 +1,202 @@
+"""Spoken commands: `play --listen` hears a microphone that is ALSA's file plugin reading a FIFO
+this test speaks into (our own voices saying "coach pause", the session's bed under them); what
+it does is read back over MPRIS on a private bus. And the session itself, heard by the
+microphone from end to end, never makes a command."""
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.signal import resample_poly
+from test_mpris import named, paced_capture, position, samples, session_bus, status, title, until
+
+from voicecoach import routine as routines
+from voicecoach.bed import open_bed
+from voicecoach.cache import Cache
+from voicecoach.listen import BLOCK, LEAD_S, PHRASES, RATE, TAIL_S, Spotter
+from voicecoach.player import Player
+from voicecoach.render import Renderer
+from voicecoach.session import prepare, say_lines
+from voicecoach.settings import Settings
+
+from helpers import command, voicecoach
+
+__all__ = ["paced_capture", "session_bus"]  # fixtures shared with test_mpris
+VOICES = ("flite:slt", "flite:rms")
+
+
+def at_16k(pcm: bytes, rate: int) -> np.ndarray:
+    common = gcd(RATE, rate)
+    return resample_poly(np.frombuffer(pcm, "<i2").astype(np.float64), RATE // common, rate // common)
+
+
+def said(phrase: str, voice: str, cache: Path, bed_db: float | None = -24.0) -> bytes:
+    """`phrase` in one of our voices at 16 kHz, with the brown bed under it as a room would."""
+    speech = say_lines([phrase], Settings(voice=voice), Cache(cache)).speech
+    voice_16k = at_16k(speech.clip(phrase), speech.sample_rate)
+    if bed_db is not None:
+        voice_16k = voice_16k + open_bed("brown", RATE, bed_db).samples(0, voice_16k.size)
+    return np.clip(voice_16k, -32768, 32767).astype("<i2").tobytes()
+
+
+class Mouth:
+    """Speaks into the microphone's FIFO in real time: silence, or a phrase when given one."""
+
+    def __init__(self, fifo: Path):
+        self.fd = os.open(fifo, os.O_RDWR)  # never blocks, and the device's reads never end
+        self.phrases: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def say(self, pcm: bytes) -> None:
+        self.phrases.put(pcm)
+
+    def _run(self) -> None:
+        began, sent = time.monotonic(), 0
+        pending = b""
+        while not self.done.is_set():
+            if not pending:
+                try:
+                    pending = self.phrases.get_nowait()
+                except queue.Empty:
+                    pending = bytes(BLOCK * 2)
+            block, pending = pending[:BLOCK * 2], pending[BLOCK * 2:]
+            try:
+                os.write(self.fd, block)
+            except BlockingIOError:
+                pass
+            sent += len(block) // 2
+            time.sleep(max(0.0, sent / RATE - (time.monotonic() - began)))
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=10)
+        os.close(self.fd)
+
+
+@pytest.fixture
+def microphone(tmp_path) -> Path:
+    fifo = tmp_path / "microphone.fifo"
+    os.mkfifo(fifo)
+    return fifo
+
+
+@pytest.fixture
+def mouth(microphone) -> Iterator[Mouth]:
+    speaking = Mouth(microphone)
+    yield speaking
+    speaking.close()
+
+
+@pytest.mark.parametrize("paced_capture", ["microphone.fifo"], indirect=True)
+@pytest.mark.parametrize("voice", VOICES)
+def test_spoken_commands_pause_resume_and_skip(session_bus, microphone, paced_capture, mouth, tmp_path,
+                                               speech_cache, voice):
+    env, _ = paced_capture
+    env["DBUS_SESSION_BUS_ADDRESS"] = session_bus
+    assert voicecoach("log", "--routine", "desk-break").returncode == 0  # not a first session
+    timeline = prepare("desk-break", Settings(), Cache(speech_cache)).timeline
+    rate, events = timeline.sample_rate, timeline.events
+    gaps = [(a.end / rate, b.start / rate) for a, b in zip(events, events[1:], strict=False)
+            if b.start - a.end >= 3.5 * rate]
+    log = tmp_path / "stderr.txt"
+    with open(log, "w") as stderr:
+        process = subprocess.Popen(command("play", "desk-break", "--listen", cache=speech_cache), env=env,
+                                   stdin=subprocess.DEVNULL, stderr=stderr)
+
+    def seconds() -> float:
+        return position(session_bus) / 1e6
+
+    def in_a_silence() -> bool:
+        """Far enough into a quiet gap to be heard, with time enough left to say the phrase."""
+        now = seconds()
+        return any(start + TAIL_S + 0.3 <= now <= end - LEAD_S - 2.5 for start, end in gaps)
+
+    try:
+        until(lambda: named(session_bus), process, "its name on the bus")
+        until(in_a_silence, process, "a silence")
+        mouth.say(said("coach pause", voice, speech_cache))
+        until(lambda: status(session_bus) == "Paused", process, "'coach pause' to pause", timeout=30)
+        paused_at = samples(position(session_bus), rate)
+        exercise = title(session_bus)
+        mouth.say(said("coach resume", voice, speech_cache))  # paused: it always listens
+        until(lambda: status(session_bus) == "Playing", process, "'coach resume' to resume", timeout=30)
+        until(lambda: samples(position(session_bus), rate) > paused_at, process, "the count-in to end")
+        until(in_a_silence, process, "a silence after resuming")
+        mouth.say(said("coach next", voice, speech_cache))
+        until(lambda: title(session_bus) != exercise, process, "'coach next' to skip", timeout=30)
+        following = next(c for c in timeline.chapters if c.start > paused_at)
+        assert title(session_bus) == following.title
+        until(in_a_silence, process, "a silence in the next exercise")
+        mouth.say(said("coach stop", voice, speech_cache))
+        until(lambda: process.poll() is not None, process, "'coach stop'", timeout=30)
+    except AssertionError:
+        process.kill()
+        raise
+    finally:
+        process.wait(timeout=60)
+    assert process.returncode == 0
+    assert f"in {following.title!r}" in log.read_text()  # 'Stopped at ... in ...'
+
+
+def test_without_a_microphone_it_says_so_once_and_plays_on(tmp_path, speech_cache):
+    conf = tmp_path / "asound.conf"  # playback captured; capture from a card that is not there
+    conf.write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type asym  playback.pcm { type file  "
+                    f"slave.pcm \"null\"  file \"|cat >> {tmp_path / 'played.raw'}\"  format \"raw\" }}  "
+                    "capture.pcm { type hw  card 9 } }\n")
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(conf))
+    result = voicecoach("play", "desk-break", "--listen", cache=speech_cache, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("voicecoach: --listen: no microphone (")
+    assert result.stderr.endswith("); playing on without spoken commands\n")
+    assert result.stderr.count("\n") == 1
+    assert (tmp_path / "played.raw").stat().st_size > 0
+
+
+@pytest.mark.parametrize("routine_name", routines.builtin_ids())
+def test_a_whole_session_heard_by_the_microphone_makes_no_command(routine_name, speech_cache):
+    """Every built-in session, from its loudspeaker to the microphone with a delay, heard only
+    where the player would listen: not one command."""
+    session = prepare(routine_name, Settings(), Cache(speech_cache))
+    timeline, rate = session.timeline, session.timeline.sample_rate
+    player = Player(timeline, session.speech, device=None)  # type: ignore[arg-type]  # never plays
+    spotter = Spotter()
+    delay = int(0.1 * rate)  # what the device and the room add, well inside the tail
+    step = BLOCK * rate // RATE
+    heard = []
+    renderer = Renderer(timeline, session.speech)
+    for start in range(0, timeline.length, 30 * rate):  # 30 s at a time
+        end = min(timeline.length, start + 30 * rate)
+        loudspeaker = np.frombuffer(b"".join(renderer.blocks(max(0, start - delay), end - delay)), "<i2")
+        if start == 0:
+            loudspeaker = np.concatenate([np.zeros(delay, "<i2"), loudspeaker])
+        block = at_16k(loudspeaker.tobytes(), rate).astype("<i2").tobytes()
+        for at in range(0, end - start, step):
+            player.position = start + at
+            if player.quiet(LEAD_S, TAIL_S):
+                low = at * RATE // rate * 2
+                found = spotter.feed(block[low:low + BLOCK * 2])
+                if found is not None:
+                    heard.append((found, (start + at) / rate))
+            else:
+                spotter.reset()
+    assert heard == []
+
+
+def test_every_phrase_is_heard_in_both_voices(speech_cache):
+    """The recognizer alone, each phrase said once with the bed under it."""
+    for voice in VOICES:
+        for phrase, (command_meant, _) in PHRASES.items():
+            spotter = Spotter()
+            audio = bytes(RATE) + said(phrase, voice, speech_cache) + bytes(RATE)
+            found = [spotter.feed(audio[i:i + BLOCK * 2]) for i in range(0, len(audio), BLOCK * 2)]
+            assert [f for f in found if f is not None] == [command_meant], (voice, phrase)
