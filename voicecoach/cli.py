@@ -294,10 +294,11 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
 @bed_options
 @click.option("--from", "from_exercise", metavar="EXERCISE",
               help="Start at this exercise (its name or number).")
-@click.option("--listen", is_flag=True,
+@click.option("--listen/--no-listen", default=None,
               help="Hear spoken commands: 'coach pause', 'coach resume', 'coach next', 'coach back', "
-                   "'coach repeat', 'coach stop' (offline; nothing is kept).")
-def play(routine_name: str, settings: Settings, from_exercise: str | None, listen: bool) -> None:
+                   "'coach repeat', 'coach stop' (offline; nothing is kept; default: no, or your "
+                   "config file's listen = true).")
+def play(routine_name: str, settings: Settings, from_exercise: str | None, listen: bool | None) -> None:
     """Play the session hands-free, from start to end, with your eyes closed.
 
     ROUTINE defaults to three-exercises. On a terminal, keys work while it plays: space pauses
@@ -319,7 +320,8 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None, liste
     routine = routines.load(routine_name)
     export = ["voicecoach", "export", routine_name, *settings.option_args()]
     again = ["voicecoach", "play", routine_name, *settings.option_args()]
-    _play_and_record(routine, settings, export, again, from_exercise, listen=listen)
+    _play_and_record(routine, settings, export, again, from_exercise,
+                     listen=_defaults().listen if listen is None else listen)
 
 
 def _play_and_record(routine: routines.Routine, settings: Settings, export: list[str],
@@ -896,7 +898,8 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
         given = ["--level", settings.level, *given]  # standard, given to override the week's
     if play:
         _play_and_record(plan.routine, settings, ["voicecoach", "today", "--export", *given],
-                         ["voicecoach", "today", "--play", *given], from_exercise, plan)
+                         ["voicecoach", "today", "--play", *given], from_exercise, plan,
+                         listen=_defaults().listen)
     else:
         if output:
             files.check_suffix(output, ".mp3", "an MP3 file")

@@ -18,7 +18,7 @@ from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, PACES
 
 ENV_VAR = "VOICECOACH_CONFIG"
 EXAMPLE = 'voice = "flite:slt"\npace = "slow"\nlevel = "beginner"\nbed = "brown"\nbed_level = -24\n'
-SETTINGS = ("voice", "pace", "level", "bed", "bed_level")
+SETTINGS = ("voice", "pace", "level", "bed", "bed_level", "listen")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Defaults:
     level: str = "standard"
     bed: str | None = None
     bed_level: float = DEFAULT_BED_LEVEL
+    listen: bool = False  # spoken commands while playing (play --listen)
 
 
 def path() -> Path:
@@ -64,7 +65,7 @@ def load(where: Path | None = None) -> Defaults:
         raise ConfigError(str(where), int(found.group(1)) if found else 1,
                           f"not valid TOML: {message}") from None
     choices = {"pace": tuple(PACES), "level": LEVELS}
-    values: dict[str, str | float] = {}
+    values: dict[str, str | float | bool] = {}
     for key, value in table.items():
         line = _line_of(text, key)
         if key not in SETTINGS:
@@ -77,6 +78,11 @@ def load(where: Path | None = None) -> Defaults:
                 raise ConfigError(str(where), line, f"'bed_level' must be a number of dB from "
                                   f"{low:g} to {high:g}, such as bed_level = -24")
             values[key] = float(value)
+            continue
+        if key == "listen":
+            if not isinstance(value, bool):
+                raise ConfigError(str(where), line, "'listen' must be true or false, such as listen = true")
+            values[key] = value
             continue
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(str(where), line, f"'{key}' must be a quoted name, such as "
