@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import math
 import os
 import tempfile
 import threading
@@ -22,6 +23,7 @@ from .player import Command, Controls
 
 if TYPE_CHECKING:
     from .player import Player
+    from .session import Session
 
 RATE = 16000  # what the model was trained on
 BLOCK = RATE // 10  # 0.1 s read at a time
@@ -181,6 +183,46 @@ class Listener:
                     self.controls.send(command)
         except NoMicrophone as exc:
             self.failed = str(exc)
+
+
+def to_microphone_rate(pcm: bytes, rate: int) -> bytes:
+    """16-bit mono PCM at `rate` as the listener hears it (16 kHz)."""
+    import numpy as np
+    from scipy.signal import resample_poly
+
+    common = math.gcd(RATE, rate)
+    samples = resample_poly(np.frombuffer(pcm, "<i2").astype(np.float64), RATE // common, rate // common)
+    return np.clip(samples, -32768, 32767).astype("<i2").tobytes()
+
+
+def echoed_commands(session: Session, delay_s: float = 0.1,
+                    gated: bool = True) -> list[tuple[Command, float]]:
+    """The commands the listener would take if the loudspeaker reached the microphone, `delay_s`
+    late, for the whole session: [] is the promise. `gated=False` listens throughout, as a
+    listener that did not know when the session speaks would (for the benchmark)."""
+    from .player import Player
+    from .render import Renderer
+
+    timeline, rate = session.timeline, session.timeline.sample_rate
+    player = Player(timeline, session.speech, device=None)  # type: ignore[arg-type]  # never plays
+    renderer, spotter = Renderer(timeline, session.speech, session.bed), Spotter()
+    delay, step, stretch = int(delay_s * rate), BLOCK * rate // RATE, 30 * rate
+    heard = []
+    for start in range(0, timeline.length, stretch):
+        end = min(timeline.length, start + stretch)
+        played = b"".join(renderer.blocks(max(0, start - delay), max(0, end - delay)))
+        played = bytes(2 * (end - start) - len(played)) + played  # the delay's silence at the start
+        microphone = to_microphone_rate(played, rate)
+        for at in range(0, end - start, step):
+            player.position = start + at
+            if gated and not player.quiet(LEAD_S, TAIL_S):
+                spotter.reset()
+                continue
+            low = at * RATE // rate * 2
+            found = spotter.feed(microphone[low:low + BLOCK * 2])
+            if found is not None:
+                heard.append((found, (start + at) / rate))
+    return heard
 
 
 @contextlib.contextmanager
