@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_mpris import named, paced_capture, position, samples, session_bus, status, title, until
 
 from voicecoach import routine as routines
 from voicecoach.bed import open_bed
@@ -29,13 +28,17 @@ from voicecoach.listen import (
     echoed_commands,
     to_microphone_rate,
 )
+from voicecoach.player import ACKNOWLEDGE_TONE, RESUME_TEXT
+from voicecoach.render import SAMPLE_BYTES
 from voicecoach.session import prepare, say_lines
 from voicecoach.settings import Settings
 
 from helpers import command, voicecoach
+from test_mpris import named, paced_capture, position, samples, session_bus, status, title, until, voiced
 
 __all__ = ["paced_capture", "session_bus"]  # fixtures shared with test_mpris
 VOICES = ("flite:slt", "flite:rms")
+BREATH_S = 0.8
 
 
 def said(phrase: str, voice: str, cache: Path, bed_db: float | None = -24.0) -> bytes:
@@ -101,10 +104,11 @@ def mouth(microphone) -> Iterator[Mouth]:
 @pytest.mark.parametrize("voice", VOICES)
 def test_spoken_commands_pause_resume_and_skip(session_bus, microphone, paced_capture, mouth, tmp_path,
                                                speech_cache, voice):
-    env, _ = paced_capture
+    env, captured_audio = paced_capture
     env["DBUS_SESSION_BUS_ADDRESS"] = session_bus
     assert voicecoach("log", "--routine", "desk-break").returncode == 0  # not a first session
-    timeline = prepare("desk-break", Settings(), Cache(speech_cache)).timeline
+    session = prepare("desk-break", Settings(), Cache(speech_cache))
+    timeline = session.timeline
     rate, events = timeline.sample_rate, timeline.events
     gaps = [(a.end / rate, b.start / rate) for a, b in zip(events, events[1:], strict=False)
             if b.start - a.end >= 3.5 * rate]
@@ -117,27 +121,33 @@ def test_spoken_commands_pause_resume_and_skip(session_bus, microphone, paced_ca
         return position(session_bus) / 1e6
 
     def in_a_silence() -> bool:
-        """Far enough into a quiet gap to be heard, with time enough left to say the phrase."""
+        """Far enough into a quiet gap to be heard, with time enough left for a breath and the
+        phrase."""
         now = seconds()
-        return any(start + TAIL_S + 0.3 <= now <= end - LEAD_S - 2.5 for start, end in gaps)
+        return any(start + TAIL_S + 0.3 <= now <= end - LEAD_S - BREATH_S - 2.0 for start, end in gaps)
+
+    def say(phrase: str) -> None:
+        """A breath (it listens from a moment after the session's last sound, or the tone that
+        answered the last command), then the phrase."""
+        mouth.say(bytes(int(BREATH_S * RATE) * 2) + said(phrase, voice, speech_cache))
 
     try:
         until(lambda: named(session_bus), process, "its name on the bus")
         until(in_a_silence, process, "a silence")
-        mouth.say(said("coach pause", voice, speech_cache))
+        say("coach pause")
         until(lambda: status(session_bus) == "Paused", process, "'coach pause' to pause", timeout=30)
         paused_at = samples(position(session_bus), rate)
-        exercise = title(session_bus)
-        mouth.say(said("coach resume", voice, speech_cache))  # paused: it always listens
+        say("coach resume")  # paused, it listens throughout
         until(lambda: status(session_bus) == "Playing", process, "'coach resume' to resume", timeout=30)
         until(lambda: samples(position(session_bus), rate) > paused_at, process, "the count-in to end")
         until(in_a_silence, process, "a silence after resuming")
-        mouth.say(said("coach next", voice, speech_cache))
+        exercise = title(session_bus)
+        following = next(c for c in timeline.chapters if c.start > samples(position(session_bus), rate))
+        say("coach next")
         until(lambda: title(session_bus) != exercise, process, "'coach next' to skip", timeout=30)
-        following = next(c for c in timeline.chapters if c.start > paused_at)
         assert title(session_bus) == following.title
         until(in_a_silence, process, "a silence in the next exercise")
-        mouth.say(said("coach stop", voice, speech_cache))
+        say("coach stop")
         until(lambda: process.poll() is not None, process, "'coach stop'", timeout=30)
     except AssertionError:
         process.kill()
@@ -146,6 +156,11 @@ def test_spoken_commands_pause_resume_and_skip(session_bus, microphone, paced_ca
         process.wait(timeout=60)
     assert process.returncode == 0
     assert f"in {following.title!r}" in log.read_text()  # 'Stopped at ... in ...'
+    # 'coach resume' was answered with a tone, then 'resuming, 3, 2, 1'
+    second = rate * SAMPLE_BYTES
+    count_in = session.speech.clip(RESUME_TEXT) + b"".join(
+        clip + bytes(max(0, second - len(clip))) for clip in map(session.speech.clip, "321"))
+    assert voiced(session.speech.tone(ACKNOWLEDGE_TONE) + count_in) in voiced(captured_audio())
 
 
 def test_without_a_microphone_it_says_so_once_and_plays_on(tmp_path, speech_cache):

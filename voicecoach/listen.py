@@ -180,7 +180,7 @@ class Listener:
                 command = self.spotter.feed(block)
                 if command is not None:
                     self.heard.append((command, self.player.position))
-                    self.controls.send(command)
+                    self.controls.send(command, acknowledge=True)
         except NoMicrophone as exc:
             self.failed = str(exc)
 

@@ -36,6 +36,7 @@ GOOD_GAP_S = 0.4
 POLL_S = 0.05
 MIN_CHUNK_S = 1.0  # with speech still being made, a chunk this short is played rather than waited on
 RESUME_TEXT = "Resuming."
+ACKNOWLEDGE_TONE = "tick"
 PREVIOUS_GRACE_S = 3.0  # 'previous' this close to an exercise's start goes to the one before
 
 
@@ -224,30 +225,36 @@ class Controls:
 
     def __init__(self, keys: KeyReader | None = None):
         self.keys = keys
-        self._sent: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._sent: queue.SimpleQueue[tuple[Command, bool]] = queue.SimpleQueue()
+        self.acknowledge = False  # the command last read asks for a tone (a spoken one does)
 
-    def send(self, command: Command) -> None:
-        """From any thread."""
-        self._sent.put(command)
+    def send(self, command: Command, acknowledge: bool = False) -> None:
+        """From any thread. `acknowledge`: the player answers it with a short tone first."""
+        self._sent.put((command, acknowledge))
 
     def read(self, timeout: float) -> Command | None:
         """The next command, waiting up to `timeout` seconds for one."""
+        self.acknowledge = False
         try:
-            return self._sent.get_nowait()
+            return self._take(self._sent.get_nowait())
         except queue.Empty:
             pass
         if self.keys is None:
             try:
-                return self._sent.get(timeout=timeout)
+                return self._take(self._sent.get(timeout=timeout))
             except queue.Empty:
                 return None
         key = self.keys.read(timeout)
         if key:
             return KEY_COMMANDS.get(key.lower())
         try:
-            return self._sent.get_nowait()
+            return self._take(self._sent.get_nowait())
         except queue.Empty:
             return None
+
+    def _take(self, sent: tuple[Command, bool]) -> Command:
+        command, self.acknowledge = sent
+        return command
 
 
 def controls_for(keys: KeyReader | Controls | None) -> Controls:
@@ -291,9 +298,11 @@ class Player:
         self.history: list[tuple[str, int]] = []  # (what the listener did, sample): for tests
         self.waits: list[tuple[int, float]] = []  # (sample, seconds) waited for speech: for tests
         self.position = 0  # the sample reached, kept current while a chunk plays
-        # read by other threads (MPRIS, the listener): paused, and saying 'resuming, 3, 2, 1'
+        # read by other threads (MPRIS, the listener): paused, and playing something outside the
+        # timeline ('resuming, 3, 2, 1', the tone that answers a spoken command)
         self.paused = False
-        self.counting_in = False
+        self.aside = False
+        self._aside_ended = 0.0
         self._shown = ""
         self._use(timeline)
         self.exact = timeline.length if growing is None else growing.current()[1]
@@ -385,7 +394,7 @@ class Player:
     def quiet(self, lead: float, tail: float) -> bool:
         """Whether the session is silent from `tail` seconds ago to `lead` seconds ahead (or
         paused, and not counting in): when a listener may hear the room without hearing us."""
-        if self.counting_in:
+        if self.aside or time.monotonic() - self._aside_ended < tail:
             return False
         if self.paused:
             return True
@@ -446,6 +455,8 @@ class Player:
             if action is not None and action != Command.PLAY:  # 'play' while playing: nothing
                 self.device.stop()
                 self.position = min(end, start + int((time.monotonic() - began) * rate))
+                if controls.acknowledge:
+                    self._acknowledge()
                 return self.position, action
         self.position = end
         return end, None
@@ -481,20 +492,33 @@ class Player:
             while True:
                 command = controls.read(0.2)
                 if command in (Command.TOGGLE, Command.PLAY):
+                    acknowledge = controls.acknowledge
                     break
                 if command == Command.QUIT:
                     return None
-            self.counting_in = True
+            self.aside = True
         finally:
             self.paused = False
         try:
+            if acknowledge:
+                self._acknowledge()
             self._count_in()
         finally:
-            self.counting_in = False
+            self.aside, self._aside_ended = False, time.monotonic()
         event = self.event_at(position)
         if event is not None and event.kind == "speech" and event.start < position < event.end:
             return event.start  # a line cut off by the pause is said again, whole
         return position
+
+    def _acknowledge(self) -> None:
+        """A short tone: the spoken command was heard (the listener cannot see the screen)."""
+        aside, self.aside = self.aside, True
+        try:
+            self.device.start(self.speech.tone(ACKNOWLEDGE_TONE))
+            while self.device.busy():
+                time.sleep(POLL_S / 5)
+        finally:
+            self.aside, self._aside_ended = aside, time.monotonic()
 
     def _count_in(self) -> None:
         """'Resuming', then 3, 2, 1 a second apart, so the listener is ready again."""
