@@ -31,6 +31,7 @@ from voicecoach.session import prepare, say_lines
 from voicecoach.settings import Settings
 
 VOICES = (None, "flite:slt", "flite:rms", "flite:awb", "flite:kal16")  # None: espeak-ng
+FULL_SCALE = 32768.0  # a bed's samples are floats, full scale 1
 BEDS = (None, -24.0, -12.0)  # no bed, the default bed level, a loud bed (dB under the voice)
 
 
@@ -58,7 +59,7 @@ def phrases_table(cache: Cache) -> tuple[list[str], dict]:
                 said = np.frombuffer(to_microphone_rate(speech.clip(phrase), speech.sample_rate), "<i2")
                 audio = np.concatenate([np.zeros(RATE), said.astype(np.float64), np.zeros(2 * RATE)])
                 if bed_db is not None:
-                    audio = audio + open_bed("brown", RATE, bed_db).samples(0, audio.size)
+                    audio = audio + FULL_SCALE * open_bed("brown", RATE, bed_db).samples(0, audio.size)
                 found, latency = detect(np.clip(audio, -32768, 32767).astype("<i2").tobytes())
                 if found[:1] == [meant]:
                     hits += 1

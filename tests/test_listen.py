@@ -39,6 +39,7 @@ from test_mpris import named, paced_capture, position, samples, session_bus, sta
 __all__ = ["paced_capture", "session_bus"]  # fixtures shared with test_mpris
 VOICES = ("flite:slt", "flite:rms")
 BREATH_S = 0.8
+FULL_SCALE = 32768.0  # a bed's samples are floats, full scale 1
 
 
 def said(phrase: str, voice: str, cache: Path, bed_db: float | None = -24.0) -> bytes:
@@ -46,7 +47,7 @@ def said(phrase: str, voice: str, cache: Path, bed_db: float | None = -24.0) -> 
     speech = say_lines([phrase], Settings(voice=voice), Cache(cache)).speech
     voice_16k = np.frombuffer(to_microphone_rate(speech.clip(phrase), speech.sample_rate), "<i2")
     if bed_db is not None:
-        voice_16k = voice_16k + open_bed("brown", RATE, bed_db).samples(0, voice_16k.size)
+        voice_16k = voice_16k + FULL_SCALE * open_bed("brown", RATE, bed_db).samples(0, voice_16k.size)
     return np.clip(voice_16k, -32768, 32767).astype("<i2").tobytes()
 
 
