@@ -30,12 +30,12 @@ from voicecoach.bed import (
     Under,
     duck_gain,
     loudest_level,
-    loudness,
     open_bed,
     resample_stream,
 )
 from voicecoach.cache import Cache
 from voicecoach.errors import BedError, BedNotFound
+from voicecoach.loudness import loudness
 from voicecoach.session import prepare
 from voicecoach.settings import CEILING_DBFS, SAMPLE_RATE, TARGET_LUFS, Settings
 

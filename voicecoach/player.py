@@ -34,7 +34,7 @@ GOOD_GAP_S = 0.4
 POLL_S = 0.05
 MIN_CHUNK_S = 1.0  # with speech still being made, a chunk this short is played rather than waited on
 KEY_ACTIONS = {" ": "pause", "n": "next", "b": "back", "q": "quit"}
-RESUME_TEXT = "Resuming."
+RESUME_TEXT = "Resuming."  # session.PLAYBACK_LINES makes it with every session
 
 
 def find_chapter(timeline: Timeline, wanted: str) -> Chapter:

@@ -15,6 +15,10 @@ from .timeline import Role, Timeline, clock
 if TYPE_CHECKING:
     from .bed import Bed
 
+# What `play` may say beyond the plan: "Resuming." and the count-in after a pause. `render` and
+# `export` make them too, so the first `play` after an export finds every line it needs cached.
+PLAYBACK_LINES = ("Resuming.", *(str(number) for number in range(planner.COUNTDOWN, 0, -1)))
+
 
 @dataclass
 class Session:
@@ -60,7 +64,7 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
     routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
     bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
-    speech.prepare(planner.candidate_texts(routine, settings), progress)
+    speech.prepare([*planner.candidate_texts(routine, settings), *PLAYBACK_LINES], progress)
     scale = planner.NO_SCALE
     if settings.minutes is not None:
         # Fitting plans many scales, so lines not yet made are estimated from their text; the
@@ -155,7 +159,7 @@ def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = 
         return session, None
     bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
-    texts = [*planner.candidate_texts(routine, settings), *also]
+    texts = [*planner.candidate_texts(routine, settings), *PLAYBACK_LINES, *also]
     if not speech.missing(texts):
         timeline = planner.plan(routine, settings, speech.length)
         return Session(routine, settings, speech, timeline, bed), None
