@@ -62,7 +62,7 @@ class Session:
 def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
             progress: ProgressFactory | None = None) -> Session:
     routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
-    bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
+    bed = bed_for(settings, routine, cache)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
     speech.prepare([*planner.candidate_texts(routine, settings), *PLAYBACK_LINES], progress)
     scale = planner.NO_SCALE
@@ -87,15 +87,16 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
     return Session(routine, settings, speech, planner.plan(routine, settings, speech.length), bed)
 
 
-def bed_for(settings: Settings, routine: Routine) -> Bed | None:
+def bed_for(settings: Settings, routine: Routine, cache: Cache | None = None) -> Bed | None:
     """The session's bed, or None. Without --minutes its level cap (bed.loudest_level) is fixed
     from the plan with estimated lengths, known before any speech is made: `play` starts before
-    all speech is made and must lay the bed exactly as `render` and `export` do."""
+    all speech is made and must lay the bed exactly as `render` and `export` do. A bed file is
+    decoded once into the cache."""
     if settings.bed is None:
         return None
     from .bed import loudest_level, open_bed  # numpy: only with a bed
 
-    bed = open_bed(settings.bed, SAMPLE_RATE, settings.bed_level)
+    bed = open_bed(settings.bed, SAMPLE_RATE, settings.bed_level, cache=cache)
     if settings.minutes is None:
         bed.cap_db = loudest_level(planner.plan(routine, settings, planner.estimate_measure(settings)))
     return bed
@@ -157,7 +158,7 @@ def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = 
         session = prepare(routine, settings, cache, progress)
         session.speech.prepare(also)
         return session, None
-    bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
+    bed = bed_for(settings, routine, cache)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
     texts = [*planner.candidate_texts(routine, settings), *PLAYBACK_LINES, *also]
     if not speech.missing(texts):
