@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -20,14 +20,13 @@ from click.core import ParameterSource
 from . import __version__, files, history, interrupts
 from . import program as programs
 from . import routine as routines
-from .cache import Cache
-from .config import Defaults
-from .config import load as load_config
 from .errors import FitError, RoutineError, RoutineNotFound, UsageError, VoicecoachError
 from .routine import LEVELS
-from .session import check_warnings
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, NO_BED, PACES, Settings
-from .timeline import clock, estimated_seconds
+
+if TYPE_CHECKING:  # imported where a command uses them: --help, list and show start quicker
+    from .cache import Cache
+    from .config import Defaults
 
 DEFAULT_ROUTINE = "three-exercises"
 
@@ -48,7 +47,13 @@ def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
       voicecoach show three-exercises --level beginner
       voicecoach check my-routine.yaml
     """
-    ctx.obj = {"debug": debug, "cache": Cache(cache_dir) if cache_dir else Cache()}
+    ctx.obj = {"debug": debug, "cache_dir": cache_dir}
+
+
+def clock(seconds: float) -> str:
+    from .timeline import clock as timeline_clock
+
+    return timeline_clock(seconds)
 
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -113,6 +118,8 @@ def _defaults() -> Defaults:
     """The config file's defaults (read once a command); options given on the command line win."""
     ctx = click.get_current_context().find_root()
     if "defaults" not in ctx.meta:
+        from .config import load as load_config
+
         ctx.meta["defaults"] = load_config()
     return ctx.meta["defaults"]
 
@@ -124,7 +131,12 @@ def _input_files(routine_name: str, settings: Settings | None = None) -> list[st
 
 
 def _cache() -> Cache:
-    return click.get_current_context().find_root().obj["cache"]
+    obj = click.get_current_context().find_root().obj
+    if "cache" not in obj:
+        from .cache import Cache
+
+        obj["cache"] = Cache(obj["cache_dir"]) if obj["cache_dir"] else Cache()
+    return obj["cache"]
 
 
 class _Progress:
@@ -180,13 +192,9 @@ def list_command(as_json: bool) -> None:
       voicecoach list
       voicecoach list --json
     """
-    rows: list[dict[str, Any]] = []  # JSON rows: text, counts and minutes
-    for routine in routines.all_builtin():
-        rows.append({
-            "id": routine.id, "title": routine.title, "source": routine.source,
-            "summary": routine.summary, "exercises": len(routine.exercises),
-            "minutes": round(estimated_seconds(routine, Settings()) / 60),
-        })
+    from .catalogue import rows as catalogue
+
+    rows: list[dict[str, Any]] = catalogue(_cache().root)  # JSON rows: text, counts and minutes
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -225,6 +233,8 @@ def check(routines_given: tuple[str, ...]) -> None:
             status = 2
             click.echo(f"voicecoach: {error}", err=True)
             continue
+        from .session import check_warnings
+
         warnings = check_warnings(routine, _cache())
         for warning in warnings:
             click.echo(str(warning))
