@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from . import safety
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing, UsageError
@@ -15,9 +16,11 @@ from .timeline import Role, Timeline, clock
 if TYPE_CHECKING:
     from .bed import Bed
 
-# What `play` may say beyond the plan: "Resuming." and the count-in after a pause. `render` and
-# `export` make them too, so the first `play` after an export finds every line it needs cached.
-PLAYBACK_LINES = ("Resuming.", *(str(number) for number in range(planner.COUNTDOWN, 0, -1)))
+# What `play` may say beyond this plan: "Resuming." and the count-in after a pause, and the full
+# safety screen at a first session. `render` and `export` make them too, so the first `play` after
+# an export finds every line it needs cached.
+PLAYBACK_LINES = (*safety.screen_lines(), "Resuming.",
+                  *(str(number) for number in range(planner.COUNTDOWN, 0, -1)))
 
 
 @dataclass
