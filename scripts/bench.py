@@ -175,6 +175,46 @@ with wave.open(sys.argv[1]) as source:
 """
 
 
+BARE_FILE_SERVER = """
+import sys
+from aiohttp import web
+path = sys.argv[1]
+async def mp3(request):
+    return web.FileResponse(path, headers={"Content-Type": "audio/mpeg"})
+app = web.Application()
+app.add_routes([web.get("/x/episode.mp3", mp3)])
+print("http://127.0.0.1:%s/x/" % sys.argv[2], flush=True)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[2]), print=None)
+"""
+
+# Range requests of 64 KiB at random offsets, from `connections` connections at once, for a fixed
+# number of requests: requests a second, and the 99th percentile of the latency.
+RANGE_CLIENT = """
+import asyncio, random, sys, time
+import aiohttp
+url, size, connections, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+latencies = []
+async def worker(session, count):
+    rng = random.Random(count)
+    for _ in range(count):
+        start = rng.randrange(0, max(1, size - 65536))
+        began = time.perf_counter()
+        async with session.get(url, headers={"Range": f"bytes={start}-{start + 65535}"}) as response:
+            assert response.status == 206, response.status
+            await response.read()
+        latencies.append(time.perf_counter() - began)
+async def main():
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(session, total // connections) for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    print(len(latencies) / elapsed, latencies[int(0.99 * len(latencies))])
+asyncio.run(main())
+"""
+
+
 def cpu(command: list[str], env: dict | None = None) -> tuple[float, float]:
     """(CPU seconds of the process and the children it waited for, peak MB)."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
@@ -334,6 +374,71 @@ def waits(args: argparse.Namespace) -> list[tuple[str, float, float | None, str]
     return rows
 
 
+def serve_ranges(args: argparse.Namespace) -> list[tuple[str, float, float | None, str]]:
+    """serve's range requests against a bare aiohttp FileResponse on the same MP3 (paired runs)."""
+    import select
+    import socket
+    import urllib.request
+
+    python = args.python
+    rows: list[tuple[str, float, float | None, str]] = []
+    with tempfile.TemporaryDirectory(prefix="voicecoach-serve-") as scratch:
+        work = Path(scratch)
+        (work / "config.toml").write_text("")
+        env = dict(os.environ, VOICECOACH_DATA=str(work / "data"), VOICECOACH_CONFIG=str(work / "config.toml"))
+        serve = subprocess.Popen([python, "-m", "voicecoach", "--cache-dir", str(work / "cache"), "serve",
+                                  "desk-break", "--host", "127.0.0.1", "--port", "0", "--no-qr"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        bare = None
+        try:
+            assert serve.stdout is not None
+            ready, _, _ = select.select([serve.stdout], [], [], 120)
+            base = serve.stdout.readline().strip() if ready else sys.exit("serve gave no address")
+            mp3_url = None
+            for _ in range(300):  # until the feed lists the episode (main's lists it once made)
+                feed = urllib.request.urlopen(base + "feed.xml", timeout=300).read().decode()
+                mp3_url = next((part.split('"')[0] for part in feed.split('url="')[1:]
+                                if ".mp3" in part.split('"')[0]), None)
+                if mp3_url:
+                    break
+                time.sleep(1)
+            if mp3_url is None:
+                sys.exit("the feed never listed an MP3")
+            while urllib.request.urlopen(mp3_url, timeout=300).status != 200:
+                time.sleep(0.5)
+            key = mp3_url.rsplit("/", 1)[1]
+            path = work / "cache" / "episodes" / key
+            size = path.stat().st_size
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            bare = subprocess.Popen([python, "-c", BARE_FILE_SERVER, str(path), str(port)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, text=True)
+            assert bare.stdout is not None
+            bare_url = bare.stdout.readline().strip() + "episode.mp3"
+            time.sleep(0.5)
+            for connections in (16, 64):
+                ours, floor = [], []
+                for _ in range(args.runs):  # paired
+                    for url, into in ((bare_url, floor), (mp3_url, ours)):
+                        out = subprocess.run([python, "-c", RANGE_CLIENT, url, str(size), str(connections), "2048"],
+                                             capture_output=True, text=True, check=True).stdout.split()
+                        into.append((float(out[0]), float(out[1])))
+                rate_floor = median([r for r, _ in floor])
+                rate_ours = median([r for r, _ in ours])
+                rows.append((f"requests a second: bare aiohttp FileResponse, 64 KiB ranges, {connections} connections "
+                             "(floor)", rate_floor, None, f"p99 {median([p for _, p in floor]) * 1000:.0f} ms"))
+                rows.append((f"requests a second: voicecoach serve's episode MP3, {connections} connections",
+                             rate_ours, None, f"{rate_ours / rate_floor:.2f}x the floor; "
+                             f"p99 {median([p for _, p in ours]) * 1000:.0f} ms"))
+        finally:
+            for process in (serve, bare):
+                if process is not None:
+                    process.terminate()
+                    process.wait()
+    return rows
+
+
 def run_out(command: list[str], env: dict) -> str:
     return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
 
@@ -359,12 +464,16 @@ def main() -> None:
                         help="voices for the speech and cold-play figures ('' is espeak's default)")
     parser.add_argument("--waits", action="store_true", help="also the figures where people wait")
     parser.add_argument("--only-waits", action="store_true", help="only the figures where people wait")
+    parser.add_argument("--only-serve", action="store_true", help="only serve's range requests")
     parser.add_argument("--runs", type=int, default=5, help="paired runs for each figure of --waits")
     parser.add_argument("--python", default=sys.executable,
                         help="the Python (of a venv with voicecoach installed) to measure, e.g. main's")
     args = parser.parse_args()
+    if args.only_serve:
+        print_table(serve_ranges(args), args, None)
+        return
     if args.only_waits:
-        rows = waits(args)
+        rows = waits(args) + serve_ranges(args)
         print_table(rows, args, None)
         return
     if not shutil.which("ffmpeg"):

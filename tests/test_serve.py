@@ -334,3 +334,26 @@ def test_the_front_page_names_the_length_every_session_is_fitted_to():
         html = page.index([page.Listed(main, 5.0, [main], [])], None, "http://10.0.0.2:8710/t/feed.xml")
         assert f'class="on">{label}</a>' in html
         assert f'<p class="meta">{meta}, 3 exercises</p>' in html
+
+
+def test_a_finished_episode_is_looked_at_once_a_second_not_once_a_request(tmp_path, monkeypatch):
+    """Range requests come many a second: the description is read and the MP3's size taken at
+    most every RECHECK_S, and an episode removed is seen to be gone after that."""
+    import datetime as dt
+
+    from voicecoach import episodes as episodes_module
+    from voicecoach.cache import Cache
+
+    found = episodes_module.Episodes(Cache(tmp_path))
+    found.folder.mkdir(parents=True)
+    key = "desk-break-standard-0123456789ab"
+    (found.folder / f"{key}.mp3").write_bytes(b"\xff" * 5000)
+    made = episodes_module.Made(key, "Desk break", 300.0, 5000, (), dt.datetime(2026, 1, 2))
+    (found.folder / f"{key}.json").write_text(json.dumps(made.to_json()))
+    reads = []
+    real = episodes_module.read_regular
+    monkeypatch.setattr(episodes_module, "read_regular", lambda *a: reads.append(a) or real(*a))
+    assert [found.finished(key) for _ in range(50)] == [made] * 50 and len(reads) == 1
+    (found.folder / f"{key}.mp3").unlink()
+    monkeypatch.setattr(found, "RECHECK_S", 0.0)
+    assert found.finished(key) is None and found.finished("not-a-key") is None

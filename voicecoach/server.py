@@ -121,6 +121,7 @@ class Server:
     def __init__(self, offer: Offer, episodes: Episodes, secret: str, level_given: bool,
                  told: Callable[[str], None]):
         self.offer, self.episodes, self.secret = offer, episodes, secret
+        self._secret = secret.encode()
         self.level_given = level_given
         self.told = told
         self.base = "/"  # the full address, once known
@@ -146,7 +147,7 @@ class Server:
     async def _headers(self, request: web.Request, handler) -> web.StreamResponse:
         """Every answer under a wrong token is a 404, whatever the path; some headers for all."""
         given = request.match_info.get("token", "")
-        if not secrets.compare_digest(given.encode(), self.secret.encode()):
+        if not secrets.compare_digest(given.encode(), self._secret):
             raise web.HTTPNotFound(headers=_HEADERS)
         response = await handler(request)
         response.headers.update(_HEADERS)
