@@ -301,14 +301,15 @@ def waits(args: argparse.Namespace) -> list[tuple[str, float, float | None, str]
         voicecoach = [python, "-m", "voicecoach"]
 
         # commands typed often: CPU time against a bare import of the two libraries they need
-        bare = median([cpu([python, "-c", "import click, yaml"], env)[0] for _ in range(runs)])
+        floor_python = sys.executable  # the floors run in this Python whichever voicecoach is measured
+        bare = median([cpu([floor_python, "-c", "import click, yaml"], env)[0] for _ in range(runs)])
         rows.append(("CPU: a bare `python -c 'import click, yaml'` (floor)", bare, None, "1.00x"))
         for command in (["--help"], ["list"], ["show", "desk-break"]):
             seconds = median([cpu([*voicecoach, *command], env)[0] for _ in range(runs)])
             rows.append((f"CPU: `voicecoach {' '.join(command)}`", seconds, None, f"{seconds / bare:.2f}x the floor"))
 
         # first sound, through ALSA's file plugin
-        floor = median([first_sound([python, "-c", TONE], work, env) for _ in range(runs)])
+        floor = median([first_sound([floor_python, "-c", TONE], work, env) for _ in range(runs)])
         rows.append(("first sound: a bare Python program playing a tone with simpleaudio (floor)", floor, None,
                      "1.00x"))
         for voice in args.voices:
@@ -345,7 +346,7 @@ def waits(args: argparse.Namespace) -> list[tuple[str, float, float | None, str]
                         "-t", f"{length:.0f}", str(music)], check=True)
         mp3 = work / "bed.mp3"
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(music), "-b:a", "128k", str(mp3)], check=True)
-        soxr_floor = median([cpu([python, "-c", SOXR_PASS, str(music)], env)[0] for _ in range(3)])
+        soxr_floor = median([cpu([floor_python, "-c", SOXR_PASS, str(music)], env)[0] for _ in range(3)])
         ffmpeg_floor = median([cpu(["ffmpeg", "-v", "error", "-y", "-i", str(mp3), "-ac", "1", "-ar", "22050",
                                     "-f", "f32le", "/dev/null"], env)[0] for _ in range(3)])
         plain, first, again, from_mp3, peak = [], [], [], [], 0.0
@@ -412,7 +413,7 @@ def serve_ranges(args: argparse.Namespace) -> list[tuple[str, float, float | Non
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 port = probe.getsockname()[1]
-            bare = subprocess.Popen([python, "-c", BARE_FILE_SERVER, str(path), str(port)], stdout=subprocess.PIPE,
+            bare = subprocess.Popen([sys.executable, "-c", BARE_FILE_SERVER, str(path), str(port)], stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL, text=True)
             assert bare.stdout is not None
             bare_url = bare.stdout.readline().strip() + "episode.mp3"
@@ -421,7 +422,7 @@ def serve_ranges(args: argparse.Namespace) -> list[tuple[str, float, float | Non
                 ours, floor = [], []
                 for _ in range(args.runs):  # paired
                     for url, into in ((bare_url, floor), (mp3_url, ours)):
-                        out = subprocess.run([python, "-c", RANGE_CLIENT, url, str(size), str(connections), "2048"],
+                        out = subprocess.run([sys.executable, "-c", RANGE_CLIENT, url, str(size), str(connections), "2048"],
                                              capture_output=True, text=True, check=True).stdout.split()
                         into.append((float(out[0]), float(out[1])))
                 rate_floor = median([r for r, _ in floor])

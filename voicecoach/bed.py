@@ -472,7 +472,9 @@ class _File(Bed):
         latest = length - fade
         window = self._read(latest - search, fade + search)
         head = self.head
-        products = np.correlate(window, head, mode="valid")  # one per candidate period
+        size = 1 << (window.size - 1).bit_length()  # one product per candidate period, by FFT
+        spectrum = np.fft.rfft(window, size) * np.conj(np.fft.rfft(head, size))
+        products = np.fft.irfft(spectrum, size)[: search + 1]
         energy = np.concatenate([[0.0], np.cumsum(window ** 2)])
         tails = energy[fade:] - energy[: energy.size - fade]
         correlation = products / np.sqrt(np.maximum(tails * float(head @ head), 1e-30))
