@@ -19,6 +19,7 @@ python-soxr over it; `--help`, `list` and `show` against a bare `import click, y
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -286,11 +287,23 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+@contextlib.contextmanager
+def _inside(folder: str):
+    """Run from a neutral folder: `python -m voicecoach` from a checkout imports that checkout's
+    code whatever Python runs it (--python would measure this tree with another venv)."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
 def waits(args: argparse.Namespace) -> list[tuple[str, float, float | None, str]]:
     """Where people wait, as medians of paired runs and ratios against floors of the same run."""
     python, runs, routine = args.python, args.runs, args.routine
     rows: list[tuple[str, float, float | None, str]] = []
-    with tempfile.TemporaryDirectory(prefix="voicecoach-waits-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="voicecoach-waits-") as scratch, _inside(scratch):
         work = Path(scratch)
         (work / "data").mkdir()
         (work / "config.toml").write_text("")
@@ -383,7 +396,7 @@ def serve_ranges(args: argparse.Namespace) -> list[tuple[str, float, float | Non
 
     python = args.python
     rows: list[tuple[str, float, float | None, str]] = []
-    with tempfile.TemporaryDirectory(prefix="voicecoach-serve-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="voicecoach-serve-") as scratch, _inside(scratch):
         work = Path(scratch)
         (work / "config.toml").write_text("")
         env = dict(os.environ, VOICECOACH_DATA=str(work / "data"), VOICECOACH_CONFIG=str(work / "config.toml"))
