@@ -374,3 +374,33 @@ def test_a_session_logged_late_moves_the_weeks_of_those_after_it():
     assert [(s["date"], s["week"]) for s in sessions] == [
         (day(0).isoformat(), 1), (day(2).isoformat(), 1), (day(4).isoformat(), 1), (day(7).isoformat(), 2)]
     assert today(day(8))["week"] == 2 and today(day(8))["sessions_done"] == 1
+
+
+@pytest.mark.parametrize("partial", ["inf", "nan", "1e308", "-inf", "14401"])
+def test_a_partial_past_any_session_length_is_refused_and_changes_nothing(partial):
+    assert vc("log", "--routine", "desk-break", "--date", MONDAY.isoformat()).returncode == 0
+    before = history()
+    result = vc("log", "--routine", "desk-break", "--partial", partial)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "--partial" in result.stderr and "14400" in result.stderr, result.stderr
+    assert history() == before
+
+
+def test_history_reads_past_a_row_it_cannot_use_with_a_warning(history_data):
+    """A row an older version could write (an infinite length, a date that is none) is left out
+    with one warning; the other sessions are shown, as text, JSON and a chart."""
+    for n in range(2):
+        assert vc("log", "--routine", "desk-break", "--date", day(n).isoformat()).returncode == 0
+    with sqlite3.connect(history_data / FILE_NAME) as db:
+        db.execute("UPDATE sessions SET seconds = ? WHERE id = 1", (float("inf"),))
+        db.execute("INSERT INTO sessions (date, routine, completed, recorded_at) "
+                   "VALUES ('someday', 'desk-break', 1, '2026-03-02')")
+    db.close()
+    path = history_data / FILE_NAME
+    warning = f"voicecoach: warning: {path}: left out 2 sessions that cannot be read (id 1, 3)"
+    as_json = vc("history", "--json")
+    assert as_json.returncode == 0 and as_json.stderr.strip() == warning
+    assert [s["date"] for s in json.loads(as_json.stdout)["sessions"]] == [day(1).isoformat()]
+    as_text = vc("history")
+    assert as_text.returncode == 0 and as_text.stderr.strip() == warning
+    assert day(1).isoformat() in as_text.stdout and day(0).isoformat() not in as_text.stdout

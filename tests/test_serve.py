@@ -334,3 +334,61 @@ def test_the_front_page_names_the_length_every_session_is_fitted_to():
         html = page.index([page.Listed(main, 5.0, [main], [])], None, "http://10.0.0.2:8710/t/feed.xml")
         assert f'class="on">{label}</a>' in html
         assert f'<p class="meta">{meta}, 3 exercises</p>' in html
+
+
+def _serve_once(data: Path, *args: str):
+    return voicecoach("serve", "--host", "127.0.0.1", "--port", "0", "--no-qr", *args,
+                      env={**os.environ, "VOICECOACH_DATA": str(data)}, timeout=60)
+
+
+@pytest.mark.parametrize("kind", ["link", "damaged", "weak", "exposed"])
+def test_a_token_file_that_cannot_be_kept_is_said_with_the_fix_and_left_as_it_is(tmp_path: Path, kind: str):
+    """Never written through a link (a system file behind it stays as it was), never silently
+    replaced (a phone's subscription depends on it), never a guessable or readable secret."""
+    data = tmp_path / "data"
+    data.mkdir()
+    kept = data / "serve-token"
+    victim = tmp_path / "system-file"
+    victim.write_text("root:x:0:0\n")
+    os.chmod(victim, 0o644)
+    content, mode, reason = {
+        "link": (None, 0o644, "it is a link, and voicecoach never writes its files through a link"),
+        "damaged": ("not a token!\n", 0o600, "it is damaged (it holds no token)"),
+        "weak": ("AAAAAAAAAAAAAAAA\n", 0o600, "the token in it is too short or too simple to keep "
+                                             "the sessions and the history private"),
+        "exposed": ("q3XyZ0-abcdEFGH_ijklMNOPqrstUVWx\n", 0o644,
+                    "other users can read it (mode 0644), so the secret address may be known"),
+    }[kind]
+    if content is None:
+        kept.symlink_to(victim)
+    else:
+        kept.write_text(content)
+        os.chmod(kept, mode)
+    result = _serve_once(data)
+    assert result.returncode == 1 and result.stdout == ""
+    assert one_line(result) == (f"voicecoach: {kept}: {reason}. Run 'voicecoach serve --new-token' "
+                                "to make a new secret address (podcast apps subscribed to the old "
+                                "one must subscribe again).")
+    assert victim.read_text() == "root:x:0:0\n" and stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert kept.is_symlink() == (kind == "link")
+    if content is not None:
+        assert kept.read_text() == content
+    fresh = serving(data, ROUTINE, "--new-token", log=tmp_path / "new.txt")
+    fresh.stop()
+    assert not kept.is_symlink() and kept.read_text().strip() == fresh.token
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert victim.read_text() == "root:x:0:0\n"
+
+
+def test_the_data_folder_and_its_files_are_private(tmp_path: Path):
+    """The history holds pain ratings and notes: the folder is 0700, the files 0600."""
+    data = tmp_path / "data"
+    env = {**os.environ, "VOICECOACH_DATA": str(data)}
+    assert voicecoach("log", "--routine", ROUTINE, "--note", "sore", env=env).returncode == 0
+    running = serving(data, ROUTINE, log=tmp_path / "stderr.txt")
+    running.stop()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    made = sorted(p.name for p in data.iterdir())
+    assert "history.sqlite3" in made and "serve-token" in made
+    for path in data.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))

@@ -23,6 +23,7 @@ from . import routine as routines
 from .cache import Cache
 from .config import Defaults
 from .config import load as load_config
+from .config import path as config_path
 from .errors import FitError, RoutineError, RoutineNotFound, UsageError, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
@@ -49,6 +50,22 @@ def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
       voicecoach check my-routine.yaml
     """
     ctx.obj = {"debug": debug, "cache": Cache(cache_dir) if cache_dir else Cache()}
+    ctx.with_resource(files.protecting(_kept_places(ctx.obj["cache"])))
+
+
+def _kept_places(cache: Cache) -> list[tuple[Path, str]]:
+    """What voicecoach keeps, never to be written over by an output, whatever link leads there."""
+    from .store import FILE_NAME, TOKEN_FILE, data_folder
+
+    data = data_folder()
+    history_file = data / FILE_NAME
+    return [(history_file, "the history database"),
+            (Path(f"{history_file}-wal"), "the history database's journal"),
+            (Path(f"{history_file}-shm"), "the history database's journal"),
+            (data / TOKEN_FILE, "serve's token file"),
+            (data, f"inside voicecoach's data folder ({data})"),
+            (cache.root, f"inside the speech cache ({cache.root})"),
+            (config_path(), "the config file")]
 
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -114,10 +131,14 @@ def _defaults() -> Defaults:
     return ctx.meta["defaults"]
 
 
-def _input_files(routine_name: str, settings: Settings | None = None) -> list[str]:
-    """The routine file and the bed file a command reads, if it names them: never written over."""
+def _input_files(routine_name: str, settings: Settings | None = None,
+                 program_file: str = "") -> list[tuple[str, str]]:
+    """The routine, bed and program files a command reads, if it names them: never written over."""
     bed = settings.bed if settings is not None else None
-    return [name for name in (routine_name, bed) if name and os.path.isfile(name)]
+    named = [(routine_name, "the routine file this command reads"),
+             (bed, "the bed file this command reads"),
+             (program_file, "the program file this command reads")]
+    return [(name, what) for name, what in named if name and os.path.isfile(name)]
 
 
 def _cache() -> Cache:
@@ -459,7 +480,7 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
 
 
 def _export_session(session, output: Path | None, folder: Path | None, bitrate: int, split: bool,
-                    captions: bool, quiet: bool, inputs: list[str]) -> None:
+                    captions: bool, quiet: bool, inputs: list[tuple[str, str]]) -> None:
     """Write one session's MP3 (for export and today --export), named after it by default."""
     from . import export as exporter
 
@@ -747,7 +768,14 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
             files.check_suffix(output, ".mp3", "an MP3 file")
             files.check_folder(output)
         _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
-                        quiet, _input_files("", settings))
+                        quiet, _input_files("", settings, plan.run.ref))
+
+
+def _partial(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    try:
+        return history.check_partial(value)
+    except UsageError as error:
+        raise click.BadParameter(str(error).removeprefix("--partial ")) from None
 
 
 @cli.command("log")
@@ -756,7 +784,7 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
               help="The routine done (default: today's program session).")
 @click.option("--pain-before", type=click.IntRange(0, 10), help="Pain before the session, 0-10.")
 @click.option("--pain-after", type=click.IntRange(0, 10), help="Pain after the session, 0-10.")
-@click.option("--partial", type=click.FloatRange(min=0), metavar="SECONDS",
+@click.option("--partial", type=float, metavar="SECONDS", callback=_partial,
               help="Stopped early, after this many seconds (default: completed).")
 @click.option("--note", help="A few words to keep with the session.")
 def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | None,
@@ -799,12 +827,23 @@ def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> No
         from .chart import draw
 
         draw(chart, store.sessions(), store.runs(), day)
+        _skipped(store)
         click.echo(f"wrote {chart}", err=True)
         return
     if as_json:
-        click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False))
+        click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False,
+                              allow_nan=False))
     else:
         click.echo(history.history_text(store, day))
+    _skipped(store)
+
+
+def _skipped(store) -> None:
+    if store.skipped:
+        ids = ", ".join(str(number) for number in store.skipped)
+        click.echo(f"voicecoach: warning: {store.path}: left out {len(store.skipped)} session"
+                   f"{'s' if len(store.skipped) != 1 else ''} that cannot be read (id {ids})",
+                   err=True)
 
 
 @cli.command()

@@ -5,6 +5,7 @@ the functions that read or write the store keep each read-then-write in one tran
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
 from .program import Program, Week
-from .routine import Routine
+from .routine import MAX_SESSION_SECONDS, Routine
 from .store import Logged, Run, Store
 
 PAIN_SCALE = (0, 10)
@@ -220,6 +221,16 @@ def check_pain(value: int | None, what: str) -> int | None:
     return value
 
 
+def check_partial(seconds: float | None) -> float | None:
+    """The seconds a stopped session lasted: a finite number, at most the longest session there
+    can be (no session is planned past MAX_SESSION_SECONDS, whatever --minutes asks)."""
+    if seconds is not None and not (math.isfinite(seconds) and 0 <= seconds <= MAX_SESSION_SECONDS):
+        raise UsageError(f"--partial must be the seconds done, from 0 to {MAX_SESSION_SECONDS:g} "
+                         f"(no session is longer than {MAX_SESSION_SECONDS // 3600} hours), "
+                         f"got {seconds:g}")
+    return seconds
+
+
 def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: int | None = None,
         pain_after: int | None = None, partial: float | None = None,
         note: str | None = None, length: float | None = None) -> tuple[Logged, Plan | None]:
@@ -229,8 +240,7 @@ def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: 
     episode played), else estimated. Returns the record and the plan as it stands after it."""
     check_pain(pain_before, "pain before")
     check_pain(pain_after, "pain after")
-    if partial is not None and partial < 0:
-        raise UsageError(f"--partial must be the seconds done, got {partial:g}")
+    check_partial(partial)
     given = routines.load(routine_ref) if routine_ref else None
     with store.transaction():  # the week is read and the session written under one lock
         plan = plan_for(store, on)
@@ -339,6 +349,6 @@ def history_text(store: Store, today: dt.date) -> str:
 
 
 def _minutes(seconds: float | None) -> str:
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return "?"
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"

@@ -19,6 +19,7 @@ import re
 import secrets
 import signal
 import socket
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -33,13 +34,13 @@ from . import history, page
 from .episodes import Episode, Episodes, Made, Offer, Stopped, today_episode
 from .errors import VoicecoachError
 from .feed import rss
-from .files import atomic_output, read_regular
+from .files import atomic_output, kind_of
 from .interrupts import Terminated
-from .store import Store, data_folder
+from .store import PRIVATE_FILE, TOKEN_FILE, Store, data_folder, make_data_folder
 
 DEFAULT_PORT = 8710
-TOKEN_FILE = "serve-token"
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+MIN_TOKEN_LENGTH = 22  # 128 bits in URL-safe base64
 WAIT_SECONDS = 300.0  # a request for an episode being made waits this long, then gets 503
 RETRY_AFTER = 15
 REFRESH_SECONDS = 3  # the page of an episode being made reloads itself this often
@@ -73,25 +74,66 @@ def home_address() -> str:
     return address if address and not address.startswith(("0.", "127.")) else "127.0.0.1"
 
 
+class TokenError(VoicecoachError):
+    """The kept token cannot be used as it is; it is left as found."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}. Run 'voicecoach serve --new-token' to make a new "
+                         "secret address (podcast apps subscribed to the old one must subscribe "
+                         "again).")
+
+
+def _weak(secret: str) -> bool:
+    """Too short or too repetitive to stand for a random secret (ours have 32 characters)."""
+    return len(secret) < MIN_TOKEN_LENGTH or len(set(secret)) < MIN_TOKEN_LENGTH // 2
+
+
+def _kept_token(path: Path) -> str | None:
+    """The token kept at `path`; None when there is none. Anything else is a TokenError: a
+    phone's subscription depends on the token, so a damaged one is said, never replaced."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise TokenError(path, "it is a link, and voicecoach never writes its files through "
+                             "a link") from None
+        raise TokenError(path, exc.strerror or str(exc)) from None
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            raise TokenError(path, f"it is {kind_of(found.st_mode)}, not the token file")
+        kept = os.read(fd, 1024).decode("ascii", "replace").strip()
+    finally:
+        os.close(fd)
+    if not TOKEN_PATTERN.fullmatch(kept):
+        raise TokenError(path, "it is damaged (it holds no token)")
+    if _weak(kept):
+        raise TokenError(path, "the token in it is too short or too simple to keep the sessions "
+                         "and the history private")
+    if found.st_mode & 0o077:
+        raise TokenError(path, f"other users can read it (mode {found.st_mode & 0o777:04o}), so "
+                         "the secret address may be known")
+    return kept
+
+
 def token(folder: Path | None = None, new: bool = False) -> str:
     """The secret first part of every URL, kept in the data folder so a podcast subscription
-    survives a restart; a new one with `new` (or when the file is missing or damaged)."""
-    path = (folder or data_folder()) / TOKEN_FILE
+    survives a restart; a new one when there is none, or with `new` (which replaces whatever is
+    at the file's name, a link itself rather than what it points to)."""
+    folder = folder or data_folder()
+    path = folder / TOKEN_FILE
     if not new:
-        try:
-            kept = read_regular(path, 1024).decode("ascii").strip()
-            if TOKEN_PATTERN.fullmatch(kept):
-                return kept
-        except (OSError, UnicodeDecodeError):
-            pass
+        kept = _kept_token(path)
+        if kept is not None:
+            return kept
     made = secrets.token_urlsafe(24)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise VoicecoachError(f"cannot make the data folder {path.parent}: {exc.strerror or exc}. "
-                              "Set VOICECOACH_DATA to a folder you can write.") from None
-    with atomic_output(path, "w") as out:
-        os.chmod(out.name, 0o600)  # the token is the only key to the sessions and the history
+    make_data_folder(folder)
+    # check=False: the name is replaced, never followed (outputs follow links; our files do not).
+    with atomic_output(path, "w", check=False) as out:
+        os.chmod(out.name, PRIVATE_FILE)  # the token is the only key to the sessions and the history
         out.write(made + "\n")
     return made
 
