@@ -130,11 +130,13 @@ class Running:
         return code, self.stderr.read_text()
 
 
-def serving(data: Path, *args: str, log: Path) -> Running:
-    """The real `voicecoach serve` on loopback, a free port; its address read from its first line."""
+def serving(data: Path, *args: str, log: Path, wrapper: Sequence[str] = ()) -> Running:
+    """The real `voicecoach serve` on loopback, a free port; its address read from its first line.
+    `wrapper` goes before the command (e.g. prlimit)."""
     env = {**os.environ, "VOICECOACH_DATA": str(data)}
     with open(log, "w") as stderr:
-        process = subprocess.Popen(command("serve", "--host", "127.0.0.1", "--port", "0", "--no-qr", *args),
+        process = subprocess.Popen([*wrapper, *command("serve", "--host", "127.0.0.1", "--port", "0",
+                                                       "--no-qr", *args)],
                                    stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 60)

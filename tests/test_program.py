@@ -128,6 +128,15 @@ weeks:
      "week 2, Push ups: the variant's name 'Squats' is already an exercise of this routine; "
      "give it its own name"),
     ("title: T\nsessions_per_week: 3\n", 1, "'weeks' is missing; it is required (a list of at least one week)"),
+    (GOOD.replace("routine: desk-break", "routine: ../x.yaml"), 4,
+     "week 1: 'routine' must be a built-in routine's id or the name of a file beside the program "
+     "(such as mine.yaml), got '../x.yaml'"),
+    (GOOD.replace("routine: desk-break", "routine: /etc/x.yaml"), 4,
+     "week 1: 'routine' must be a built-in routine's id or the name of a file beside the program "
+     "(such as mine.yaml), got '/etc/x.yaml'"),
+    (GOOD.replace("title: Mine", 'title: "Mine\\e[2J"'), 1,
+     "'title' holds the control character U+001B; write plain text (it would reach the captions "
+     "and the feed)"),
 ])
 def test_each_mistake_is_one_located_line(tmp_path, text, line, message):
     path = tmp_path / "mine.yaml"

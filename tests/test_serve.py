@@ -392,3 +392,132 @@ def test_the_data_folder_and_its_files_are_private(tmp_path: Path):
     assert "history.sqlite3" in made and "serve-token" in made
     for path in data.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))
+
+
+def test_it_stops_within_two_seconds_with_a_slow_download_and_renders_queued(tmp_path: Path):
+    """SIGTERM while a client holds a download open without reading, and while every level of
+    the routine is being made or waits to be: the server is gone within 2 s, in one line."""
+    running = serving(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
+    status, _, feed = running.get("feed.xml")  # waits for the feed's episode to be made
+    assert status == 200
+    key = re.search(rb'url="[^"]*/([a-z0-9-]+)\.mp3"', feed).group(1).decode()
+    host, port = running.host.rsplit(":", 1)
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.connect((host, int(port)))
+    slow.sendall(f"GET /{running.token}/{key}.mp3 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert slow.recv(12) == b"HTTP/1.1 200"  # the download has begun; it is never read on
+    _, _, index = running.get("")
+    for other in sorted(set(re.findall(r'href="([a-z0-9-]+)\.html"', index.decode()))):
+        assert running.get(f"{other}.html")[0] == 200  # each one not made yet starts its job
+    began = time.monotonic()
+    code, stderr = running.stop(signal.SIGTERM)
+    took = time.monotonic() - began
+    slow.close()
+    assert code == 143 and "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1] == "voicecoach: stopped (SIGTERM)"
+    assert took < 2.0, f"stopping took {took:.1f} s"
+
+
+def _closed_by_server(sock: socket.socket, deadline: float) -> bool:
+    """Whether the server closes `sock` (what it sent first is read and dropped) before `deadline`."""
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            if sock.recv(4096) == b"":
+                return True
+        except TimeoutError:
+            return False
+        except ConnectionResetError:
+            return True
+    return False
+
+
+def test_idle_connections_are_closed_and_the_open_files_limit_is_met_quietly(tmp_path: Path):
+    """300 connections that send nothing, against a server allowed 128 open files: each is closed
+    by the server (over its cap at once, the others when idle too long), the log says so in a
+    line or two, never a traceback, and a real request is answered after."""
+    running = serving(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt",
+                      wrapper=["prlimit", "--nofile=128:128", "--"])
+    host, port = running.host.rsplit(":", 1)
+    idle = []
+    try:
+        for _ in range(300):
+            sock = socket.socket()
+            sock.connect((host, int(port)))
+            idle.append(sock)
+        deadline = time.monotonic() + 60
+        assert all(_closed_by_server(sock, deadline) for sock in idle)
+    finally:
+        for sock in idle:
+            sock.close()
+    assert running.get("")[0] == 200
+    code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr, stderr[:2000]
+    assert running.token not in stderr
+    assert len(stderr.splitlines()) <= 4, stderr[:2000]
+
+
+@pytest.mark.parametrize("raw", [
+    b"GET /{token}/\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /{token}/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+    b"GET /{token}/ HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: y\r\n" % n for n in range(200)) + b"\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03{token}\r\n\r\n",  # TLS on a plain port
+    b"GET /{token}/feed.xml HTTP/9.9\r\n\r\n",
+], ids=["raw-byte", "100kB-header", "200-headers", "tls", "bad-version"])
+def test_a_bad_request_is_one_short_line_without_the_token(server: Running, raw: bytes):
+    before = server.stderr.read_text()
+    host, port = server.host.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        try:
+            sock.sendall(raw.replace(b"{token}", server.token.encode()))
+            answer = sock.recv(4096)
+        except ConnectionResetError:
+            answer = b""
+    assert answer == b"" or re.match(rb"HTTP/1\.[01] 4\d\d ", answer), answer[:200]
+    assert server.get("")[0] == 200  # and the server goes on
+    said = server.stderr.read_text()[len(before):]
+    assert "Traceback" not in said and server.token not in said, said[:2000]
+    assert len(said.splitlines()) <= 1 and all(len(line) < 200 for line in said.splitlines()), said
+
+
+def test_a_routine_gone_bad_is_left_out_and_the_others_served(tmp_path: Path):
+    """A served routine file edited into an invalid one, then deleted: the page and the feed go
+    on with the others, and the log says it once each time, never a traceback."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("title: Mine\nexercises:\n  - {name: Bridge, setup: Lie on your back., hold: 5s}\n")
+    running = serving(tmp_path / "data", str(mine), ROUTINE, log=tmp_path / "stderr.txt")
+    status, _, page = running.get("")
+    assert status == 200 and b"Mine" in page
+    mine.write_text("title: Mine\nexercises:\n  - {name: Bridge, hold: thirty}\n")
+    for _ in range(3):
+        status, _, page = running.get("")
+        assert status == 200 and b"Mine" not in page and b"Desk" in page
+    status, _, feed = running.get("feed.xml")
+    assert status == 200
+    titles = [item.findtext("title") for item in ET.fromstring(feed).iter("item")]
+    assert titles and not any("Mine" in t for t in titles)
+    mine.unlink()
+    assert running.get("")[0] == 200 and running.get("feed.xml")[0] == 200
+    code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr, stderr
+    said = [line for line in stderr.splitlines() if "mine.yaml" in line]
+    assert len(said) == 2, stderr
+    assert said[0].startswith(f"voicecoach: {mine}:3: ") and said[0].endswith(
+        "(left out of the page and the feed until it is fixed)")
+
+
+def test_if_range_with_another_etag_is_the_whole_file_and_an_empty_suffix_is_416(
+        server: Running, episode: tuple[str, bytes]):
+    """RFC 9110 13.1.5 and 14.1.3, which aiohttp alone gets wrong: a range under an If-Range
+    that does not match is the whole file with 200; the last 0 bytes cannot be satisfied."""
+    key, mp3 = episode
+    size = len(mp3)
+    etag = server.request("HEAD", f"{key}.mp3")[1]["etag"]
+    status, headers, body = server.get(f"{key}.mp3", Range="bytes=0-99", If_Range=etag)
+    assert (status, body) == (206, mp3[:100])
+    for other in ('"something-else"', f"W/{etag}"):
+        status, headers, body = server.get(f"{key}.mp3", Range="bytes=0-99", If_Range=other)
+        assert (status, len(body)) == (200, size) and body == mp3 and "content-range" not in headers
+    status, headers, body = server.get(f"{key}.mp3", Range="bytes=-0")
+    assert status == 416 and headers["content-range"] == f"bytes */{size}"

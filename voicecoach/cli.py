@@ -882,7 +882,7 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
 
     given_level = click.get_current_context().get_parameter_source("level") is not ParameterSource.DEFAULT
     offer = Offer(routine_refs, settings)
-    offer.routines()  # a routine that cannot be loaded is said now, not on the phone
+    offer.routines(strict=True)  # a routine that cannot be loaded is said now, not on the phone
     run(offer, Episodes(_cache()), host, DEFAULT_PORT if port is None else port, new_token,
         not no_qr and sys.stdout.isatty(), given_level)
 

@@ -6,14 +6,23 @@ the current spoken line shown large, chapter links that seek in place, lock-scre
 URL is relative, so a page works under whatever address the phone used."""
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 from .episodes import Episode, Made
 from .timeline import clock
 
 PAIN_CHOICES = range(0, 11)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    """Text as HTML: escaped, and without control characters (which HTML does not allow)."""
+    return html.escape(_CONTROL.sub("", text))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import difflib
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -401,6 +402,11 @@ class _Checker:
             self.add(node.line, f"'{what}' must be text, got {_describe(value)}", exercise)
             return None
         value = " ".join(value.split())
+        control = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
+        if control is not None:
+            self.add(node.line, f"'{what}' holds the control character U+{ord(control):04X}; "
+                     "write plain text (it would reach the captions and the feed)", exercise)
+            return None
         if not value:
             if required:
                 self.add(node.line, f"'{what}' is empty; it needs some text", exercise)

@@ -14,6 +14,8 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import errno
+import ipaddress
+import logging
 import os
 import re
 import secrets
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from . import history, page
 from .episodes import Episode, Episodes, Made, Offer, Stopped, today_episode
@@ -45,6 +48,17 @@ WAIT_SECONDS = 300.0  # a request for an episode being made waits this long, the
 RETRY_AFTER = 15
 REFRESH_SECONDS = 3  # the page of an episode being made reloads itself this often
 RENDER_THREADS = 2  # speech is made on every core already; two episodes at a time is plenty
+# A connection that has sent no whole request this long after it opened, or after its last answer,
+# is closed: an idle or trickling client cannot hold a file descriptor for long.
+IDLE_SECONDS = 5.0
+MAX_CONNECTIONS = 200  # at most; fewer when the open-files limit is low (_connection_cap)
+FILES_KEPT_FREE = 64  # for what the server opens itself: episodes, the history, speech workers
+# How long a stop waits for answers in flight before closing their connections; aiohttp waits
+# twice this (for the answer, then for its cancelled handler), and the stop promises 2 s in all.
+STOP_SECONDS = 0.4
+MAX_HEADERS = 64  # a phone or podcast app sends about ten
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
+         b"Connection: close\r\n\r\n")
 # Where the default route points: nothing is sent to it (a UDP "connect" only picks the address).
 _PROBE = ("10.255.255.255", 9)
 _WEB_FILES = {"page.css": "text/css; charset=utf-8", "player.js": "text/javascript; charset=utf-8"}
@@ -136,6 +150,22 @@ def token(folder: Path | None = None, new: bool = False) -> str:
         os.chmod(out.name, PRIVATE_FILE)  # the token is the only key to the sessions and the history
         out.write(made + "\n")
     return made
+
+
+def reachable(host: str) -> str:
+    """The address a phone opens for a server listening on `host`: for a wildcard bind (every
+    address of this machine), its address on the home network."""
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_unspecified:
+            return home_address()
+    except ValueError:
+        pass  # a host name: as given
+    return host.strip("[]")
+
+
+def _url_host(host: str) -> str:
+    """The host part of a URL: an IPv6 address in brackets (http://[::1]:8710/)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def qr_text(url: str) -> str:
@@ -324,8 +354,15 @@ class Server:
             if isinstance(made, web.Response):
                 return made
         path = self.episodes.path(key, f".{kind}")
-        return web.FileResponse(path, headers={"Content-Type": types[kind],
-                                               "Cache-Control": "no-cache"})
+        headers = {"Content-Type": types[kind], "Cache-Control": "no-cache"}
+        asked = request.headers.get("Range")
+        if asked is not None and _EMPTY_SUFFIX.fullmatch(asked.strip()):
+            # The last 0 bytes: nothing can satisfy it (RFC 9110 14.1.3); aiohttp answers 206.
+            return web.Response(status=416, headers={
+                **headers, "Content-Range": f"bytes */{path.stat().st_size}"})
+        if asked is not None and not _if_range_holds(request.headers.get("If-Range"), path):
+            return _WholeFile(path, headers=headers)
+        return web.FileResponse(path, headers=headers)
 
     async def done(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -358,6 +395,29 @@ class Server:
         raise web.HTTPSeeOther(location=f"./?logged={_quote(said)}")
 
 
+_EMPTY_SUFFIX = re.compile(r"bytes=\s*-0+", re.IGNORECASE)
+
+
+def _if_range_holds(given: str | None, path: Path) -> bool:
+    """Whether a Range is to be honoured under an If-Range header. aiohttp reads If-Range only as
+    a date, so an ETag there is compared here: only the file's current strong ETag (as aiohttp
+    makes it) keeps the range; any other ETag, or a weak one, asks for the whole file."""
+    if given is None or not given.strip().startswith(('"', "W/")):
+        return True  # no If-Range, or a date: aiohttp's own check applies
+    found = path.stat()
+    return given.strip() == f'"{found.st_mtime_ns:x}-{found.st_size:x}"'
+
+
+class _WholeFile(web.FileResponse):
+    """The whole file with 200, whatever Range was asked (its If-Range did not hold)."""
+
+    async def prepare(self, request: web.BaseRequest):  # noqa: ANN201 - as aiohttp declares it
+        headers = CIMultiDict(request.headers)
+        headers.popall("Range", None)
+        headers.popall("If-Range", None)
+        return await super().prepare(request.clone(headers=headers))
+
+
 def _pain(value: object) -> int | None:
     if value is None or str(value).strip() == "":
         return None
@@ -386,8 +446,9 @@ def serve(offer: Offer, episodes: Episodes, host: str | None, port: int, new_tok
     def told(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    offer.told = told
     server = Server(offer, episodes, secret, level_given, told)
-    received = asyncio.run(_run(server, host or home_address(), port, show_qr, out))
+    received = asyncio.run(_run(server, (host or home_address()).strip("[]"), port, show_qr, out))
     raise Terminated() if received == signal.SIGTERM else KeyboardInterrupt()
 
 
@@ -409,16 +470,19 @@ async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]
     # would tell this loop it got SIGTERM itself.
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, on_signal)
-    runner = web.AppRunner(server.app(), handle_signals=False, access_log=None)
+    loop.set_exception_handler(_Quiet(server.told).loop_error)
+    runner = web.AppRunner(server.app(), handle_signals=False, access_log=None,
+                           keepalive_timeout=IDLE_SECONDS, shutdown_timeout=STOP_SECONDS,
+                           max_headers=MAX_HEADERS)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, reuse_address=True)
+        site = _CappedSite(runner, host, port, _connection_cap(), server.told)
         try:
             await site.start()
         except OSError as exc:
             raise ServeError(host, port, _bind_reason(exc, port)) from None
-        bound = runner.addresses[0][1] if runner.addresses else port
-        url = f"http://{host}:{bound}/{server.secret}/"
+        bound = site.port
+        url = f"http://{_url_host(reachable(host))}:{bound}/{server.secret}/"
         server.base = url
         print(url, file=out, flush=True)
         if show_qr:
@@ -429,10 +493,136 @@ async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]
         return received
     finally:
         server.stopping.set()  # an episode being made stops at its next second of audio
-        await runner.cleanup()
-        server.pool.shutdown(wait=True, cancel_futures=True)
+        server.pool.shutdown(wait=False, cancel_futures=True)  # those not begun never begin
+        await runner.cleanup()  # answers in flight get STOP_SECONDS, then their connections close
+        server.pool.shutdown(wait=True)  # the renders begun stop at their next check
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, signal.SIG_IGN)
+
+
+def _connection_cap() -> int:
+    """How many connections are kept open at once: MAX_CONNECTIONS, or fewer so that the
+    open-files limit is never reached by connections alone."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return MAX_CONNECTIONS
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(4, min(MAX_CONNECTIONS, soft - FILES_KEPT_FREE, soft // 2))
+
+
+class _Busy(asyncio.Protocol):
+    """A connection over the cap: one canned 503, then closed, without reading a byte."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.write(_BUSY)
+        transport.close()
+
+
+class _CappedSite(web.BaseSite):
+    """aiohttp's TCP site with a cap on open connections: aiohttp has none, and each connection is
+    a file descriptor. Over the cap a new connection gets a 503 at once (it closes idle ones
+    itself after IDLE_SECONDS), and the log gets one line until the connections fall again."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, cap: int,
+                 told: Callable[[str], None]):
+        super().__init__(runner)
+        self._host, self._port, self._cap, self._told = host, port, cap, told
+        self._bound = port
+        self._fresh: list[tuple[float, asyncio.BaseProtocol]] = []  # made, not yet connected
+        self._full = False
+
+    @property
+    def name(self) -> str:
+        return f"http://{_url_host(self._host)}:{self._bound}"
+
+    @property
+    def port(self) -> int:
+        return self._bound
+
+    async def start(self) -> None:
+        await super().start()
+        loop = asyncio.get_running_loop()
+        made = self._runner.server
+        assert made is not None
+
+        def connection() -> asyncio.BaseProtocol:
+            live = set(made.connections)
+            now = loop.time()
+            # Made by the factory but not yet in aiohttp's list: connection_made comes a turn later.
+            self._fresh = [(at, h) for at, h in self._fresh if h not in live and now - at < 1.0]
+            if len(live) + len(self._fresh) >= self._cap:
+                if not self._full:
+                    self._full = True
+                    self._told(f"voicecoach: {self._cap} connections are open, the most this server "
+                               "keeps; new ones get 'busy' until some close")
+                return _Busy()
+            if self._full and len(live) + len(self._fresh) < self._cap // 2:
+                self._full = False
+            handler = made()
+            self._fresh.append((now, handler))
+            return handler
+
+        self._server = await loop.create_server(connection, self._host, self._port,
+                                                backlog=self._backlog, reuse_address=True)
+        if self._server.sockets:
+            self._bound = self._server.sockets[0].getsockname()[1]
+
+
+class _Quiet(logging.Handler):
+    """What aiohttp and asyncio log, as one short line each: never a traceback, never the request
+    line (it may hold the token); running out of open files is said once until it passes."""
+
+    def __init__(self, told: Callable[[str], None]):
+        super().__init__(logging.WARNING)
+        self.told = told
+        self._out_of_files_at = -60.0
+        for name in ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal"):
+            found = logging.getLogger(name)
+            found.handlers[:] = [self]
+            found.propagate = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name == "aiohttp.server" and record.getMessage().startswith("Error handling request"):
+            self.told(f"voicecoach: refused a bad request from {_remote(record)} ({_why(error)})")
+        elif error is not None:
+            self.told(f"voicecoach: could not answer a request: {_why(error)}")
+        else:
+            self.told(f"voicecoach: {record.levelname.lower()} from the web server: "
+                      f"{record.getMessage()[:200]}")
+
+    def loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        error = context.get("exception")
+        if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
+            now = loop.time()
+            if now - self._out_of_files_at >= 60:
+                self.told("voicecoach: too many open files: new connections wait until some close "
+                          "(raise the limit with 'ulimit -n')")
+            self._out_of_files_at = now
+            return
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return  # a client that went away: nothing to do, nothing to say
+        self.told(f"voicecoach: {context.get('message', 'error')[:200]}"
+                  + (f": {_why(error)}" if error is not None else ""))
+
+
+def _remote(record: logging.LogRecord) -> str:
+    args = record.args if isinstance(record.args, tuple) else ()
+    return str(args[0]) if args else "a client"
+
+
+def _why(error: BaseException | None) -> str:
+    """The kind of error, without its text: aiohttp puts the raw request line (and so the token)
+    in the message of a bad request."""
+    if error is None:
+        return "no reason given"
+    status = getattr(error, "status", None) or getattr(error, "code", None)
+    return f"{status} {type(error).__name__}" if isinstance(status, int) else type(error).__name__
 
 
 async def _warm(server: Server) -> None:
