@@ -521,3 +521,17 @@ def test_if_range_with_another_etag_is_the_whole_file_and_an_empty_suffix_is_416
         assert (status, len(body)) == (200, size) and body == mp3 and "content-range" not in headers
     status, headers, body = server.get(f"{key}.mp3", Range="bytes=-0")
     assert status == 416 and headers["content-range"] == f"bytes */{size}"
+
+
+def test_the_feed_stays_xml_whatever_a_description_holds():
+    """A control character that reached an episode's description (from an older version, say)
+    is dropped: the feed still parses."""
+    import datetime as dt
+
+    from voicecoach.episodes import Made
+    from voicecoach.feed import rss
+
+    made = Made("desk-break-standard-0123456789ab", "Desk \x1b[31mbreak\x01", 60.0, 1000,
+                ((0.0, "Start\x0b"),), dt.datetime(2026, 3, 2, tzinfo=dt.UTC), "Sum\x00mary")
+    root = ET.fromstring(rss("http://127.0.0.1:8710/token/", [made]))
+    assert root.find("channel/item/title").text == "Desk [31mbreak"
