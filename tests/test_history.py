@@ -236,7 +236,13 @@ def test_bad_input_changes_nothing(tmp_path):
     bad_program = tmp_path / "bad.yaml"
     bad_program.write_text("title: B\nsessions_per_week: 3\nweeks:\n  - routine: nowhere\n")
     for args, code, says in [
-        (["log", "--pain-after", "11"], 2, "11 is not in the range 0<=x<=10"),
+        (["log", "--pain-after", "11"], 2, "'11' is not a whole number from 0 to 10"),
+        (["log", "--pain-after", "\u0665"], 2, "'\u0665' is not a whole number from 0 to 10"),
+        (["log", "--pain-before", "1_0"], 2, "'1_0' is not a whole number from 0 to 10"),
+        (["log", "--pain-before", " 7 "], 2, "' 7 ' is not a whole number from 0 to 10"),
+        (["log", "--date", "0001-01-01"], 2, "'0001-01-01' is not a day from 1900-01-01 to 2999-12-31"),
+        (["log", "--date", "9999-12-31"], 2, "'9999-12-31' is not a day from 1900-01-01 to 2999-12-31"),
+        (["history", "--date", "\u0662\u0660\u0662\u0666-03-02"], 2, "is not a day on the calendar"),
         (["log", "--date", "2026-02-30"], 2, "'2026-02-30' is not a day on the calendar"),
         (["log", "--date", "2026-W10-1"], 2, "'2026-W10-1' is not a day on the calendar; give YYYY-MM-DD"),
         (["log", "--routine", "no-such-routine"], 2, "no routine file or built-in routine named"),

@@ -294,9 +294,10 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path, speech_cache: Pa
         assert status == 303 and headers["location"].startswith("./?logged=Logged%20desk-break")
         body = f"episode={today[1]}&pain_before=3&pain_after=".encode()
         assert running.request("POST", "done", form, body)[0] == 303
-        body = f"episode={routine_key}&pain_before=11".encode()
-        status, _, body = running.request("POST", "done", form, body)
-        assert status == 400 and b"from 0 to 10" in body
+        for lenient in ("11", "%D9%A5", "1_0", "+7", "%207%20"):  # ٥ (Arabic-Indic five), " 7 "
+            body = f"episode={routine_key}&pain_before={lenient}".encode()
+            status, _, body = running.request("POST", "done", form, body)
+            assert status == 400 and b"from 0 to 10" in body, lenient
         assert running.request("POST", "done", form, b"episode=desk-break-standard-000000000000")[0] == 404
     finally:
         running.stop()
@@ -535,3 +536,61 @@ def test_the_feed_stays_xml_whatever_a_description_holds():
                 ((0.0, "Start\x0b"),), dt.datetime(2026, 3, 2, tzinfo=dt.UTC), "Sum\x00mary")
     root = ET.fromstring(rss("http://127.0.0.1:8710/token/", [made]))
     assert root.find("channel/item/title").text == "Desk [31mbreak"
+
+
+def test_a_wildcard_bind_shows_the_home_network_address():
+    """Listening on every address (0.0.0.0, ::), the line, QR code, page and feed name the
+    address a phone can open; an IPv6 address is bracketed in a URL."""
+    from voicecoach.server import _url_host, reachable
+
+    for wildcard in ("0.0.0.0", "::", "[::]"):
+        assert reachable(wildcard) == home_address()
+    assert reachable("[::1]") == "::1" and _url_host("::1") == "[::1]"
+    assert reachable("127.0.0.1") == _url_host("127.0.0.1") == "127.0.0.1"
+
+
+def test_on_ipv6_loopback_the_address_is_bracketed_everywhere(tmp_path: Path):
+    import http.client
+    import select
+    import subprocess
+
+    from helpers import command
+
+    env = {**os.environ, "VOICECOACH_DATA": str(tmp_path / "data")}
+    with open(tmp_path / "stderr.txt", "w") as stderr:
+        process = subprocess.Popen(command("serve", "--host", "::1", "--port", "0", "--no-qr", ROUTINE),
+                                   stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        line = process.stdout.readline() if ready else ""
+        found = re.fullmatch(r"http://\[::1\]:(\d+)/([A-Za-z0-9_-]{22,})/\n", line)
+        assert found, line
+        port, token = int(found.group(1)), found.group(2)
+        connection = http.client.HTTPConnection("::1", port, timeout=60)
+        connection.request("GET", f"/{token}/")
+        page = connection.getresponse().read().decode()
+        connection.close()
+        assert f"http://[::1]:{port}/{token}/feed.xml" in page
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+def test_error_pages_name_the_file_not_the_servers_folders(tmp_path: Path):
+    """A page shows what its reader can act on (the history file by name); the log has the path."""
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "history.sqlite3"
+    database.write_bytes(b"not a database at all" * 100)
+    running = serving(data, ROUTINE, log=tmp_path / "stderr.txt")
+    try:
+        status, _, index = running.get("")
+        assert status == 200 and b"history.sqlite3: damaged" in index and str(tmp_path).encode() not in index
+        key = re.search(rb'href="(desk-break-standard-[0-9a-f]{12})\.html"', index).group(1).decode()
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, _, body = running.request("POST", "done", form, f"episode={key}".encode())
+        assert status == 400 and b"history.sqlite3: damaged" in body and str(tmp_path).encode() not in body
+    finally:
+        _, stderr = running.stop()
+    assert f"voicecoach: not logged: {database}: damaged" in stderr

@@ -394,7 +394,7 @@ def _ask_pain(question: str) -> int | None:
             return None
         if not answer.strip():
             return None
-        if answer.strip().isdigit() and 0 <= int(answer) <= 10:
+        if re.fullmatch(r"[0-9]{1,2}", answer.strip()) and 0 <= int(answer) <= 10:
             return int(answer)
         click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
 
@@ -616,15 +616,37 @@ class _Date(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
                 raise ValueError(value)  # fromisoformat also takes 20260302 and 2026-W10-1
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a day on the calendar; give YYYY-MM-DD such as "
                       f"{dt.date.today().isoformat()}", param, ctx)
+        low, high = DATE_RANGE  # weeks and streaks are counted around a day: keep far from the ends
+        if not low <= day <= high:
+            self.fail(f"{value!r} is not a day from {low.isoformat()} to {high.isoformat()}",
+                      param, ctx)
+        return day
+
+
+class _Pain(click.ParamType):
+    """A pain rating: a whole number from 0 to 10 written with the digits 0-9 and nothing else
+    (int() would also take '٥', '1_0' and ' 7 ')."""
+
+    name = "0-10"
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        low, high = history.PAIN_SCALE
+        if not re.fullmatch(r"[0-9]{1,2}", value) or not low <= int(value) <= high:
+            self.fail(f"{value!r} is not a whole number from {low} to {high}", param, ctx)
+        return int(value)
 
 
 DATE = _Date()
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+PAIN = _Pain()
 _date_option = click.option("--date", "on", type=DATE, default=None,
                             help="The day, YYYY-MM-DD (default: today).")
 
@@ -782,8 +804,8 @@ def _partial(ctx: click.Context, param: click.Parameter, value: float | None) ->
 @_date_option
 @click.option("--routine", "routine_ref", metavar="ROUTINE",
               help="The routine done (default: today's program session).")
-@click.option("--pain-before", type=click.IntRange(0, 10), help="Pain before the session, 0-10.")
-@click.option("--pain-after", type=click.IntRange(0, 10), help="Pain after the session, 0-10.")
+@click.option("--pain-before", type=PAIN, help="Pain before the session, 0-10.")
+@click.option("--pain-after", type=PAIN, help="Pain after the session, 0-10.")
 @click.option("--partial", type=float, metavar="SECONDS", callback=_partial,
               help="Stopped early, after this many seconds (default: completed).")
 @click.option("--note", help="A few words to keep with the session.")

@@ -198,6 +198,8 @@ class Server:
         self.base = "/"  # the full address, once known
         self.stopping = threading.Event()
         self.pool = concurrent.futures.ThreadPoolExecutor(RENDER_THREADS, "voicecoach-render")
+        self._rendering = 0  # renders running in the pool
+        self._render_done = threading.Condition()
         self._jobs: dict[str, asyncio.Future[Made]] = {}
 
     # routes ---------------------------------------------------------------------------------
@@ -234,7 +236,7 @@ class Server:
                 store.close()
             return _Today(today_episode(plan, self.offer.base, self.level_given))
         except VoicecoachError as error:
-            return _Today(None, f"Today's program session is not shown: {error}")
+            return _Today(None, f"Today's program session is not shown: {_public(error)}")
 
     async def _offered(self) -> tuple[dict[str, Episode], _Today]:
         loop = asyncio.get_running_loop()
@@ -247,10 +249,26 @@ class Server:
         job = self._jobs.get(episode.key)
         if job is None:
             loop = asyncio.get_running_loop()
-            job = loop.run_in_executor(self.pool, self.episodes.make, episode, self.stopping, self.told)
+            job = loop.run_in_executor(self.pool, self._render, episode)
             self._jobs[episode.key] = job
             job.add_done_callback(lambda done: self._finished(episode.key, done))
         return job
+
+    def _render(self, episode: Episode) -> Made:
+        with self._render_done:
+            self._rendering += 1
+        try:
+            return self.episodes.make(episode, self.stopping, self.told)
+        finally:
+            with self._render_done:
+                self._rendering -= 1
+                self._render_done.notify_all()
+
+    def renders_stopped(self, timeout: float) -> bool:
+        """Wait for the renders running to stop (each does at its next check); False if one has
+        not within `timeout` (say, busy in an import, which nothing can cut short)."""
+        with self._render_done:
+            return self._render_done.wait_for(lambda: self._rendering == 0, timeout)
 
     def _finished(self, key: str, job: asyncio.Future[Made]) -> None:
         self._jobs.pop(key, None)
@@ -277,8 +295,8 @@ class Server:
                                 headers={"Retry-After": str(RETRY_AFTER)})
         except Stopped:
             return web.Response(status=503, text="The server is stopping.\n")
-        except VoicecoachError as error:
-            return web.Response(status=500, text=f"This session cannot be made: {error}\n")
+        except VoicecoachError as error:  # said in the log in full by _finished
+            return web.Response(status=500, text=f"This session cannot be made: {_public(error)}\n")
 
     # handlers ---------------------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.Response:
@@ -388,11 +406,21 @@ class Server:
         try:
             said = await asyncio.get_running_loop().run_in_executor(None, log)
         except VoicecoachError as error:
+            self.told(f"voicecoach: not logged: {error}")
             return web.Response(status=400, content_type="text/html",
-                                text=page.message("Not logged", str(error)))
+                                text=page.message("Not logged", _public(error)))
         self.told(said)
         # After a POST, a GET: reloading the page does not log the session twice.
         raise web.HTTPSeeOther(location=f"./?logged={_quote(said)}")
+
+
+# An absolute path in a message: a page shows the file's name (what its reader can act on: the
+# routine, the history); the log keeps the whole path for whoever runs the server.
+_ABSOLUTE = re.compile(r"(?<![\w.~/])/(?:[^\s/:'\"]+/)*([^\s/:'\"]+)")
+
+
+def _public(error: object) -> str:
+    return _ABSOLUTE.sub(r"\1", str(error))
 
 
 _EMPTY_SUFFIX = re.compile(r"bytes=\s*-0+", re.IGNORECASE)
@@ -419,12 +447,14 @@ class _WholeFile(web.FileResponse):
 
 
 def _pain(value: object) -> int | None:
-    if value is None or str(value).strip() == "":
+    """A pain rating from the form: empty, or 0-10 in the digits 0-9 alone (int() would also take
+    '٥', '1_0' and ' 7 ')."""
+    if value is None or value == "":
         return None
-    number = int(str(value))
-    if not 0 <= number <= 10:
+    text = str(value)
+    if not re.fullmatch(r"[0-9]{1,2}", text) or not 0 <= int(text) <= 10:
         raise ValueError(value)
-    return number
+    return int(text)
 
 
 def _quote(text: str) -> str:
@@ -448,7 +478,14 @@ def serve(offer: Offer, episodes: Episodes, host: str | None, port: int, new_tok
 
     offer.told = told
     server = Server(offer, episodes, secret, level_given, told)
-    received = asyncio.run(_run(server, (host or home_address()).strip("[]"), port, show_qr, out))
+    # Not asyncio.run: it waits, without a limit, for every thread of the default executor (a
+    # page being planned, say); closing the loop does not, and the stop promises 2 s.
+    loop = asyncio.new_event_loop()
+    try:
+        received = loop.run_until_complete(
+            _run(server, (host or home_address()).strip("[]"), port, show_qr, out))
+    finally:
+        loop.close()
     raise Terminated() if received == signal.SIGTERM else KeyboardInterrupt()
 
 
@@ -495,7 +532,10 @@ async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]
         server.stopping.set()  # an episode being made stops at its next second of audio
         server.pool.shutdown(wait=False, cancel_futures=True)  # those not begun never begin
         await runner.cleanup()  # answers in flight get STOP_SECONDS, then their connections close
-        server.pool.shutdown(wait=True)  # the renders begun stop at their next check
+        # The renders begun stop at their next check, and their files are written whole or not
+        # at all; one that cannot stop in time is left to the process's end (a partial file it
+        # leaves is removed by the next write of that episode).
+        server.renders_stopped(STOP_SECONDS)
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, signal.SIG_IGN)
 
