@@ -24,7 +24,7 @@ from .cache import Cache
 from .config import Defaults
 from .config import load as load_config
 from .config import path as config_path
-from .errors import FitError, RoutineError, RoutineNotFound, UsageError, VoicecoachError
+from .errors import FitError, RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, NO_BED, PACES, Settings
@@ -33,7 +33,16 @@ from .timeline import clock, estimated_seconds
 DEFAULT_ROUTINE = "three-exercises"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Root(click.Group):
+    """The root group, noting whether help was asked for anywhere in the line: the config file is
+    read before any command runs, but a broken one must not hide the help."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["help asked"] = any(arg in ("-h", "--help") for arg in args)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voicecoach")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where synthesized speech is kept (default: audio_cache/ in a checkout, "
@@ -51,6 +60,8 @@ def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
     """
     ctx.obj = {"debug": debug, "cache": Cache(cache_dir) if cache_dir else Cache()}
     ctx.with_resource(files.protecting(_kept_places(ctx.obj["cache"])))
+    if not ctx.meta.get("help asked"):
+        _defaults()  # a bad config file stops every command (README), not only those that use it
 
 
 def _kept_places(cache: Cache) -> list[tuple[Path, str]]:
@@ -94,7 +105,12 @@ def session_options(command: Callable) -> Callable:
         defaults = _defaults()
         settings = Settings(level=level or defaults.level, pace=pace or defaults.pace, minutes=minutes,
                             voice=voice or defaults.voice)
-        return command(*args, settings=settings, **kwargs)
+        try:
+            return command(*args, settings=settings, **kwargs)
+        except UnknownVoice as error:
+            if voice is None and error.voice == defaults.voice:  # the config file's, not typed
+                raise defaults.located("voice", str(error)) from None
+            raise
 
     return wrapper
 

@@ -69,6 +69,7 @@ class SpeechError(VoicecoachError):
 
 class UnknownVoice(UsageError):
     def __init__(self, voice: str):
+        self.voice = voice
         super().__init__(
             f"unknown voice '{voice}'. Run 'voicecoach voices' to list the voices you can use."
         )
