@@ -1121,6 +1121,13 @@ def main() -> None:
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(0)
+    except Exception:
+        # A signal that an extension turned into another error on its way up (scipy's HiGHS
+        # module, interrupted while it initialises, raises ImportError): the signal's ending.
+        stopped = interrupts.pending()
+        if stopped is None or debug:
+            raise
+        interrupts.leave(stopped)
 
 
 def _quiet_stdout() -> None:
