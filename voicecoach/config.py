@@ -58,7 +58,10 @@ def _line_of(text: str, key: str) -> int:
 
 
 def _read(where: Path) -> str | None:
-    """The file's text; None when there is none (and none was named by VOICECOACH_CONFIG)."""
+    """The file's text; None when there is none (and none was named by VOICECOACH_CONFIG), or
+    when it is the null device (VOICECOACH_CONFIG=/dev/null: no config, on purpose)."""
+    if where == Path(os.devnull):
+        return None
     try:
         data = read_regular(where, MAX_BYTES + 1)
     except FileNotFoundError:
