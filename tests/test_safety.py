@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -274,3 +275,28 @@ def test_an_output_that_is_the_bed_file_is_named_as_the_bed(warm, tmp_path):
     assert one_line(result) == (f"voicecoach: cannot write {bed}: it is the bed file this command "
                                 "reads; choose another output name")
     assert bed.read_bytes() == before
+
+
+def test_internal_files_are_never_written_through_a_link(warm, tmp_path, history_data):
+    """A history database or a speech cache entry that is a link to another file: that file is
+    left as it was (the history is refused, the entry is made again in the link's place)."""
+    routine, cache = warm
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    empty = tmp_path / "empty"  # SQLite would take an empty file for a new database
+    empty.write_bytes(b"")
+    history_data.mkdir()
+    (history_data / "history.sqlite3").symlink_to(empty)
+    result = voicecoach("log", "--routine", str(routine))
+    assert result.returncode == 1
+    assert one_line(result).startswith(f"voicecoach: {history_data / 'history.sqlite3'}: this is a link; "
+                                       "voicecoach never writes its history through a link")
+    assert empty.read_bytes() == b""
+    own = tmp_path / "cache"
+    shutil.copytree(cache, own)
+    entry = next(own.rglob("*.wav"))
+    entry.unlink()
+    entry.symlink_to(victim)
+    assert voicecoach("render", str(routine), "-o", str(tmp_path / "r.wav"), cache=own).returncode == 0
+    assert victim.read_text() == "precious\n"
+    assert not entry.is_symlink() and entry.read_bytes()[:4] == b"RIFF"
