@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import NOBODY
+
 SETUP = Path(__file__).parent.parent / "scripts" / "setup"
 
 
@@ -16,16 +18,19 @@ SETUP = Path(__file__).parent.parent / "scripts" / "setup"
                     reason="runs as an unprivileged user on a machine without sudo")
 def test_setup_without_root_or_sudo_names_the_packages():
     # A fresh machine: dpkg-query finds none of the packages (the only stand-in; the rest is real).
-    # The folder is where the unprivileged user can reach it (pytest's tmp_path is root's only).
+    # The folder, and a copy of the script in it, are where the unprivileged user can reach them:
+    # pytest's tmp_path is root's only, and so may be the checkout (a clone in /root).
     folder = Path(tempfile.mkdtemp(prefix="vc-setup-"))
-    fake = folder / "bin"
+    fake, scripts = folder / "bin", folder / "scripts"
     fake.mkdir()
+    scripts.mkdir()
     (fake / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
-    for path in (folder, fake, fake / "dpkg-query"):
+    shutil.copy(SETUP, scripts / "setup")
+    for path in (folder, fake, fake / "dpkg-query", scripts, scripts / "setup"):
         path.chmod(0o755)
-    result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             "env", f"PATH={fake}:/usr/bin:/bin", "bash", str(SETUP)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*NOBODY, "env", f"PATH={fake}:/usr/bin:/bin", "bash",
+                             str(scripts / "setup")],
+                            capture_output=True, text=True, timeout=60, cwd=folder)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines[0].startswith("voicecoach setup: these system packages are missing: espeak-ng flite gcc "
