@@ -1,9 +1,11 @@
-"""scripts/setup on a machine where it cannot install: it says what to install and how."""
+"""scripts/setup on a machine where it cannot install: it says what to install and how; scripts/quickstart
+without audio output."""
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -40,3 +42,28 @@ def test_setup_without_root_or_sudo_names_the_packages():
                                "espeak-ng flite gcc libasound2-dev")
     assert "command not found" not in result.stderr
     shutil.rmtree(folder)
+
+
+def test_quickstart_without_audio_exports_and_says_how_to_run_the_next_command(tmp_path):
+    # A checkout whose scripts/setup has already run (the one stand-in: it does nothing here);
+    # its .venv/bin/voicecoach is the real one, and not on PATH, as after a first setup.
+    checkout = tmp_path / "voicecoach"
+    (checkout / "scripts").mkdir(parents=True)
+    (checkout / ".venv" / "bin").mkdir(parents=True)
+    shutil.copy(SETUP.parent / "quickstart", checkout / "scripts" / "quickstart")
+    (checkout / "scripts" / "setup").write_text("#!/bin/sh\nexit 0\n")
+    (checkout / "scripts" / "setup").chmod(0o755)
+    (checkout / ".venv" / "bin" / "voicecoach").symlink_to(Path(sys.executable).parent / "voicecoach")
+    (tmp_path / "none.conf").write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n")
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"), PATH="/usr/bin:/bin")
+    result = subprocess.run(["scripts/quickstart", "desk-break"], cwd=checkout, env=env,
+                            capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].endswith("To take the session to a phone instead, run: .venv/bin/voicecoach "
+                             "export desk-break")
+    assert lines[-2:] == [
+        f"voicecoach: your session is in {checkout}/desk-break.mp3",
+        "voicecoach: next, run it as .venv/bin/voicecoach (it is not on your PATH): "
+        "'.venv/bin/voicecoach list' shows the routines, '.venv/bin/voicecoach --help' the commands."]
+    assert (checkout / "desk-break.mp3").stat().st_size > 0

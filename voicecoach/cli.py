@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -118,6 +119,25 @@ def _input_files(routine_name: str, settings: Settings | None = None) -> list[st
     """The routine file and the bed file a command reads, if it names them: never written over."""
     bed = settings.bed if settings is not None else None
     return [name for name in (routine_name, bed) if name and os.path.isfile(name)]
+
+
+def _typed(*args: str) -> str:
+    """A voicecoach command to suggest, as it can be typed here: `voicecoach ...` when that name on
+    PATH is this program; else the path it was started by (`.venv/bin/voicecoach` in a checkout
+    whose virtualenv is not on PATH), or `python -m voicecoach`."""
+    script = Path(sys.argv[0])
+    if script.name != "voicecoach":  # python -m voicecoach: the virtualenv's script, if any
+        script = Path(sys.executable).parent / "voicecoach"
+    program = [sys.executable, "-m", "voicecoach"]
+    if script.is_file():
+        on_path = shutil.which("voicecoach")
+        if on_path and os.path.samefile(on_path, script):
+            program = ["voicecoach"]
+        else:
+            if script.is_absolute() and script.is_relative_to(Path.cwd()):
+                script = script.relative_to(Path.cwd())
+            program = [str(script) if script.is_absolute() or script.parent != Path() else f"./{script}"]
+    return " ".join(shlex.quote(part) for part in [*program, *args])
 
 
 def _cache() -> Cache:
@@ -308,8 +328,8 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play desk-break --bed ~/Music/rain.mp3
     """
     routine = routines.load(routine_name)
-    export = ["voicecoach", "export", routine_name, *settings.option_args()]
-    again = ["voicecoach", "play", routine_name, *settings.option_args()]
+    export = ["export", routine_name, *settings.option_args()]
+    again = ["play", routine_name, *settings.option_args()]
     _play_and_record(routine, settings, export, again, from_exercise)
 
 
@@ -317,7 +337,9 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
                      again: list[str], from_exercise: str | None,
                      plan: history.Plan | None = None) -> None:
     """Play a session (for play and today --play), then record it: completed, or how far it went.
-    On a terminal it asks for pain after the session (and before a program session)."""
+    On a terminal it asks for pain after the session (and before a program session). `export`
+    and `again` are the commands (after `voicecoach`) it suggests with no audio device and after
+    a stop."""
     from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
     from .session import start as start_session
@@ -327,7 +349,8 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
         find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)),
                      from_exercise)
     store = _store()  # a damaged history is reported before the session, not after it
-    device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
+    device = Device(SAMPLE_RATE, "To take the session to a phone instead, run: "  # before speech
+                    + _typed(*export))
     interactive = sys.stdin is not None and sys.stdin.isatty()
     pain_before = _ask_pain("Pain before you start") if interactive and plan else None
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
@@ -352,7 +375,7 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
             again = [*again, "--from", where]
         click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
                    f"{f' in {where!r}' if where else ''}. To go on from there: "
-                   f"{' '.join(shlex.quote(part) for part in again)}", err=True)
+                   f"{_typed(*again)}", err=True)
     asked = interactive and (stop is None or stop.reason != "interrupt")
     pain_after = _ask_pain("Pain now") if asked else None
     history.record_played(store, routine.id, plan, dt.date.today(),
@@ -583,7 +606,9 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
         return
     from .player import Device, Player
 
-    Player(session.timeline, session.speech, Device(session.timeline.sample_rate, "ROUTINE")).play()
+    given = [*(["--voice", voice] if voice else []), *(["--pace", pace] if pace else [])]
+    instead = f"To hear it from a file instead, run: {_typed('say', text, *given, '-o', 'FILE.wav')}"
+    Player(session.timeline, session.speech, Device(session.timeline.sample_rate, instead)).play()
 
 
 class _Date(click.ParamType):
@@ -740,8 +765,8 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     elif "--level" not in given:
         given = ["--level", settings.level, *given]  # standard, given to override the week's
     if play:
-        _play_and_record(plan.routine, settings, ["voicecoach", "today", "--export", *given],
-                         ["voicecoach", "today", "--play", *given], from_exercise, plan)
+        _play_and_record(plan.routine, settings, ["today", "--export", *given],
+                         ["today", "--play", *given], from_exercise, plan)
     else:
         if output:
             files.check_suffix(output, ".mp3", "an MP3 file")

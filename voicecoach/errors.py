@@ -96,17 +96,15 @@ class FitError(UsageError):
 
 
 class AudioDeviceError(VoicecoachError):
-    """No sound can be played. Suggests the export command with the options given; the audio
-    system's own words (`detail`) are shown only with --debug."""
+    """No sound can be played. `instead` says what to do without a device (play: the export
+    command with the options given); the audio system's own words (`detail`) are shown only with
+    --debug."""
 
     exit_code = 3
 
-    def __init__(self, reason: str, export_command: str | None = None, detail: str | None = None):
+    def __init__(self, reason: str, instead: str, detail: str | None = None):
         self.detail = detail
-        super().__init__(
-            f"no audio output: {reason}. "
-            f"To take the session to a phone instead, run: {export_command or 'voicecoach export ROUTINE'}"
-        )
+        super().__init__(f"no audio output: {reason}. {instead}")
 
 
 class OutputError(VoicecoachError):
