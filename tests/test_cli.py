@@ -1,6 +1,7 @@
 """The command line at its edge: exit codes, exact messages, help text on every command."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -71,6 +72,30 @@ def test_check_usage_errors_exit_two():
     assert result.returncode == 2
     assert "no routine file or built-in routine named 'no-such-routine'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["log", "--pain-before", "11"], "--pain-before must be from 0 to 10, got 11"),
+    (["log", "--date", "2026-02-30"], "--date must be a day on the calendar, YYYY-MM-DD such as "
+                                      f"{dt.date.today().isoformat()}, got '2026-02-30'"),
+    (["history", "--date", "2026-13-01"], "--date must be a day on the calendar, YYYY-MM-DD such as "
+                                          f"{dt.date.today().isoformat()}, got '2026-13-01'"),
+    (["show", "desk-break", "--minutes", "300"], "--minutes must be from 1 to 240, got 300"),
+    (["show", "desk-break", "--pace", "fast"], "--pace must be one of slow, normal, brisk, got 'fast'"),
+    (["log", "--partial", "-1"], "--partial must be 0 or more, got -1"),
+    (["check"], "missing FILE-or-NAME... (see 'voicecoach check --help')"),
+    (["play", "--fro", "2"], "no such option '--fro'; did you mean '--from'? (see 'voicecoach play "
+                             "--help')"),
+    (["nosuch"], "no such command 'nosuch' (see 'voicecoach --help')"),
+])
+def test_a_usage_error_is_one_line_naming_the_option_the_value_and_what_is_allowed(args, says):
+    result = voicecoach(*args)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"voicecoach: {says}\n")
+
+
+def test_a_group_without_its_command_shows_its_help():
+    result = voicecoach("program")
+    assert result.returncode == 2 and "Commands:" in result.stdout + result.stderr
 
 
 def test_minutes_must_be_a_number():

@@ -18,5 +18,6 @@ def test_no_device_is_found_before_speech_and_the_export_keeps_the_options(tmp_p
                              "To take the session to a phone instead, run: voicecoach export "
                              f"desk-break {' '.join(options)}\n")
     assert not list(cache.rglob("*.wav"))  # no speech was made first
-    debug = voicecoach("--debug", "play", "desk-break", cache=cache, env=env)
-    assert debug.returncode != 0 and "voicecoach: detail: ALSA: " in debug.stderr
+    for debug_first in (["--debug", "play", "desk-break"], ["play", "desk-break", "--debug"]):
+        debug = voicecoach(*debug_first, cache=cache, env=env)
+        assert debug.returncode != 0 and "voicecoach: detail: ALSA: " in debug.stderr

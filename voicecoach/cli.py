@@ -54,7 +54,7 @@ def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     if value is not None and value != value:  # nan passes FloatRange
-        raise click.BadParameter("must be a number of minutes such as 20")
+        raise click.BadParameter(f"must be a number of minutes such as 20, got {value}")
     return value
 
 
@@ -624,8 +624,8 @@ class _Date(click.ParamType):
                 raise ValueError(value)  # fromisoformat also takes 20260302 and 2026-W10-1
             return dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not a day on the calendar; give YYYY-MM-DD such as "
-                      f"{dt.date.today().isoformat()}", param, ctx)
+            self.fail(f"must be a day on the calendar, YYYY-MM-DD such as "
+                      f"{dt.date.today().isoformat()}, got {value!r}", param, ctx)
 
 
 DATE = _Date()
@@ -873,6 +873,56 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
         not no_qr and sys.stdout.isatty(), given_level)
 
 
+def _usage_line(error: click.UsageError) -> str:
+    """click's usage error as our one line (not its Usage/Try/Error block): a bad value names the
+    option, the value and what is allowed (`--pain-before must be from 0 to 10, got 11`); the
+    rest say where the help is."""
+    command = error.ctx.command_path if error.ctx else "voicecoach"
+    param = error.param if isinstance(error, click.BadParameter) else None
+    if param is None or isinstance(error, click.MissingParameter):
+        text = error.format_message().rstrip(".").replace(". Did you mean", "; did you mean")
+        missing = f"missing {param.human_readable_name}" if param is not None else \
+            text[:1].lower() + text[1:]
+        return f"{missing} (see '{command} --help')"
+    text = error.message.rstrip(".")
+    name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+    given, _, rest = text.partition(" is not ")
+    if isinstance(param.type, click.Choice) and rest:
+        return f"{name} must be one of {', '.join(map(str, param.type.choices))}, got {given}"
+    if isinstance(param.type, (click.IntRange, click.FloatRange)) and rest:
+        return f"{name} must be {_allowed(param.type)}, got {_number(given)}"
+    return f"{name} {text}" if text.startswith("must ") else f"{name}: {text}"
+
+
+def _allowed(numbers: click.IntRange | click.FloatRange) -> str:
+    low, high = _number(str(numbers.min)), _number(str(numbers.max))
+    if numbers.max is None:
+        return f"more than {low}" if numbers.min_open else f"{low} or more"
+    if numbers.min is None:
+        return f"less than {high}" if numbers.max_open else f"{high} or less"
+    return f"from {low} to {high}"
+
+
+def _number(text: str) -> str:
+    """300.0 as 300: click quotes the value it converted, not the one typed."""
+    try:
+        return f"{float(text):g}"
+    except ValueError:
+        return text
+
+
+def _debug_after_the_command(group: click.Group) -> None:
+    """`voicecoach play --debug` works as `voicecoach --debug play` does (main() reads either)."""
+    for command in group.commands.values():
+        command.params.append(click.Option(["--debug"], is_flag=True, hidden=True,
+                                           expose_value=False, help="Show tracebacks."))
+        if isinstance(command, click.Group):
+            _debug_after_the_command(command)
+
+
+_debug_after_the_command(cli)
+
+
 def main() -> None:
     """The one boundary where errors become a message and an exit code; Ctrl-C, SIGTERM and a
     closed output pipe end quietly. Run through voicecoach.__main__, which handles signals first."""
@@ -897,8 +947,14 @@ def main() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as exit_:
         sys.exit(exit_.exit_code)
-    except click.ClickException as error:
+    except click.exceptions.NoArgsIsHelpError as error:  # `voicecoach program`: its help
         error.show()
+        sys.exit(error.exit_code)
+    except click.UsageError as error:
+        click.echo(f"voicecoach: {_usage_line(error)}", err=True)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        click.echo(f"voicecoach: {error.format_message()}", err=True)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
         sys.exit(1)
