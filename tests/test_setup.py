@@ -67,3 +67,39 @@ def test_quickstart_without_audio_exports_and_says_how_to_run_the_next_command(t
         "voicecoach: next, run it as .venv/bin/voicecoach (it is not on your PATH): "
         "'.venv/bin/voicecoach list' shows the routines, '.venv/bin/voicecoach --help' the commands."]
     assert (checkout / "desk-break.mp3").stat().st_size > 0
+
+
+@pytest.mark.parametrize("pip_status", [0, 1])
+def test_setup_says_each_step_and_shows_what_pip_fetches(tmp_path, pip_status):
+    # The stand-ins: dpkg-query finds every package installed, and the virtualenv's python is a
+    # script that answers as pip does (so no download, and the test's own .venv is not touched).
+    checkout, fake = tmp_path / "voicecoach", tmp_path / "bin"
+    for folder in (checkout / "scripts", checkout / ".venv" / "bin", fake):
+        folder.mkdir(parents=True)
+    shutil.copy(SETUP, checkout / "scripts" / "setup")
+    (fake / "dpkg-query").write_text("#!/bin/sh\necho 'install ok installed'\n")
+    pip = ("#!/bin/sh\n[ \"$4\" = pip ] && exit 0  # --upgrade pip\n"
+           "echo 'Collecting numpy>=1.26 (from voicecoach==0.1.0)'\n"
+           "echo '  Downloading numpy-2.4.6-cp311-manylinux.whl (16.8 MB)'\n"
+           "echo 'Requirement already satisfied: click>=8.1 in ./.venv/lib'\n"
+           "echo 'Installing collected packages: numpy, voicecoach'\n"
+           f"exit {pip_status}\n")
+    (checkout / ".venv" / "bin" / "python").write_text(pip)
+    for script in (fake / "dpkg-query", checkout / ".venv" / "bin" / "python"):
+        script.chmod(0o755)
+    result = subprocess.run(["bash", str(checkout / "scripts" / "setup")], capture_output=True,
+                            text=True, timeout=60, env=dict(os.environ, PATH=f"{fake}:/usr/bin:/bin"))
+    lines = result.stderr.splitlines()
+    assert lines[:6] == [
+        "voicecoach setup: upgrading pip in .venv",
+        "voicecoach setup: installing voicecoach and the Python packages it needs into .venv "
+        "(pip install -e .)",
+        "    Collecting numpy>=1.26 (from voicecoach==0.1.0)",
+        "    Downloading numpy-2.4.6-cp311-manylinux.whl (16.8 MB)",
+        "    Installing collected packages: numpy, voicecoach",
+        "voicecoach setup: ready (.venv/bin/voicecoach)" if pip_status == 0 else
+        "Collecting numpy>=1.26 (from voicecoach==0.1.0)"]  # a failure shows pip's whole log
+    assert result.returncode == pip_status
+    if pip_status:
+        assert lines[-1] == ("voicecoach setup: installing the Python packages failed (log above, "
+                             "also in .venv/pip.log)")
