@@ -849,11 +849,12 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
     """Serve the sessions to your phone on the home network: a page to play them and a podcast feed.
 
     Prints one line, the address http://ADDRESS:PORT/TOKEN/ (and on a terminal a QR code of it
-    for the phone's camera). The page lists every built-in routine (or the ROUTINEs given) and
-    today's program session, plays them with the spoken lines shown, and logs a session when you
-    are done; ADDRESS/TOKEN/feed.xml is a podcast feed for AntennaPod or Apple Podcasts. The token
-    is kept, so the address stays the same. Sessions are made when first asked for and kept.
-    Ctrl-C stops it.
+    for the phone's camera, the feed's address and how to stop it). The page lists every built-in
+    routine (or the ROUTINEs given) and today's program session, plays them with the spoken lines
+    shown, and logs a session when you are done; ADDRESS/TOKEN/feed.xml is a podcast feed for
+    AntennaPod (apps that fetch feeds on their own servers cannot reach it; the page's download
+    works on any phone). The token is kept, so the address stays the same. Sessions are made
+    when first asked for and kept. Ctrl-C stops it.
 
     \b
     Examples:
@@ -863,14 +864,18 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
       voicecoach serve --new-token
     """
     from .episodes import Episodes, Offer
-    from .server import DEFAULT_PORT
+    from .server import DEFAULT_PORT, qr_text
     from .server import serve as run
+
+    def below(url: str) -> str:  # under the address, on a terminal
+        return (("" if no_qr else qr_text(url)) + f"Podcast feed (AntennaPod): {url}feed.xml\n"
+                "Ctrl-C stops it.\n")
 
     given_level = click.get_current_context().get_parameter_source("level") is not ParameterSource.DEFAULT
     offer = Offer(routine_refs, settings)
     offer.routines()  # a routine that cannot be loaded is said now, not on the phone
     run(offer, Episodes(_cache()), host, DEFAULT_PORT if port is None else port, new_token,
-        not no_qr and sys.stdout.isatty(), given_level)
+        below if sys.stdout.isatty() else None, given_level)
 
 
 def _usage_line(error: click.UsageError) -> str:
