@@ -57,6 +57,27 @@ def test_check_reports_one_located_line_and_exits_one(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("text, says", [
+    ("title: T\nexercises:\n\t- name: A\n", ":3: not valid YAML: found character that cannot start "
+     "any token; indent with spaces: YAML does not allow tabs"),
+    ("title: T\nexercises:\n  - name: A\n    setup: s\n\thold: 20s\n", ":5: not valid YAML: found a tab "
+     "character that violates indentation; indent with spaces: YAML does not allow tabs"),
+    ("title: T\nexercises:\n  - {name: A, setup: s, hold: 20s, position: on my back}\n",
+     ":3: exercise 1 (A): 'position' must be one of lying-back, lying-front, lying-side, "
+     "hands-and-knees, kneeling, sitting, standing, got 'on my back'; did you mean 'lying-back'?"),
+])
+def test_check_says_what_to_do_about_a_newcomers_mistakes(tmp_path, text, says):
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    result = voicecoach("check", str(path))
+    assert (result.returncode, result.stdout) == (1, f"{path}{says}\n")
+
+
+def test_check_a_file_that_does_not_exist_has_no_line_number(tmp_path):
+    result = voicecoach("check", str(tmp_path / "missing.yaml"))
+    assert (result.returncode, result.stdout) == (1, f"{tmp_path / 'missing.yaml'}: no such file\n")
+
+
 @pytest.mark.parametrize("content", [b"", b"\x00\xff\x00", b"{{{{", b"a: &a [*a]"])
 def test_check_any_input_no_traceback(tmp_path, content):
     path = tmp_path / "x.yaml"

@@ -34,7 +34,7 @@ def test_a_fifo_as_routine_file_is_refused_at_once(tmp_path):
     os.mkfifo(fifo)
     result = voicecoach("check", str(fifo), cache=tmp_path / "cache", timeout=30)
     assert result.returncode == 1
-    assert result.stdout == (f"{fifo}:1: this is a FIFO (named pipe), not a regular file; "
+    assert result.stdout == (f"{fifo}: this is a FIFO (named pipe), not a regular file; "
                              "give a routine file (.yaml)\n")
 
 

@@ -18,7 +18,8 @@ class UsageError(VoicecoachError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One located problem in a routine file: an error, or a warning about what will sound wrong."""
+    """One located problem in a routine file: an error, or a warning about what will sound wrong.
+    `line` 0: the file as a whole (one that does not exist or cannot be read has no lines)."""
 
     path: str
     line: int
@@ -27,7 +28,7 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}: "
+        where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         if self.exercise is not None:
             number, name = self.exercise
             where += f"exercise {number} ({name}): " if name else f"exercise {number}: "
