@@ -294,6 +294,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     from .render import write_wav
 
     if output:
+        files.check_output(output)  # a device or FIFO is refused as such, not for its extension
         files.check_suffix(output, ".wav", "a WAV file")
         files.check_folder(output)
     session = _session(routine_name, settings, quiet)
@@ -460,6 +461,7 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
     if output and not (every or split):
+        files.check_output(output)  # a device or FIFO is refused as such, not for its extension
         files.check_suffix(output, ".mp3", "an MP3 file")
     if output and not every:  # checked before the speech is made, not after
         files.check_folder(output)
@@ -769,6 +771,7 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
                          ["today", "--play", *given], from_exercise, plan)
     else:
         if output:
+            files.check_output(output)  # a device or FIFO is refused as such
             files.check_suffix(output, ".mp3", "an MP3 file")
             files.check_folder(output)
         _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
