@@ -68,10 +68,19 @@ def test_quick_tempo_phases_are_accepted_with_a_warning_down_to_a_floor(tmp_path
                               "least 0.2 seconds, got '0.1s'\n")
 
 
+def test_minutes_out_of_reach_names_a_routine_file_by_its_title_and_file(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("title: My fine routine\nexercises:\n  - {name: A, setup: Sit tall., hold: 20s}\n")
+    result = voicecoach("show", str(mine), "--minutes", "60", cache=tmp_path / "cache")
+    assert result.returncode == 2
+    assert one_line(result).startswith(f"voicecoach: cannot fit 'My fine routine' ({mine}) into 60 "
+                                       "minutes; it can be made from ")
+
+
 def test_fit_messages_say_one_minute_and_quote_only_lengths_allowed():
-    assert str(FitError("desk-break", 1, 3.3, 12.6)) == (
+    assert str(FitError("'desk-break'", 1, 3.3, 12.6)) == (
         "cannot fit 'desk-break' into 1 minute; it can be made from 3.3 to 12.6 minutes long.")
-    assert str(FitError("long", 30, 51.1, 706.6)) == (
+    assert str(FitError("'long'", 30, 51.1, 706.6)) == (
         "cannot fit 'long' into 30 minutes; it can be made from 51.1 to 240.0 minutes long.")
     assert "nearest it comes is 238.0 or 240.0 minutes (its range is 0.5" not in str(
         FitError("x", 239, 0.5, 300, (238.0, 250.0)))

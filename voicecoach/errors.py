@@ -76,8 +76,9 @@ class UnknownVoice(UsageError):
 
 
 class FitError(UsageError):
-    def __init__(self, routine_id: str, minutes: float, low: float, high: float,
+    def __init__(self, routine: str, minutes: float, low: float, high: float,
                  nearest: tuple[float, float] | None = None):
+        """`routine`: as a message names it (Routine.named)."""
         from .settings import MINUTES_RANGE  # here: settings imports the routine, which imports us
 
         def allowed(value: float) -> float:  # never quote a length --minutes refuses
@@ -85,7 +86,7 @@ class FitError(UsageError):
 
         low, high = allowed(low), allowed(high)
         unit = "minute" if minutes == 1 else "minutes"
-        message = f"cannot fit '{routine_id}' into {minutes:g} {unit}; "
+        message = f"cannot fit {routine} into {minutes:g} {unit}; "
         if nearest:
             below, above = allowed(nearest[0]), allowed(nearest[1])
             message += (f"its sets and reps change in steps, and the nearest it comes is "

@@ -124,6 +124,12 @@ class Routine:
     rest: float | None = None
     builtin: bool = False
 
+    @property
+    def named(self) -> str:
+        """How a message names it: a built-in by its id, a file of one's own by its title and
+        file (its id is only the file's stem)."""
+        return f"'{self.id}'" if self.builtin else f"'{self.title}' ({self.path})"
+
     def rest_after(self, exercise: Exercise) -> float:
         if exercise.rest is not None:
             return exercise.rest
