@@ -575,10 +575,12 @@ def voices(as_json: bool) -> None:
                                for v in found], indent=1, ensure_ascii=False))
         return
     width = max((len(v.id) for v in found), default=2)
+    languages_width = max([len("LANGUAGES"), *(len(",".join(v.languages)) for v in found)])
     name_width = max((len(v.label) for v in found), default=4)
-    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<10}  {'NAME':<{name_width}}  LICENCE")
+    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<{languages_width}}  {'NAME':<{name_width}}  LICENCE")
     for v in found:
-        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.label:<{name_width}}  {v.licence}")
+        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<{languages_width}}  "
+                   f"{v.label:<{name_width}}  {v.licence}")
 
 
 @cli.command()
