@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from voicecoach.cli import cli
 from voicecoach.errors import FitError
+from voicecoach.routine import load
 
 from helpers import one_line, voicecoach
 
@@ -27,6 +28,15 @@ def test_from_takes_plain_digits_only(tmp_path, number):
     assert result.returncode == 2
     assert one_line(result).startswith(f"voicecoach: no exercise '{number}' in this routine; "
                                        "--from takes a name or number: ")
+
+
+def test_from_out_of_range_lists_the_exercises_with_their_numbers(tmp_path):
+    result = voicecoach("play", "desk-break", "--from", "9", cache=tmp_path / "cache")
+    assert result.returncode == 2
+    exercises = [exercise.name for exercise in load("desk-break").exercises]
+    assert one_line(result) == ("voicecoach: no exercise '9' in this routine; --from takes a name or "
+                                "number: " + ", ".join(f"{n} '{title}'" for n, title in
+                                                       enumerate(exercises, 1)))
 
 
 def test_a_fifo_as_routine_file_is_refused_at_once(tmp_path):

@@ -45,7 +45,7 @@ def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
     for chapter in exercises:
         if (chapter.exercise or "").lower() == wanted.strip().lower():
             return chapter
-    names = ", ".join(f"'{c.exercise}'" for c in exercises)
+    names = ", ".join(f"{number} '{c.exercise}'" for number, c in enumerate(exercises, 1))
     raise UsageError(f"no exercise '{wanted}' in this routine; --from takes a name or number: {names}")
 
 
