@@ -72,12 +72,15 @@ def session_options(command: Callable) -> Callable:
     @click.option("--voice", default=None,
                   help="A voice id from 'voicecoach voices', e.g. flite:slt (default: espeak's, or "
                        "your config file's).")
+    @click.option("--safety-screen", is_flag=True,
+                  help="Open with the full safety screen ('voicecoach safety') instead of the "
+                       "short note, as a first session does.")
     @functools.wraps(command)
     def wrapper(*args, level: str | None, pace: str | None, minutes: float | None, voice: str | None,
-                **kwargs):
+                safety_screen: bool, **kwargs):
         defaults = _defaults()
         settings = Settings(level=level or defaults.level, pace=pace or defaults.pace, minutes=minutes,
-                            voice=voice or defaults.voice)
+                            voice=voice or defaults.voice, safety_screen=safety_screen)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -905,6 +908,8 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
             files.check_output(output)  # a device or FIFO is refused as such
             files.check_suffix(output, ".mp3", "an MP3 file")
             files.check_folder(output)
+        if history.first_session(store, plan):  # a program's first session opens with the screen
+            settings = replace(settings, safety_screen=True)
         _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
                         quiet, _input_files("", settings))
 

@@ -5,6 +5,7 @@ the functions that read or write the store keep each read-then-write in one tran
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -167,12 +168,20 @@ def _walk(program: Program, sessions: Sequence[Logged],
     in_a_row = severe = 0
     pause: Position | None = None
     weeks: dict[int, int] = {}
+    tried: list[Logged] = []  # every session in this go at the week, partial ones too
     for session in sessions:
         weeks[session.id] = at.week
-        if session.id > resumed_after:  # what was reported before a resume no longer pauses
+        fresh = session.id > resumed_after  # what was reported before a resume no longer pauses
+        urgent = [name for name in session.symptoms or () if name in URGENT]
+        if pause is not None:  # a paused program stays where it stopped, whatever is logged
+            if fresh and urgent and not pause.urgent:  # but an urgent symptom is always said
+                pause = Position(at.week, 0, Decision.PAUSE, f"you reported "
+                                 f"{described(session.symptoms or ())} after the session on "
+                                 f"{session.date}", urgent=True)
+            continue
+        if fresh:
             if session.symptoms:
-                urgent = [name for name in session.symptoms if name in URGENT]
-                pause = pause or Position(
+                pause = Position(
                     at.week, 0, Decision.PAUSE, f"you reported {described(session.symptoms)} "
                     f"after the session on {session.date}", urgent=bool(urgent))
             if _pains(session) and max(_pains(session)) >= PAUSE_PAIN:
@@ -191,15 +200,18 @@ def _walk(program: Program, sessions: Sequence[Logged],
         if step:
             week, down = (at.week - 1, 0) if at.week > 1 else (1, min(at.levels_down + 1, lowest))
             at = Position(week, 0, Decision.STEP_BACK, step, down)
-            block, in_a_row = [], 0
+            block, tried, in_a_row = [], [], 0
             continue
+        if pause is not None:
+            continue
+        tried.append(session)
         if not session.completed:
             continue  # a partial session is recorded and its pain counts, but not towards the week
         block.append(session)
         if len(block) < program.sessions_per_week:
             at = replace(at, done=len(block))
             continue
-        reason = worse(block)
+        reason = worse(tried)
         if reason:
             at = Position(at.week, 0, Decision.HOLD, reason, at.levels_down, len(block))
         elif at.levels_down:  # back up the way it came down, a level at a time
@@ -211,7 +223,7 @@ def _walk(program: Program, sessions: Sequence[Logged],
         else:
             at = Position(at.week, 0, Decision.FINISHED, "every week of the plan is done", 0,
                           len(block))
-        block = []
+        block, tried = [], []
     if pause is not None:
         at = replace(pause, week=at.week, done=at.done, levels_down=at.levels_down)
     return at, weeks
@@ -530,6 +542,20 @@ def symptom_advice(symptoms: Sequence[str] | None) -> str | None:
             "physiotherapist or doctor soon.")
 
 
+# Words in a note that may mean a warning symptom was written down instead of reported
+_WARNING_WORDS = re.compile(r"\b(leg|legs|numb\w*|tingl\w*|weak\w*|bladder|bowel\w*|groin|saddle|"
+                            r"fever\w*|night|sciatic\w*)\b", re.IGNORECASE)
+
+
+def note_hint(note: str | None, symptoms: Sequence[str] | None) -> str | None:
+    """When a note reads like a warning symptom that was not reported as one, how to report it."""
+    found = _WARNING_WORDS.search(note or "")
+    if not found or symptoms is not None:
+        return None
+    return (f"Your note mentions '{found.group(0)}'. If that is a symptom, say so with --symptom "
+            "(for example: voicecoach log --symptom leg-numb); 'voicecoach log --help' lists them.")
+
+
 def logged_text(record: Logged | None, plan: Plan | None) -> str:
     """What `log` says: what was recorded, and where the program stands after it."""
     if record is None:
@@ -547,6 +573,9 @@ def logged_text(record: Logged | None, plan: Plan | None) -> str:
         lines.append(plan.advice)
     if record is not None and record.symptoms and not (plan and plan.position.paused):
         lines.append(symptom_advice(record.symptoms) or "")
+    hint = note_hint(record.note, record.symptoms) if record is not None else None
+    if hint:
+        lines.append(hint)
     return "\n".join(lines)
 
 

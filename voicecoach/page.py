@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 from .episodes import Episode, Made
+from .safety import SCREEN
 from .timeline import clock
 
 PAIN_CHOICES = range(0, 11)
@@ -63,6 +64,9 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
             f'<p><a class="play" href="{escape(entry.main.key)}.html">Play</a></p>'
             f'<p class="choices">Level: {levels}</p><p class="choices">Length: {lengths}</p>'
             f"<details><summary>About</summary>{summary}</details></section>")
+    screen = "".join(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in SCREEN)
+    parts.append(f'<section class="card safety"><details><summary>Safety: read before your first '
+                 f"session</summary>{screen}</details></section>")
     parts.append('<footer><p>Podcast app: subscribe to <a href="feed.xml">this feed</a> by its '
                  f"address:</p><p class=\"url\">{escape(feed_url)}</p></footer>")
     return _page("voicecoach", "\n".join(parts))

@@ -69,6 +69,8 @@ class Settings:
             args += ["--minutes", f"{self.minutes:g}"]
         if self.voice:
             args += ["--voice", self.voice]
+        if self.safety_screen:
+            args += ["--safety-screen"]
         if self.bed:
             args += ["--bed", self.bed]
             if self.bed_level != DEFAULT_BED_LEVEL:
