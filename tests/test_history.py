@@ -196,6 +196,7 @@ def test_chart_png_and_svg_are_real_images(tmp_path):
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     text = svg.read_text()
     assert "pain before the session" in text and "sessions a week" in text  # matplotlib keeps text as text
+    assert "the week's plan met" in text and "short of the plan (or the week not over)" in text  # grey
     wrong = vc("history", "--chart", str(tmp_path / "pain.jpg"))
     assert wrong.returncode == 2 and "--chart draws a .png or an .svg file" in wrong.stderr
     assert sorted(p.name for p in tmp_path.glob("pain*")) == ["pain.png", "pain.svg"]  # no partial left
