@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -10,7 +11,7 @@ from click.testing import CliRunner
 from voicecoach import routine as routines
 from voicecoach.cli import cli
 
-from helpers import voicecoach
+from helpers import CHECKOUT, voicecoach
 
 BAD = "title: T\nexercises:\n  - name: Cobra\n    setup: s\n    hodl: 30s\n"
 
@@ -37,6 +38,16 @@ def test_list_table_and_json():
     rows = json.loads(voicecoach("list", "--json").stdout)
     assert {r["id"] for r in rows} == set(routines.builtin_ids())
     assert all({"id", "title", "source", "summary"} <= set(r) for r in rows)
+
+
+def test_readme_names_each_built_in_routines_article_and_links_only_what_is_here():
+    readme = (CHECKOUT / "README.md").read_text()
+    for routine in routines.all_builtin():
+        assert re.search(rf"^\| `{routine.id}` \| {re.escape(routine.source or '')}( \(.*\))? \|$",
+                         readme, re.MULTILINE), routine.id
+    for target in re.findall(r"\]\(([^)#]+)\)", readme):  # [text](path): a file in the repository
+        assert target.startswith("http") or (CHECKOUT / target).exists(), target
+    assert "seeds/" not in readme  # the articles are not in the repository: they are named by title
 
 
 def test_check_valid_routines_exit_zero():
