@@ -119,6 +119,7 @@ def test_check_usage_errors_exit_two():
     (["play", "--fro", "2"], "no such option '--fro'; did you mean '--from'? (see 'voicecoach play "
                              "--help')"),
     (["nosuch"], "no such command 'nosuch' (see 'voicecoach --help')"),
+    (["log", "--pain-before"], "option '--pain-before' requires an argument"),
 ])
 def test_a_usage_error_is_one_line_naming_the_option_the_value_and_what_is_allowed(args, says):
     result = voicecoach(*args)

@@ -1043,13 +1043,14 @@ def _usage_line(error: click.UsageError) -> str:
     """click's usage error as our one line (not its Usage/Try/Error block): a bad value names the
     option, the value and what is allowed (`--pain-before must be from 0 to 10, got 11`); the
     rest say where the help is."""
-    command = error.ctx.command_path if error.ctx else "voicecoach"
+    # click leaves out the command when an option lacks its value: then no help is pointed at
+    see = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
     param = error.param if isinstance(error, click.BadParameter) else None
     if param is None or isinstance(error, click.MissingParameter):
         text = error.format_message().rstrip(".").replace(". Did you mean", "; did you mean")
         missing = f"missing {param.human_readable_name}" if param is not None else \
             text[:1].lower() + text[1:]
-        return f"{missing} (see '{command} --help')"
+        return missing + see
     text = error.message.rstrip(".")
     name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
     given, _, rest = text.partition(" is not ")
