@@ -155,6 +155,7 @@ def test_the_page_works_without_javascript(server: Running, episode: tuple[str, 
     assert status == 200
     html = index.decode()
     assert f'href="{key}.html"' in html and "Desk break" in html
+    assert 'AntennaPod (Android): add <a href="feed.xml">this feed</a>' in html  # the app known to work
     for level in ("beginner", "advanced"):
         assert re.search(rf'href="desk-break-{level}-[0-9a-f]{{12}}\.html"', html)
     status, headers, body = server.get(f"{key}.html")

@@ -67,8 +67,10 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
     screen = "".join(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in SCREEN)
     parts.append(f'<section class="card safety"><details><summary>Safety: read before your first '
                  f"session</summary>{screen}</details></section>")
-    parts.append('<footer><p>Podcast app: subscribe to <a href="feed.xml">this feed</a> by its '
-                 f"address:</p><p class=\"url\">{escape(feed_url)}</p></footer>")
+    parts.append('<footer><p>AntennaPod (Android): add <a href="feed.xml">this feed</a> by its '
+                 f"address:</p><p class=\"url\">{escape(feed_url)}</p><p>Podcast apps that "
+                 "fetch feeds on their own servers (Apple Podcasts, Overcast, Pocket Casts) cannot "
+                 "reach it: play here, or keep a session with its download link.</p></footer>")
     return _page("voicecoach", "\n".join(parts))
 
 
