@@ -840,12 +840,13 @@ def safety(speak: bool, voice: str | None, pace: str | None) -> None:
     if speak:
         from .player import Device, Player
         from .session import say_lines
+        from .settings import SAMPLE_RATE
 
+        device = Device(SAMPLE_RATE, "The safety words are printed above.")  # before speech
         defaults = _defaults()
         session = say_lines(screen_lines(), Settings(pace=pace or defaults.pace,
                                                      voice=voice or defaults.voice), _cache())
-        Player(session.timeline, session.speech,
-               Device(session.timeline.sample_rate, "voicecoach safety")).play()
+        Player(session.timeline, session.speech, device).play()
 
 
 @cli.command()
