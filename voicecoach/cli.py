@@ -355,6 +355,12 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
     store = _store()  # a damaged history is reported before the session, not after it
     if plan is not None and plan.position.paused:
         raise history.ProgramPaused(plan.advice)
+    try:
+        active = plan or history.plan_for(store, dt.date.today())
+    except VoicecoachError:  # a program whose file is gone does not stop a free session
+        active = None
+    if active is not None and active.position.urgent:  # any session, not only the program's
+        click.echo(f"Before you play: {active.advice}", err=True)
     device = Device(SAMPLE_RATE, "To take the session to a phone instead, run: "  # before speech
                     + _typed(*export))
     interactive = sys.stdin is not None and sys.stdin.isatty()

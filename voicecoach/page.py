@@ -46,6 +46,9 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
              "</header>"]
     if note:
         parts.append(f'<p class="note" role="status">{escape(note)}</p>')
+    screen = "".join(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in SCREEN)
+    parts.append(f'<section class="card safety"><details><summary>Safety: read before your first '
+                 f"session</summary>{screen}</details></section>")
     if today is not None:
         parts.append(f'<section class="card today"><h2>{escape(today.title)}</h2>'
                      f'<p><a class="play" href="{escape(today.key)}.html">Play today\'s session</a>'
@@ -64,9 +67,6 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
             f'<p><a class="play" href="{escape(entry.main.key)}.html">Play</a></p>'
             f'<p class="choices">Level: {levels}</p><p class="choices">Length: {lengths}</p>'
             f"<details><summary>About</summary>{summary}</details></section>")
-    screen = "".join(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in SCREEN)
-    parts.append(f'<section class="card safety"><details><summary>Safety: read before your first '
-                 f"session</summary>{screen}</details></section>")
     parts.append('<footer><p>AntennaPod (Android): add <a href="feed.xml">this feed</a> by its '
                  f"address:</p><p class=\"url\">{escape(feed_url)}</p><p>Podcast apps that "
                  "fetch feeds on their own servers (Apple Podcasts, Overcast, Pocket Casts) cannot "

@@ -9,9 +9,9 @@ from __future__ import annotations
 # Every session: the stop signs, the urgent signs, the acceptable-pain rule in one sentence and
 # how to stop on the floor, under 20 seconds at the normal pace.
 NOTE = (
-    "Safety first. Pain up to five of ten is fine if it settles by morning. Stop for sharp pain, "
-    "or pain, numbness or tingling in a leg: roll onto your side and rest. A weak leg, a numb "
-    "groin, or loss of bladder or bowel control: get medical help now."
+    "Safety first. Pain up to five of ten is fine if it settles by morning. For sharp pain, or "
+    "leg pain, numbness or tingling, stop and roll onto your side. For a weak leg, a numb groin, "
+    "or loss of bladder or bowel control, get medical help now."
 )
 
 # The full screen, a heading and a paragraph each: printed by `voicecoach safety`, spoken at a
