@@ -30,9 +30,12 @@ def test_setup_without_root_or_sudo_names_the_packages():
     shutil.copy(SETUP, scripts / "setup")
     for path in (folder, fake, fake / "dpkg-query", scripts, scripts / "setup"):
         path.chmod(0o755)
-    result = subprocess.run([*NOBODY, "env", f"PATH={fake}:/usr/bin:/bin", "bash",
-                             str(scripts / "setup")],
-                            capture_output=True, text=True, timeout=60, cwd=folder)
+    try:
+        result = subprocess.run([*NOBODY, "env", f"PATH={fake}:/usr/bin:/bin", "bash",
+                                 str(scripts / "setup")],
+                                capture_output=True, text=True, timeout=60, cwd=folder)
+    finally:
+        shutil.rmtree(folder)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines[0].startswith("voicecoach setup: these system packages are missing: espeak-ng flite gcc "
@@ -41,7 +44,6 @@ def test_setup_without_root_or_sudo_names_the_packages():
     assert lines[2].startswith("    su -c 'apt-get update && apt-get install -y --no-install-recommends "
                                "espeak-ng flite gcc libasound2-dev")
     assert "command not found" not in result.stderr
-    shutil.rmtree(folder)
 
 
 def test_quickstart_without_audio_exports_and_says_how_to_run_the_next_command(tmp_path):
