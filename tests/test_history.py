@@ -260,8 +260,9 @@ def test_bad_input_changes_nothing(tmp_path):
 
 def test_eight_logs_at_once_all_land(history_data):
     assert vc("program", "start", "three-exercises-daily", "--date", MONDAY.isoformat()).returncode == 0
-    # all on one day, so each must read the week's count and write its session under one lock
-    processes = [subprocess.Popen([sys.executable, "-m", "voicecoach", "log", "--date", MONDAY.isoformat(),
+    # all at once, so each must read the week's count and write its session under one lock (a day
+    # each: one session a day counts towards a week)
+    processes = [subprocess.Popen([sys.executable, "-m", "voicecoach", "log", "--date", day(n).isoformat(),
                                    "--note", f"log {n}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for n in range(8)]
     results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in processes]  # type: ignore[union-attr]

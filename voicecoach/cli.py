@@ -367,6 +367,12 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
     if interactive and plan is not None and plan.unrated is not None:
         _ask_next_day(store, plan.unrated)
     pain_before = _ask_pain("Pain before you start") if interactive and plan else None
+    if pain_before is not None and pain_before >= history.SETTLE_FIRST:
+        click.echo(f"Your pain is {pain_before} of 10 before you start. {history.REST_TODAY}",
+                   err=True)
+        if not click.confirm("Play the session anyway?", default=False, err=True):
+            click.echo("Nothing played, nothing recorded.", err=True)
+            return
     if history.first_session(store, plan):  # the full safety screen, once
         settings = replace(settings, safety_screen=True)
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
@@ -432,8 +438,9 @@ def _ask_next_day(store, session) -> None:
     """How the back was the morning after the last session, asked in one keystroke; recorded."""
     while True:
         try:
-            answer = click.prompt(f"How was your back the morning after your session on "
-                                  f"{session.date}? b better, s same, w worse (Enter skips)",
+            answer = click.prompt(f"The morning after your session on {session.date}, was your "
+                                  "back better, the same or worse than before it? b better, "
+                                  "s same, w worse (Enter skips)",
                                   default="", show_default=False, err=True)
         except click.exceptions.Abort:
             click.echo("", err=True)
@@ -821,8 +828,9 @@ def program_resume(on: dt.date | None, yes: bool) -> None:
             click.echo("Nothing changed.", err=True)
             sys.exit(1)
     after = history.resume(store, day)
-    click.echo(f"Resumed {after.program.title}: week {after.position.week}, {after.level} level. "
-               "'voicecoach today' says what to do. Go gently, and stop if the symptoms come back.")
+    click.echo(f"Resumed {after.program.title}, one step easier: week {after.position.week}, "
+               f"{after.level} level. 'voicecoach today' says what to do. Go gently, and stop if "
+               "the symptoms come back.")
 
 
 @cli.command()

@@ -303,10 +303,10 @@ class Store:
             self._query("INSERT INTO resumes (run, after_session, date, recorded_at) "
                         "VALUES (?, ?, ?, ?)", (run, newest, on.isoformat(), _now()))
 
-    def resumed_after(self, run: int) -> int:
-        """The newest session id when the run was last resumed (0: never resumed)."""
-        return self._query("SELECT coalesce(max(after_session), 0) FROM resumes WHERE run = ?",
-                           (run,))[0][0]
+    def resumes(self, run: int) -> list[int]:
+        """The newest session id at each time the run was resumed, in order."""
+        return [r[0] for r in self._query("SELECT after_session FROM resumes WHERE run = ? "
+                                          "ORDER BY id", (run,))]
 
     def set_weeks(self, weeks: dict[int, int]) -> None:
         """Set the program week of sessions, by id (inside the caller's transaction)."""
