@@ -196,6 +196,7 @@ def test_chart_png_and_svg_are_real_images(tmp_path):
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     text = svg.read_text()
     assert "pain before the session" in text and "sessions a week" in text  # matplotlib keeps text as text
+    assert "the week's plan met" in text and "short of the plan (or the week not over)" in text  # grey
     wrong = vc("history", "--chart", str(tmp_path / "pain.jpg"))
     assert wrong.returncode == 2 and "--chart draws a .png or an .svg file" in wrong.stderr
     assert sorted(p.name for p in tmp_path.glob("pain*")) == ["pain.png", "pain.svg"]  # no partial left
@@ -239,9 +240,10 @@ def test_bad_input_changes_nothing(tmp_path):
     bad_program = tmp_path / "bad.yaml"
     bad_program.write_text("title: B\nsessions_per_week: 3\nweeks:\n  - routine: nowhere\n")
     for args, code, says in [
-        (["log", "--pain-after", "11"], 2, "11 is not in the range 0<=x<=10"),
-        (["log", "--date", "2026-02-30"], 2, "'2026-02-30' is not a day on the calendar"),
-        (["log", "--date", "2026-W10-1"], 2, "'2026-W10-1' is not a day on the calendar; give YYYY-MM-DD"),
+        (["log", "--pain-after", "11"], 2, "voicecoach: --pain-after must be from 0 to 10, got 11\n"),
+        (["log", "--date", "2026-02-30"], 2, "voicecoach: --date must be a day on the calendar, "
+                                             "YYYY-MM-DD such as "),
+        (["log", "--date", "2026-W10-1"], 2, ", got '2026-W10-1'\n"),
         (["log", "--routine", "no-such-routine"], 2, "no routine file or built-in routine named"),
         (["program", "start", "no-such-program", "--yes"], 2, "no program file or built-in program named"),
         (["program", "start", str(bad_program), "--yes"], 1, f"{bad_program}:4: week 1: unknown routine 'nowhere'"),

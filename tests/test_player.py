@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import pty
+import subprocess
+import sys
 import time
 import wave
 from itertools import pairwise
@@ -164,6 +166,28 @@ def test_no_audio_device_is_one_line_suggesting_export(tmp_path, speech_cache):
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("voicecoach: no audio output: ")
     assert lines[0].endswith("To take the session to a phone instead, run: voicecoach export desk-break")
+
+
+NO_DEVICE = "</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n"
+
+
+def test_no_audio_hint_names_voicecoach_as_it_can_be_typed_when_it_is_not_on_path(tmp_path):
+    # After scripts/setup, voicecoach is .venv/bin/voicecoach in the checkout, not on PATH.
+    (tmp_path / "none.conf").write_text(NO_DEVICE)
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"), PATH="/usr/bin:/bin")
+    script = Path(sys.executable).parent / "voicecoach"
+    venv_folder = script.parents[2]
+    typed = str(script.relative_to(venv_folder))  # .venv/bin/voicecoach
+    for cwd, argv0, shown in [(venv_folder, typed, typed), (tmp_path, str(script), str(script)),
+                              (venv_folder, str(script), typed)]:
+        result = subprocess.run([argv0, "play", "desk-break", "--pace", "slow"], cwd=cwd, env=env,
+                                capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert result.returncode == 3
+        assert result.stderr.endswith(f"To take the session to a phone instead, run: {shown} export "
+                                      "desk-break --pace slow\n"), result.stderr
+    on_path = subprocess.run(["voicecoach", "play", "desk-break"], capture_output=True, text=True,
+                             env=dict(env, PATH=f"{script.parent}:/usr/bin:/bin"))
+    assert on_path.stderr.endswith("instead, run: voicecoach export desk-break\n"), on_path.stderr
 
 
 def test_today_play_on_a_terminal_asks_pain_before_and_after(capture, tmp_path, speech_cache):
