@@ -1,6 +1,7 @@
 """Playback: through ALSA's file capture byte for byte, keys on a real terminal, a missing device."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pty
@@ -104,7 +105,12 @@ def test_today_play_plays_the_programs_session_and_counts_it(capture, tmp_path, 
     recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
     assert [(s["routine"], s["program"], s["week"], s["completed"]) for s in recorded] == [
         ("desk-break", "desk-weeks", 1, True)]
-    after = json.loads(voicecoach("today", "--json").stdout)
+    played_on = dt.date.fromisoformat(recorded[0]["date"])  # the week is decided the next day
+    same_day = json.loads(voicecoach("today", "--json", "--date", played_on.isoformat()).stdout)
+    assert (same_day["week"], same_day["sessions_done"]) == (1, 1)
+    assert "This week's sessions are done" in same_day["advice"]
+    tomorrow = (played_on + dt.timedelta(days=1)).isoformat()
+    after = json.loads(voicecoach("today", "--json", "--date", tomorrow).stdout)
     assert after["week"] == 2
     assert next(e for e in after["exercises"] if e["name"] == "Stand and reach")["reps"] == 9
     mp3 = tmp_path / "today.mp3"
