@@ -136,7 +136,7 @@ def test_start_log_a_steady_week_then_today_shows_week_2_built_up_and_a_worse_we
     assert got == expected
     before = {row["name"]: row for row in first["exercises"]}
     assert got["Push ups"]["reps"] > before["Push ups"]["reps"]
-    assert got["Superman back arch"]["duration"] > before["Superman, legs down"]["duration"]
+    assert got["Superman, opposite arm and leg"]["duration"] > before["Superman, legs down"]["duration"]
 
     log_week(7, [(2, 2), (2, 5), (2, 2)])  # one session rose 3 points: over the pain rule
     held = today(day(14))
@@ -196,6 +196,7 @@ def test_chart_png_and_svg_are_real_images(tmp_path):
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     text = svg.read_text()
     assert "pain before the session" in text and "sessions a week" in text  # matplotlib keeps text as text
+    assert "the week's plan met" in text and "short of the plan (or the week not over)" in text  # grey
     wrong = vc("history", "--chart", str(tmp_path / "pain.jpg"))
     assert wrong.returncode == 2 and "--chart draws a .png or an .svg file" in wrong.stderr
     assert sorted(p.name for p in tmp_path.glob("pain*")) == ["pain.png", "pain.svg"]  # no partial left
@@ -239,15 +240,17 @@ def test_bad_input_changes_nothing(tmp_path):
     bad_program = tmp_path / "bad.yaml"
     bad_program.write_text("title: B\nsessions_per_week: 3\nweeks:\n  - routine: nowhere\n")
     for args, code, says in [
-        (["log", "--pain-after", "11"], 2, "'11' is not a whole number from 0 to 10"),
-        (["log", "--pain-after", "\u0665"], 2, "'\u0665' is not a whole number from 0 to 10"),
-        (["log", "--pain-before", "1_0"], 2, "'1_0' is not a whole number from 0 to 10"),
-        (["log", "--pain-before", " 7 "], 2, "' 7 ' is not a whole number from 0 to 10"),
-        (["log", "--date", "0001-01-01"], 2, "'0001-01-01' is not a day from 1900-01-01 to 2999-12-31"),
-        (["log", "--date", "9999-12-31"], 2, "'9999-12-31' is not a day from 1900-01-01 to 2999-12-31"),
-        (["history", "--date", "\u0662\u0660\u0662\u0666-03-02"], 2, "is not a day on the calendar"),
-        (["log", "--date", "2026-02-30"], 2, "'2026-02-30' is not a day on the calendar"),
-        (["log", "--date", "2026-W10-1"], 2, "'2026-W10-1' is not a day on the calendar; give YYYY-MM-DD"),
+        (["log", "--pain-after", "11"], 2, "voicecoach: --pain-after must be from 0 to 10, got 11\n"),
+        (["log", "--date", "2026-02-30"], 2, "voicecoach: --date must be a day on the calendar, "
+                                             "YYYY-MM-DD such as "),
+        (["log", "--date", "2026-W10-1"], 2, ", got '2026-W10-1'\n"),
+        (["log", "--pain-after", "\u0665"], 2, "voicecoach: --pain-after must be from 0 to 10, got '\u0665'\n"),
+        (["log", "--pain-before", "1_0"], 2, "voicecoach: --pain-before must be from 0 to 10, got '1_0'\n"),
+        (["log", "--pain-before", " 7 "], 2, "voicecoach: --pain-before must be from 0 to 10, got ' 7 '\n"),
+        (["log", "--date", "0001-01-01"], 2, "voicecoach: --date must be a day from 1900-01-01 to "
+                                             "2999-12-31, got '0001-01-01'\n"),
+        (["log", "--date", "9999-12-31"], 2, "--date must be a day from 1900-01-01 to 2999-12-31"),
+        (["history", "--date", "\u0662\u0660\u0662\u0666-03-02"], 2, "--date must be a day on the calendar"),
         (["log", "--routine", "no-such-routine"], 2, "no routine file or built-in routine named"),
         (["program", "start", "no-such-program", "--yes"], 2, "no program file or built-in program named"),
         (["program", "start", str(bad_program), "--yes"], 1, f"{bad_program}:4: week 1: unknown routine 'nowhere'"),

@@ -89,6 +89,12 @@ def test_a_fifo_a_device_or_a_socket_is_never_replaced(warm, tmp_path):
         result = voicecoach("render", str(routine), "-o", str(node), cache=cache)
         assert result.returncode == 1 and "it is a device" in one_line(result)
         assert stat.S_ISCHR(os.lstat(node).st_mode)
+        bare = tmp_path / "null"  # as /dev/null: refused as a device, not for its extension
+        os.mknod(bare, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        for command in ("export", "render"):
+            result = voicecoach(command, str(routine), "-o", str(bare), cache=cache)
+            assert one_line(result) == (f"voicecoach: cannot write {bare}: it is a device; give the "
+                                        "name of a regular file")
 
 
 def test_a_symlink_is_written_through_and_stays_a_link(warm, tmp_path):

@@ -155,6 +155,7 @@ def test_the_page_works_without_javascript(server: Running, episode: tuple[str, 
     assert status == 200
     html = index.decode()
     assert f'href="{key}.html"' in html and "Desk break" in html
+    assert 'AntennaPod (Android): add <a href="feed.xml">this feed</a>' in html  # the app known to work
     for level in ("beginner", "advanced"):
         assert re.search(rf'href="desk-break-{level}-[0-9a-f]{{12}}\.html"', html)
     status, headers, body = server.get(f"{key}.html")
@@ -308,18 +309,26 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path, speech_cache: Pa
     assert history["sessions"][0]["seconds"] == made["seconds"]  # the episode's own, not an estimate
 
 
-def test_on_a_terminal_a_qr_code_and_ctrl_c_stops_it(tmp_path: Path):
+def test_on_a_terminal_a_qr_code_the_feed_and_ctrl_c_stops_it(tmp_path: Path):
     env = {**os.environ, "VOICECOACH_DATA": str(tmp_path / "data")}
 
     def when_drawn(output: bytes) -> bytes | None:
-        return b"\x03" if output.count("\u2588".encode()) > 50 else None  # Ctrl-C once it is drawn
+        return b"\x03" if b"Ctrl-C stops it." in output else None  # Ctrl-C once all is said
 
     code, output = on_terminal("serve", "--host", "127.0.0.1", "--port", "0", ROUTINE, env=env,
                                answer=when_drawn, timeout=60)
     assert code == 130 and "Traceback" not in output
     lines = output.replace("\r", "").splitlines()
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{16,}/", lines[0])
+    said = lines.index("Ctrl-C stops it.")
+    assert sum(line.count("\u2588") for line in lines[1:said]) > 50  # the QR code, drawn
+    assert lines[said - 1] == f"Podcast feed (AntennaPod): {lines[0]}feed.xml"
     assert lines[-1].endswith("voicecoach: stopped (Ctrl-C)")  # after the terminal's echo, ^C
+    code, output = on_terminal("serve", "--host", "127.0.0.1", "--port", "0", "--no-qr", ROUTINE,
+                               env=env, answer=when_drawn, timeout=60)
+    lines = output.replace("\r", "").splitlines()
+    assert code == 130 and lines[1:3] == [f"Podcast feed (AntennaPod): {lines[0]}feed.xml",
+                                          "Ctrl-C stops it."]
 
 
 def test_the_front_page_names_the_length_every_session_is_fitted_to():

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -81,7 +82,7 @@ def _kept_places(cache: Cache) -> list[tuple[Path, str]]:
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     if value is not None and value != value:  # nan passes FloatRange
-        raise click.BadParameter("must be a number of minutes such as 20")
+        raise click.BadParameter(f"must be a number of minutes such as 20, got {value}")
     return value
 
 
@@ -158,6 +159,25 @@ def _input_files(routine_name: str, settings: Settings | None = None,
              (bed, "the bed file this command reads"),
              (program_file, "the program file this command reads")]
     return [(name, what) for name, what in named if name and os.path.isfile(name)]
+
+
+def _typed(*args: str) -> str:
+    """A voicecoach command to suggest, as it can be typed here: `voicecoach ...` when that name on
+    PATH is this program; else the path it was started by (`.venv/bin/voicecoach` in a checkout
+    whose virtualenv is not on PATH), or `python -m voicecoach`."""
+    script = Path(sys.argv[0])
+    if script.name != "voicecoach":  # python -m voicecoach: the virtualenv's script, if any
+        script = Path(sys.executable).parent / "voicecoach"
+    program = [sys.executable, "-m", "voicecoach"]
+    if script.is_file():
+        on_path = shutil.which("voicecoach")
+        if on_path and os.path.samefile(on_path, script):
+            program = ["voicecoach"]
+        else:
+            if script.is_absolute() and script.is_relative_to(Path.cwd()):
+                script = script.relative_to(Path.cwd())
+            program = [str(script) if script.is_absolute() or script.parent != Path() else f"./{script}"]
+    return " ".join(shlex.quote(part) for part in [*program, *args])
 
 
 def _cache() -> Cache:
@@ -314,6 +334,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     from .render import write_wav
 
     if output:
+        files.check_output(output)  # a device or FIFO is refused as such, not for its extension
         files.check_suffix(output, ".wav", "a WAV file")
         files.check_folder(output)
     session = _session(routine_name, settings, quiet)
@@ -348,8 +369,8 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play desk-break --bed ~/Music/rain.mp3
     """
     routine = routines.load(routine_name)
-    export = ["voicecoach", "export", routine_name, *settings.option_args()]
-    again = ["voicecoach", "play", routine_name, *settings.option_args()]
+    export = ["export", routine_name, *settings.option_args()]
+    again = ["play", routine_name, *settings.option_args()]
     _play_and_record(routine, settings, export, again, from_exercise)
 
 
@@ -357,7 +378,9 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
                      again: list[str], from_exercise: str | None,
                      plan: history.Plan | None = None) -> None:
     """Play a session (for play and today --play), then record it: completed, or how far it went.
-    On a terminal it asks for pain after the session (and before a program session)."""
+    On a terminal it asks for pain after the session (and before a program session). `export`
+    and `again` are the commands (after `voicecoach`) it suggests with no audio device and after
+    a stop."""
     from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, safety_end, status_line
     from .session import start as start_session
@@ -375,7 +398,8 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
         active = None
     if active is not None and active.position.urgent:  # any session, not only the program's
         click.echo(f"Before you play: {active.advice}", err=True)
-    device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
+    device = Device(SAMPLE_RATE, "To take the session to a phone instead, run: "  # before speech
+                    + _typed(*export))
     interactive = sys.stdin is not None and sys.stdin.isatty()
     if interactive and plan is not None and plan.unrated is not None:
         _ask_next_day(store, plan.unrated)
@@ -412,7 +436,7 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
             again = [*again, "--from", where]
         click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
                    f"{f' in {where!r}' if where else ''}. To go on from there: "
-                   f"{' '.join(shlex.quote(part) for part in again)}", err=True)
+                   f"{_typed(*again)}", err=True)
     asked = interactive and (stop is None or stop.reason != "interrupt")
     pain_after = _ask_pain("Pain now") if asked else None
     symptoms = _ask_symptoms() if asked else None
@@ -548,6 +572,7 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
     if output and not (every or split):
+        files.check_output(output)  # a device or FIFO is refused as such, not for its extension
         files.check_suffix(output, ".mp3", "an MP3 file")
     if output and not every:  # checked before the speech is made, not after
         files.check_folder(output)
@@ -661,10 +686,12 @@ def voices(as_json: bool) -> None:
                                for v in found], indent=1, ensure_ascii=False))
         return
     width = max((len(v.id) for v in found), default=2)
+    languages_width = max([len("LANGUAGES"), *(len(",".join(v.languages)) for v in found)])
     name_width = max((len(v.label) for v in found), default=4)
-    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<10}  {'NAME':<{name_width}}  LICENCE")
+    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<{languages_width}}  {'NAME':<{name_width}}  LICENCE")
     for v in found:
-        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.label:<{name_width}}  {v.licence}")
+        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<{languages_width}}  "
+                   f"{v.label:<{name_width}}  {v.licence}")
 
 
 @cli.command()
@@ -694,7 +721,9 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
         return
     from .player import Device, Player
 
-    Player(session.timeline, session.speech, Device(session.timeline.sample_rate, "ROUTINE")).play()
+    given = [*(["--voice", voice] if voice else []), *(["--pace", pace] if pace else [])]
+    instead = f"To hear it from a file instead, run: {_typed('say', text, *given, '-o', 'FILE.wav')}"
+    Player(session.timeline, session.speech, Device(session.timeline.sample_rate, instead)).play()
 
 
 class _Date(click.ParamType):
@@ -710,11 +739,11 @@ class _Date(click.ParamType):
                 raise ValueError(value)  # fromisoformat also takes 20260302 and 2026-W10-1
             day = dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not a day on the calendar; give YYYY-MM-DD such as "
-                      f"{dt.date.today().isoformat()}", param, ctx)
+            self.fail(f"must be a day on the calendar, YYYY-MM-DD such as "
+                      f"{dt.date.today().isoformat()}, got {value!r}", param, ctx)
         low, high = DATE_RANGE  # weeks and streaks are counted around a day: keep far from the ends
         if not low <= day <= high:
-            self.fail(f"{value!r} is not a day from {low.isoformat()} to {high.isoformat()}",
+            self.fail(f"must be a day from {low.isoformat()} to {high.isoformat()}, got {value!r}",
                       param, ctx)
         return day
 
@@ -730,7 +759,8 @@ class _Pain(click.ParamType):
             return value
         low, high = history.PAIN_SCALE
         if not re.fullmatch(r"[0-9]{1,2}", value) or not low <= int(value) <= high:
-            self.fail(f"{value!r} is not a whole number from {low} to {high}", param, ctx)
+            shown = value if re.fullmatch(r"[0-9]+", value) else repr(value)
+            self.fail(f"must be from {low} to {high}, got {shown}", param, ctx)
         return int(value)
 
 
@@ -884,12 +914,13 @@ def safety(speak: bool, voice: str | None, pace: str | None) -> None:
     if speak:
         from .player import Device, Player
         from .session import say_lines
+        from .settings import SAMPLE_RATE
 
+        device = Device(SAMPLE_RATE, "The safety words are printed above.")  # before speech
         defaults = _defaults()
         session = say_lines(screen_lines(), Settings(pace=pace or defaults.pace,
                                                      voice=voice or defaults.voice), _cache())
-        Player(session.timeline, session.speech,
-               Device(session.timeline.sample_rate, "voicecoach safety")).play()
+        Player(session.timeline, session.speech, device).play()
 
 
 @cli.command()
@@ -945,10 +976,11 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     elif "--level" not in given:
         given = ["--level", settings.level, *given]  # standard, given to override the week's
     if play:
-        _play_and_record(plan.routine, settings, ["voicecoach", "today", "--export", *given],
-                         ["voicecoach", "today", "--play", *given], from_exercise, plan)
+        _play_and_record(plan.routine, settings, ["today", "--export", *given],
+                         ["today", "--play", *given], from_exercise, plan)
     else:
         if output:
+            files.check_output(output)  # a device or FIFO is refused as such
             files.check_suffix(output, ".mp3", "an MP3 file")
             files.check_folder(output)
         if history.first_session(store, plan):  # a program's first session opens with the screen
@@ -1071,11 +1103,12 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
     """Serve the sessions to your phone on the home network: a page to play them and a podcast feed.
 
     Prints one line, the address http://ADDRESS:PORT/TOKEN/ (and on a terminal a QR code of it
-    for the phone's camera). The page lists every built-in routine (or the ROUTINEs given) and
-    today's program session, plays them with the spoken lines shown, and logs a session when you
-    are done; ADDRESS/TOKEN/feed.xml is a podcast feed for AntennaPod or Apple Podcasts. The token
-    is kept, so the address stays the same. Sessions are made when first asked for and kept.
-    Ctrl-C stops it.
+    for the phone's camera, the feed's address and how to stop it). The page lists every built-in
+    routine (or the ROUTINEs given) and today's program session, plays them with the spoken lines
+    shown, and logs a session when you are done; ADDRESS/TOKEN/feed.xml is a podcast feed for
+    AntennaPod (apps that fetch feeds on their own servers cannot reach it; the page's download
+    works on any phone). The token is kept, so the address stays the same. Sessions are made
+    when first asked for and kept. Ctrl-C stops it.
 
     \b
     Examples:
@@ -1085,14 +1118,69 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
       voicecoach serve --new-token
     """
     from .episodes import Episodes, Offer
-    from .server import DEFAULT_PORT
+    from .server import DEFAULT_PORT, qr_text
     from .server import serve as run
+
+    def below(url: str) -> str:  # under the address, on a terminal
+        return (("" if no_qr else qr_text(url)) + f"Podcast feed (AntennaPod): {url}feed.xml\n"
+                "Ctrl-C stops it.\n")
 
     given_level = click.get_current_context().get_parameter_source("level") is not ParameterSource.DEFAULT
     offer = Offer(routine_refs, settings)
     offer.routines(strict=True)  # a routine that cannot be loaded is said now, not on the phone
     run(offer, Episodes(_cache()), host, DEFAULT_PORT if port is None else port, new_token,
-        not no_qr and sys.stdout.isatty(), given_level)
+        below if sys.stdout.isatty() else None, given_level)
+
+
+def _usage_line(error: click.UsageError) -> str:
+    """click's usage error as our one line (not its Usage/Try/Error block): a bad value names the
+    option, the value and what is allowed (`--pain-before must be from 0 to 10, got 11`); the
+    rest say where the help is."""
+    # click leaves out the command when an option lacks its value: then no help is pointed at
+    see = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+    param = error.param if isinstance(error, click.BadParameter) else None
+    if param is None or isinstance(error, click.MissingParameter):
+        text = error.format_message().rstrip(".").replace(". Did you mean", "; did you mean")
+        missing = f"missing {param.human_readable_name}" if param is not None else \
+            text[:1].lower() + text[1:]
+        return missing + see
+    text = error.message.rstrip(".")
+    name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+    given, _, rest = text.partition(" is not ")
+    if isinstance(param.type, click.Choice) and rest:
+        return f"{name} must be one of {', '.join(map(str, param.type.choices))}, got {given}"
+    if isinstance(param.type, (click.IntRange, click.FloatRange)) and rest:
+        return f"{name} must be {_allowed(param.type)}, got {_number(given)}"
+    return f"{name} {text}" if text.startswith("must ") else f"{name}: {text}"
+
+
+def _allowed(numbers: click.IntRange | click.FloatRange) -> str:
+    low, high = _number(str(numbers.min)), _number(str(numbers.max))
+    if numbers.max is None:
+        return f"more than {low}" if numbers.min_open else f"{low} or more"
+    if numbers.min is None:
+        return f"less than {high}" if numbers.max_open else f"{high} or less"
+    return f"from {low} to {high}"
+
+
+def _number(text: str) -> str:
+    """300.0 as 300: click quotes the value it converted, not the one typed."""
+    try:
+        return f"{float(text):g}"
+    except ValueError:
+        return text
+
+
+def _debug_after_the_command(group: click.Group) -> None:
+    """`voicecoach play --debug` works as `voicecoach --debug play` does (main() reads either)."""
+    for command in group.commands.values():
+        command.params.append(click.Option(["--debug"], is_flag=True, hidden=True,
+                                           expose_value=False, help="Show tracebacks."))
+        if isinstance(command, click.Group):
+            _debug_after_the_command(command)
+
+
+_debug_after_the_command(cli)
 
 
 def main() -> None:
@@ -1119,8 +1207,14 @@ def main() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as exit_:
         sys.exit(exit_.exit_code)
-    except click.ClickException as error:
+    except click.exceptions.NoArgsIsHelpError as error:  # `voicecoach program`: its help
         error.show()
+        sys.exit(error.exit_code)
+    except click.UsageError as error:
+        click.echo(f"voicecoach: {_usage_line(error)}", err=True)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        click.echo(f"voicecoach: {error.format_message()}", err=True)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
         sys.exit(1)

@@ -76,8 +76,10 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
             f'<p><a class="play" href="{escape(entry.main.key)}.html">Play</a></p>'
             f'<p class="choices">Level: {levels}</p><p class="choices">Length: {lengths}</p>'
             f"<details><summary>About</summary>{summary}</details></section>")
-    parts.append('<footer><p>Podcast app: subscribe to <a href="feed.xml">this feed</a> by its '
-                 f"address:</p><p class=\"url\">{escape(feed_url)}</p></footer>")
+    parts.append('<footer><p>AntennaPod (Android): add <a href="feed.xml">this feed</a> by its '
+                 f"address:</p><p class=\"url\">{escape(feed_url)}</p><p>Podcast apps that "
+                 "fetch feeds on their own servers (Apple Podcasts, Overcast, Pocket Casts) cannot "
+                 "reach it: play here, or keep a session with its download link.</p></footer>")
     return _page("voicecoach", "\n".join(parts))
 
 

@@ -470,9 +470,10 @@ def _quote(text: str) -> str:
 
 
 def serve(offer: Offer, episodes: Episodes, host: str | None, port: int, new_token: bool,
-          show_qr: bool, level_given: bool, out: IO[str] = sys.stdout) -> None:
+          below: Callable[[str], str] | None, level_given: bool, out: IO[str] = sys.stdout) -> None:
     """Serve until SIGINT or SIGTERM, which end it as the Ctrl-C of any command does (exit 130 or
-    143, one line); print the address first, one line, at once."""
+    143, one line); print the address first, one line, at once, then what `below` makes of it
+    (on a terminal: its QR code, the feed, how to stop)."""
     secret = token(new=new_token)
 
     def told(line: str) -> None:
@@ -485,13 +486,14 @@ def serve(offer: Offer, episodes: Episodes, host: str | None, port: int, new_tok
     loop = asyncio.new_event_loop()
     try:
         received = loop.run_until_complete(
-            _run(server, (host or home_address()).strip("[]"), port, show_qr, out))
+            _run(server, (host or home_address()).strip("[]"), port, below, out))
     finally:
         loop.close()
     raise Terminated() if received == signal.SIGTERM else KeyboardInterrupt()
 
 
-async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]) -> int:
+async def _run(server: Server, host: str, port: int, below: Callable[[str], str] | None,
+               out: IO[str]) -> int:
     loop = asyncio.get_running_loop()
     stop: asyncio.Future[int] = loop.create_future()
 
@@ -524,8 +526,8 @@ async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]
         url = f"http://{_url_host(reachable(host))}:{bound}/{server.secret}/"
         server.base = url
         print(url, file=out, flush=True)
-        if show_qr:
-            print(qr_text(url), file=out, end="", flush=True)
+        if below is not None:
+            print(below(url), file=out, end="", flush=True)
         warm = asyncio.ensure_future(_warm(server))  # the feed's episodes, made before it is asked
         received = await stop
         warm.cancel()

@@ -895,7 +895,7 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         below = [m for m in minutes if m * 60 * sample_rate < target]
         above = [m for m in minutes if m * 60 * sample_rate > target]
         nearest = (below[-1], above[0]) if below and above else None
-        return FitError(routine.id, wanted, minutes[0], minutes[-1], nearest)
+        return FitError(routine.named, wanted, minutes[0], minutes[-1], nearest)
 
     if not shortest * (1 - FIT_TOLERANCE) <= target <= longest * (1 + FIT_TOLERANCE):
         lengths = {(F_MIN, G_MIN): shortest, (F_MAX, G_MAX): longest}
@@ -930,7 +930,7 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
     assert settings.minutes is not None
     low = plan(routine, settings, measure, (F_MIN, G_MIN)).duration / 60
     high = plan(routine, settings, measure, (F_MAX, G_MAX)).duration / 60
-    return FitError(routine.id, settings.minutes, low, high)
+    return FitError(routine.named, settings.minutes, low, high)
 
 
 def estimated_seconds(routine: Routine, settings: Settings, limit: float | None = None) -> float:
