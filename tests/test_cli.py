@@ -114,7 +114,8 @@ def test_check_usage_errors_exit_two():
                                           f"{dt.date.today().isoformat()}, got '2026-13-01'"),
     (["show", "desk-break", "--minutes", "300"], "--minutes must be from 1 to 240, got 300"),
     (["show", "desk-break", "--pace", "fast"], "--pace must be one of slow, normal, brisk, got 'fast'"),
-    (["log", "--partial", "-1"], "--partial must be 0 or more, got -1"),
+    (["log", "--partial", "-1"], "--partial must be from 0 to 14400 seconds (no session is longer than "
+                                 "4 hours), got -1"),
     (["check"], "missing FILE-or-NAME... (see 'voicecoach check --help')"),
     (["play", "--fro", "2"], "no such option '--fro'; did you mean '--from'? (see 'voicecoach play "
                              "--help')"),

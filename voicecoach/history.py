@@ -468,9 +468,8 @@ def check_partial(seconds: float | None) -> float | None:
     """The seconds a stopped session lasted: a finite number, at most the longest session there
     can be (no session is planned past MAX_SESSION_SECONDS, whatever --minutes asks)."""
     if seconds is not None and not (math.isfinite(seconds) and 0 <= seconds <= MAX_SESSION_SECONDS):
-        raise UsageError(f"--partial must be the seconds done, from 0 to {MAX_SESSION_SECONDS:g} "
-                         f"(no session is longer than {MAX_SESSION_SECONDS // 3600} hours), "
-                         f"got {seconds:g}")
+        raise UsageError(f"--partial must be from 0 to {MAX_SESSION_SECONDS:g} seconds (no session "
+                         f"is longer than {MAX_SESSION_SECONDS // 3600} hours), got {seconds:g}")
     return seconds
 
 
