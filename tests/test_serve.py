@@ -300,12 +300,24 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path, speech_cache: Pa
             status, _, body = running.request("POST", "done", form, body)
             assert status == 400 and b"from 0 to 10" in body, lenient
         assert running.request("POST", "done", form, b"episode=desk-break-standard-000000000000")[0] == 404
+        bogus = running.request("POST", "done", form, f"episode={today[1]}&symptom=headache".encode())
+        assert bogus[0] == 400 and b"unknown symptom" in bogus[2]
+        # a symptom ticked on the phone pauses the program: the page offers its advice, no session
+        player = running.get(f"{routine_key}.html")[2].decode()
+        assert 'name="symptom" value="saddle-numb"' in player
+        body = f"episode={today[1]}&pain_after=2&symptom=saddle-numb&symptom=leg-numb".encode()
+        status, headers, _ = running.request("POST", "done", form, body)
+        assert status == 303 and "emergency%20department" in headers["location"]
+        index = running.get("")[2].decode()
+        assert 'class="card today"' not in index and "The program is paused" in index
     finally:
         running.stop()
     history = json.loads(voicecoach("history", "--json", env=env).stdout)
-    done = [(s["routine"], s["program"], s["completed"], s["pain_before"], s["pain_after"])
+    done = [(s["routine"], s["program"], s["completed"], s["pain_before"], s["pain_after"], s["symptoms"])
             for s in history["sessions"]]
-    assert done == [("desk-break", None, True, 4, 2), ("strength-basics", "strength-20-30-40", True, 3, None)]
+    assert done == [("desk-break", None, True, 4, 2, []),
+                    ("strength-basics", "strength-20-30-40", True, 3, None, []),
+                    ("strength-basics", "strength-20-30-40", True, None, 2, ["saddle-numb", "leg-numb"])]
     assert history["sessions"][0]["seconds"] == made["seconds"]  # the episode's own, not an estimate
 
 
