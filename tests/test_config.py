@@ -43,7 +43,7 @@ def test_no_config_file_is_no_config(tmp_path, monkeypatch):
 @pytest.mark.parametrize("text, line, message", [
     ('pace = "slow"\nlevel = beginner\n', 2, "not valid TOML: Invalid value"),
     ('pace = "slow"\n\ncolour = "blue"\n', 3, "unknown setting 'colour'; the settings are voice, pace, "
-                                              "level, bed and bed_level"),
+                                              "level, bed, bed_level and voices"),
     ('pace = "sluggish"\n', 1, "'pace' must be one of slow, normal, brisk, got 'sluggish'"),
     ('level = 3\n', 1, "'level' must be a quoted name, such as level = \"beginner\""),
     ('bed = "pad"\nbed_level = -60\n', 2, "'bed_level' must be a number of dB from -40 to -6, such "

@@ -1,5 +1,5 @@
-"""The user's config file (TOML): default voice, pace, level and sound bed. Command-line options win
-over it.
+"""The user's config file (TOML): default voice, pace, level, sound bed and a folder of Piper
+voices. Command-line options win over it.
 
 It lives in the platformdirs config folder (`~/.config/voicecoach/config.toml` on Linux), or
 wherever VOICECOACH_CONFIG points. A missing file is no config; a bad one is a located error.
@@ -18,7 +18,7 @@ from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, PACES
 
 ENV_VAR = "VOICECOACH_CONFIG"
 EXAMPLE = 'voice = "flite:slt"\npace = "slow"\nlevel = "beginner"\nbed = "brown"\nbed_level = -24\n'
-SETTINGS = ("voice", "pace", "level", "bed", "bed_level")
+SETTINGS = ("voice", "pace", "level", "bed", "bed_level", "voices")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Defaults:
     level: str = "standard"
     bed: str | None = None
     bed_level: float = DEFAULT_BED_LEVEL
+    voices: str | None = None  # a folder of Piper voices (NAME.onnx + NAME.onnx.json)
 
 
 def path() -> Path:
@@ -84,5 +85,5 @@ def load(where: Path | None = None) -> Defaults:
         if key in choices and value not in choices[key]:
             raise ConfigError(str(where), line, f"'{key}' must be one of {', '.join(choices[key])}, "
                               f"got '{value}'")
-        values[key] = os.path.expanduser(value) if key == "bed" else value
+        values[key] = os.path.expanduser(value) if key in ("bed", "voices") else value
     return Defaults(**values)  # type: ignore[arg-type]  # each key's type is checked above

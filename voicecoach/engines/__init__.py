@@ -55,8 +55,9 @@ def registry() -> dict[str, Engine]:
     """Every engine voicecoach knows, by name; whether each is installed is for it to say."""
     from .espeak import Espeak
     from .flite import Flite
+    from .piper import Piper
 
-    return {"espeak": Espeak(), "flite": Flite()}
+    return {"espeak": Espeak(), "flite": Flite(), "piper": Piper()}
 
 
 @dataclass(frozen=True)
