@@ -156,9 +156,15 @@ def test_a_session_with_piper_follows_the_planners_rules(tmp_path, session_cache
 
 
 def test_without_piper_a_piper_voice_is_one_line_on_how_to_install(tmp_path):
-    hidden = tmp_path / "hidden"
-    (hidden / "piper").mkdir(parents=True)
-    (hidden / "piper" / "__init__.py").write_text("raise ImportError('No module named piper')\n")
+    hidden = tmp_path / "hidden"  # a sitecustomize that makes piper-tts look uninstalled
+    hidden.mkdir()
+    (hidden / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class Absent:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'piper':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, Absent())\n")
     env = dict(os.environ, PYTHONPATH=str(hidden))
     result = voicecoach("say", "Halfway.", "--voice", VOICE, env=env)
     assert result.returncode != 0

@@ -16,7 +16,10 @@ once, then makes every line it is given with it.
 """
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -51,8 +54,11 @@ class Model:
     onnx: Path
     config: Path
     card: Path | None
+    recorded: str | None = None  # the SHA-256 its package's RECORD gives, in hex
 
     def digest(self) -> str:
+        if self.recorded:  # what pip checked when it installed the file: no need to read 63 MB
+            return self.recorded[:HASH_DIGITS]
         sha = hashlib.sha256()
         with self.onnx.open("rb") as model:
             for block in iter(lambda: model.read(1 << 20), b""):
@@ -97,7 +103,20 @@ def _in_folder(folder: Path) -> list[Model]:
             for onnx in sorted(folder.glob("*.onnx")) if Path(f"{onnx}.json").is_file()]
 
 
-def _from_module(module_name: str) -> Model | None:
+def _recorded_hashes(dist: metadata.Distribution) -> dict[Path, str]:
+    """Each installed file's SHA-256 (hex), from the RECORD pip wrote and checked."""
+    hashes: dict[Path, str] = {}
+    for line in (dist.read_text("RECORD") or "").splitlines():
+        path, _, rest = line.partition(",")
+        algorithm, _, value = rest.partition(",")[0].partition("=")
+        if algorithm == "sha256" and value:
+            with contextlib.suppress(ValueError):
+                digest = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).hex()
+                hashes[Path(str(dist.locate_file(path))).resolve()] = digest
+    return hashes
+
+
+def _from_module(module_name: str, hashes: dict[Path, str]) -> Model | None:
     """A voice package's model: a module with model_path() and config_path() (and, if it has
     one, model_card_path())."""
     try:
@@ -109,17 +128,23 @@ def _from_module(module_name: str) -> Model | None:
     if not (onnx.is_file() and config.is_file()):
         return None
     return Model(onnx.name.removesuffix(".onnx"), onnx, config,
-                 card if card and card.is_file() else _card_beside(onnx))
+                 card if card and card.is_file() else _card_beside(onnx), hashes.get(onnx.resolve()))
 
 
 def _packaged() -> list[Model]:
-    modules: list[str] = [entry.value.split(":")[0] for entry in metadata.entry_points(group=ENTRY_POINTS)]
+    modules: list[str] = []
+    hashes: dict[Path, str] = {}
+    for entry in metadata.entry_points(group=ENTRY_POINTS):
+        modules.append(entry.value.split(":")[0])
+        if entry.dist is not None:
+            hashes.update(_recorded_hashes(entry.dist))
     for dist in metadata.distributions():
         name = (dist.metadata["Name"] or "").lower().replace("_", "-")
         if name.endswith(PACKAGE_SUFFIX):
             top = dist.read_text("top_level.txt") or ""
             modules.extend(line.strip() for line in top.splitlines() if line.strip())
-    found = (_from_module(module) for module in dict.fromkeys(modules))
+            hashes.update(_recorded_hashes(dist))
+    found = (_from_module(module, hashes) for module in dict.fromkeys(modules))
     return [model for model in found if model is not None]
 
 
@@ -147,12 +172,11 @@ class Piper:
 
     def identity(self) -> str:
         if self._identity is None:
-            try:
-                import onnxruntime  # noqa: F401
-                import piper  # noqa: F401
-
+            try:  # found, not imported: importing them is for the process that speaks
+                if None in (importlib.util.find_spec("piper"), importlib.util.find_spec("onnxruntime")):
+                    raise ImportError("piper")
                 versions = metadata.version("piper-tts"), metadata.version("onnxruntime")
-            except (ImportError, metadata.PackageNotFoundError):
+            except (ImportError, ValueError, metadata.PackageNotFoundError):
                 raise SpeechEngineMissing("Piper (piper-tts) is not installed", install=INSTALL) from None
             self._identity = f"piper-tts-{versions[0]}-onnxruntime-{versions[1]}"
         return self._identity
@@ -195,9 +219,12 @@ class Piper:
     def _model(self, voice: Voice) -> Any:
         loaded = self._loaded.get(voice.native)
         if loaded is None:
-            import onnxruntime
-            from piper import PiperVoice
-            from piper.config import PiperConfig
+            try:
+                import onnxruntime
+                from piper import PiperVoice
+                from piper.config import PiperConfig
+            except ImportError as exc:
+                raise SpeechEngineMissing(f"Piper could not be imported ({exc})", install=INSTALL) from None
 
             files = self._models[voice.native]
             options = onnxruntime.SessionOptions()
@@ -218,10 +245,10 @@ class Piper:
         return loaded
 
     def synthesize(self, text: str, voice: Voice | None, words_per_minute: int) -> Clip:
+        chosen = self._voice_for(voice)
+        model = self._model(chosen)  # says how to install Piper when it cannot be imported
         from piper import SynthesisConfig
 
-        chosen = self._voice_for(voice)
-        model = self._model(chosen)
         config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0, normalize_audio=False,
                                  length_scale=length_scale(chosen.name, words_per_minute))
         try:
