@@ -66,6 +66,7 @@ def test_the_same_line_gives_the_same_samples_every_time(engine):
     first = [engine.synthesize(text, voice, 155) for text in LINES]
     again = [engine.synthesize(text, voice, 155) for text in reversed(LINES)][::-1]
     assert first == again
+    assert len(engine._loaded) == 1  # the model was loaded once, for every line
     pcm, rate = first[1]
     assert rate == 22050 and len(pcm) > rate  # two sentences: more than a second
     slow, _ = engine.synthesize(LINES[1], voice, 120)
@@ -172,3 +173,19 @@ def test_without_piper_a_piper_voice_is_one_line_on_how_to_install(tmp_path):
                                 "installed. Install it with: pip install 'voicecoach[piper]'")
     listed = voicecoach("voices", "--json", env=env)  # the other engines' voices are still there
     assert listed.returncode == 0 and "flite:slt" in listed.stdout and "piper:" not in listed.stdout
+
+
+def test_a_line_being_made_is_not_made_again_when_the_plan_asks_for_it(tmp_path):
+    """play re-plans as lines arrive and asks for the first line not yet made; the line a worker
+    is making must not be queued again (with Piper that doubled the wait for the opening lines)."""
+    import time
+
+    line = "Lie on your back with your knees bent and your feet flat on the floor."
+    speech = Speech(VOICE, cache=Cache(tmp_path), jobs=1)
+    with speech.making([line]) as making:
+        while not making._busy:  # handed to the worker, which is loading the model
+            time.sleep(0.01)
+        making.first([line], add=True)
+        making.wait([line])
+        assert making.total == 1
+    assert speech.synthesized == 1
