@@ -668,7 +668,7 @@ def beds() -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON list of id, name, engine, languages and licence.")
 def voices(as_json: bool) -> None:
-    """List the voices of every installed speech engine (espeak-ng, flite), for --voice.
+    """List the voices of every installed speech engine (espeak-ng, flite, Piper), for --voice.
 
     Voice ids are ENGINE:VOICE; a bare name is an espeak voice.
 
@@ -678,6 +678,7 @@ def voices(as_json: bool) -> None:
       voicecoach voices --json
       voicecoach show desk-break --voice espeak:en-gb-x-rp
       voicecoach say "Lie on your back." --voice flite:slt
+      voicecoach say "Lie on your back." --voice piper:joe
     """
     from .speech import list_voices
 

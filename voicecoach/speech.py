@@ -223,8 +223,8 @@ class Making:
         """Make these lines too, after the others, unless they are made or on their way."""
         with self._changed:
             for text in dict.fromkeys(texts):
-                if (text not in self.speech._lengths and text not in self._queue
-                        and text not in self._busy.values()):
+                if text not in self.speech._lengths and text not in self._queue \
+                        and text not in self._busy.values():  # _busy maps a worker to its line
                     self._queue.append(text)
                     self.total += 1
 
