@@ -110,10 +110,13 @@ class Microphone:
     """ALSA's default capture device through libasound (ctypes), 16 kHz mono 16-bit."""
 
     def __init__(self) -> None:
-        name = ctypes.util.find_library("asound")
-        if not name:
-            raise NoMicrophone("libasound is not installed")
-        self._alsa = ctypes.CDLL(name)
+        try:  # by its usual name: find_library would start a child process (ldconfig -p)
+            self._alsa = ctypes.CDLL("libasound.so.2")
+        except OSError:
+            name = ctypes.util.find_library("asound")
+            if not name:
+                raise NoMicrophone("libasound is not installed") from None
+            self._alsa = ctypes.CDLL(name)
         self._alsa.snd_strerror.restype = ctypes.c_char_p
         self._handle = ctypes.c_void_p()
         code = self._alsa.snd_pcm_open(ctypes.byref(self._handle), b"default", 1, 0)  # 1: capture

@@ -6,15 +6,25 @@ the current spoken line shown large, chapter links that seek in place, lock-scre
 URL is relative, so a page works under whatever address the phone used."""
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 from .episodes import Episode, Made
+from .history import SYMPTOMS
 from .safety import SCREEN
 from .timeline import clock
 
 PAIN_CHOICES = range(0, 11)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    """Text as HTML: escaped, and without control characters (which HTML does not allow)."""
+    return html.escape(_CONTROL.sub("", text))
 
 
 @dataclass(frozen=True)
@@ -67,9 +77,19 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
             f'<p><a class="play" href="{escape(entry.main.key)}.html">Play</a></p>'
             f'<p class="choices">Level: {levels}</p><p class="choices">Length: {lengths}</p>'
             f"<details><summary>About</summary>{summary}</details></section>")
-    parts.append('<footer><p>Podcast app: subscribe to <a href="feed.xml">this feed</a> by its '
-                 f"address:</p><p class=\"url\">{escape(feed_url)}</p></footer>")
+    parts.append('<footer><p>AntennaPod (Android): add <a href="feed.xml">this feed</a> by its '
+                 f"address:</p><p class=\"url\">{escape(feed_url)}</p><p>Podcast apps that "
+                 "fetch feeds on their own servers (Apple Podcasts, Overcast, Pocket Casts) cannot "
+                 "reach it: play here, or keep a session with its download link.</p></footer>")
     return _page("voicecoach", "\n".join(parts))
+
+
+def _symptoms() -> str:
+    """The warning symptoms, to tick after a session; none ticked says there were none."""
+    boxes = "".join(f'<label class="symptom"><input type="checkbox" name="symptom" value="{escape(name)}"> '
+                    f"{escape(words[0].upper() + words[1:])}</label>" for name, words in SYMPTOMS.items())
+    return (f'<fieldset class="symptoms"><legend>Did you notice any of these?</legend>{boxes}'
+            "</fieldset>")
 
 
 def _pain(name: str, label: str) -> str:
@@ -106,6 +126,7 @@ def player(episode: Episode, made: Made) -> str:
 <input type="hidden" name="episode" value="{key}">
 <p>{_pain("pain_before", "Pain before, 0-10")}</p>
 <p>{_pain("pain_after", "Pain after, 0-10")}</p>
+{_symptoms()}
 <p><button type="submit">Log this session</button></p>
 </form>
 <script src="player.js" defer></script>"""

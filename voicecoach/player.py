@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import ctypes
-import ctypes.util
+import functools
 import os
 import queue
 import select
@@ -35,7 +35,7 @@ GOOD_GAP_S = 0.4
 
 POLL_S = 0.05
 MIN_CHUNK_S = 1.0  # with speech still being made, a chunk this short is played rather than waited on
-RESUME_TEXT = "Resuming."
+RESUME_TEXT = "Resuming."  # session.PLAYBACK_LINES makes it with every session
 ACKNOWLEDGE_TONE = "tick"
 PREVIOUS_GRACE_S = 3.0  # 'previous' this close to an exercise's start goes to the one before
 
@@ -71,7 +71,7 @@ def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
     for chapter in exercises:
         if (chapter.exercise or "").lower() == wanted.strip().lower():
             return chapter
-    names = ", ".join(f"'{c.exercise}'" for c in exercises)
+    names = ", ".join(f"{number} '{c.exercise}'" for number, c in enumerate(exercises, 1))
     raise UsageError(f"no exercise '{wanted}' in this routine; --from takes a name or number: {names}")
 
 
@@ -105,13 +105,28 @@ def chunk_bounds(timeline: Timeline, start: int) -> Iterator[tuple[int, int]]:
         yield position, timeline.length
 
 
+@functools.cache
+def _asound() -> ctypes.CDLL | None:
+    """libasound, by its usual name first: ctypes.util.find_library runs `ldconfig -p` in a child
+    process, which cost each `play` two processes before its first sound."""
+    try:
+        return ctypes.CDLL("libasound.so.2")
+    except OSError:
+        from ctypes.util import find_library
+
+        name = find_library("asound")
+        try:
+            return ctypes.CDLL(name) if name else None
+        except OSError:
+            return None
+
+
 def _quiet_alsa() -> None:
     """ALSA prints its own errors to stderr (no card, unknown PCM): we report one line instead."""
-    name = ctypes.util.find_library("asound")
-    if not name:
+    library = _asound()
+    if library is None:
         return
     try:
-        library = ctypes.CDLL(name)
         handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
                                         ctypes.c_int, ctypes.c_char_p)
         handler = handler_type(lambda *args: None)
@@ -126,36 +141,36 @@ def _alsa_error(library: ctypes.CDLL, code: int) -> str:
     return (library.snd_strerror(code) or b"").decode("utf-8", "replace")
 
 
-def _try_alsa(export_command: str) -> None:
+def _try_alsa(instead: str) -> None:
     """Open and close ALSA's default playback device, as simpleaudio will: a missing device is
     found before any speech is made, not after."""
-    name = ctypes.util.find_library("asound")
-    if not name:
+    library = _asound()
+    if library is None:
         return  # simpleaudio will say what is wrong
-    library = ctypes.CDLL(name)
     handle = ctypes.c_void_p()
     code = library.snd_pcm_open(ctypes.byref(handle), b"default", 0, 0)  # 0: playback, blocking
     if code < 0:
-        raise AudioDeviceError("the audio device could not be opened", export_command,
+        raise AudioDeviceError("the audio device could not be opened", instead,
                                f"ALSA: {_alsa_error(library, code)}")
     library.snd_pcm_close(handle)
 
 
 class Device:
     """simpleaudio behind one small interface, its errors turned into ours. Opening it checks
-    that a device is there (on Linux), so `play` can say so before making any speech."""
+    that a device is there (on Linux), so `play` can say so before making any speech. `instead`:
+    what the error suggests doing without a device."""
 
-    def __init__(self, sample_rate: int, export_command: str):
+    def __init__(self, sample_rate: int, instead: str):
         try:
             import simpleaudio
         except ImportError as exc:
-            raise AudioDeviceError("simpleaudio is not installed", export_command, str(exc)) from None
+            raise AudioDeviceError("simpleaudio is not installed", instead, str(exc)) from None
         if sys.platform.startswith("linux"):
             _quiet_alsa()
-            _try_alsa(export_command)
+            _try_alsa(instead)
         self._simpleaudio = simpleaudio
         self.sample_rate = sample_rate
-        self.export_command = export_command
+        self.instead = instead
         self._playing = None
 
     def start(self, pcm: bytes) -> None:
@@ -163,7 +178,7 @@ class Device:
             self._playing = self._simpleaudio.play_buffer(pcm, 1, SAMPLE_BYTES, self.sample_rate)
         except Exception as exc:  # SimpleaudioError, or a broken backend
             detail = " ".join(str(exc).split()) or type(exc).__name__
-            raise AudioDeviceError("the audio device could not be opened", self.export_command,
+            raise AudioDeviceError("the audio device could not be opened", self.instead,
                                    detail) from None
 
     def busy(self) -> bool:
