@@ -173,12 +173,18 @@ def test_media_keys_pause_resume_with_the_count_in_skip_and_restart(session_bus,
     timeline, rate = session.timeline, session.timeline.sample_rate
     renderer = Renderer(timeline, session.speech)
     chapters = timeline.chapters
-    log = tmp_path / "stderr.txt"
+    log, signals = tmp_path / "stderr.txt", tmp_path / "signals.txt"
+    with open(signals, "w") as heard:  # what a desktop widget hears, without asking
+        monitor = subprocess.Popen(["stdbuf", "-oL", "dbus-monitor", "--address", session_bus,
+                                    "type='signal',interface='org.freedesktop.DBus.Properties'",
+                                    "type='signal',member='NameOwnerChanged'"],
+                                   stdout=heard, stderr=subprocess.DEVNULL)
     with open(log, "w") as stderr:
         process = subprocess.Popen(command("play", "desk-break", cache=speech_cache), env=env,
                                    stdin=subprocess.DEVNULL, stderr=stderr)
     try:
         until(lambda: named(session_bus), process, "its name on the bus")
+        until(lambda: NAME in signals.read_text(), process, "the monitor to see the name taken")
         assert title(session_bus) == chapters[0].title
         assert status(session_bus) == "Playing"
 
@@ -204,6 +210,12 @@ def test_media_keys_pause_resume_with_the_count_in_skip_and_restart(session_bus,
         if process.poll() is None:
             process.kill()
             process.wait()
+        monitor.terminate()
+        monitor.wait(timeout=30)
+    changes = signals.read_text()  # PropertiesChanged: paused, playing, the next exercise's title
+    assert re.search(r'string "PlaybackStatus"\s+variant\s+string "Paused"', changes)
+    assert re.search(r'string "PlaybackStatus"\s+variant\s+string "Playing"', changes)
+    assert re.search(rf'string "xesam:title"\s+variant\s+string "{re.escape(following.title)}"', changes)
     said = log.read_text()
     assert "Traceback" not in said and f"in {following.title!r}" in said  # 'Stopped at ... in ...'
 
