@@ -109,7 +109,12 @@ def main() -> None:
         "the voice, as `--bed-level`), then fed to the recognizer 0.1 s at a time as `play --listen` "
         "does. *Heard* counts phrases whose first command was the right one; *wrong* those heard "
         "as another command; latency is from the end of the phrase to the block in which the "
-        "command was decided (0.3 s of it is waiting for the phrase's last sound).",
+        "command was decided (0.3 s of it is waiting for the phrase's last sound; a clip's own "
+        "trailing quiet counts as the phrase, so a decision may come before its end: below zero). "
+        "espeak-ng's voice is hard for a recognizer trained on people, as its word error rate in "
+        "docs/voices.md shows; people and flite fare better. Live, through ALSA and the player, "
+        "tests/test_listen.py has 'coach pause', 'coach resume', 'coach next' and 'coach stop' act "
+        "in flite's slt and rms over the bed.",
         "",
         "| voice | bed | heard | wrong | mean latency (s) | worst latency (s) |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
