@@ -23,14 +23,15 @@ NO_BED = "none"  # --bed none: no bed, e.g. to turn off a default from a config 
 @dataclass(frozen=True)
 class Pace:
     words_per_minute: int  # how fast the lines are spoken
-    position: float  # seconds given to get into position or change sides
+    position: float  # seconds given to settle into a position after its setup
+    move: float  # times the time to move after a change of side or position (timeline.py)
 
 
 PACES = {
     # Calm and clear for someone lying down, not slow: espeak's own default is 175 wpm.
-    "slow": Pace(words_per_minute=130, position=10.0),
-    "normal": Pace(words_per_minute=155, position=6.0),
-    "brisk": Pace(words_per_minute=180, position=4.0),
+    "slow": Pace(words_per_minute=130, position=10.0, move=1.25),
+    "normal": Pace(words_per_minute=155, position=6.0, move=1.0),
+    "brisk": Pace(words_per_minute=180, position=4.0, move=0.8),
 }
 
 
@@ -56,6 +57,10 @@ class Settings:
     @property
     def position_seconds(self) -> float:
         return PACES[self.pace].position
+
+    @property
+    def move_factor(self) -> float:
+        return PACES[self.pace].move
 
     def option_args(self) -> list[str]:
         """The command-line options that give these settings (defaults left out)."""
