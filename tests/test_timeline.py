@@ -251,8 +251,9 @@ def rule_tempo_words_land_on_their_phases(timeline, routine, settings, measure):
                         assert lead and lead[0].role == Role.START and lead[0].start == at
                     elif counted:  # the rep number comes at the rep's start
                         assert lead and lead[0].start == at, (rep, inside)
-                        assert lead[0].text.split(",")[0] in (str(rep), *(
-                            f"{side[0].upper()}{side[1:]}." for side in work.exercise.rep_sides))
+                        text = lead[0].text
+                        assert text.split(",")[0] == str(rep) or any(
+                            text == f"{side[0].upper()}{side[1:]}." for side in work.exercise.rep_sides)
                     said_until = max((e.end for e in lead), default=0)
                     if markers and lead:  # the first word follows it within a second
                         assert markers[0].start - at <= SECOND
@@ -336,13 +337,102 @@ def rule_alternating_sides_get_equal_reps(timeline, routine, settings, measure):
             assert line.startswith(f"{work.reps} reps, {work.reps // 2} each side")
 
 
+def rule_alternating_reps_name_their_side(timeline, routine, settings, measure):
+    for work, start in rep_rounds(timeline, routine, settings):
+        exercise = work.exercise
+        if not exercise.alternate or not_counted(timeline, exercise):
+            continue
+        rep_length = round(sum(p.seconds for p in exercise.tempo) * RATE)
+        first, second = exercise.rep_sides
+        line = next(e.text for e in timeline.events if e.role == Role.WORK and
+                    e.exercise == exercise.name)
+        assert line.endswith(f"{first} first.")  # the work line says which side starts
+        for rep in range(1, work.reps + 1):
+            side = first if rep % 2 else second
+            rep_start = start + (rep - 1) * rep_length
+            said = [e.text for e in timeline.events if e.role == Role.COUNT and
+                    e.exercise == exercise.name and rep_start <= e.start < rep_start + rep_length]
+            assert len(said) == 1 and side.lower() in said[0].lower(), (rep, side, said)
+
+
+def rule_every_rep_is_counted(timeline, routine, settings, measure):
+    for work, start in rep_rounds(timeline, routine, settings):
+        if not_counted(timeline, work.exercise):
+            continue
+        rep_length = round(sum(p.seconds for p in work.exercise.tempo) * RATE)
+        counts = {e.start - start for e in timeline.events if e.role == Role.COUNT and
+                  e.exercise == work.exercise.name and start <= e.start < start + work.reps * rep_length}
+        assert {(rep - 1) * rep_length for rep in range(2, work.reps + 1)} <= counts
+
+
+def rule_a_phase_bound_cue_starts_inside_its_phase(timeline, routine, settings, measure):
+    for work, start in rep_rounds(timeline, routine, settings):
+        exercise = work.exercise
+        phases = [round(p.seconds * RATE) for p in exercise.tempo]
+        rep_length = sum(phases)
+        bound = {text: cue.phase for cue in exercise.cues if cue.phase for text in cue.wordings}
+        for event in timeline.events:
+            if event.role != Role.CUE or event.exercise != exercise.name or \
+                    not start <= event.start < start + work.reps * rep_length or event.text not in bound:
+                continue
+            at = (event.start - start) % rep_length
+            index = next(k for k in range(len(phases)) if at < sum(phases[:k + 1]))
+            assert exercise.tempo[index].word == bound[event.text], (event, at)
+
+
+def rule_at_most_one_cue_right_before_a_count_in(timeline, routine, settings, measure):
+    for tone in (e for e in timeline.events if e.role == Role.START):
+        near = [e for e in timeline.events if e.role == Role.CUE and
+                tone.start - (3 + planner.CUE_BEFORE_COUNT_IN) * SECOND <= e.start < tone.start]
+        assert len(near) <= 1, near
+
+
+def rule_time_to_move_after_a_change(timeline, routine, settings, measure):
+    """After the last word of a change of side or position, time to do it before anything else
+    is said: 8 s on the floor, 10 s kneeling or standing, 2 s more for each further sentence, at
+    normal pace; 1.25 times that at slow pace, 0.8 times at brisk; never over 12 s."""
+    factor = {"slow": 1.25, "normal": 1.0, "brisk": 0.8}[settings.pace]
+    events = timeline.events
+    by_name = {e.name: e for e in routine.exercises}
+    for index, event in enumerate(events):
+        exercise = by_name.get(event.exercise)
+        if exercise is None or index + 1 == len(events):
+            continue
+        gap = events[index + 1].start - event.end
+        if event.role == Role.SIDE and exercise.sides and not event.text.startswith("Start with"):
+            base = 10 if exercise.position in ("kneeling", "standing") else 8
+            sentences = max(1, len(re.findall(r"[.!?](?:\s|$)", event.text)))
+            wanted = min(12.0, (base + 2 * (sentences - 1)) * factor)
+            assert gap >= round(wanted * RATE) - 1, (event.text, gap / RATE)
+        elif event.role == Role.TRANSITION:
+            assert gap >= round(min(12.0, 8 * factor) * RATE) - 1, (event.text, gap / RATE)
+
+
 RULES = [rule_events_are_sorted_and_never_overlap, rule_countdowns_land_on_the_beat,
          rule_timed_work_lasts_exactly_its_planned_length, rule_every_side_gets_identical_work,
          rule_planning_is_deterministic_and_chapters_tile_the_session,
          rule_every_instruction_is_spoken, rule_every_cue_is_heard_in_its_exercise,
          rule_tempo_words_land_on_their_phases, rule_the_count_in_cannot_be_taken_for_a_rep,
          rule_no_one_waits_in_position_in_silence, rule_a_rest_line_tells_the_truth,
-         rule_a_change_of_position_is_talked_through, rule_alternating_sides_get_equal_reps]
+         rule_a_change_of_position_is_talked_through, rule_alternating_sides_get_equal_reps,
+         rule_alternating_reps_name_their_side, rule_every_rep_is_counted,
+         rule_a_phase_bound_cue_starts_inside_its_phase, rule_at_most_one_cue_right_before_a_count_in,
+         rule_time_to_move_after_a_change]
+
+
+@given(routine=routines(), settings=settings_strategy,
+       f=st.floats(planner.F_MIN, planner.F_MAX), g=st.floats(planner.G_MIN, planner.G_MAX))
+def test_minutes_never_takes_an_exercise_out_of_its_ranges(routine, settings, f, g):
+    for work in planner.resolve(routine, settings, f, g):
+        exercise = work.exercise
+        assert exercise.sets.low <= work.sets <= exercise.sets.high
+        if exercise.timed:
+            assert exercise.amount.low <= work.seconds <= max(exercise.amount.high, 1)
+        elif exercise.alternate:  # an even count: the nearest to the range, up if it must
+            low = exercise.amount.low + exercise.amount.low % 2
+            assert low - 2 * (low > exercise.amount.high) <= work.reps <= max(low, exercise.amount.high)
+        else:
+            assert exercise.amount.low <= work.reps <= exercise.amount.high
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.__name__.removeprefix("rule_"))
