@@ -399,6 +399,19 @@ def transition_steps(before: str | None, after: str | None, chair: bool = False,
     return path
 
 
+def _named_phase(cue: str, exercise: Exercise) -> str | None:
+    """The tempo phase a cue's words name: the phase word, or its first word of 4 letters or
+    more ('press' for 'press up') when no other phase starts with it, as a whole word."""
+    heads = [p.word.split()[0].lower() if p.word else "" for p in exercise.tempo]
+    for phase in exercise.tempo:
+        head = phase.word.split()[0] if phase.word else ""
+        head = head if heads.count(head.lower()) == 1 else ""
+        for word in (phase.word, head if len(head) >= 4 else ""):
+            if word and re.search(rf"\b{re.escape(word)}\b", cue, re.IGNORECASE):
+                return phase.word
+    return None
+
+
 def outro_for(routine: Routine) -> str:
     if routine.outro:
         return routine.outro
@@ -646,11 +659,12 @@ class _Planner:
                 if round_index == 0:
                     unheard = [*marks.unheard, *exercise.cues[turn:]]
                     lines = self.prelude(work, index == 0, position, context, unheard[:1], chair)
-                    if len(unheard) > 1:
+                    later = exercise.timed and len(rounds) > 1  # later rounds say the rest
+                    if len(unheard) > 1 and not later:
                         self.note(exercise, "cues", f"{len(unheard) - 1} of its cues find no "
-                                  f"room in the reps at {self.settings.pace} pace and are not "
+                                  f"room in the work at {self.settings.pace} pace and are not "
                                   "said; give a cue a 'phase', or make a tempo phase longer")
-                    turn = max(turn, len(exercise.cues))
+                    turn = turn + min(1, len(unheard)) if later else max(turn, len(exercise.cues))
                 else:
                     lines = []
                     back = exercise.again or (BACK_INTO.get(exercise.position or "")
@@ -705,6 +719,12 @@ class _Planner:
             self.note(exercise, exercise.kind,
                       f"'{exercise.kind}' of {work.seconds:g}s is shorter than {SHORT_WORK:g}s; "
                       "it is clearer as a tempo phase of reps, and its countdown is shortened")
+        for cue in exercise.cues:
+            named = _named_phase(cue, exercise)
+            if named and (phase_of(cue) or "").lower() != named.lower():
+                self.note(exercise, "cues", f"cue '{cue}' names the '{named}' phase but is not "
+                          f"tied to it, so it may be said in another; write it as "
+                          f"{{text: ..., phase: {named}}}")
         if not exercise.timed and not exercise.how and not exercise.cues:
             self.note(exercise, "reps", "a rep exercise with neither 'how' nor 'cues': "
                       "nothing tells the listener how to move; add 'how'")
