@@ -347,8 +347,9 @@ _STEPS: dict[tuple[str, str], Step] = {
                                             "side, using your hands.", 8),
     ("hands-and-knees", "kneeling"): Step("Walk your hands back to your knees and lift your "
                                           "body upright, kneeling.", 8),
-    ("kneeling", "hands-and-knees"): Step("Lean forward and put your hands on the floor under "
-                                          "your shoulders.", 8),
+    ("kneeling", "hands-and-knees"): Step("If one foot is forward, bring it back beside the other "
+                                          "knee. Then lean forward and put your hands on the "
+                                          "floor under your shoulders.", 8),
     ("kneeling", "standing"): Step("Bring one foot forward, flat on the floor. With both hands "
                                    "on that knee, push up slowly to standing.", 12),
     ("standing", "kneeling"): Step("Step one foot back and lower that knee gently to the floor, "
@@ -711,6 +712,13 @@ class _Planner:
     def check(self, work: Work, positions_used: bool) -> None:
         """Notes on what will work but sound wrong, for `check` to warn about."""
         exercise = work.exercise
+        if exercise.number == 1:
+            intro = (self.routine.intro or "").lower()
+            missing = [item for item in self.routine.equipment if item not in intro]
+            if missing:
+                self.note(None, "equipment", f"the intro does not say to have the "
+                          f"{' and the '.join(missing)} ready; say what to have and where before "
+                          "the session starts")
         if exercise.position is None and positions_used:
             self.note(exercise, "name", "no 'position' given, so nothing tells the listener "
                       "how to get there from the exercise before; add one of lying-back, "
