@@ -1181,7 +1181,7 @@ def estimated_seconds(routine: Routine, settings: Settings, limit: float | None 
 
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
     """A length estimate from the text alone, for `list`: about 5.5 characters a word."""
-    per_char = 60.0 / (settings.words_per_minute * 5.5)
+    per_char = 60.0 / (settings.spoken_wpm * 5.5)
 
     def measure(text: str) -> int:
         return int(sample_rate * (0.15 + len(text) * per_char))
