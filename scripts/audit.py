@@ -163,12 +163,17 @@ def audit(timeline, works, rate: int) -> dict:
             continue
         phases = [round(p.seconds * rate) for p in work.exercise.tempo]
         first = tone.start  # the first rep begins on the start tone
-        markers = [e for e in events if e.role in ("phase", "tick") and e.exercise == tone.exercise]
+        # a word or a tick, a cue said in a word's place, or a fast rep's number still being said
+        markers = [e for e in events if e.role in ("phase", "tick", "cue") and
+                   e.exercise == tone.exercise]
+        counts = [e for e in events if e.role == "count" and e.exercise == tone.exercise]
         rep_start = first
         for _rep in range(work.reps):
             phase_start = rep_start
             for index, length in enumerate(phases):
                 inside = [e for e in markers if phase_start <= e.start < phase_start + length]
+                if not inside and any(c.start < phase_start <= c.end + 0.12 * rate for c in counts):
+                    inside = [e for e in counts if e.start < phase_start <= e.end + 0.12 * rate]
                 word = work.exercise.tempo[index].word
                 if inside:
                     offset = (inside[0].start - phase_start) / rate
@@ -185,7 +190,7 @@ def audit(timeline, works, rate: int) -> dict:
     for work in works:
         spoken = {e.text for e in events if e.exercise == work.exercise.name}
         result["cues_never_heard"] += [f"{work.exercise.name}: {c}" for c in work.exercise.cues
-                                       if c not in spoken]
+                                       if not set(getattr(c, "wordings", (c,))) & spoken]
         if getattr(work.exercise, "alternate", False) and work.reps % 2:
             result["unequal_alternation"].append(work.exercise.name)
         if not getattr(work.exercise, "alternate", False) and re.search(

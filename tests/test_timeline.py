@@ -243,7 +243,8 @@ def rule_tempo_words_land_on_their_phases(timeline, routine, settings, measure):
                 inside = [e for e in mine if at <= e.start < at + length]
                 # a phase's word, a tick, or a cue said in the word's place, at its start
                 markers = [e for e in inside if e.role in (Role.PHASE, Role.TICK) or
-                           (e.role == Role.CUE and e.start == at and index > 0)]
+                           (e.role == Role.CUE and (e.start == at or
+                                                    index == 0 and e.start - at <= SECOND))]
                 if index == 0:
                     lead = [e for e in inside if e.role in (Role.START, Role.COUNT) and
                             e.start <= at + SECOND // 2]

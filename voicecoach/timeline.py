@@ -15,7 +15,7 @@ import bisect
 import functools
 import heapq
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -529,8 +529,10 @@ class Round:
         self.tail = max(self.tail, offset + length)
         return mark
 
-    def word_at(self, offset: int) -> Mark | None:
-        return next((m for m in self.marks if m.offset == offset and m.role == Role.PHASE), None)
+    def word_in(self, begin: int, end: int) -> Mark | None:
+        """The tempo word said in [begin, end), if any."""
+        return next((m for m in self.marks if begin <= m.offset < end and m.role == Role.PHASE),
+                    None)
 
     def instead(self, mark: Mark, role: Role, text: str) -> bool:
         """Say `text` in place of `mark` if it fits there; whether it did."""
@@ -647,6 +649,7 @@ class _Planner:
             rounds = [(side, number) for side in (exercise.sides or (None,))
                       for number in range(1, work.sets + 1)]
             turn = 0  # which cue comes next, across the rounds of this exercise
+            said_before = dict(self._said)
             rested = REST_HOW.get(exercise.position or "") if len(rounds) > 1 else None
             for round_index, (side, number) in enumerate(rounds):
                 context = Context(exercise.name, number if work.sets > 1 else None, side)
@@ -659,13 +662,10 @@ class _Planner:
                 turn = self.cues(marks, work, turn, most)
                 if round_index == 0:
                     unheard = [*marks.unheard, *exercise.cues[turn:]]
-                    lines = self.prelude(work, index == 0, position, context, unheard[:1], chair)
+                    lines = self.prelude(work, index == 0, position, context, unheard[:2], chair)
+                    said = sum(line.role == Role.CUE for line in lines)
                     later = exercise.timed and len(rounds) > 1  # later rounds say the rest
-                    if len(unheard) > 1 and not later:
-                        self.note(exercise, "cues", f"{len(unheard) - 1} of its cues find no "
-                                  f"room in the work at {self.settings.pace} pace and are not "
-                                  "said; give a cue a 'phase', or make a tempo phase longer")
-                    turn = turn + min(1, len(unheard)) if later else max(turn, len(exercise.cues))
+                    turn = turn + said if later else max(turn, len(exercise.cues))
                 else:
                     lines = []
                     back = exercise.again or (BACK_INTO.get(exercise.position or "")
@@ -695,6 +695,13 @@ class _Planner:
                 self.say(Line(RELEASE, Role.RELEASE, context=context))
                 rest, rest_context = work.rest, context
             position = exercise.position or position
+            unheard = [cue for cue in exercise.cues if all(
+                self._said.get(text, 0) == said_before.get(text, 0) < MOST_SAID
+                for text in wordings(cue))]
+            if unheard:
+                self.note(exercise, "cues", f"{len(unheard)} of its cues find no room in the "
+                          f"work at {self.settings.pace} pace and are not said; give a cue a "
+                          "'phase', or make a tempo phase longer")
 
         self.cursor += self.s(0.7)
         chapters.append((self.cursor, "Finish", None))
@@ -738,7 +745,7 @@ class _Planner:
                       "nothing tells the listener how to move; add 'how'")
 
     def prelude(self, work: Work, first: bool, position: str | None, context: Context,
-                unheard: Iterable[str], chair: bool = False) -> list[Line]:
+                unheard: Sequence[str], chair: bool = False) -> list[Line]:
         """What gets the listener from wherever they are into the first count-in of an exercise:
         what it is, how to get there, the setup with time to settle, how the movement goes."""
         exercise = work.exercise
@@ -751,16 +758,24 @@ class _Planner:
         if context.side is not None:
             lines.append(Line(side_line(context.side, True), Role.SIDE, context=context))
         lines[-1] = replace(lines[-1], pause=self.settings.position_seconds)  # time to settle
+        early = len(lines)
         if exercise.how:
             lines.append(Line(exercise.how, Role.HOW, context=mine))
         if exercise.caution:
             lines.append(Line(exercise.caution, Role.CAUTION, context=mine))
-        for cue in unheard:  # one at most: the rest of the cues are said in the work
-            text = self.wording(cue)
-            if text:
-                self.said_cue(cue, text)
-                lines.append(Line(text, Role.CUE, context=mine))
+        # cues the work has no room for: one just before the work line, one before the movement
+        # if the talk after it keeps it out of the last seconds before the count-in
+        said = [self.wording(cue) for cue in unheard]
+        if said and said[0]:
+            self.said_cue(unheard[0], said[0])
+            lines.append(Line(said[0], Role.CUE, context=mine))
         lines.append(Line(work_line(work), Role.WORK, context=mine))
+        if len(said) > 1 and said[1]:
+            cue = Line(said[1], Role.CUE, context=mine)
+            after = [cue, *lines[early:-1], replace(lines[-1], pause=READY)]
+            if self.talk_length(after) > self.s(CUE_BEFORE_COUNT_IN):
+                self.said_cue(unheard[1], said[1])
+                lines.insert(early, cue)
         return lines
 
     def talk_into(self, lines: list[Line], rest: float | None, rest_context: Context,
@@ -1007,18 +1022,17 @@ class _Planner:
 
     def _cue_on_a_phase(self, marks: Round, work: Work, text: str, phase: str | None,
                         order: list[int], words: list[str]) -> bool:
-        """When the quiet between the words is too short: the cue is said at the start of a
-        phase instead of its tempo word (its phase, if it has one), so it marks the beat too."""
+        """When the quiet between the words is too short: the cue is said where a tempo word
+        would be (its own phase's, if it has one; a later phase's before the first, which
+        follows the rep number), so it marks the beat too."""
         offsets = [sum(marks.phases[:k]) for k in range(len(marks.phases))]
         indexes = [words.index(phase.lower())] if phase is not None else \
-            [k for k in range(len(words)) if k > 0]
-        small = self.s(SHORT_GAP)
+            [*range(1, len(words)), 0]
         for rep in order:
             for index in indexes:
                 begin = rep * marks.rep_length + offsets[index]
-                word = marks.word_at(begin)
-                if word is not None and self.length(text) + small <= marks.phases[index] and \
-                        marks.instead(word, Role.CUE, text):
+                word = marks.word_in(begin, begin + marks.phases[index])
+                if word is not None and marks.instead(word, Role.CUE, text):
                     return True
         return False
 
