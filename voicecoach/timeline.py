@@ -989,39 +989,44 @@ class _Planner:
         offsets = [sum(marks.phases[:k]) for k in range(len(marks.phases))]
         for k in range(count):
             cue = cues[turn % len(cues)]
+            turn += 1
             text = self.wording(cue)
             if text is None:
-                turn += 1
                 continue
-            length = self.length(text)
             target = (2 * k + 1) * work.reps // (2 * count)
             order = [*range(target, work.reps), *range(target - 1, -1, -1)]
-            phase = phase_of(cue)
-            spot = None
-            if phase is not None and phase.lower() in words:
-                index = words.index(phase.lower())
-                for rep in order:
-                    begin = rep * marks.rep_length + offsets[index]
-                    found = marks.track.first_fit(max(begin, marks.cue_from), length)
-                    if found is not None and found < begin + marks.phases[index]:
-                        spot = found
-                        break
+            # its wording in turn, else a shorter one of its wordings that fits
+            shorter = sorted((t for t in wordings(cue) if t != text and
+                              self._said.get(t, 0) < MOST_SAID), key=self.length)
+            for option in (text, *shorter):
+                if self._place_rep_cue(marks, option, phase_of(cue), order, words, offsets):
+                    self.said_cue(cue, option)
+                    break
             else:
-                for at in (target * marks.rep_length, 0):
-                    spot = marks.track.first_fit(max(at, marks.cue_from), length)
-                    if spot is not None:
-                        break
-            turn += 1
-            if spot is None and not self._cue_on_a_phase(marks, work, text, phase, order, words):
                 marks.unheard.append(cue)  # the caller's to say, or to note
-                continue
-            if spot is not None:
-                marks.add(spot, Role.CUE, text)
-            self.said_cue(cue, text)
         return turn
 
-    def _cue_on_a_phase(self, marks: Round, work: Work, text: str, phase: str | None,
-                        order: list[int], words: list[str]) -> bool:
+    def _place_rep_cue(self, marks: Round, text: str, phase: str | None, order: list[int],
+                       words: list[str], offsets: list[int]) -> bool:
+        length = self.length(text)
+        if phase is not None and phase.lower() in words:
+            index = words.index(phase.lower())
+            for rep in order:
+                begin = rep * marks.rep_length + offsets[index]
+                found = marks.track.first_fit(max(begin, marks.cue_from), length)
+                if found is not None and found < begin + marks.phases[index]:
+                    marks.add(found, Role.CUE, text)
+                    return True
+        else:
+            for at in (order[0] * marks.rep_length, 0):
+                spot = marks.track.first_fit(max(at, marks.cue_from), length)
+                if spot is not None:
+                    marks.add(spot, Role.CUE, text)
+                    return True
+        return self._cue_on_a_phase(marks, text, phase, order, words)
+
+    def _cue_on_a_phase(self, marks: Round, text: str, phase: str | None, order: list[int],
+                        words: list[str]) -> bool:
         """When the quiet between the words is too short: the cue is said where a tempo word
         would be (its own phase's, if it has one; a later phase's before the first, which
         follows the rep number), so it marks the beat too."""
