@@ -147,8 +147,8 @@ def test_play_with_flite_on_a_cold_cache_reaches_the_device_as_rendered(capture,
     assert played.returncode == 0, played.stderr
     assert played.stdout == "" and "Traceback" not in played.stderr
     rendered = tmp_path / "s.wav"
-    again = voicecoach("render", "three-exercises", "--voice", "flite:slt", "-o", str(rendered), "-q",
-                       cache=cache)
+    again = voicecoach("render", "three-exercises", "--voice", "flite:slt", "--safety-screen",
+                       "-o", str(rendered), "-q", cache=cache)  # a first session: the full screen
     assert again.returncode == 0, again.stderr
     assert settle(raw) == rendered.read_bytes()[44:]
 
@@ -159,7 +159,8 @@ def test_play_with_a_bed_on_a_cold_cache_reaches_the_device_as_rendered(capture,
     played = voicecoach("play", "desk-break", "--bed", "pad", cache=cache, env=env)
     assert played.returncode == 0, played.stderr
     rendered = tmp_path / "s.wav"
-    again = voicecoach("render", "desk-break", "--bed", "pad", "-o", str(rendered), "-q", cache=cache)
+    again = voicecoach("render", "desk-break", "--bed", "pad", "--safety-screen", "-o", str(rendered),
+                       "-q", cache=cache)  # a first session: the full screen
     assert again.returncode == 0, again.stderr
     assert settle(raw) == rendered.read_bytes()[44:]
 

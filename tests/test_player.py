@@ -53,15 +53,24 @@ def test_what_reaches_the_device_is_the_rendered_session(capture, tmp_path, spee
     played = voicecoach("play", *options, cache=cache, env=env)
     assert played.returncode == 0, played.stderr
     assert played.stdout == "" and "Traceback" not in played.stderr
-    rendered = tmp_path / "s.wav"
-    assert voicecoach("render", *options, "-o", str(rendered), "-q", cache=cache).returncode == 0
-    assert settle(raw) == rendered.read_bytes()[44:]
+    # the first session a person plays opens with the full safety screen
+    first = tmp_path / "first.wav"
+    made = voicecoach("render", *options, "--safety-screen", "-o", str(first), "-q", cache=cache)
+    assert made.returncode == 0, made.stderr
+    assert settle(raw) == first.read_bytes()[44:]
     # the session records itself: completed, as long as what was played; no pain asked off a terminal
-    timeline = json.loads(voicecoach("show", *options, "--json", cache=cache).stdout)
+    timeline = json.loads(voicecoach("show", *options, "--safety-screen", "--json", cache=cache).stdout)
     recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
     assert [(s["routine"], s["completed"], s["program"]) for s in recorded] == [(options[0], True, None)]
     assert recorded[0]["seconds"] == pytest.approx(timeline["duration"], abs=0.1)
     assert recorded[0]["pain_before"] is None and recorded[0]["pain_after"] is None
+    # every later session has the short note
+    raw.unlink()
+    assert voicecoach("play", *options, cache=cache, env=env).returncode == 0
+    rendered = tmp_path / "s.wav"
+    assert voicecoach("render", *options, "-o", str(rendered), "-q", cache=cache).returncode == 0
+    assert settle(raw) == rendered.read_bytes()[44:]
+    assert len(rendered.read_bytes()) < len(first.read_bytes())
 
 
 PROGRAM = """title: Desk weeks
@@ -85,9 +94,10 @@ def test_today_play_plays_the_programs_session_and_counts_it(capture, tmp_path, 
     assert (planned["week"], planned["level"]) == (1, "beginner")
     played = voicecoach("today", "--play", "--pace", "brisk", cache=speech_cache, env=env)
     assert played.returncode == 0, played.stderr
-    # exactly that session reached the device: the program's routine at the week's level
+    # exactly that session reached the device: the program's routine at the week's level, opened
+    # by the full safety screen (a program's first session)
     session = prepare(programs.load(str(plan)).week(1).session(0, "desk-weeks"),
-                      Settings(level="beginner", pace="brisk"), Cache(speech_cache))
+                      Settings(level="beginner", pace="brisk", safety_screen=True), Cache(speech_cache))
     assert settle(raw) == b"".join(Renderer(session.timeline, session.speech).blocks())
     recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
     assert [(s["routine"], s["program"], s["week"], s["completed"]) for s in recorded] == [
@@ -114,6 +124,7 @@ def test_with_a_bed_what_reaches_the_device_is_the_rendered_session(capture, tmp
             out.writeframes(tone.tobytes())
         bed = str(tmp_path / bed)
     options = ["desk-break", "--bed", bed]
+    assert voicecoach("log", "--routine", "desk-break").returncode == 0  # not a first session
     played = voicecoach("play", *options, cache=speech_cache, env=env)
     assert played.returncode == 0, played.stderr
     rendered = tmp_path / "s.wav"
@@ -125,14 +136,22 @@ def test_with_a_bed_what_reaches_the_device_is_the_rendered_session(capture, tmp
     assert captured != plain.read_bytes()[44:]  # and the bed is in it
 
 
-def test_play_from_an_exercise_plays_the_rest_of_the_session(capture, speech_cache):
+@pytest.mark.parametrize("first", [True, False], ids=["first-session", "later"])
+def test_play_from_an_exercise_says_the_safety_words_then_plays_the_rest(capture, speech_cache, first):
     env, raw = capture
     cache = speech_cache
+    if not first:
+        assert voicecoach("log", "--routine", "desk-break").returncode == 0
     played = voicecoach("play", "three-exercises", "--from", "2", cache=cache, env=env)
     assert played.returncode == 0, played.stderr
-    session = prepare("three-exercises", Settings(), Cache(cache))
-    chapter = find_chapter(session.timeline, "Side hip lift on hands and knees")
-    expected = b"".join(Renderer(session.timeline, session.speech).blocks(start=chapter.start))
+    session = prepare("three-exercises", Settings(safety_screen=first), Cache(cache))
+    timeline = session.timeline
+    chapter = find_chapter(timeline, "Side hip lift on hands and knees")
+    said = [e for e in timeline.events if e.role == "safety"]
+    assert len(said) == (5 if first else 1)
+    heard = next(e.start for e in timeline.events if e.start > said[-1].start)  # the breath after
+    renderer = Renderer(timeline, session.speech)
+    expected = b"".join([*renderer.blocks(0, heard), *renderer.blocks(start=chapter.start)])
     assert settle(raw) == expected
 
 
@@ -159,11 +178,15 @@ def test_today_play_on_a_terminal_asks_pain_before_and_after(capture, tmp_path, 
     status, text = on_terminal("today", "--play", "--pace", "brisk", cache=speech_cache, env=env,
                                answer=[rate(b"Pain before you start, 0-10 (Enter skips)", b"11\r"),
                                        rate(b"a whole number from 0", b"2\r"),
-                                       rate(b"Pain now, 0-10 (Enter skips)", b"1\r")], timeout=120)
+                                       rate(b"Pain now, 0-10 (Enter skips)", b"1\r"),
+                                       rate(b"Symptoms", b"9\r"),
+                                       rate(b"numbers from 1 to 8", b"2\r")], timeout=120)
     assert status == 0, text
     recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
-    rows = [(s["week"], s["completed"], s["pain_before"], s["pain_after"]) for s in recorded]
-    assert rows == [(1, True, 2, 1)]  # 11 was refused and asked again
+    rows = [(s["week"], s["completed"], s["pain_before"], s["pain_after"], s["symptoms"]) for s in recorded]
+    assert rows == [(1, True, 2, 1, ["leg-numb"])]  # 11 and 9 were refused and asked again
+    assert "The program is paused: you reported numbness or tingling in a leg" in text
+    assert voicecoach("today", "--play", cache=speech_cache, env=env).returncode == 1
 
 
 def test_no_audio_device_for_today_suggests_exporting_today(tmp_path, speech_cache):
@@ -196,8 +219,11 @@ def test_quitting_on_a_terminal_says_how_to_go_on(capture, speech_cache, key, co
     def rate_pain(output: bytes) -> bytes | None:
         return b"4\r" if b"Pain now, 0-10 (Enter skips)" in output else None
 
+    def no_symptoms(output: bytes) -> bytes | None:
+        return b"\r" if b"Symptoms" in output else None
+
     status, text = on_terminal("play", *options, cache=speech_cache, env=env,
-                               answer=[quit_in_an_exercise, rate_pain], timeout=60)
+                               answer=[quit_in_an_exercise, rate_pain, no_symptoms], timeout=60)
     assert status == code, text
     assert "Static back" in text and "next:" in text  # the status line
     assert "Stopped at " in text and "voicecoach play floor-relax --level beginner --from" in text
@@ -207,6 +233,7 @@ def test_quitting_on_a_terminal_says_how_to_go_on(capture, speech_cache, key, co
     assert [(s["routine"], s["completed"]) for s in recorded] == [("floor-relax", False)]
     assert 0 < recorded[0]["seconds"] < 60 * 60
     assert recorded[0]["pain_after"] == (4 if key == b"q" else None)
+    assert recorded[0]["symptoms"] == ([] if key == b"q" else None)  # Enter: asked, none
     assert ("Pain now" in text) == (key == b"q")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .files import atomic_output
-from .history import planned, week_start
+from .history import ACCEPTABLE_PAIN, planned, week_start
 from .store import Logged, Run
 
 FORMATS = (".png", ".svg")
@@ -38,12 +38,18 @@ def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.
             days, values = zip(*points, strict=True)
             pain.plot(days, values, marker=marker, markersize=size, color=colour, linewidth=1.5,
                       linestyle="-" if when == "before" else "--", label=f"pain {when} the session")
+    flagged = [s for s in sessions if s.symptoms]  # a warning symptom: a mark above the day
+    if flagged:
+        pain.scatter([s.date for s in flagged], [10] * len(flagged), marker="v", s=120,
+                     color="#ff7f0e", zorder=3, label="warning symptom reported")
+    pain.axhline(ACCEPTABLE_PAIN, color="grey", linewidth=1, linestyle=":",
+                 label=f"acceptable pain, up to {ACCEPTABLE_PAIN}")
     pain.set_ylim(-0.5, 10.5)
     pain.set_yticks(range(0, 11, 2))
     pain.set_ylabel("pain (0-10)")
     pain.set_title("Back pain and sessions done")
     pain.grid(True, alpha=0.3)
-    if pain.has_data():
+    if any(getattr(s, f"pain_{when}") is not None for s in sessions for when in ("before", "after")):
         pain.legend(loc="upper right")
     else:
         pain.text(0.5, 0.5, "no pain ratings recorded", ha="center", va="center",

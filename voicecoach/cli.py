@@ -71,12 +71,15 @@ def session_options(command: Callable) -> Callable:
     @click.option("--voice", default=None,
                   help="A voice id from 'voicecoach voices', e.g. flite:slt (default: espeak's, or "
                        "your config file's).")
+    @click.option("--safety-screen", is_flag=True,
+                  help="Open with the full safety screen ('voicecoach safety') instead of the "
+                       "short note, as a first session does.")
     @functools.wraps(command)
     def wrapper(*args, level: str | None, pace: str | None, minutes: float | None, voice: str | None,
-                **kwargs):
+                safety_screen: bool, **kwargs):
         defaults = _defaults()
         settings = Settings(level=level or defaults.level, pace=pace or defaults.pace, minutes=minutes,
-                            voice=voice or defaults.voice)
+                            voice=voice or defaults.voice, safety_screen=safety_screen)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -319,7 +322,7 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
     """Play a session (for play and today --play), then record it: completed, or how far it went.
     On a terminal it asks for pain after the session (and before a program session)."""
     from . import timeline as planner
-    from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, status_line
+    from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, safety_end, status_line
     from .session import start as start_session
     from .settings import SAMPLE_RATE
 
@@ -327,9 +330,21 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
         find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)),
                      from_exercise)
     store = _store()  # a damaged history is reported before the session, not after it
+    if plan is not None and plan.position.paused:
+        raise history.ProgramPaused(plan.advice)
+    try:
+        active = plan or history.plan_for(store, dt.date.today())
+    except VoicecoachError:  # a program whose file is gone does not stop a free session
+        active = None
+    if active is not None and active.position.urgent:  # any session, not only the program's
+        click.echo(f"Before you play: {active.advice}", err=True)
     device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
     interactive = sys.stdin is not None and sys.stdin.isatty()
+    if interactive and plan is not None and plan.unrated is not None:
+        _ask_next_day(store, plan.unrated)
     pain_before = _ask_pain("Pain before you start") if interactive and plan else None
+    if history.first_session(store, plan):  # the full safety screen, once
+        settings = replace(settings, safety_screen=True)
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
         fitting = _Fitting(status, settings) if settings.minutes is not None else None
         session, live = start_session(routine, settings, _cache(), (RESUME_TEXT, "3", "2", "1"),
@@ -337,10 +352,12 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
         try:
             player = Player(session.timeline, session.speech, device, status, bed=session.bed,
                             growing=live)
-            # chapters move until every line is made: --from waits for them
-            start = find_chapter(player.timeline, from_exercise).start \
-                if from_exercise and player.whole(keys) else 0
-            stop = player.play(start, keys)
+            # chapters move until every line is made: --from waits for them; the safety words
+            # are said before the jump
+            start, jump = 0, None
+            if from_exercise and player.whole(keys):
+                jump = (safety_end(player.timeline), find_chapter(player.timeline, from_exercise).start)
+            stop = player.play(start, keys, jump)
             timeline = player.timeline
         finally:
             if live is not None:
@@ -355,9 +372,18 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
                    f"{' '.join(shlex.quote(part) for part in again)}", err=True)
     asked = interactive and (stop is None or stop.reason != "interrupt")
     pain_after = _ask_pain("Pain now") if asked else None
+    symptoms = _ask_symptoms() if asked else None
+    played = reached - start  # with a jump, what was heard: the safety words and after the jump
+    if jump is not None:
+        played = jump[0] + reached - jump[1] if reached >= jump[1] else min(reached, jump[0])
     history.record_played(store, routine.id, plan, dt.date.today(),
-                          max(0, reached - start) / timeline.sample_rate, stop is None,
-                          pain_before, pain_after)
+                          max(0, played) / timeline.sample_rate, stop is None,
+                          pain_before, pain_after, symptoms)
+    if symptoms or (pain_after is not None and pain_after > history.ACCEPTABLE_PAIN):
+        after = history.plan_for(store, dt.date.today()) if plan is not None else None
+        advice = after.advice if after is not None else history.symptom_advice(symptoms)
+        if advice:
+            click.echo(advice, err=True)
     if stop is not None and stop.reason == "interrupt":
         sys.exit(interrupts.exit_code())
 
@@ -376,6 +402,47 @@ def _ask_pain(question: str) -> int | None:
         if answer.strip().isdigit() and 0 <= int(answer) <= 10:
             return int(answer)
         click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
+
+
+def _ask_next_day(store, session) -> None:
+    """How the back was the morning after the last session, asked in one keystroke; recorded."""
+    while True:
+        try:
+            answer = click.prompt(f"How was your back the morning after your session on "
+                                  f"{session.date}? b better, s same, w worse (Enter skips)",
+                                  default="", show_default=False, err=True)
+        except click.exceptions.Abort:
+            click.echo("", err=True)
+            return
+        word = {"b": "better", "s": "same", "w": "worse"}.get(answer.strip().lower()[:1])
+        if not answer.strip():
+            return
+        if word:
+            history.rate_next_day(store, session, word)
+            return
+        click.echo("  b, s or w, or Enter to skip", err=True)
+
+
+def _ask_symptoms() -> tuple[str, ...] | None:
+    """Warning symptoms, by number, in one line; Enter says none, Ctrl-C skips the question."""
+    names = list(history.SYMPTOMS)
+    click.echo("Did you notice any of these? Type their numbers (e.g. 2 5), or Enter for none:",
+               err=True)
+    for number, name in enumerate(names, start=1):
+        click.echo(f"  {number} {history.SYMPTOMS[name]}", err=True)
+    while True:
+        try:
+            answer = click.prompt("Symptoms", default="", show_default=False, err=True)
+        except click.exceptions.Abort:
+            click.echo("", err=True)
+            return None
+        picked = re.findall(r"\d", answer)
+        if not answer.strip():
+            return ()
+        if picked and not re.sub(r"[\d\s,]", "", answer) and all(
+                1 <= int(n) <= len(names) for n in picked):
+            return tuple(dict.fromkeys(names[int(n) - 1] for n in picked))
+        click.echo(f"  numbers from 1 to {len(names)}, or Enter for none", err=True)
 
 
 class _Fitting:
@@ -694,6 +761,70 @@ def program_start(name: str, on: dt.date | None, yes: bool) -> None:
                "'voicecoach today' says what to do.")
 
 
+@program.command("resume")
+@_date_option
+@click.option("--yes", is_flag=True, help="Resume without asking.")
+def program_resume(on: dt.date | None, yes: bool) -> None:
+    """Continue a program that paused for pain or a warning symptom.
+
+    Resume only when a physiotherapist or doctor has said you can go on. On a terminal it asks
+    first; elsewhere it needs --yes.
+
+    \b
+    Examples:
+      voicecoach program resume
+      voicecoach program resume --yes
+    """
+    store, day = _store(), on or dt.date.today()
+    plan = history.plan_for(store, day)
+    if plan is None:
+        raise history.NoActiveProgram("there is nothing to resume")
+    if not plan.position.paused:
+        click.echo(f"{plan.program.title} is not paused; nothing changed. 'voicecoach today' says "
+                   "what to do.")
+        return
+    if not yes:
+        if not (sys.stdin is not None and sys.stdin.isatty()):
+            raise UsageError("resuming a paused program needs a yes: add --yes once a "
+                             "physiotherapist or doctor has said you can go on")
+        click.echo(plan.advice, err=True)
+        if not click.confirm("Has a physiotherapist or doctor said you can go on?", err=True):
+            click.echo("Nothing changed.", err=True)
+            sys.exit(1)
+    after = history.resume(store, day)
+    click.echo(f"Resumed {after.program.title}: week {after.position.week}, {after.level} level. "
+               "'voicecoach today' says what to do. Go gently, and stop if the symptoms come back.")
+
+
+@cli.command()
+@click.option("--play", "speak", is_flag=True, help="Speak it too.")
+@click.option("--voice", default=None, help="A voice id from 'voicecoach voices'.")
+@click.option("--pace", type=click.Choice(list(PACES)), default=None, help="How fast it is spoken.")
+def safety(speak: bool, voice: str | None, pace: str | None) -> None:
+    """Print the safety words: when to see a doctor first, how much pain is fine, when to stop.
+
+    The same words are spoken at the start of your first session and of a program's first
+    session; every session begins with a short version.
+
+    \b
+    Examples:
+      voicecoach safety
+      voicecoach safety --play --pace slow
+    """
+    from .safety import screen_lines, screen_text
+
+    click.echo(screen_text())
+    if speak:
+        from .player import Device, Player
+        from .session import say_lines
+
+        defaults = _defaults()
+        session = say_lines(screen_lines(), Settings(pace=pace or defaults.pace,
+                                                     voice=voice or defaults.voice), _cache())
+        Player(session.timeline, session.speech,
+               Device(session.timeline.sample_rate, "voicecoach safety")).play()
+
+
 @cli.command()
 @_date_option
 @click.option("--json", "as_json", is_flag=True, help="Print today's session as JSON.")
@@ -724,7 +855,12 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     """
     if play and export_mp3:
         raise click.UsageError("give --play or --export, not both")
-    plan = history.plan_for(_store(), on or dt.date.today())
+    store = _store()
+    plan = history.plan_for(store, on or dt.date.today())
+    if (plan is not None and plan.unrated is not None and not as_json and sys.stdin is not None
+            and sys.stdin.isatty() and not plan.position.paused):
+        _ask_next_day(store, plan.unrated)  # it may hold the week: ask before saying what to do
+        plan = history.plan_for(store, on or dt.date.today())
     if not (play or export_mp3):
         if as_json:
             click.echo(json.dumps(plan.to_json() if plan else {"program": None,
@@ -734,6 +870,8 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
         return
     if plan is None:
         raise history.NoActiveProgram("there is no session to play or export")
+    if plan.position.paused:
+        raise history.ProgramPaused(plan.advice)
     given = settings.option_args()  # what to repeat in a suggested command: the week's level is not
     if click.get_current_context().get_parameter_source("level") is ParameterSource.DEFAULT:
         settings = replace(settings, level=plan.level)
@@ -746,6 +884,8 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
         if output:
             files.check_suffix(output, ".mp3", "an MP3 file")
             files.check_folder(output)
+        if history.first_session(store, plan):  # a program's first session opens with the screen
+            settings = replace(settings, safety_screen=True)
         _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
                         quiet, _input_files("", settings))
 
@@ -759,20 +899,42 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
 @click.option("--partial", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Stopped early, after this many seconds (default: completed).")
 @click.option("--note", help="A few words to keep with the session.")
+@click.option("--next-day", type=click.Choice(history.NEXT_DAY),
+              help="How your back was the morning after the last session logged.")
+@click.option("--symptom", "symptoms", metavar="NAME", multiple=True,
+              help=f"A warning symptom (repeatable): {', '.join(history.SYMPTOMS)}; or "
+                   f"'{history.NO_SYMPTOM}'.")
 def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | None,
-                pain_after: int | None, partial: float | None, note: str | None) -> None:
+                pain_after: int | None, partial: float | None, note: str | None,
+                next_day: str | None, symptoms: tuple[str, ...]) -> None:
     """Record a session done away from 'play', say from an MP3 on a phone.
 
     By default it is today's program session, completed. Pain is 0 (none) to 10 (worst).
+    --next-day says how your back was the morning after the last session logged; with
+    --symptom alone, or --next-day alone, it goes with that session and adds none.
+
+    \b
+    Symptoms (any of them pauses a program; the first four need medical help now):
+      leg-weak       a leg growing weak
+      both-legs      symptoms in both legs
+      saddle-numb    numbness around the groin or inner thighs
+      bladder-bowel  a change in bladder or bowel control
+      leg-pain       pain spreading down a leg
+      leg-numb       numbness or tingling in a leg
+      fever          fever or feeling unwell
+      night-pain     pain at night that no position eases
 
     \b
     Examples:
-      voicecoach log --pain-before 3 --pain-after 2
+      voicecoach log --pain-before 3 --pain-after 2 --symptom none
+      voicecoach log --next-day same
       voicecoach log --date 2026-03-04 --partial 600 --note "stopped at the squats"
+      voicecoach log --pain-after 6 --symptom leg-numb
       voicecoach log --routine desk-break
     """
     record, plan = history.log(_store(), on or dt.date.today(), routine_ref, pain_before,
-                               pain_after, partial, note)
+                               pain_after, partial, note, next_day=next_day,
+                               symptoms=history.check_symptoms(symptoms))
     click.echo(history.logged_text(record, plan))
 
 

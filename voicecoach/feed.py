@@ -8,13 +8,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from .episodes import Made
+from .safety import screen_text
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 TITLE = "voicecoach back-care sessions"
 DESCRIPTION = ("Voice-guided back-care sessions you can follow lying down with your eyes closed, "
-               "made on your own computer by voicecoach.")
+               "made on your own computer by voicecoach.\n\n" + screen_text())
 
 ET.register_namespace("itunes", ITUNES)
 ET.register_namespace("podcast", PODCAST)

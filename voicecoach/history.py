@@ -5,21 +5,29 @@ the functions that read or write the store keep each read-then-write in one tran
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
 from .program import Program, Week
-from .routine import Routine
+from .routine import LEVELS, Routine
 from .store import Logged, Run, Store
 
 PAIN_SCALE = (0, 10)
 START_HINT = ("No active program. Start one with 'voicecoach program start NAME' "
               "('voicecoach program list' shows them).")
+
+
+class ProgramPaused(VoicecoachError):
+    """A paused program offers no session: the advice says why and what to do."""
+
+    exit_code = 1
 
 
 class NoActiveProgram(UsageError):
@@ -32,25 +40,103 @@ class NoActiveProgram(UsageError):
 # The rules, pure
 
 
+# The pain-monitoring rule (README, "How a program listens to your back"). Some pain during and
+# after exercise is fine while it stays moderate and settles by the next morning; the load goes
+# down when it does not, and leg, saddle, bladder or bowel symptoms are not pain to work through.
+ACCEPTABLE_PAIN = 5  # pain after a session at most this ...
+ACCEPTABLE_RISE = 2  # ... and at most this much above pain before it
+STEP_BACK_PAIN = 7  # a session that ends at this or more steps the program back at once
+PAUSE_PAIN = 8  # pain at this or more in PAUSE_SESSIONS sessions pauses the program
+PAUSE_SESSIONS = 2
+NOT_ACCEPTABLE_IN_A_ROW = 2  # this many sessions in a row over the rule step back
+
+NEXT_DAY = ("better", "same", "worse")
+# The warning symptoms `log --symptom` takes, in plain words. Urgent ones need medical help now;
+# the others a clinician soon. A leg growing weak is urgent too: the spoken safety note says so.
+SYMPTOMS = {
+    "leg-pain": "pain spreading down a leg",
+    "leg-numb": "numbness or tingling in a leg",
+    "leg-weak": "a leg growing weak",
+    "both-legs": "symptoms in both legs",
+    "saddle-numb": "numbness around the groin or inner thighs",
+    "bladder-bowel": "a change in bladder or bowel control",
+    "fever": "fever or feeling unwell",
+    "night-pain": "pain at night that no position eases",
+}
+URGENT = frozenset({"leg-weak", "both-legs", "saddle-numb", "bladder-bowel"})
+NO_SYMPTOM = "none"
+
+
+class Decision(StrEnum):
+    """What the rule last did with a program, as `today --json` names it."""
+
+    START = "start"
+    ADVANCE = "advance"
+    HOLD = "hold"
+    STEP_BACK = "step_back"
+    PAUSE = "pause"
+    FINISHED = "finished"
+
+
 @dataclass(frozen=True)
 class Position:
-    """Where a run of a program stands: its week, the sessions done in it, and why it is held."""
+    """Where a run of a program stands: its week and level, the sessions done in this go at the
+    week, and the rule's last decision with its reason."""
 
     week: int  # 1-based
     done: int  # completed sessions so far in this go at the week
-    held: str | None = None  # why the week is being done again
-    finished: bool = False  # every week passed; the last one goes on
+    decision: Decision = Decision.START
+    reason: str | None = None  # why, in plain words, for every decision but start
+    levels_down: int = 0  # how far a step back in week 1 lowered the week's level
+    decided_after: int = 0  # sessions in the go the decision ended (shown until the next one)
+    urgent: bool = False  # paused for a symptom that needs medical help now
+
+    @property
+    def held(self) -> str | None:
+        return f"week {self.week} goes on: {self.reason}" if self.decision == Decision.HOLD else None
+
+    @property
+    def finished(self) -> bool:
+        return self.decision == Decision.FINISHED
+
+    @property
+    def paused(self) -> bool:
+        return self.decision == Decision.PAUSE
+
+
+def _pains(session: Logged) -> list[int]:
+    return [p for p in (session.pain_before, session.pain_after) if p is not None]
+
+
+def over_the_rule(session: Logged) -> str | None:
+    """Why a session was not acceptable under the pain rule, or None. Unrated pain is taken as
+    acceptable: nothing was reported against it."""
+    on = f"the session on {session.date}"
+    before, after = session.pain_before, session.pain_after
+    if after is not None and after > ACCEPTABLE_PAIN:
+        return f"pain after {on} was {after} of 10, above {ACCEPTABLE_PAIN}"
+    if before is not None and after is not None and after - before > ACCEPTABLE_RISE:
+        return f"pain rose from {before} to {after} during {on}, more than {ACCEPTABLE_RISE} points"
+    if session.next_day == "worse":
+        return f"your back was worse the morning after {on}"
+    if session.symptoms:
+        return f"{described(session.symptoms)} after {on}"
+    return None
+
+
+def described(symptoms: Sequence[str]) -> str:
+    words = [SYMPTOMS.get(name, name) for name in symptoms]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def worse(week_sessions: Sequence[Logged]) -> str | None:
-    """Why pain was worse across a week's sessions, or None: a session that ended with more pain
-    than it began with, or ratings (before, or after, sessions) that end the week higher than
-    they began it."""
+    """Why a week's sessions do not let the program move on: the first one over the rule, or
+    ratings (before, or after, sessions) that end the week higher than they began it: pain
+    rising session on session is not settling, even while each session is within the rule."""
     for session in week_sessions:
-        if (session.pain_before is not None and session.pain_after is not None
-                and session.pain_after > session.pain_before):
-            return (f"pain after the session on {session.date} ({session.pain_after}) was higher "
-                    f"than before it ({session.pain_before})")
+        reason = over_the_rule(session)
+        if reason:
+            return reason
     for when in ("before", "after"):
         rated = [getattr(s, f"pain_{when}") for s in week_sessions
                  if getattr(s, f"pain_{when}") is not None]
@@ -59,37 +145,88 @@ def worse(week_sessions: Sequence[Logged]) -> str | None:
     return None
 
 
-def position(program: Program, sessions: Sequence[Logged]) -> Position:
-    """Walk a run's sessions in date order: each time a week's planned sessions are completed,
-    move on, unless pain was worse across them, which holds the program on that week."""
-    return _walk(program, sessions)[0]
+def position(program: Program, sessions: Sequence[Logged], resumed_after: int = 0) -> Position:
+    """Walk a run's sessions in date order under the pain rule. A week moves on when its planned
+    sessions are completed and each was within the rule, and is held otherwise; a session that
+    ends at STEP_BACK_PAIN or more, or NOT_ACCEPTABLE_IN_A_ROW over the rule, steps back a week
+    (in week 1, a level) at once; a warning symptom, or PAUSE_PAIN in PAUSE_SESSIONS sessions,
+    pauses the program until it is resumed (`resumed_after`: the newest session id then)."""
+    return _walk(program, sessions, resumed_after)[0]
 
 
 def weeks_done_in(program: Program, sessions: Sequence[Logged]) -> dict[int, int]:
     """The program week each session (by id) was done in, as the walk finds it: a session logged
     late, with an earlier date, can move the sessions after it into another week."""
-    return _walk(program, sessions)[1]
+    return _walk(program, sessions, 0)[1]
 
 
-def _walk(program: Program, sessions: Sequence[Logged]) -> tuple[Position, dict[int, int]]:
-    week, block, held, finished = 1, [], None, False
+def _walk(program: Program, sessions: Sequence[Logged],
+          resumed_after: int) -> tuple[Position, dict[int, int]]:
+    lowest = LEVELS.index(program.weeks[0].level)  # how far week 1's level can go down
+    at = Position(1, 0)
+    block: list[Logged] = []
+    in_a_row = severe = 0
+    pause: Position | None = None
     weeks: dict[int, int] = {}
+    tried: list[Logged] = []  # every session in this go at the week, partial ones too
     for session in sessions:
-        weeks[session.id] = week
+        weeks[session.id] = at.week
+        fresh = session.id > resumed_after  # what was reported before a resume no longer pauses
+        urgent = [name for name in session.symptoms or () if name in URGENT]
+        if pause is not None:  # a paused program stays where it stopped, whatever is logged
+            if fresh and urgent and not pause.urgent:  # but an urgent symptom is always said
+                pause = Position(at.week, 0, Decision.PAUSE, f"you reported "
+                                 f"{described(session.symptoms or ())} after the session on "
+                                 f"{session.date}", urgent=True)
+            continue
+        if fresh:
+            if session.symptoms:
+                pause = Position(
+                    at.week, 0, Decision.PAUSE, f"you reported {described(session.symptoms)} "
+                    f"after the session on {session.date}", urgent=bool(urgent))
+            if _pains(session) and max(_pains(session)) >= PAUSE_PAIN:
+                severe += 1
+                if severe >= PAUSE_SESSIONS and pause is None:
+                    pause = Position(at.week, 0, Decision.PAUSE, f"pain reached {PAUSE_PAIN} of 10 "
+                                     f"or more in {PAUSE_SESSIONS} sessions, the last on "
+                                     f"{session.date}")
+        reason = over_the_rule(session)
+        in_a_row = in_a_row + 1 if reason else 0
+        step = None
+        if session.pain_after is not None and session.pain_after >= STEP_BACK_PAIN:
+            step = f"pain was {session.pain_after} of 10 after the session on {session.date}"
+        elif in_a_row >= NOT_ACCEPTABLE_IN_A_ROW:
+            step = f"{NOT_ACCEPTABLE_IN_A_ROW} sessions in a row were over the pain rule ({reason})"
+        if step:
+            week, down = (at.week - 1, 0) if at.week > 1 else (1, min(at.levels_down + 1, lowest))
+            at = Position(week, 0, Decision.STEP_BACK, step, down)
+            block, tried, in_a_row = [], [], 0
+            continue
+        if pause is not None:
+            continue
+        tried.append(session)
         if not session.completed:
-            continue  # a partial session is recorded, but does not count towards the week
+            continue  # a partial session is recorded and its pain counts, but not towards the week
         block.append(session)
         if len(block) < program.sessions_per_week:
+            at = replace(at, done=len(block))
             continue
-        reason = worse(block)
+        reason = worse(tried)
         if reason:
-            held = f"week {week} goes on: {reason}"
-        elif week < len(program.weeks):
-            week, held = week + 1, None
+            at = Position(at.week, 0, Decision.HOLD, reason, at.levels_down, len(block))
+        elif at.levels_down:  # back up the way it came down, a level at a time
+            at = Position(1, 0, Decision.ADVANCE, "each session of the week was within the pain "
+                          "rule", at.levels_down - 1, len(block))
+        elif at.week < len(program.weeks):
+            at = Position(at.week + 1, 0, Decision.ADVANCE, "each session of the week was within "
+                          "the pain rule", 0, len(block))
         else:
-            finished, held = True, None
-        block = []
-    return Position(week, len(block), held, finished), weeks
+            at = Position(at.week, 0, Decision.FINISHED, "every week of the plan is done", 0,
+                          len(block))
+        block, tried = [], []
+    if pause is not None:
+        at = replace(pause, week=at.week, done=at.done, levels_down=at.levels_down)
+    return at, weeks
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -131,6 +268,7 @@ class Plan:
     program: Program
     position: Position
     date: dt.date
+    unrated: Logged | None = None  # the last session before the day, if its next day is not said
 
     @property
     def week(self) -> Week:
@@ -146,29 +284,76 @@ class Plan:
 
     @property
     def level(self) -> str:
-        return self.week.level
+        """The week's level, lowered by any step back taken in week 1."""
+        return LEVELS[max(0, LEVELS.index(self.week.level) - self.position.levels_down)]
+
+    @property
+    def advice(self) -> str:
+        """What the rule's last decision means for the person, in plain words."""
+        at = self.position
+        if at.decision == Decision.PAUSE:
+            if at.urgent:
+                return (f"The program is paused: {at.reason}. That needs medical help now: call your "
+                        "doctor or an urgent care service today, and do not exercise until you have "
+                        "been seen.")
+            return (f"The program is paused: {at.reason}. See a physiotherapist or doctor before "
+                    "you exercise again. When they say you can go on, 'voicecoach program resume' "
+                    "continues the program.")
+        if at.decision == Decision.STEP_BACK:
+            to = f"week 1 at the {self.level} level" if at.week == 1 else f"week {at.week}"
+            lowest = at.week == 1 and self.level == LEVELS[0]
+            return (f"Stepped back to {to}: {at.reason}. "
+                    + ("This is already the easiest week and level; if the pain does not settle "
+                       "within a few days, see a physiotherapist or doctor." if lowest else
+                       "Take it easier until your back settles; the program moves on again after "
+                       "a week within the pain rule."))
+        if at.decision == Decision.HOLD:
+            return (f"Week {at.week} again at the same numbers: {at.reason}. It moves on after a "
+                    "week in which every session is within the pain rule.")
+        if at.decision == Decision.ADVANCE:
+            return f"On to week {at.week}" + (f" at the {self.level} level" if at.levels_down else "") \
+                + f": {at.reason}."
+        if at.decision == Decision.FINISHED:
+            return ("Every week of the plan is done; its last week goes on until you start another "
+                    "program.")
+        return RULE_IN_ONE_LINE
 
     def to_json(self) -> dict:
+        at = self.position
         return {
             "date": self.date.isoformat(), "program": self.program.id, "title": self.program.title,
-            "started": self.run.started.isoformat(), "week": self.position.week,
+            "started": self.run.started.isoformat(), "week": at.week,
             "weeks": len(self.program.weeks), "routine": self.routine_name, "level": self.level,
             "sessions_per_week": self.program.sessions_per_week,
-            "sessions_done": self.position.done, "held": self.position.held,
-            "finished": self.position.finished, "note": self.week.note,
+            "sessions_done": at.done, "decision": str(at.decision), "reason": at.reason,
+            "advice": self.advice, "paused": at.paused, "urgent": at.urgent, "held": at.held,
+            "finished": at.finished, "note": self.week.note,
+            "next_day_unrated": self.unrated.date.isoformat() if self.unrated else None,
             "exercises": programs.resolved(self.routine, self.level),
         }
+
+    def counts(self) -> str:
+        """The sessions done, said so that a decision just made does not read as nothing done."""
+        at, per_week = self.position, self.program.sessions_per_week
+        if at.done == 0 and at.decided_after and at.decision == Decision.HOLD:
+            return f"{at.decided_after} of {per_week} sessions done; the week is held, so do it again"
+        if at.done == 0 and at.decided_after and at.decision == Decision.ADVANCE:
+            return (f"0 of {per_week} sessions done this week ({at.decided_after} of {per_week} "
+                    "done the week before)")
+        return f"{at.done} of {per_week} sessions done this week"
 
     def text(self) -> str:
         info = self.to_json()
         lines = [f"{info['title']} ({info['program']}), started {info['started']}",
                  f"Week {info['week']} of {info['weeks']}: {info['routine']}, {info['level']} level; "
-                 f"{info['sessions_done']} of {info['sessions_per_week']} sessions done this week"]
-        if info["finished"]:
-            lines.append("Every week of the plan is done; its last week goes on until you start "
-                         "another program.")
-        if info["held"]:
-            lines.append(f"Holding: {info['held']}.")
+                 f"{self.counts()}"]
+        lines.append(self.advice)
+        if self.position.paused:
+            return "\n".join(lines)
+        if self.unrated:
+            lines.append(f"How was your back the morning after your session on "
+                         f"{self.unrated.date}? Say it with 'voicecoach log --next-day "
+                         f"{'|'.join(NEXT_DAY)}'.")
         if info["note"]:
             lines.append(info["note"])
         width = max(len(e["name"]) for e in info["exercises"])
@@ -176,6 +361,12 @@ class Plan:
         lines.append("Play it with 'voicecoach today --play', or take it to a phone with "
                      "'voicecoach today --export', then 'voicecoach log'.")
         return "\n".join(lines)
+
+
+RULE_IN_ONE_LINE = (
+    f"Some pain during and after the session is fine if it stays at {ACCEPTABLE_PAIN} of 10 or "
+    f"below, rises no more than {ACCEPTABLE_RISE} points, and has settled by the next morning; "
+    "the program moves on only after a week like that.")
 
 
 def _program_of(run: Run) -> Program:
@@ -193,8 +384,10 @@ def plan_for(store: Store, on: dt.date) -> Plan | None:
     if run is None:
         return None
     program = _program_of(run)
-    sessions = [s for s in store.sessions(run.id) if s.date <= on]
-    return Plan(run, program, position(program, sessions), on)
+    sessions = [s for s in store.sessions(run.id) if run.started <= s.date <= on]
+    before = [s for s in sessions if s.date < on]
+    unrated = before[-1] if before and before[-1].next_day is None else None
+    return Plan(run, program, position(program, sessions, store.resumed_after(run.id)), on, unrated)
 
 
 # ---------------------------------------------------------------------------
@@ -220,42 +413,116 @@ def check_pain(value: int | None, what: str) -> int | None:
     return value
 
 
+def check_symptoms(names: Sequence[str]) -> tuple[str, ...] | None:
+    """The symptoms given (`none` alone: asked, and none), or None when none were given."""
+    if not names:
+        return None
+    unknown = [n for n in names if n != NO_SYMPTOM and n not in SYMPTOMS]
+    if unknown:
+        raise UsageError(f"unknown symptom '{unknown[0]}'; give one of {', '.join(SYMPTOMS)}, or "
+                         f"'{NO_SYMPTOM}'")
+    if NO_SYMPTOM in names and len(set(names)) > 1:
+        raise UsageError(f"'--symptom {NO_SYMPTOM}' says there were none, so give it alone")
+    return tuple(dict.fromkeys(n for n in names if n != NO_SYMPTOM))
+
+
 def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: int | None = None,
         pain_after: int | None = None, partial: float | None = None,
-        note: str | None = None, length: float | None = None) -> tuple[Logged, Plan | None]:
+        note: str | None = None, length: float | None = None, next_day: str | None = None,
+        symptoms: tuple[str, ...] | None = None,
+        today: dt.date | None = None) -> tuple[Logged | None, Plan | None]:
     """Record a session done outside `play` (from an MP3, say): by default today's program
     session, completed. A routine of the current week counts for the program; any other routine
     is recorded on its own. `length`: the completed session's seconds when known (serve knows the
-    episode played), else estimated. Returns the record and the plan as it stands after it."""
+    episode played), else estimated. `next_day` is how the back was the morning after the last
+    session logged before this one. Given alone, `next_day` and `symptoms` go with the last
+    session logged, and no session is added (None comes back for it). Returns the record and
+    the plan as it stands today."""
     check_pain(pain_before, "pain before")
     check_pain(pain_after, "pain after")
+    if next_day is not None and next_day not in NEXT_DAY:
+        raise UsageError(f"--next-day must be one of {', '.join(NEXT_DAY)}, got '{next_day}'")
     if partial is not None and partial < 0:
         raise UsageError(f"--partial must be the seconds done, got {partial:g}")
+    about_last = (routine_ref is None and pain_before is None and pain_after is None
+                  and partial is None and note is None and length is None
+                  and (next_day is not None or symptoms is not None))
     given = routines.load(routine_ref) if routine_ref else None
+    record_id = None
     with store.transaction():  # the week is read and the session written under one lock
-        plan = plan_for(store, on)
-        if given is None and plan is None:
-            raise NoActiveProgram("give the routine done with --routine")
-        in_program = plan is not None and (
-            given is None or given.id in [r.id for r in plan.week.routines])
-        if in_program:
-            assert plan is not None
-            name, run, week, session = plan.routine_name, plan.run.id, plan.position.week, plan.routine
-            if given is not None and given.id != name:  # the week's other routine, done instead
-                name = given.id
-                session = programs.apply_changes(given, plan.week.changes, session.id)
-            level = plan.level
-        else:
-            assert given is not None
-            name, run, week, session, level = given.id, None, None, given, "standard"
-        seconds = partial if partial is not None else length if length is not None \
-            else _estimated(session, level)
-        record_id = store.add_session(on, name, run, week, partial is None, seconds, pain_before,
-                                      pain_after, note)
-        if plan is not None and run is not None:
-            _renumber(store, plan)
-    after = plan_for(store, on)
+        earlier = [s for s in store.sessions() if s.date <= on]
+        if about_last or next_day is not None:
+            if not earlier:
+                raise UsageError("no session is recorded yet for --next-day or --symptom to go with; "
+                                 "log the session itself first")
+            store.set_after(earlier[-1].id, next_day, symptoms if about_last else None)
+        if not about_last:
+            record_id = _add(store, on, given, pain_before, pain_after, partial, note, length,
+                             symptoms)
+    after = plan_for(store, max(on, today or dt.date.today()))
+    if record_id is None:
+        return None, after
     return next(s for s in store.sessions() if s.id == record_id), after
+
+
+def _add(store: Store, on: dt.date, given: Routine | None, pain_before: int | None,
+         pain_after: int | None, partial: float | None, note: str | None, length: float | None,
+         symptoms: tuple[str, ...] | None) -> int:
+    """Add one session inside the caller's transaction: the program's when it belongs to it."""
+    plan = plan_for(store, on)
+    if plan is not None and on < plan.run.started:  # done before the program: not part of it
+        if given is None:
+            raise UsageError(f"the active program started on {plan.run.started}, after {on}; "
+                             "give the routine done that day with --routine")
+        plan = None
+    if given is None and plan is None:
+        raise NoActiveProgram("give the routine done with --routine")
+    in_program = plan is not None and (
+        given is None or given.id in [r.id for r in plan.week.routines])
+    if in_program:
+        assert plan is not None
+        name, run_id, week, session = plan.routine_name, plan.run.id, plan.position.week, plan.routine
+        if given is not None and given.id != name:  # the week's other routine, done instead
+            name = given.id
+            session = programs.apply_changes(given, plan.week.changes, session.id)
+        level = plan.level
+    else:
+        assert given is not None
+        name, run_id, week, session, level = given.id, None, None, given, "standard"
+    seconds = partial if partial is not None else length if length is not None \
+        else _estimated(session, level)
+    record_id = store.add_session(on, name, run_id, week, partial is None, seconds, pain_before,
+                                  pain_after, note, symptoms)
+    if plan is not None and run_id is not None:
+        _renumber(store, plan)
+    return record_id
+
+
+def rate_next_day(store: Store, session: Logged, next_day: str) -> None:
+    """Record how the back was the morning after a session (asked by `today` and `play`)."""
+    if next_day not in NEXT_DAY:
+        raise UsageError(f"the next day must be one of {', '.join(NEXT_DAY)}, got '{next_day}'")
+    with store.transaction():
+        store.set_after(session.id, next_day, None)
+
+
+def first_session(store: Store, plan: Plan | None) -> bool:
+    """Whether the session about to be played is a first: the first a person ever plays, or the
+    first of a program. It then opens with the full safety screen."""
+    if plan is not None:
+        return not store.sessions(plan.run.id)
+    return not store.sessions()
+
+
+def resume(store: Store, on: dt.date) -> Plan:
+    """Continue the active program after a pause; what was reported so far no longer pauses it."""
+    plan = plan_for(store, on)
+    if plan is None:
+        raise NoActiveProgram("there is nothing to resume")
+    store.resume(plan.run.id, on)
+    after = plan_for(store, on)
+    assert after is not None
+    return after
 
 
 def _renumber(store: Store, plan: Plan) -> None:
@@ -263,20 +530,53 @@ def _renumber(store: Store, plan: Plan) -> None:
     store.set_weeks(weeks_done_in(plan.program, store.sessions(plan.run.id)))
 
 
-def logged_text(record: Logged, plan: Plan | None) -> str:
+def symptom_advice(symptoms: Sequence[str] | None) -> str | None:
+    """What to do about symptoms reported, program or not: urgent ones need help now."""
+    if not symptoms:
+        return None
+    urgent = [name for name in symptoms if name in URGENT]
+    if urgent:
+        return (f"{described(urgent).capitalize()} needs medical help now: call your doctor or an "
+                "urgent care service today, and do not exercise until you have been seen.")
+    return (f"{described(symptoms).capitalize()}: stop the exercises that bring it on, and see a "
+            "physiotherapist or doctor soon.")
+
+
+# Words in a note that may mean a warning symptom was written down instead of reported
+_WARNING_WORDS = re.compile(r"\b(leg|legs|numb\w*|tingl\w*|weak\w*|bladder|bowel\w*|groin|saddle|"
+                            r"fever\w*|night|sciatic\w*)\b", re.IGNORECASE)
+
+
+def note_hint(note: str | None, symptoms: Sequence[str] | None) -> str | None:
+    """When a note reads like a warning symptom that was not reported as one, how to report it."""
+    found = _WARNING_WORDS.search(note or "")
+    if not found or symptoms is not None:
+        return None
+    return (f"Your note mentions '{found.group(0)}'. If that is a symptom, say so with --symptom "
+            "(for example: voicecoach log --symptom leg-numb); 'voicecoach log --help' lists them.")
+
+
+def logged_text(record: Logged | None, plan: Plan | None) -> str:
     """What `log` says: what was recorded, and where the program stands after it."""
-    done = "completed" if record.completed else f"partial, {_minutes(record.seconds)}"
-    line = f"Logged {record.routine} on {record.date} ({done})"
-    if record.program:
-        line += f" for {record.program}, week {record.week}"
-    if plan is None or record.program is None:
-        return line + "."
-    position = plan.position
-    line += (f". Now week {position.week} of {len(plan.program.weeks)}, {position.done} of "
-             f"{plan.program.sessions_per_week} sessions done.")
-    if position.held:
-        line += f" Holding: {position.held}."
-    return line
+    if record is None:
+        line = "Recorded how your last session went."
+    else:
+        done = "completed" if record.completed else f"partial, {_minutes(record.seconds)}"
+        line = f"Logged {record.routine} on {record.date} ({done})"
+        if record.program:
+            line += f" for {record.program}, week {record.week}"
+        line += "."
+    lines = [line]
+    if plan is not None and (record is None or record.program is not None):
+        lines.append(f"Now week {plan.position.week} of {len(plan.program.weeks)}, "
+                     f"{plan.counts()}.")
+        lines.append(plan.advice)
+    if record is not None and record.symptoms and not (plan and plan.position.paused):
+        lines.append(symptom_advice(record.symptoms) or "")
+    hint = note_hint(record.note, record.symptoms) if record is not None else None
+    if hint:
+        lines.append(hint)
+    return "\n".join(lines)
 
 
 def _estimated(routine: Routine, level: str) -> float:
@@ -287,7 +587,8 @@ def _estimated(routine: Routine, level: str) -> float:
 
 
 def record_played(store: Store, routine_id: str, plan: Plan | None, on: dt.date, seconds: float,
-                  completed: bool, pain_before: int | None, pain_after: int | None) -> Logged:
+                  completed: bool, pain_before: int | None, pain_after: int | None,
+                  symptoms: tuple[str, ...] | None = None) -> Logged:
     """Record a session `play` played: completed when it reached the end, else how far it went.
     A program session (`today --play`) counts for the program's week."""
     check_pain(pain_before, "pain before")
@@ -295,11 +596,12 @@ def record_played(store: Store, routine_id: str, plan: Plan | None, on: dt.date,
     with store.transaction():
         if plan is not None:
             record_id = store.add_session(on, plan.routine_name, plan.run.id, plan.position.week,
-                                          completed, round(seconds, 1), pain_before, pain_after, None)
+                                          completed, round(seconds, 1), pain_before, pain_after, None,
+                                          symptoms)
             _renumber(store, plan)
         else:
             record_id = store.add_session(on, routine_id, None, None, completed, round(seconds, 1),
-                                          pain_before, pain_after, None)
+                                          pain_before, pain_after, None, symptoms)
     return next(s for s in store.sessions() if s.id == record_id)
 
 
@@ -311,7 +613,8 @@ def session_json(session: Logged) -> dict:
     return {"date": session.date.isoformat(), "routine": session.routine,
             "program": session.program, "week": session.week, "completed": session.completed,
             "seconds": session.seconds, "pain_before": session.pain_before,
-            "pain_after": session.pain_after, "note": session.note}
+            "pain_after": session.pain_after, "note": session.note, "next_day": session.next_day,
+            "symptoms": list(session.symptoms) if session.symptoms is not None else None}
 
 
 def history_json(store: Store, today: dt.date) -> dict:
@@ -324,14 +627,16 @@ def history_text(store: Store, today: dt.date) -> str:
     sessions = store.sessions()
     if not sessions:
         return "No sessions recorded yet. 'voicecoach play' records one, or 'voicecoach log'."
-    lines = [f"{'DATE':<10}  {'ROUTINE':<18}  {'PROGRAM':<22}  {'WEEK':>4}  {'DONE':<12}  PAIN"]
+    lines = [f"{'DATE':<10}  {'ROUTINE':<18}  {'PROGRAM':<22}  {'WEEK':>4}  {'DONE':<12}  "
+             f"{'PAIN':<7}  {'NEXT DAY':<8}  SYMPTOMS"]
     for s in sessions:
         done = "completed" if s.completed else f"partial {_minutes(s.seconds)}"
         pain = "-" if s.pain_before is None and s.pain_after is None else (
             f"{'-' if s.pain_before is None else s.pain_before} -> "
             f"{'-' if s.pain_after is None else s.pain_after}")
+        symptoms = "-" if s.symptoms is None else ", ".join(s.symptoms) or "none"
         lines.append(f"{s.date.isoformat():<10}  {s.routine:<18}  {s.program or '-':<22}  "
-                     f"{s.week or '-':>4}  {done:<12}  {pain}")
+                     f"{s.week or '-':>4}  {done:<12}  {pain:<7}  {s.next_day or '-':<8}  {symptoms}")
     streak = streak_weeks(sessions, store.runs(), today)
     lines.append(f"Streak: {streak} week{'s' if streak != 1 else ''} in a row with the planned "
                  "sessions")

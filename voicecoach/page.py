@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 from .episodes import Episode, Made
+from .safety import SCREEN
 from .timeline import clock
 
 PAIN_CHOICES = range(0, 11)
@@ -45,6 +46,9 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
              "</header>"]
     if note:
         parts.append(f'<p class="note" role="status">{escape(note)}</p>')
+    screen = "".join(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in SCREEN)
+    parts.append(f'<section class="card safety"><details><summary>Safety: read before your first '
+                 f"session</summary>{screen}</details></section>")
     if today is not None:
         parts.append(f'<section class="card today"><h2>{escape(today.title)}</h2>'
                      f'<p><a class="play" href="{escape(today.key)}.html">Play today\'s session</a>'

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from .errors import AudioDeviceError, UsageError
 from .render import SAMPLE_BYTES, Renderer
 from .speech import Speech
-from .timeline import Chapter, Event, Timeline, clock
+from .timeline import Chapter, Event, Role, Timeline, clock
 
 if TYPE_CHECKING:
     from .bed import Bed
@@ -47,6 +47,16 @@ def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
             return chapter
     names = ", ".join(f"'{c.exercise}'" for c in exercises)
     raise UsageError(f"no exercise '{wanted}' in this routine; --from takes a name or number: {names}")
+
+
+def safety_end(timeline: Timeline) -> int:
+    """Where the session's safety words end, with the breath after them: `--from` plays up to
+    here before it jumps (0 when a session has none)."""
+    said = [i for i, e in enumerate(timeline.events) if e.role == Role.SAFETY]
+    if not said:
+        return 0
+    following = timeline.events[said[-1] + 1:]
+    return following[0].start if following else timeline.length
 
 
 def chunk_bounds(timeline: Timeline, start: int) -> Iterator[tuple[int, int]]:
@@ -301,16 +311,24 @@ class Player:
             self.status(text)
             self._shown = text
 
-    def play(self, start: int = 0, keys: Keys | None = None) -> Stop | None:
-        """Play from `start` to the end; a Stop when the listener quits or interrupts."""
+    def play(self, start: int = 0, keys: Keys | None = None,
+             jump: tuple[int, int] | None = None) -> Stop | None:
+        """Play from `start` to the end; a Stop when the listener quits or interrupts. `jump`
+        (at, to): on reaching `at`, go on from `to` (--from, after the safety words)."""
         position = self.position = start
         try:
             while position < self.timeline.length:
                 cut = self._cut(position, keys)
                 if cut is None:
                     return Stop(position, self.chapter_at(position))
+                if jump is not None and position < jump[0]:
+                    cut = min(cut, jump[0])
                 reached, action = self._play_chunk(position, cut, keys)
                 position = reached
+                if jump is not None and action in ("next", "back"):
+                    jump = None  # skipped before it: the listener moves on their own
+                elif jump is not None and action is None and position >= jump[0]:
+                    position, jump = jump[1], None
                 if action == "quit":
                     return Stop(position, self.chapter_at(position))
                 if action is not None:

@@ -154,7 +154,10 @@ def _whole_if_whole(value: float) -> float | int:
 def describe_numbers(row: dict) -> str:
     """'3 x 20 reps', '45 s', '2 x 30 s hold, each side' for a row of `resolved`."""
     def seconds(value: float) -> str:
-        return f"{value / 60:g} min" if value >= 60 and value % 60 == 0 else f"{value:g} s"
+        minutes, rest = divmod(value, 60)
+        if not minutes:
+            return f"{rest:g} s"
+        return f"{minutes:g} min" + (f" {rest:g} s" if rest else "")
 
     if row["reps"] is not None:
         work = f"{row['reps']} reps"

@@ -160,6 +160,8 @@ class Server:
                 plan = history.plan_for(store, dt.date.today())
             finally:
                 store.close()
+            if plan is not None and plan.position.paused:  # no session: what to do instead
+                return _Today(None, plan.advice)
             return _Today(today_episode(plan, self.offer.base, self.level_given))
         except VoicecoachError as error:
             return _Today(None, f"Today's program session is not shown: {error}")

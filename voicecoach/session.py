@@ -165,13 +165,18 @@ def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = 
 
 def say_line(text: str, settings: Settings, cache: Cache | None = None) -> Session:
     """One line made as a session makes it, as a session of that line alone (for `say`)."""
-    from .routine import Routine
-
     if not text.strip():
         raise UsageError("say needs some text to say")
+    return say_lines([text], settings, cache)
+
+
+def say_lines(texts: list[str], settings: Settings, cache: Cache | None = None) -> Session:
+    """Lines made as a session makes them, said in turn (for `say` and `safety --play`)."""
     speech = Speech.of(settings, cache)
-    timeline = planner.one_line(text, speech.length(text), speech.sample_rate)
-    return Session(Routine(id="say", path="say", title=text, exercises=()), settings, speech, timeline)
+    speech.prepare(texts)
+    timeline = planner.spoken_lines(texts[0], texts, speech.length, speech.sample_rate)
+    return Session(Routine(id="say", path="say", title=texts[0], exercises=()), settings, speech,
+                   timeline)
 
 
 def check_warnings(routine: Routine, cache: Cache | None = None) -> list[Problem]:

@@ -57,6 +57,7 @@ class Settings:
     voice: str | None = None
     bed: str | None = None  # a built-in bed's name or an audio file (bed.py); None: no bed
     bed_level: float = DEFAULT_BED_LEVEL
+    safety_screen: bool = False  # the full safety screen instead of the short note (a first session)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -93,6 +94,8 @@ class Settings:
             args += ["--minutes", f"{self.minutes:g}"]
         if self.voice:
             args += ["--voice", self.voice]
+        if self.safety_screen:
+            args += ["--safety-screen"]
         if self.bed:
             args += ["--bed", self.bed]
             if self.bed_level != DEFAULT_BED_LEVEL:

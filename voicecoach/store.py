@@ -46,6 +46,20 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX sessions_by_date ON sessions (date, id)",
     ],
+    [
+        # How the back was the morning after, and the warning symptoms reported (a comma-joined
+        # list of names; '' when asked and there were none, NULL when never asked).
+        "ALTER TABLE sessions ADD COLUMN next_day TEXT CHECK (next_day IN ('better', 'same', 'worse'))",
+        "ALTER TABLE sessions ADD COLUMN symptoms TEXT",
+        # A paused program goes on after `program resume`: pauses count only sessions after it.
+        """CREATE TABLE resumes (
+            id INTEGER PRIMARY KEY,
+            run INTEGER NOT NULL REFERENCES runs (id),
+            after_session INTEGER NOT NULL,   -- the newest session id when it was resumed (0: none)
+            date TEXT NOT NULL,               -- YYYY-MM-DD
+            recorded_at TEXT NOT NULL
+        )""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -91,6 +105,8 @@ class Logged:
     pain_before: int | None
     pain_after: int | None
     note: str | None = None
+    next_day: str | None = None  # 'better', 'same' or 'worse': the morning after; None: not said
+    symptoms: tuple[str, ...] | None = None  # warning symptoms reported; None: not asked
 
 
 def data_folder() -> Path:
@@ -259,13 +275,38 @@ class Store:
     # sessions -------------------------------------------------------------------------------
     def add_session(self, date: dt.date, routine: str, run: int | None, week: int | None,
                     completed: bool, seconds: float | None, pain_before: int | None,
-                    pain_after: int | None, note: str | None) -> int:
+                    pain_after: int | None, note: str | None,
+                    symptoms: tuple[str, ...] | None = None) -> int:
         self._query(
             "INSERT INTO sessions (date, routine, run, week, completed, seconds, pain_before, "
-            "pain_after, note, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "pain_after, note, symptoms, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (date.isoformat(), routine, run, week, int(completed), seconds, pain_before,
-             pain_after, note, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+             pain_after, note, _joined(symptoms), _now()))
         return self._query("SELECT last_insert_rowid()")[0][0]
+
+    def set_after(self, session_id: int, next_day: str | None,
+                  symptoms: tuple[str, ...] | None) -> None:
+        """Record how a session went afterwards: the next morning, symptoms (added to any already
+        recorded). Inside the caller's transaction."""
+        if next_day is not None:
+            self._query("UPDATE sessions SET next_day = ? WHERE id = ?", (next_day, session_id))
+        if symptoms is not None:
+            had = self._query("SELECT symptoms FROM sessions WHERE id = ?", (session_id,))[0][0]
+            together = tuple(dict.fromkeys([*(_split(had) or ()), *symptoms]))
+            self._query("UPDATE sessions SET symptoms = ? WHERE id = ?",
+                        (_joined(together), session_id))
+
+    def resume(self, run: int, on: dt.date) -> None:
+        """Continue a paused program: what was reported up to now no longer pauses it."""
+        with self.transaction():
+            newest = self._query("SELECT coalesce(max(id), 0) FROM sessions")[0][0]
+            self._query("INSERT INTO resumes (run, after_session, date, recorded_at) "
+                        "VALUES (?, ?, ?, ?)", (run, newest, on.isoformat(), _now()))
+
+    def resumed_after(self, run: int) -> int:
+        """The newest session id when the run was last resumed (0: never resumed)."""
+        return self._query("SELECT coalesce(max(after_session), 0) FROM resumes WHERE run = ?",
+                           (run,))[0][0]
 
     def set_weeks(self, weeks: dict[int, int]) -> None:
         """Set the program week of sessions, by id (inside the caller's transaction)."""
@@ -275,11 +316,24 @@ class Store:
 
     def sessions(self, run: int | None = None) -> list[Logged]:
         sql = ("SELECT s.id, s.date, s.routine, s.run, r.program, s.week, s.completed, s.seconds, "
-               "s.pain_before, s.pain_after, s.note FROM sessions s LEFT JOIN runs r ON r.id = s.run")
+               "s.pain_before, s.pain_after, s.note, s.next_day, s.symptoms "
+               "FROM sessions s LEFT JOIN runs r ON r.id = s.run")
         args: tuple = ()
         if run is not None:
             sql += " WHERE s.run = ?"
             args = (run,)
         rows = self._query(sql + " ORDER BY s.date, s.id", args)
         return [Logged(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), r[7],
-                       r[8], r[9], r[10]) for r in rows]
+                       r[8], r[9], r[10], r[11], _split(r[12])) for r in rows]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _joined(symptoms: tuple[str, ...] | None) -> str | None:
+    return None if symptoms is None else ",".join(symptoms)
+
+
+def _split(stored: str | None) -> tuple[str, ...] | None:
+    return None if stored is None else tuple(name for name in stored.split(",") if name)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from . import safety
 from .errors import FitError
 from .routine import Exercise, Range, Routine, phase_of, wordings
 from .settings import SAMPLE_RATE, Settings
@@ -56,12 +57,7 @@ F_MIN, F_MAX = 0.5, 2.0  # how far --minutes may scale holds, timed work and res
 G_MIN, G_MAX = 0.5, 2.0  # how far --minutes may scale reps and sets
 START_POSITION = "standing"  # where a listener is when a session begins
 
-SAFETY = (
-    "A word on safety. Move gently and within comfort. Stop if you feel sharp pain, pain that "
-    "spreads down a leg, or numbness or tingling, and see a clinician if it persists. If you lose "
-    "control of your bladder or bowels, go numb around your groin or inner thighs, or a leg "
-    "grows weak, stop and get medical help now."
-)
+SAFETY = safety.NOTE  # the short note every session speaks
 RELEASE = "And relax."
 LAST_ONE = "Last one."
 OUTROS = {  # when a routine has no outro of its own: where the body is decides what to say
@@ -635,7 +631,8 @@ class _Planner:
         nobody = Context()
         chapters: list[tuple[int, str, str | None]] = [(0, "Introduction", None)]
         self.say(Line(f"{routine.title}.", Role.TITLE, 0.6))
-        self.say(Line(SAFETY, Role.SAFETY, 0.6))
+        for text in safety.screen_lines() if self.settings.safety_screen else [SAFETY]:
+            self.say(Line(text, Role.SAFETY, 0.6))
         if routine.intro:
             self.say(Line(routine.intro, Role.INTRO, 0.8))
 
@@ -1075,8 +1072,20 @@ def plan(routine: Routine, settings: Settings, measure: Measure, scale: Scale = 
 
 def one_line(text: str, length: int, sample_rate: int = SAMPLE_RATE) -> Timeline:
     """A timeline of one spoken line and nothing else (`say`)."""
-    event = Event(0, length, "speech", Role.TITLE, text)
-    return Timeline("say", text, sample_rate, length, (event,), (Chapter(0, length, text),))
+    return spoken_lines(text, [text], lambda _: length, sample_rate)
+
+
+def spoken_lines(title: str, texts: Sequence[str], measure: Measure,
+                 sample_rate: int = SAMPLE_RATE) -> Timeline:
+    """Lines said in turn, a pause between them, and nothing else (`say`, `safety --play`)."""
+    events: list[Event] = []
+    at = 0
+    for text in texts:
+        if events:
+            at += round(0.8 * sample_rate)
+        events.append(Event(at, measure(text), "speech", Role.TITLE, text))
+        at = events[-1].end
+    return Timeline("say", title, sample_rate, at, tuple(events), (Chapter(0, at, title),))
 
 
 def plan_partial(routine: Routine, settings: Settings, known: Callable[[str], int | None],

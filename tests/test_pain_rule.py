@@ -1,0 +1,296 @@
+"""Safe to hand to a patient: the pain-monitoring rule over generated logs, the scenarios a
+physiotherapist would try through the real command on a real SQLite file, and the safety words."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import subprocess
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from voicecoach import program as programs
+from voicecoach.history import Decision, position
+from voicecoach.routine import LEVELS
+from voicecoach.safety import NOTE, SCREEN, screen_text
+from voicecoach.store import APPLICATION_ID, FILE_NAME, MIGRATIONS, Logged
+
+from helpers import voicecoach
+
+MONDAY = dt.date(2026, 3, 2)
+URGENT = ("bladder-bowel", "saddle-numb", "both-legs", "leg-weak")
+NAMES = ("leg-pain", "leg-numb", "leg-weak", "both-legs", "saddle-numb", "bladder-bowel", "fever",
+         "night-pain")
+
+
+def acceptable(session: Logged) -> bool:
+    """The rule as README states it, written out here on its own: pain after at most 5 and at most
+    2 above pain before, not worse the next morning, no warning symptom."""
+    before, after = session.pain_before, session.pain_after
+    return ((after is None or after <= 5)
+            and (before is None or after is None or after - before <= 2)
+            and session.next_day != "worse" and not session.symptoms)
+
+
+# Mostly weeks a back takes well, so that programs move on and the rule is tried at every edge
+pain = st.one_of(st.none(), st.integers(0, 7), st.integers(0, 10))
+sessions = st.lists(st.tuples(pain, pain, st.sampled_from([True, True, True, False]),
+                              st.sampled_from([None, "better", "same", "same", "worse"]),
+                              st.one_of(st.none(), st.just([]), st.just([]),
+                                        st.lists(st.sampled_from(NAMES), max_size=2))),
+                    max_size=40)
+
+
+def logs(drawn) -> list[Logged]:
+    return [Logged(n + 1, MONDAY + dt.timedelta(days=n), "r", 1, "p", None, completed, 600.0, before,
+                   after, None, next_day, tuple(symptoms) if symptoms is not None else None)
+            for n, (before, after, completed, next_day, symptoms) in enumerate(drawn)]
+
+
+PROGRAMS = [programs.load(name) for name in programs.builtin_ids()]
+
+
+def rank(program: programs.Program, at) -> tuple[int, int]:
+    """How far along a position is: its week, then its level (a step back in week 1 lowers it)."""
+    return at.week, LEVELS.index(program.weeks[0].level) - at.levels_down
+
+
+@pytest.mark.parametrize("week", [
+    [(4, 6), (3, 3), (3, 3)],  # pain after above 5, though falling over the week
+    [(2, 5), (2, 2), (2, 2)],  # a rise of 3 in one session
+])
+def test_a_week_with_one_session_over_the_rule_does_not_move_on(week):
+    program = programs.load("strength-20-30-40")
+    logged = [Logged(n + 1, MONDAY + dt.timedelta(days=2 * n), "r", 1, "p", None, True, 600.0, before,
+                     after) for n, (before, after) in enumerate(week)]
+    assert not all(acceptable(s) for s in logged)
+    held = position(program, logged)
+    assert (held.week, held.decision) == (1, Decision.HOLD)
+
+
+@given(st.sampled_from(PROGRAMS), sessions)
+def test_never_advances_past_a_session_that_was_not_acceptable(program, drawn):
+    logged = logs(drawn)
+    since: list[Logged] = []  # the sessions since the program last moved
+    before = position(program, [])
+    for n in range(1, len(logged) + 1):
+        after = position(program, logged[:n])
+        since.append(logged[n - 1])
+        if rank(program, after) > rank(program, before):
+            assert all(acceptable(s) for s in since), (since, after)
+            assert after.decision == Decision.ADVANCE
+        stepped = after.decision == Decision.STEP_BACK and (after.reason != before.reason)
+        if rank(program, after) != rank(program, before) or stepped:
+            since = []  # moved, or stepped back in place (already the easiest): a new go
+        before = after
+
+
+@given(st.sampled_from(PROGRAMS), sessions, st.integers(0, 40), st.sampled_from(URGENT),
+       st.lists(st.sampled_from(NAMES), max_size=3))
+def test_an_urgent_symptom_always_pauses_whatever_else_was_logged(program, drawn, where, urgent, others):
+    logged = logs(drawn)
+    at = min(where, len(logged))
+    logged.insert(at, Logged(999, MONDAY + dt.timedelta(days=at), "r", 1, "p", None, True, 600.0, 0, 0,
+                             None, "better", tuple([*others, urgent])))
+    paused = position(program, logged)
+    assert paused.decision == Decision.PAUSE and paused.urgent
+    # resumed after everything logged so far (ids up to 999): nothing before it pauses it
+    assert position(program, logged, resumed_after=999).decision != Decision.PAUSE
+
+
+@given(st.sampled_from(PROGRAMS), sessions)
+def test_a_step_back_never_goes_below_week_1_or_the_lowest_level(program, drawn):
+    logged = logs(drawn)
+    for n in range(len(logged) + 1):
+        at = position(program, logged[:n])
+        assert 1 <= at.week <= len(program.weeks)
+        assert LEVELS.index(program.weeks[0].level) - at.levels_down >= 0
+        assert at.levels_down == 0 or at.week == 1
+
+
+@given(st.sampled_from(PROGRAMS), sessions, st.integers(7, 10))
+def test_a_session_ending_at_7_or_more_steps_back_at_once(program, drawn, high):
+    logged = logs(drawn)
+    before = position(program, logged)
+    logged.append(Logged(999, MONDAY + dt.timedelta(days=99), "r", 1, "p", None, True, 600.0, None,
+                         high, None, None, None))
+    after = position(program, logged)
+    assert after.decision in (Decision.STEP_BACK, Decision.PAUSE)
+    assert rank(program, after) <= rank(program, before)
+    if before.decision != Decision.PAUSE and rank(program, before) > (1, 0):
+        assert rank(program, after) < rank(program, before)  # paused, it stays where it stopped
+
+
+# ---------------------------------------------------------------------------
+# Through the real command, on a real SQLite file
+
+
+def vc(*args: str) -> subprocess.CompletedProcess[str]:
+    return voicecoach(*args)
+
+
+def today(date: dt.date) -> dict:
+    result = vc("today", "--json", "--date", date.isoformat())
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def log_three(*options: str) -> None:
+    for n in (0, 2, 4):
+        result = vc("log", "--date", (MONDAY + dt.timedelta(days=n)).isoformat(), *options)
+        assert result.returncode == 0, result.stderr
+
+
+def test_pain_of_9_three_times_does_not_advance_and_advises_a_clinician():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    log_three("--pain-before", "9", "--pain-after", "9", "--note", "leg numb")
+    week_2 = MONDAY + dt.timedelta(days=7)
+    got = today(week_2)
+    assert (got["week"], got["level"], got["decision"]) == (1, "beginner", "pause")
+    assert "see a physiotherapist or doctor" in got["advice"].lower()
+    shown = vc("today", "--date", week_2.isoformat()).stdout
+    assert "Week 1 of 10" in shown and "paused" in shown and "today --play" not in shown
+    assert vc("today", "--play", "--date", week_2.isoformat()).returncode == 1
+
+
+def test_pain_of_3_to_4_three_times_advances():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    log_three("--pain-before", "3", "--pain-after", "4", "--symptom", "none")
+    got = today(MONDAY + dt.timedelta(days=7))
+    assert (got["week"], got["decision"], got["paused"]) == (2, "advance", False)
+    shown = vc("today", "--date", (MONDAY + dt.timedelta(days=7)).isoformat()).stdout
+    assert "0 of 3 sessions done this week (3 of 3 done the week before)" in shown
+    assert "On to week 2: each session of the week was within the pain rule." in shown
+
+
+def test_a_worse_next_morning_holds_the_week_and_a_second_bad_session_steps_back():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    log_three("--pain-before", "3", "--pain-after", "4")
+    monday = MONDAY + dt.timedelta(days=7)
+    assert today(monday)["week"] == 2
+    said = vc("log", "--next-day", "worse", "--date", monday.isoformat())  # after Friday's session
+    assert said.returncode == 0 and said.stdout.startswith("Recorded how your last session went.")
+    held = today(monday)
+    assert (held["week"], held["decision"]) == (1, "hold")
+    assert held["reason"] == "your back was worse the morning after the session on 2026-03-06"
+    assert "3 of 3 sessions done; the week is held, so do it again" in vc(
+        "today", "--date", monday.isoformat()).stdout
+    assert len(json.loads(vc("history", "--json").stdout)["sessions"]) == 3  # no session added
+    assert vc("log", "--date", monday.isoformat(), "--pain-before", "2", "--pain-after", "6").returncode == 0
+    back = today(monday)  # the week 1 level is already the lowest: it stays there
+    assert (back["week"], back["level"], back["decision"]) == (1, "beginner", "step_back")
+    assert "2 sessions in a row were over the pain rule" in back["reason"]
+
+
+def test_an_urgent_symptom_pauses_until_the_program_is_resumed(tmp_path):
+    assert vc("program", "start", "three-exercises-daily", "--date", MONDAY.isoformat()).returncode == 0
+    logged = vc("log", "--date", MONDAY.isoformat(), "--pain-before", "2", "--pain-after", "2",
+                "--symptom", "bladder-bowel")
+    assert logged.returncode == 0, logged.stderr
+    assert "medical help now" in logged.stdout
+    got = today(MONDAY)
+    assert got["decision"] == "pause" and got["urgent"] is True
+    assert "call your doctor or an urgent care service today" in got["advice"]
+    for command in (["today", "--play"], ["today", "--export", "-o", str(tmp_path / "x.mp3")]):
+        refused = vc(*command, "--date", MONDAY.isoformat())
+        assert refused.returncode == 1 and "medical help now" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    asked = vc("program", "resume", "--date", MONDAY.isoformat())  # not on a terminal: needs --yes
+    assert asked.returncode == 2 and "--yes" in asked.stderr
+    assert today(MONDAY)["decision"] == "pause"
+    resumed = vc("program", "resume", "--yes", "--date", MONDAY.isoformat())
+    assert resumed.returncode == 0 and "Resumed" in resumed.stdout
+    assert today(MONDAY)["decision"] != "pause"
+    symptoms = json.loads(vc("history", "--json").stdout)["sessions"][0]["symptoms"]
+    assert symptoms == ["bladder-bowel"]  # the answer is kept after the resume
+
+
+def test_symptoms_and_next_day_values_are_checked_and_change_nothing():
+    assert vc("program", "start", "three-exercises-daily", "--date", MONDAY.isoformat()).returncode == 0
+    for options, message in ((["--symptom", "headache"], "unknown symptom 'headache'"),
+                             (["--symptom", "none", "--symptom", "fever"], "give it alone"),
+                             (["--next-day", "awful"], "awful")):
+        result = vc("log", "--date", MONDAY.isoformat(), "--pain-after", "2", *options)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(vc("history", "--json").stdout)["sessions"] == []
+    alone = vc("log", "--next-day", "same")
+    assert alone.returncode == 2 and "no session is recorded yet" in alone.stderr
+
+
+def test_sessions_before_a_program_started_are_not_its_week_1():
+    start = MONDAY + dt.timedelta(days=3)
+    assert vc("program", "start", "three-exercises-daily", "--date", start.isoformat()).returncode == 0
+    early = vc("log", "--date", MONDAY.isoformat(), "--routine", "three-exercises")
+    assert early.returncode == 0, early.stderr
+    assert "for three-exercises-daily" not in early.stdout
+    assert today(start)["sessions_done"] == 0
+    bare = vc("log", "--date", MONDAY.isoformat())
+    assert bare.returncode == 2 and "started on 2026-03-05, after 2026-03-02" in bare.stderr
+
+
+def test_a_history_from_the_first_schema_migrates_and_keeps_every_row(history_data):
+    history_data.mkdir()
+    path = history_data / FILE_NAME
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:  # the first release's schema, as it shipped
+        db.execute(statement)
+    db.execute("INSERT INTO runs VALUES (1, 'strength-20-30-40', 'strength-20-30-40', 'Strength', 3, "
+               "'2026-03-02', NULL)")
+    db.execute("INSERT INTO sessions VALUES (1, '2026-03-02', 'strength-basics', 1, 1, 1, 600, 3, 4, "
+               "'fine', '2026-03-02T10:00:00+00:00')")
+    db.execute("INSERT INTO sessions VALUES (2, '2026-03-03', 'desk-break', NULL, NULL, 0, 120, NULL, "
+               "2, NULL, '2026-03-03T10:00:00+00:00')")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    rows = json.loads(vc("history", "--json").stdout)["sessions"]
+    assert [(r["date"], r["routine"], r["completed"], r["pain_before"], r["pain_after"], r["note"],
+             r["next_day"], r["symptoms"]) for r in rows] == [
+        ("2026-03-02", "strength-basics", True, 3, 4, "fine", None, None),
+        ("2026-03-03", "desk-break", False, None, 2, None, None, None)]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert vc("log", "--next-day", "better", "--date", "2026-03-04").returncode == 0
+    assert json.loads(vc("history", "--json").stdout)["sessions"][-1]["next_day"] == "better"
+
+
+# ---------------------------------------------------------------------------
+# The safety words
+
+
+def test_the_full_screen_names_every_sign_to_see_a_doctor_first_and_how_to_stop():
+    text = screen_text().lower()
+    for sign in ("fever", "feel unwell", "cancer", "losing weight without trying", "fall or injury",
+                 "osteoporosis", "constant", "at night", "both legs", "getting worse",
+                 "five out of ten", "two points", "next morning", "roll gently onto your side",
+                 "numbness or tingling", "groin or inner thighs", "bladder", "bowel",
+                 "medical help straight away"):
+        assert sign in text, sign
+    assert not re.search(r"\d", text + NOTE)  # spoken: numbers are words
+    printed = vc("safety")
+    assert printed.returncode == 0 and printed.stdout.strip() == screen_text()
+    assert all(heading in printed.stdout for heading, _ in SCREEN)
+
+
+@pytest.mark.parametrize("pace, limit", [("slow", 25), ("normal", 20), ("brisk", 17)])
+def test_every_session_opens_with_the_short_note_and_a_first_one_with_the_screen(pace, limit):
+    plain = json.loads(vc("show", "desk-break", "--pace", pace, "--json").stdout)
+    said = [e for e in plain["events"] if e["role"] == "safety"]
+    assert [e["text"] for e in said] == [NOTE]
+    assert said[0]["end"] - said[0]["start"] < limit  # real espeak-ng at that pace
+    first = json.loads(vc("show", "desk-break", "--pace", pace, "--safety-screen", "--json").stdout)
+    screen = [e["text"] for e in first["events"] if e["role"] == "safety"]
+    assert screen == [f"{heading}. {text}" for heading, text in SCREEN]
+
+
+def test_a_note_that_reads_like_a_symptom_says_how_to_report_it():
+    noted = vc("log", "--routine", "desk-break", "--note", "left leg numb after")
+    assert noted.returncode == 0 and "Your note mentions 'leg'" in noted.stdout
+    assert "--symptom" in noted.stdout
+    reported = vc("log", "--routine", "desk-break", "--note", "left leg numb", "--symptom", "leg-numb")
+    assert "Your note mentions" not in reported.stdout
+    assert "see a physiotherapist or doctor soon" in reported.stdout
+    assert "Your note mentions" not in vc("log", "--routine", "desk-break", "--note", "felt fine").stdout
