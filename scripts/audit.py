@@ -151,6 +151,7 @@ def audit(timeline, works, rate: int) -> dict:
         if last is not None and (last.role == "transition" or last.role == "side" and
                                  not last.text.startswith("Start with")):
             before = []  # time to move after a change: reported below, on its own
+        if before:
             result["silence_before_countdown"] = max(result["silence_before_countdown"],
                                                      (three.start - max(before)) / rate)
         talk_from = max([e.start for e in events if e.role in talk_roles and e.start < tone.start],
