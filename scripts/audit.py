@@ -175,9 +175,10 @@ def audit(timeline, works, rate: int) -> dict:
         for _rep in range(work.reps):
             phase_start = rep_start
             for index, length in enumerate(phases):
+                if index > 0 and any(c.start < phase_start <= c.end + 0.12 * rate for c in counts):
+                    phase_start += length  # a fast rep's number, still being said, marks it
+                    continue
                 inside = [e for e in markers if phase_start <= e.start < phase_start + length]
-                if not inside and any(c.start < phase_start <= c.end + 0.12 * rate for c in counts):
-                    inside = [e for e in counts if e.start < phase_start <= e.end + 0.12 * rate]
                 word = work.exercise.tempo[index].word
                 if inside:
                     offset = (inside[0].start - phase_start) / rate
