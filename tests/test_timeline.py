@@ -523,6 +523,18 @@ def test_reps_count_phase_words_and_ticks():
     assert start < first_word.start <= start + SECOND
 
 
+def test_fast_reps_are_counted_over_their_phases():
+    # 0.4 s + 0.6 s: too short for a number in the first phase, long enough for one in the rep
+    routine = load_text("title: T\nexercises:\n  - name: Pulse\n    setup: Lie down.\n    reps: 8\n"
+                        "    how: Small pulses.\n    tempo:\n      - up: 0.4s\n      - down: 0.6s\n",
+                        "t.yaml")
+    timeline = planner.plan(routine, Settings(), fake_measure)
+    start = starts_of(timeline, "start")[0]
+    counts = [(e.start - start, e.text) for e in timeline.events if e.role == "count"]
+    assert counts == [(rep * SECOND, str(rep + 1)) for rep in range(1, 8)]  # each on its rep
+    assert not any("not counted aloud" in n.message for n in timeline.notes)
+
+
 def test_last_one_is_said_in_the_quiet_before_the_last_rep():
     routine = load_text("title: T\nexercises:\n  - name: Press\n    setup: Lie down.\n    reps: 3\n"
                         "    tempo:\n      - up: 2s\n      - down: 3s\n", "t.yaml")
