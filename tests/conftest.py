@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,17 @@ def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     patch.setenv(CONFIG_VAR, str(empty))
     yield
     patch.undo()
+
+@pytest.fixture(scope="session", autouse=True)
+def installed_on_path() -> Iterator[None]:
+    """The virtualenv's bin/ first on PATH, as for an installed voicecoach, so the commands it
+    suggests read `voicecoach ...` whatever the developer's PATH; tests of the other case take it
+    off."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    yield
+    patch.undo()
+
 
 @pytest.fixture(autouse=True)
 def history_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -7,9 +7,11 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import wave
 from collections.abc import Callable, Sequence
@@ -21,6 +23,7 @@ import numpy as np
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[1]
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")  # no privileges, no groups
 
 
 def command(*args: str, cache: Path | None = None) -> list[str]:
@@ -71,6 +74,51 @@ def on_terminal(*args: str, cache: Path | None = None, env: dict[str, str] | Non
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+@dataclass(frozen=True)
+class Unprivileged:
+    """voicecoach run as uid 65534 (for a test of file permissions, which root ignores) from a copy
+    of the package and its libraries that this user can read: the checkout may sit in a private
+    folder (a clone in /root, mode 0700), and so may the virtualenv in it."""
+
+    folder: Path  # voicecoach/ and site-packages/, readable and searchable by everyone
+    python: str  # the interpreter itself, not the virtualenv's link to it inside the checkout
+
+    def voicecoach(self, *args: str, env: dict[str, str],
+                   timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        path = os.pathsep.join([str(self.folder), str(self.folder / "site-packages")])
+        return subprocess.run([*NOBODY, self.python, "-m", "voicecoach", *args], capture_output=True,
+                              text=True, timeout=timeout, cwd=self.folder, stdin=subprocess.DEVNULL,
+                              env={**env, "PYTHONPATH": path})
+
+
+def unprivileged() -> Unprivileged:
+    """Makes the copy (files hard-linked where the file system allows, else copied); skips the
+    test, saying why, when uid 65534 cannot run the interpreter. Remove `folder` when done."""
+    import yaml  # any library installed beside voicecoach: its folder is the site-packages to copy
+
+    import voicecoach
+
+    python = os.path.realpath(sys.executable)
+    if subprocess.run([*NOBODY, python, "-c", "import encodings"], capture_output=True,
+                      cwd="/").returncode != 0:
+        pytest.skip(f"uid 65534 cannot run {python} (a folder above it is private): the tests "
+                    "that drop privileges need an interpreter every user can run")
+    folder = Path(tempfile.mkdtemp(prefix="vc-unprivileged-"))
+    folder.chmod(0o755)
+
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:  # another file system
+            shutil.copy2(source, target)
+
+    shutil.copytree(Path(voicecoach.__file__).parent, folder / "voicecoach", copy_function=link,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(yaml.__file__).parents[1], folder / "site-packages", copy_function=link,
+                    symlinks=True, ignore=shutil.ignore_patterns("voicecoach", "__editable__*"))
+    return Unprivileged(folder, python)
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -130,11 +178,13 @@ class Running:
         return code, self.stderr.read_text()
 
 
-def serving(data: Path, *args: str, log: Path) -> Running:
-    """The real `voicecoach serve` on loopback, a free port; its address read from its first line."""
+def serving(data: Path, *args: str, log: Path, wrapper: Sequence[str] = ()) -> Running:
+    """The real `voicecoach serve` on loopback, a free port; its address read from its first line.
+    `wrapper` goes before the command (e.g. prlimit)."""
     env = {**os.environ, "VOICECOACH_DATA": str(data)}
     with open(log, "w") as stderr:
-        process = subprocess.Popen(command("serve", "--host", "127.0.0.1", "--port", "0", "--no-qr", *args),
+        process = subprocess.Popen([*wrapper, *command("serve", "--host", "127.0.0.1", "--port", "0",
+                                                       "--no-qr", *args)],
                                    stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 60)

@@ -4,26 +4,41 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from voicecoach.cache import Cache
 
-from helpers import CHECKOUT
+from helpers import CHECKOUT, Unprivileged, unprivileged
 from helpers import voicecoach as run_voicecoach
 
 SHORT = "title: Short\nexercises:\n  - {name: Bridge, setup: Lie on your back., hold: 5s}\n"
 
 
-def voicecoach(*args: str, cache: Path, user: bool = False, timeout: float = 120):
-    """Run voicecoach with the cache named by VOICECOACH_CACHE; with `user`, as an unprivileged
-    user (root ignores file permissions)."""
-    prefix = []
-    if user and os.geteuid() == 0:
-        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    return run_voicecoach(*args, wrapper=prefix, timeout=timeout, cwd=CHECKOUT,
-                          env=dict(os.environ, VOICECOACH_CACHE=str(cache)))
+def voicecoach(*args: str, cache: Path, user: Unprivileged | None = None, timeout: float = 120):
+    """Run voicecoach with the cache named by VOICECOACH_CACHE; with `user`, as that unprivileged
+    user."""
+    env = dict(os.environ, VOICECOACH_CACHE=str(cache))
+    if user is not None:
+        # The tests' own config file sits in root's temporary folder: that user has none.
+        return user.voicecoach(*args, env={**env, "VOICECOACH_CONFIG": os.devnull}, timeout=timeout)
+    return run_voicecoach(*args, timeout=timeout, cwd=CHECKOUT, env=env)
+
+
+@pytest.fixture(scope="module")
+def user() -> Iterator[Unprivileged | None]:
+    """Root ignores file permissions: as root, these tests run voicecoach as uid 65534 (from a copy
+    it can read); as anyone else, as themselves."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    if not shutil.which("setpriv"):
+        pytest.skip("root ignores file permissions, and setpriv (util-linux) is missing to drop them")
+    copy = unprivileged()
+    yield copy
+    shutil.rmtree(copy.folder)
 
 
 @pytest.fixture()
@@ -103,9 +118,9 @@ def shared_cache(filled):
     shutil.rmtree(folder)
 
 
-def test_clear_on_a_read_only_cache_says_what_it_did_and_fails(shared_cache):
+def test_clear_on_a_read_only_cache_says_what_it_did_and_fails(shared_cache, user):
     count = len(entries(shared_cache))
-    result = voicecoach("cache", "clear", cache=shared_cache, user=True)
+    result = voicecoach("cache", "clear", cache=shared_cache, user=user)
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (f"voicecoach: could not clear the cache at {shared_cache}: removed 0 "
@@ -115,10 +130,10 @@ def test_clear_on_a_read_only_cache_says_what_it_did_and_fails(shared_cache):
 
 @pytest.mark.parametrize("args", [["cache"], ["cache", "clear"]])
 @pytest.mark.parametrize("locked", ["root", "subfolder"])
-def test_an_unreadable_cache_is_one_line(shared_cache, args, locked):
+def test_an_unreadable_cache_is_one_line(shared_cache, user, args, locked):
     folder = shared_cache if locked == "root" else entries(shared_cache)[0].parent
     os.chmod(folder, 0o000)
-    result = voicecoach(*args, cache=shared_cache, user=True)
+    result = voicecoach(*args, cache=shared_cache, user=user)
     assert result.returncode == 1
     assert result.stderr == f"voicecoach: cannot read the cache at {folder}: Permission denied\n"
 

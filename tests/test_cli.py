@@ -1,7 +1,9 @@
 """The command line at its edge: exit codes, exact messages, help text on every command."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -9,7 +11,7 @@ from click.testing import CliRunner
 from voicecoach import routine as routines
 from voicecoach.cli import cli
 
-from helpers import voicecoach
+from helpers import CHECKOUT, voicecoach
 
 BAD = "title: T\nexercises:\n  - name: Cobra\n    setup: s\n    hodl: 30s\n"
 
@@ -38,6 +40,16 @@ def test_list_table_and_json():
     assert all({"id", "title", "source", "summary"} <= set(r) for r in rows)
 
 
+def test_readme_names_each_built_in_routines_article_and_links_only_what_is_here():
+    readme = (CHECKOUT / "README.md").read_text()
+    for routine in routines.all_builtin():
+        assert re.search(rf"^\| `{routine.id}` \| {re.escape(routine.source or '')}( \(.*\))? \|$",
+                         readme, re.MULTILINE), routine.id
+    for target in re.findall(r"\]\(([^)#]+)\)", readme):  # [text](path): a file in the repository
+        assert target.startswith("http") or (CHECKOUT / target).exists(), target
+    assert "seeds/" not in readme  # the articles are not in the repository: they are named by title
+
+
 def test_check_valid_routines_exit_zero():
     # Two built-ins whose speech other tests make anyway; every built-in is loaded and validated
     # in test_routine.py, and planned by `list` above.
@@ -56,6 +68,27 @@ def test_check_reports_one_located_line_and_exits_one(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("text, says", [
+    ("title: T\nexercises:\n\t- name: A\n", ":3: not valid YAML: found character that cannot start "
+     "any token; indent with spaces: YAML does not allow tabs"),
+    ("title: T\nexercises:\n  - name: A\n    setup: s\n\thold: 20s\n", ":5: not valid YAML: found a tab "
+     "character that violates indentation; indent with spaces: YAML does not allow tabs"),
+    ("title: T\nexercises:\n  - {name: A, setup: s, hold: 20s, position: on my back}\n",
+     ":3: exercise 1 (A): 'position' must be one of lying-back, lying-front, lying-side, "
+     "hands-and-knees, kneeling, sitting, standing, got 'on my back'; did you mean 'lying-back'?"),
+])
+def test_check_says_what_to_do_about_a_newcomers_mistakes(tmp_path, text, says):
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    result = voicecoach("check", str(path))
+    assert (result.returncode, result.stdout) == (1, f"{path}{says}\n")
+
+
+def test_check_a_file_that_does_not_exist_has_no_line_number(tmp_path):
+    result = voicecoach("check", str(tmp_path / "missing.yaml"))
+    assert (result.returncode, result.stdout) == (1, f"{tmp_path / 'missing.yaml'}: no such file\n")
+
+
 @pytest.mark.parametrize("content", [b"", b"\x00\xff\x00", b"{{{{", b"a: &a [*a]"])
 def test_check_any_input_no_traceback(tmp_path, content):
     path = tmp_path / "x.yaml"
@@ -71,6 +104,32 @@ def test_check_usage_errors_exit_two():
     assert result.returncode == 2
     assert "no routine file or built-in routine named 'no-such-routine'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["log", "--pain-before", "11"], "--pain-before must be from 0 to 10, got 11"),
+    (["log", "--date", "2026-02-30"], "--date must be a day on the calendar, YYYY-MM-DD such as "
+                                      f"{dt.date.today().isoformat()}, got '2026-02-30'"),
+    (["history", "--date", "2026-13-01"], "--date must be a day on the calendar, YYYY-MM-DD such as "
+                                          f"{dt.date.today().isoformat()}, got '2026-13-01'"),
+    (["show", "desk-break", "--minutes", "300"], "--minutes must be from 1 to 240, got 300"),
+    (["show", "desk-break", "--pace", "fast"], "--pace must be one of slow, normal, brisk, got 'fast'"),
+    (["log", "--partial", "-1"], "--partial must be from 0 to 14400 seconds (no session is longer than "
+                                 "4 hours), got -1"),
+    (["check"], "missing FILE-or-NAME... (see 'voicecoach check --help')"),
+    (["play", "--fro", "2"], "no such option '--fro'; did you mean '--from'? (see 'voicecoach play "
+                             "--help')"),
+    (["nosuch"], "no such command 'nosuch' (see 'voicecoach --help')"),
+    (["log", "--pain-before"], "option '--pain-before' requires an argument"),
+])
+def test_a_usage_error_is_one_line_naming_the_option_the_value_and_what_is_allowed(args, says):
+    result = voicecoach(*args)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"voicecoach: {says}\n")
+
+
+def test_a_group_without_its_command_shows_its_help():
+    result = voicecoach("program")
+    assert result.returncode == 2 and "Commands:" in result.stdout + result.stderr
 
 
 def test_minutes_must_be_a_number():

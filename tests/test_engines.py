@@ -143,6 +143,30 @@ def test_say_with_an_unknown_voice_exits_two():
                                      "voices' to list the voices you can use.")
 
 
+def test_making_speech_leaves_a_private_home_untouched(tmp_path):
+    # espeak-ng's audio library would open PulseAudio, which makes ~/.config/pulse/ (seen after
+    # an export under pipx); a cold cache, so espeak really runs, in its forked children
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, HOME=str(home))
+    env.pop("XDG_CONFIG_HOME", None)
+    result = voicecoach("say", "Lie on your back.", "-o", str(tmp_path / "x.wav"),
+                        cache=tmp_path / "cold-cache", env=env)
+    assert result.returncode == 0, result.stderr
+    assert list(home.rglob("*")) == []
+
+
+def test_say_with_no_audio_device_suggests_writing_a_wav(tmp_path, speech_cache):
+    conf = tmp_path / "none.conf"
+    conf.write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n")
+    result = voicecoach("say", "Rest for 30 seconds.", "--voice", "flite:slt",
+                        env=dict(os.environ, ALSA_CONFIG_PATH=str(conf)))
+    assert result.returncode == 3
+    assert result.stderr == ("voicecoach: no audio output: the audio device could not be opened. To "
+                             "hear it from a file instead, run: voicecoach say 'Rest for 30 seconds.' "
+                             "--voice flite:slt -o FILE.wav\n")
+
+
 def test_say_plays_the_clip_through_the_device(tmp_path, speech_cache):
     raw = tmp_path / "captured.raw"
     conf = tmp_path / "asound.conf"

@@ -229,3 +229,17 @@ def test_split_parts_are_exact_too(exported, tmp_path, speech_cache):
                       cache=speech_cache).returncode == 0
     for path, chapter in zip(sorted(folder.glob("*.mp3")), session.timeline.chapters, strict=True):
         assert len(decoded_samples(path)) == chapter.end - chapter.start
+
+
+def test_caption_text_is_escaped_so_a_line_never_becomes_a_timing_or_a_tag(tmp_path, speech_cache):
+    """WebVTT: '&', '<' and '>' in a spoken line are written as entities, so a '-->' in the text
+    stays text and '<b>' is no tag."""
+    routine = tmp_path / "arrows.yaml"
+    routine.write_text("title: Arrows\nexercises:\n  - name: Bridge\n    setup: Lie on your back.\n"
+                       "    hold: 5s\n    how: 'Up --> down <b>slowly</b> & breathe'\n")
+    result = voicecoach("export", str(routine), "--captions", "-o", str(tmp_path / "a.mp3"))
+    assert result.returncode == 0, result.stderr
+    vtt = (tmp_path / "a.vtt").read_text(encoding="utf-8")
+    timing = re.compile(r"\d\d:\d\d:\d\d\.\d\d\d --> \d\d:\d\d:\d\d\.\d\d\d")
+    assert all(timing.fullmatch(line) for line in vtt.splitlines() if "-->" in line), vtt
+    assert "Up --&gt; down &lt;b&gt;slowly&lt;/b&gt; &amp; breathe" in vtt.splitlines()

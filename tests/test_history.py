@@ -136,7 +136,7 @@ def test_start_log_a_steady_week_then_today_shows_week_2_built_up_and_a_worse_we
     assert got == expected
     before = {row["name"]: row for row in first["exercises"]}
     assert got["Push ups"]["reps"] > before["Push ups"]["reps"]
-    assert got["Superman back arch"]["duration"] > before["Superman, legs down"]["duration"]
+    assert got["Superman, opposite arm and leg"]["duration"] > before["Superman, legs down"]["duration"]
 
     log_week(7, [(2, 2), (2, 5), (2, 2)])  # one session rose 3 points: over the pain rule
     held = today(day(14))
@@ -196,6 +196,7 @@ def test_chart_png_and_svg_are_real_images(tmp_path):
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     text = svg.read_text()
     assert "pain before the session" in text and "sessions a week" in text  # matplotlib keeps text as text
+    assert "the week's plan met" in text and "short of the plan (or the week not over)" in text  # grey
     wrong = vc("history", "--chart", str(tmp_path / "pain.jpg"))
     assert wrong.returncode == 2 and "--chart draws a .png or an .svg file" in wrong.stderr
     assert sorted(p.name for p in tmp_path.glob("pain*")) == ["pain.png", "pain.svg"]  # no partial left
@@ -239,9 +240,17 @@ def test_bad_input_changes_nothing(tmp_path):
     bad_program = tmp_path / "bad.yaml"
     bad_program.write_text("title: B\nsessions_per_week: 3\nweeks:\n  - routine: nowhere\n")
     for args, code, says in [
-        (["log", "--pain-after", "11"], 2, "11 is not in the range 0<=x<=10"),
-        (["log", "--date", "2026-02-30"], 2, "'2026-02-30' is not a day on the calendar"),
-        (["log", "--date", "2026-W10-1"], 2, "'2026-W10-1' is not a day on the calendar; give YYYY-MM-DD"),
+        (["log", "--pain-after", "11"], 2, "voicecoach: --pain-after must be from 0 to 10, got 11\n"),
+        (["log", "--date", "2026-02-30"], 2, "voicecoach: --date must be a day on the calendar, "
+                                             "YYYY-MM-DD such as "),
+        (["log", "--date", "2026-W10-1"], 2, ", got '2026-W10-1'\n"),
+        (["log", "--pain-after", "\u0665"], 2, "voicecoach: --pain-after must be from 0 to 10, got '\u0665'\n"),
+        (["log", "--pain-before", "1_0"], 2, "voicecoach: --pain-before must be from 0 to 10, got '1_0'\n"),
+        (["log", "--pain-before", " 7 "], 2, "voicecoach: --pain-before must be from 0 to 10, got ' 7 '\n"),
+        (["log", "--date", "0001-01-01"], 2, "voicecoach: --date must be a day from 1900-01-01 to "
+                                             "2999-12-31, got '0001-01-01'\n"),
+        (["log", "--date", "9999-12-31"], 2, "--date must be a day from 1900-01-01 to 2999-12-31"),
+        (["history", "--date", "\u0662\u0660\u0662\u0666-03-02"], 2, "--date must be a day on the calendar"),
         (["log", "--routine", "no-such-routine"], 2, "no routine file or built-in routine named"),
         (["program", "start", "no-such-program", "--yes"], 2, "no program file or built-in program named"),
         (["program", "start", str(bad_program), "--yes"], 1, f"{bad_program}:4: week 1: unknown routine 'nowhere'"),
@@ -258,8 +267,9 @@ def test_bad_input_changes_nothing(tmp_path):
 
 def test_eight_logs_at_once_all_land(history_data):
     assert vc("program", "start", "three-exercises-daily", "--date", MONDAY.isoformat()).returncode == 0
-    # all on one day, so each must read the week's count and write its session under one lock
-    processes = [subprocess.Popen([sys.executable, "-m", "voicecoach", "log", "--date", MONDAY.isoformat(),
+    # all at once, so each must read the week's count and write its session under one lock (a day
+    # each: one session a day counts towards a week)
+    processes = [subprocess.Popen([sys.executable, "-m", "voicecoach", "log", "--date", day(n).isoformat(),
                                    "--note", f"log {n}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for n in range(8)]
     results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in processes]  # type: ignore[union-attr]
@@ -377,3 +387,33 @@ def test_a_session_logged_late_moves_the_weeks_of_those_after_it():
     assert [(s["date"], s["week"]) for s in sessions] == [
         (day(0).isoformat(), 1), (day(2).isoformat(), 1), (day(4).isoformat(), 1), (day(7).isoformat(), 2)]
     assert today(day(8))["week"] == 2 and today(day(8))["sessions_done"] == 1
+
+
+@pytest.mark.parametrize("partial", ["inf", "nan", "1e308", "-inf", "14401"])
+def test_a_partial_past_any_session_length_is_refused_and_changes_nothing(partial):
+    assert vc("log", "--routine", "desk-break", "--date", MONDAY.isoformat()).returncode == 0
+    before = history()
+    result = vc("log", "--routine", "desk-break", "--partial", partial)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "--partial" in result.stderr and "14400" in result.stderr, result.stderr
+    assert history() == before
+
+
+def test_history_reads_past_a_row_it_cannot_use_with_a_warning(history_data):
+    """A row an older version could write (an infinite length, a date that is none) is left out
+    with one warning; the other sessions are shown, as text, JSON and a chart."""
+    for n in range(2):
+        assert vc("log", "--routine", "desk-break", "--date", day(n).isoformat()).returncode == 0
+    with sqlite3.connect(history_data / FILE_NAME) as db:
+        db.execute("UPDATE sessions SET seconds = ? WHERE id = 1", (float("inf"),))
+        db.execute("INSERT INTO sessions (date, routine, completed, recorded_at) "
+                   "VALUES ('someday', 'desk-break', 1, '2026-03-02')")
+    db.close()
+    path = history_data / FILE_NAME
+    warning = f"voicecoach: warning: {path}: left out 2 sessions that cannot be read (id 1, 3)"
+    as_json = vc("history", "--json")
+    assert as_json.returncode == 0 and as_json.stderr.strip() == warning
+    assert [s["date"] for s in json.loads(as_json.stdout)["sessions"]] == [day(1).isoformat()]
+    as_text = vc("history")
+    assert as_text.returncode == 0 and as_text.stderr.strip() == warning
+    assert day(1).isoformat() in as_text.stdout and day(0).isoformat() not in as_text.stdout

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from voicecoach.cli import cli
 from voicecoach.errors import FitError
+from voicecoach.routine import load
 
 from helpers import one_line, voicecoach
 
@@ -29,12 +30,21 @@ def test_from_takes_plain_digits_only(tmp_path, number):
                                        "--from takes a name or number: ")
 
 
+def test_from_out_of_range_lists_the_exercises_with_their_numbers(tmp_path):
+    result = voicecoach("play", "desk-break", "--from", "9", cache=tmp_path / "cache")
+    assert result.returncode == 2
+    exercises = [exercise.name for exercise in load("desk-break").exercises]
+    assert one_line(result) == ("voicecoach: no exercise '9' in this routine; --from takes a name or "
+                                "number: " + ", ".join(f"{n} '{title}'" for n, title in
+                                                       enumerate(exercises, 1)))
+
+
 def test_a_fifo_as_routine_file_is_refused_at_once(tmp_path):
     fifo = tmp_path / "f.yaml"
     os.mkfifo(fifo)
     result = voicecoach("check", str(fifo), cache=tmp_path / "cache", timeout=30)
     assert result.returncode == 1
-    assert result.stdout == (f"{fifo}:1: this is a FIFO (named pipe), not a regular file; "
+    assert result.stdout == (f"{fifo}: this is a FIFO (named pipe), not a regular file; "
                              "give a routine file (.yaml)\n")
 
 
@@ -68,10 +78,19 @@ def test_quick_tempo_phases_are_accepted_with_a_warning_down_to_a_floor(tmp_path
                               "least 0.2 seconds, got '0.1s'\n")
 
 
+def test_minutes_out_of_reach_names_a_routine_file_by_its_title_and_file(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("title: My fine routine\nexercises:\n  - {name: A, setup: Sit tall., hold: 20s}\n")
+    result = voicecoach("show", str(mine), "--minutes", "60", cache=tmp_path / "cache")
+    assert result.returncode == 2
+    assert one_line(result).startswith(f"voicecoach: cannot fit 'My fine routine' ({mine}) into 60 "
+                                       "minutes; it can be made from ")
+
+
 def test_fit_messages_say_one_minute_and_quote_only_lengths_allowed():
-    assert str(FitError("desk-break", 1, 3.3, 12.6)) == (
+    assert str(FitError("'desk-break'", 1, 3.3, 12.6)) == (
         "cannot fit 'desk-break' into 1 minute; it can be made from 3.3 to 12.6 minutes long.")
-    assert str(FitError("long", 30, 51.1, 706.6)) == (
+    assert str(FitError("'long'", 30, 51.1, 706.6)) == (
         "cannot fit 'long' into 30 minutes; it can be made from 51.1 to 240.0 minutes long.")
     assert "nearest it comes is 238.0 or 240.0 minutes (its range is 0.5" not in str(
         FitError("x", 239, 0.5, 300, (238.0, 250.0)))

@@ -1,9 +1,12 @@
 """Playback: through ALSA's file capture byte for byte, keys on a real terminal, a missing device."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pty
+import subprocess
+import sys
 import time
 import wave
 from itertools import pairwise
@@ -102,7 +105,12 @@ def test_today_play_plays_the_programs_session_and_counts_it(capture, tmp_path, 
     recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
     assert [(s["routine"], s["program"], s["week"], s["completed"]) for s in recorded] == [
         ("desk-break", "desk-weeks", 1, True)]
-    after = json.loads(voicecoach("today", "--json").stdout)
+    played_on = dt.date.fromisoformat(recorded[0]["date"])  # the week is decided the next day
+    same_day = json.loads(voicecoach("today", "--json", "--date", played_on.isoformat()).stdout)
+    assert (same_day["week"], same_day["sessions_done"]) == (1, 1)
+    assert "This week's sessions are done" in same_day["advice"]
+    tomorrow = (played_on + dt.timedelta(days=1)).isoformat()
+    after = json.loads(voicecoach("today", "--json", "--date", tomorrow).stdout)
     assert after["week"] == 2
     assert next(e for e in after["exercises"] if e["name"] == "Stand and reach")["reps"] == 9
     mp3 = tmp_path / "today.mp3"
@@ -164,6 +172,28 @@ def test_no_audio_device_is_one_line_suggesting_export(tmp_path, speech_cache):
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("voicecoach: no audio output: ")
     assert lines[0].endswith("To take the session to a phone instead, run: voicecoach export desk-break")
+
+
+NO_DEVICE = "</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n"
+
+
+def test_no_audio_hint_names_voicecoach_as_it_can_be_typed_when_it_is_not_on_path(tmp_path):
+    # After scripts/setup, voicecoach is .venv/bin/voicecoach in the checkout, not on PATH.
+    (tmp_path / "none.conf").write_text(NO_DEVICE)
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"), PATH="/usr/bin:/bin")
+    script = Path(sys.executable).parent / "voicecoach"
+    venv_folder = script.parents[2]
+    typed = str(script.relative_to(venv_folder))  # .venv/bin/voicecoach
+    for cwd, argv0, shown in [(venv_folder, typed, typed), (tmp_path, str(script), str(script)),
+                              (venv_folder, str(script), typed)]:
+        result = subprocess.run([argv0, "play", "desk-break", "--pace", "slow"], cwd=cwd, env=env,
+                                capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert result.returncode == 3
+        assert result.stderr.endswith(f"To take the session to a phone instead, run: {shown} export "
+                                      "desk-break --pace slow\n"), result.stderr
+    on_path = subprocess.run(["voicecoach", "play", "desk-break"], capture_output=True, text=True,
+                             env=dict(env, PATH=f"{script.parent}:/usr/bin:/bin"))
+    assert on_path.stderr.endswith("instead, run: voicecoach export desk-break\n"), on_path.stderr
 
 
 def test_today_play_on_a_terminal_asks_pain_before_and_after(capture, tmp_path, speech_cache):

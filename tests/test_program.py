@@ -31,7 +31,7 @@ def test_every_builtin_program_loads_and_cites_the_article_of_its_routines():
                 assert routine.source == program.source, (program.id, week.number)
 
 
-def test_strength_builds_to_20_30_40_and_the_superman_to_two_minutes_in_short_rounds():
+def test_strength_builds_to_20_30_40_in_sets_and_the_superman_to_two_minutes_in_short_rounds():
     program = programs.load("strength-20-30-40")
     counted = ("Push ups", "Sit ups", "Squats")
     first = numbers(program, 1)
@@ -40,21 +40,28 @@ def test_strength_builds_to_20_30_40_and_the_superman_to_two_minutes_in_short_ro
     assert {name: row for name, row in first.items() if name != "Superman, legs down"} == base
     goals_reached = {}
     previous = first
+    supermen = []
     for week in range(1, len(program.weeks) + 1):
         now = numbers(program, week)
         for name in counted:
-            assert now[name]["reps"] >= previous[name]["reps"]  # never steps back
-        superman = now.get("Superman back arch") or now["Superman, legs down"]
+            total = now[name]["reps"] * now[name]["sets"]
+            assert total >= previous[name]["reps"] * previous[name]["sets"]  # never steps back
+            assert now[name]["reps"] <= 17  # never a long run of bends in one set
+        superman = next(row for name, row in now.items() if name.startswith("Superman"))
+        supermen.append(superman["name"])
         assert superman["duration"] <= 30  # short rounds, never a long hold in one go
         assert superman["duration"] * superman["sets"] <= 120  # "a couple of minutes"
         for goal in (20, 30, 40):
-            if all(now[name]["reps"] == goal for name in counted):
+            if all(now[name]["reps"] * now[name]["sets"] == goal for name in counted):
                 goals_reached.setdefault(goal, week)
         previous = now
     assert sorted(goals_reached) == [20, 30, 40]
     assert goals_reached[20] < goals_reached[30] < goals_reached[40] == len(program.weeks)
     at_30 = numbers(program, goals_reached[30])["Superman back arch"]
     assert at_30["duration"] * at_30["sets"] == 120
+    # the Superman gets harder a step at a time: legs down, then opposite arm and leg, then full
+    assert supermen[:4] == ["Superman, legs down", "Superman, opposite arm and leg",
+                            "Superman, opposite arm and leg", "Superman back arch"]
 
 
 def test_three_exercises_daily_goes_from_5_to_7_reps_in_3_sets():
@@ -132,6 +139,15 @@ weeks:
      "week 2, Push ups: the variant's name 'Squats' is already an exercise of this routine; "
      "give it its own name"),
     ("title: T\nsessions_per_week: 3\n", 1, "'weeks' is missing; it is required (a list of at least one week)"),
+    (GOOD.replace("routine: desk-break", "routine: ../x.yaml"), 4,
+     "week 1: 'routine' must be a built-in routine's id or the name of a file beside the program "
+     "(such as mine.yaml), got '../x.yaml'"),
+    (GOOD.replace("routine: desk-break", "routine: /etc/x.yaml"), 4,
+     "week 1: 'routine' must be a built-in routine's id or the name of a file beside the program "
+     "(such as mine.yaml), got '/etc/x.yaml'"),
+    (GOOD.replace("title: Mine", 'title: "Mine\\e[2J"'), 1,
+     "'title' holds the control character U+001B; write plain text (it would reach the captions "
+     "and the feed)"),
 ])
 def test_each_mistake_is_one_located_line(tmp_path, text, line, message):
     path = tmp_path / "mine.yaml"
@@ -165,7 +181,7 @@ def test_program_list_and_show_on_the_command_line():
     assert all({"id", "title", "weeks", "sessions_per_week", "source"} <= set(r) for r in rows)
     shown = voicecoach("program", "show", "strength-20-30-40")
     assert shown.returncode == 0
-    assert "Week 10: strength-basics" in shown.stdout and "40 reps" in shown.stdout
+    assert "Week 10: strength-basics" in shown.stdout and "4 x 10 reps" in shown.stdout
     missing = voicecoach("program", "show", "no-such-plan")
     assert missing.returncode == 2
     assert missing.stderr.startswith("voicecoach: no program file or built-in program named 'no-such-plan'")

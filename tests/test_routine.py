@@ -139,6 +139,12 @@ BROKEN = [
      2, "did you mean 'chair'?"),
     ("equipment not a list", "title: T\nequipment: chair\nexercises:\n  - {name: A, setup: s, hold: 5s}\n",
      2, "'equipment' must be a list such as [mat, chair]"),
+    ("escape in title", 'title: "Back \\e[31m"\nexercises:\n  - {name: A, setup: s, hold: 5s}\n', 1,
+     "'title' holds the control character U+001B; write plain text"),
+    ("control in how", 'title: T\nexercises:\n  - name: A\n    setup: s\n    hold: 5s\n'
+     '    how: "Breathe \\x01out"\n', 6, "'how' holds the control character U+0001"),
+    ("C1 control in a cue", 'title: T\nexercises:\n  - name: A\n    setup: s\n    hold: 5s\n'
+     '    cues: ["Relax \\x9b"]\n', 6, "'cues' holds the control character U+009B"),
 ]
 
 
@@ -185,7 +191,7 @@ def test_a_repeated_name_is_reported_once_at_the_repeat():
 def test_folder_missing_file_and_unknown_name(tmp_path):
     with pytest.raises(RoutineError, match="this is a folder"):
         load(str(tmp_path))
-    with pytest.raises(RoutineError, match=r"nope.yaml:1: no such file"):
+    with pytest.raises(RoutineError, match=r"nope.yaml: no such file"):
         load(str(tmp_path / "nope.yaml"))
     with pytest.raises(RoutineNotFound, match="no routine file or built-in routine named 'nope'"):
         load("nope")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -88,6 +89,12 @@ def test_a_fifo_a_device_or_a_socket_is_never_replaced(warm, tmp_path):
         result = voicecoach("render", str(routine), "-o", str(node), cache=cache)
         assert result.returncode == 1 and "it is a device" in one_line(result)
         assert stat.S_ISCHR(os.lstat(node).st_mode)
+        bare = tmp_path / "null"  # as /dev/null: refused as a device, not for its extension
+        os.mknod(bare, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        for command in ("export", "render"):
+            result = voicecoach(command, str(routine), "-o", str(bare), cache=cache)
+            assert one_line(result) == (f"voicecoach: cannot write {bare}: it is a device; give the "
+                                        "name of a regular file")
 
 
 def test_a_symlink_is_written_through_and_stays_a_link(warm, tmp_path):
@@ -203,3 +210,99 @@ def test_a_missing_output_folder_is_said_before_any_speech_is_made(tmp_path, arg
     assert one_line(result).endswith(f"the folder {missing} does not exist")
     assert not list(cache.rglob("*.wav"))  # refused before the work, not after it
     assert not (tmp_path / "no").exists()
+
+
+def _noise_wav(path: Path, seconds: float = 2.0, rate: int = 22050) -> None:
+    import numpy as np
+
+    samples = (np.random.default_rng(7).standard_normal(int(seconds * rate)) * 3000).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+
+
+@pytest.mark.parametrize("command, target, says", [
+    (["history", "--chart", "{out}.png"], "history.sqlite3", "the history database"),
+    (["render", "{routine}", "-o", "{out}.wav"], "history.sqlite3", "the history database"),
+    (["export", "{routine}", "-o", "{out}.mp3"], "serve-token", "serve's token file"),
+    (["export", "{routine}", "-o", "{out}.mp3"], "history.sqlite3-wal", "the history database's journal"),
+    (["render", "{routine}", "-o", "{out}.wav"], "notes.txt", "inside voicecoach's data folder ({data})"),
+    (["export", "{routine}", "-o", "{out}.mp3"], "{entry}", "inside the speech cache ({cache})"),
+    (["render", "{routine}", "-o", "{out}.wav"], "{config}", "the config file"),
+])
+def test_an_output_that_leads_to_a_file_voicecoach_keeps_is_refused(warm, tmp_path, history_data,
+                                                                     monkeypatch, command, target, says):
+    """Whatever link leads there: the history and its journal, the token, the data folder, the
+    speech cache, the config file. Each is named, and left exactly as it was."""
+    routine, cache = warm
+    assert voicecoach("log", "--routine", "desk-break").returncode == 0
+    (history_data / "serve-token").write_text("x" * 32 + "\n")
+    (history_data / "notes.txt").write_text("mine\n")
+    config = tmp_path / "config.toml"
+    config.write_text('pace = "normal"\n')
+    monkeypatch.setenv("VOICECOACH_CONFIG", str(config))
+    entry = next(p for p in cache.rglob("*.wav"))
+    places = {"entry": entry, "config": config}
+    victim = Path(target.format(**places)) if target.startswith("{") else history_data / target
+    link = tmp_path / ("out" + Path(command[-1]).suffix)
+    link.symlink_to(victim)
+    before = victim.read_bytes() if victim.exists() else None
+    args = [a.format(routine=routine, out=tmp_path / "out") for a in command]
+    result = voicecoach(*args, cache=cache)
+    assert result.returncode == 1
+    assert one_line(result) == (f"voicecoach: cannot write {link}: it is "
+                                f"{says.format(data=history_data, cache=cache)}; choose another output name")
+    assert (victim.read_bytes() if victim.exists() else None) == before
+    assert link.is_symlink()
+
+
+def test_today_export_through_a_link_to_the_history_is_refused(tmp_path, history_data):
+    assert voicecoach("program", "start", "three-exercises-daily", "--yes").returncode == 0
+    database = history_data / "history.sqlite3"
+    before = database.read_bytes()
+    link = tmp_path / "x.mp3"
+    link.symlink_to(database)
+    result = voicecoach("today", "--export", "-o", str(link))
+    assert result.returncode == 1
+    assert one_line(result) == (f"voicecoach: cannot write {link}: it is the history database; "
+                                "choose another output name")
+    assert database.read_bytes() == before
+
+
+def test_an_output_that_is_the_bed_file_is_named_as_the_bed(warm, tmp_path):
+    routine, cache = warm
+    bed = tmp_path / "mybed.wav"
+    _noise_wav(bed)
+    before = bed.read_bytes()
+    result = voicecoach("render", str(routine), "--bed", str(bed), "-o", str(bed), cache=cache)
+    assert result.returncode == 1
+    assert one_line(result) == (f"voicecoach: cannot write {bed}: it is the bed file this command "
+                                "reads; choose another output name")
+    assert bed.read_bytes() == before
+
+
+def test_internal_files_are_never_written_through_a_link(warm, tmp_path, history_data):
+    """A history database or a speech cache entry that is a link to another file: that file is
+    left as it was (the history is refused, the entry is made again in the link's place)."""
+    routine, cache = warm
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    empty = tmp_path / "empty"  # SQLite would take an empty file for a new database
+    empty.write_bytes(b"")
+    history_data.mkdir()
+    (history_data / "history.sqlite3").symlink_to(empty)
+    result = voicecoach("log", "--routine", str(routine))
+    assert result.returncode == 1
+    assert one_line(result).startswith(f"voicecoach: {history_data / 'history.sqlite3'}: this is a link; "
+                                       "voicecoach never writes its history through a link")
+    assert empty.read_bytes() == b""
+    own = tmp_path / "cache"
+    shutil.copytree(cache, own)
+    entry = next(own.rglob("*.wav"))
+    entry.unlink()
+    entry.symlink_to(victim)
+    assert voicecoach("render", str(routine), "-o", str(tmp_path / "r.wav"), cache=own).returncode == 0
+    assert victim.read_text() == "precious\n"
+    assert not entry.is_symlink() and entry.read_bytes()[:4] == b"RIFF"

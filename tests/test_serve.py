@@ -155,6 +155,7 @@ def test_the_page_works_without_javascript(server: Running, episode: tuple[str, 
     assert status == 200
     html = index.decode()
     assert f'href="{key}.html"' in html and "Desk break" in html
+    assert 'AntennaPod (Android): add <a href="feed.xml">this feed</a>' in html  # the app known to work
     for level in ("beginner", "advanced"):
         assert re.search(rf'href="desk-break-{level}-[0-9a-f]{{12}}\.html"', html)
     status, headers, body = server.get(f"{key}.html")
@@ -294,9 +295,10 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path, speech_cache: Pa
         assert status == 303 and headers["location"].startswith("./?logged=Logged%20desk-break")
         body = f"episode={today[1]}&pain_before=3&pain_after=".encode()
         assert running.request("POST", "done", form, body)[0] == 303
-        body = f"episode={routine_key}&pain_before=11".encode()
-        status, _, body = running.request("POST", "done", form, body)
-        assert status == 400 and b"from 0 to 10" in body
+        for lenient in ("11", "%D9%A5", "1_0", "+7", "%207%20"):  # ٥ (Arabic-Indic five), " 7 "
+            body = f"episode={routine_key}&pain_before={lenient}".encode()
+            status, _, body = running.request("POST", "done", form, body)
+            assert status == 400 and b"from 0 to 10" in body, lenient
         assert running.request("POST", "done", form, b"episode=desk-break-standard-000000000000")[0] == 404
     finally:
         running.stop()
@@ -307,18 +309,26 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path, speech_cache: Pa
     assert history["sessions"][0]["seconds"] == made["seconds"]  # the episode's own, not an estimate
 
 
-def test_on_a_terminal_a_qr_code_and_ctrl_c_stops_it(tmp_path: Path):
+def test_on_a_terminal_a_qr_code_the_feed_and_ctrl_c_stops_it(tmp_path: Path):
     env = {**os.environ, "VOICECOACH_DATA": str(tmp_path / "data")}
 
     def when_drawn(output: bytes) -> bytes | None:
-        return b"\x03" if output.count("\u2588".encode()) > 50 else None  # Ctrl-C once it is drawn
+        return b"\x03" if b"Ctrl-C stops it." in output else None  # Ctrl-C once all is said
 
     code, output = on_terminal("serve", "--host", "127.0.0.1", "--port", "0", ROUTINE, env=env,
                                answer=when_drawn, timeout=60)
     assert code == 130 and "Traceback" not in output
     lines = output.replace("\r", "").splitlines()
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{16,}/", lines[0])
+    said = lines.index("Ctrl-C stops it.")
+    assert sum(line.count("\u2588") for line in lines[1:said]) > 50  # the QR code, drawn
+    assert lines[said - 1] == f"Podcast feed (AntennaPod): {lines[0]}feed.xml"
     assert lines[-1].endswith("voicecoach: stopped (Ctrl-C)")  # after the terminal's echo, ^C
+    code, output = on_terminal("serve", "--host", "127.0.0.1", "--port", "0", "--no-qr", ROUTINE,
+                               env=env, answer=when_drawn, timeout=60)
+    lines = output.replace("\r", "").splitlines()
+    assert code == 130 and lines[1:3] == [f"Podcast feed (AntennaPod): {lines[0]}feed.xml",
+                                          "Ctrl-C stops it."]
 
 
 def test_the_front_page_names_the_length_every_session_is_fitted_to():
@@ -334,3 +344,262 @@ def test_the_front_page_names_the_length_every_session_is_fitted_to():
         html = page.index([page.Listed(main, 5.0, [main], [])], None, "http://10.0.0.2:8710/t/feed.xml")
         assert f'class="on">{label}</a>' in html
         assert f'<p class="meta">{meta}, 3 exercises</p>' in html
+
+
+def _serve_once(data: Path, *args: str):
+    return voicecoach("serve", "--host", "127.0.0.1", "--port", "0", "--no-qr", *args,
+                      env={**os.environ, "VOICECOACH_DATA": str(data)}, timeout=60)
+
+
+@pytest.mark.parametrize("kind", ["link", "damaged", "weak", "exposed"])
+def test_a_token_file_that_cannot_be_kept_is_said_with_the_fix_and_left_as_it_is(tmp_path: Path, kind: str):
+    """Never written through a link (a system file behind it stays as it was), never silently
+    replaced (a phone's subscription depends on it), never a guessable or readable secret."""
+    data = tmp_path / "data"
+    data.mkdir()
+    kept = data / "serve-token"
+    victim = tmp_path / "system-file"
+    victim.write_text("root:x:0:0\n")
+    os.chmod(victim, 0o644)
+    content, mode, reason = {
+        "link": (None, 0o644, "it is a link, and voicecoach never writes its files through a link"),
+        "damaged": ("not a token!\n", 0o600, "it is damaged (it holds no token)"),
+        "weak": ("AAAAAAAAAAAAAAAA\n", 0o600, "the token in it is too short or too simple to keep "
+                                             "the sessions and the history private"),
+        "exposed": ("q3XyZ0-abcdEFGH_ijklMNOPqrstUVWx\n", 0o644,
+                    "other users can read it (mode 0644), so the secret address may be known"),
+    }[kind]
+    if content is None:
+        kept.symlink_to(victim)
+    else:
+        kept.write_text(content)
+        os.chmod(kept, mode)
+    result = _serve_once(data)
+    assert result.returncode == 1 and result.stdout == ""
+    assert one_line(result) == (f"voicecoach: {kept}: {reason}. Run 'voicecoach serve --new-token' "
+                                "to make a new secret address (podcast apps subscribed to the old "
+                                "one must subscribe again).")
+    assert victim.read_text() == "root:x:0:0\n" and stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert kept.is_symlink() == (kind == "link")
+    if content is not None:
+        assert kept.read_text() == content
+    fresh = serving(data, ROUTINE, "--new-token", log=tmp_path / "new.txt")
+    fresh.stop()
+    assert not kept.is_symlink() and kept.read_text().strip() == fresh.token
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert victim.read_text() == "root:x:0:0\n"
+
+
+def test_the_data_folder_and_its_files_are_private(tmp_path: Path):
+    """The history holds pain ratings and notes: the folder is 0700, the files 0600."""
+    data = tmp_path / "data"
+    env = {**os.environ, "VOICECOACH_DATA": str(data)}
+    assert voicecoach("log", "--routine", ROUTINE, "--note", "sore", env=env).returncode == 0
+    running = serving(data, ROUTINE, log=tmp_path / "stderr.txt")
+    running.stop()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    made = sorted(p.name for p in data.iterdir())
+    assert "history.sqlite3" in made and "serve-token" in made
+    for path in data.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path, oct(path.stat().st_mode))
+
+
+def test_it_stops_within_two_seconds_with_a_slow_download_and_renders_queued(tmp_path: Path):
+    """SIGTERM while a client holds a download open without reading, and while every level of
+    the routine is being made or waits to be: the server is gone within 2 s, in one line."""
+    running = serving(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt")
+    status, _, feed = running.get("feed.xml")  # waits for the feed's episode to be made
+    assert status == 200
+    key = re.search(rb'url="[^"]*/([a-z0-9-]+)\.mp3"', feed).group(1).decode()
+    host, port = running.host.rsplit(":", 1)
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.connect((host, int(port)))
+    slow.sendall(f"GET /{running.token}/{key}.mp3 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert slow.recv(12) == b"HTTP/1.1 200"  # the download has begun; it is never read on
+    _, _, index = running.get("")
+    for other in sorted(set(re.findall(r'href="([a-z0-9-]+)\.html"', index.decode()))):
+        assert running.get(f"{other}.html")[0] == 200  # each one not made yet starts its job
+    began = time.monotonic()
+    code, stderr = running.stop(signal.SIGTERM)
+    took = time.monotonic() - began
+    slow.close()
+    assert code == 143 and "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1] == "voicecoach: stopped (SIGTERM)"
+    assert took < 2.0, f"stopping took {took:.1f} s"
+
+
+def _closed_by_server(sock: socket.socket, deadline: float) -> bool:
+    """Whether the server closes `sock` (what it sent first is read and dropped) before `deadline`."""
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            if sock.recv(4096) == b"":
+                return True
+        except TimeoutError:
+            return False
+        except ConnectionResetError:
+            return True
+    return False
+
+
+def test_idle_connections_are_closed_and_the_open_files_limit_is_met_quietly(tmp_path: Path):
+    """300 connections that send nothing, against a server allowed 128 open files: each is closed
+    by the server (over its cap at once, the others when idle too long), the log says so in a
+    line or two, never a traceback, and a real request is answered after."""
+    running = serving(tmp_path / "data", ROUTINE, log=tmp_path / "stderr.txt",
+                      wrapper=["prlimit", "--nofile=128:128", "--"])
+    host, port = running.host.rsplit(":", 1)
+    idle = []
+    try:
+        for _ in range(300):
+            sock = socket.socket()
+            sock.connect((host, int(port)))
+            idle.append(sock)
+        deadline = time.monotonic() + 60
+        assert all(_closed_by_server(sock, deadline) for sock in idle)
+    finally:
+        for sock in idle:
+            sock.close()
+    assert running.get("")[0] == 200
+    code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr, stderr[:2000]
+    assert running.token not in stderr
+    assert len(stderr.splitlines()) <= 4, stderr[:2000]
+
+
+@pytest.mark.parametrize("raw", [
+    b"GET /{token}/\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /{token}/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+    b"GET /{token}/ HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: y\r\n" % n for n in range(200)) + b"\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03{token}\r\n\r\n",  # TLS on a plain port
+    b"GET /{token}/feed.xml HTTP/9.9\r\n\r\n",
+], ids=["raw-byte", "100kB-header", "200-headers", "tls", "bad-version"])
+def test_a_bad_request_is_one_short_line_without_the_token(server: Running, raw: bytes):
+    before = server.stderr.read_text()
+    host, port = server.host.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        try:
+            sock.sendall(raw.replace(b"{token}", server.token.encode()))
+            answer = sock.recv(4096)
+        except ConnectionResetError:
+            answer = b""
+    assert answer == b"" or re.match(rb"HTTP/1\.[01] 4\d\d ", answer), answer[:200]
+    assert server.get("")[0] == 200  # and the server goes on
+    said = server.stderr.read_text()[len(before):]
+    assert "Traceback" not in said and server.token not in said, said[:2000]
+    assert len(said.splitlines()) <= 1 and all(len(line) < 200 for line in said.splitlines()), said
+
+
+def test_a_routine_gone_bad_is_left_out_and_the_others_served(tmp_path: Path):
+    """A served routine file edited into an invalid one, then deleted: the page and the feed go
+    on with the others, and the log says it once each time, never a traceback."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("title: Mine\nexercises:\n  - {name: Bridge, setup: Lie on your back., hold: 5s}\n")
+    running = serving(tmp_path / "data", str(mine), ROUTINE, log=tmp_path / "stderr.txt")
+    status, _, page = running.get("")
+    assert status == 200 and b"Mine" in page
+    mine.write_text("title: Mine\nexercises:\n  - {name: Bridge, hold: thirty}\n")
+    for _ in range(3):
+        status, _, page = running.get("")
+        assert status == 200 and b"Mine" not in page and b"Desk" in page
+    status, _, feed = running.get("feed.xml")
+    assert status == 200
+    titles = [item.findtext("title") for item in ET.fromstring(feed).iter("item")]
+    assert titles and not any("Mine" in t for t in titles)
+    mine.unlink()
+    assert running.get("")[0] == 200 and running.get("feed.xml")[0] == 200
+    code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr, stderr
+    said = [line for line in stderr.splitlines() if "mine.yaml" in line]
+    assert len(said) == 2, stderr
+    assert said[0].startswith(f"voicecoach: {mine}:3: ") and said[0].endswith(
+        "(left out of the page and the feed until it is fixed)")
+
+
+def test_if_range_with_another_etag_is_the_whole_file_and_an_empty_suffix_is_416(
+        server: Running, episode: tuple[str, bytes]):
+    """RFC 9110 13.1.5 and 14.1.3, which aiohttp alone gets wrong: a range under an If-Range
+    that does not match is the whole file with 200; the last 0 bytes cannot be satisfied."""
+    key, mp3 = episode
+    size = len(mp3)
+    etag = server.request("HEAD", f"{key}.mp3")[1]["etag"]
+    status, headers, body = server.get(f"{key}.mp3", Range="bytes=0-99", If_Range=etag)
+    assert (status, body) == (206, mp3[:100])
+    for other in ('"something-else"', f"W/{etag}"):
+        status, headers, body = server.get(f"{key}.mp3", Range="bytes=0-99", If_Range=other)
+        assert (status, len(body)) == (200, size) and body == mp3 and "content-range" not in headers
+    status, headers, body = server.get(f"{key}.mp3", Range="bytes=-0")
+    assert status == 416 and headers["content-range"] == f"bytes */{size}"
+
+
+def test_the_feed_stays_xml_whatever_a_description_holds():
+    """A control character that reached an episode's description (from an older version, say)
+    is dropped: the feed still parses."""
+    import datetime as dt
+
+    from voicecoach.episodes import Made
+    from voicecoach.feed import rss
+
+    made = Made("desk-break-standard-0123456789ab", "Desk \x1b[31mbreak\x01", 60.0, 1000,
+                ((0.0, "Start\x0b"),), dt.datetime(2026, 3, 2, tzinfo=dt.UTC), "Sum\x00mary")
+    root = ET.fromstring(rss("http://127.0.0.1:8710/token/", [made]))
+    assert root.find("channel/item/title").text == "Desk [31mbreak"
+
+
+def test_a_wildcard_bind_shows_the_home_network_address():
+    """Listening on every address (0.0.0.0, ::), the line, QR code, page and feed name the
+    address a phone can open; an IPv6 address is bracketed in a URL."""
+    from voicecoach.server import _url_host, reachable
+
+    for wildcard in ("0.0.0.0", "::", "[::]"):
+        assert reachable(wildcard) == home_address()
+    assert reachable("[::1]") == "::1" and _url_host("::1") == "[::1]"
+    assert reachable("127.0.0.1") == _url_host("127.0.0.1") == "127.0.0.1"
+
+
+def test_on_ipv6_loopback_the_address_is_bracketed_everywhere(tmp_path: Path):
+    import http.client
+    import select
+    import subprocess
+
+    from helpers import command
+
+    env = {**os.environ, "VOICECOACH_DATA": str(tmp_path / "data")}
+    with open(tmp_path / "stderr.txt", "w") as stderr:
+        process = subprocess.Popen(command("serve", "--host", "::1", "--port", "0", "--no-qr", ROUTINE),
+                                   stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        line = process.stdout.readline() if ready else ""
+        found = re.fullmatch(r"http://\[::1\]:(\d+)/([A-Za-z0-9_-]{22,})/\n", line)
+        assert found, line
+        port, token = int(found.group(1)), found.group(2)
+        connection = http.client.HTTPConnection("::1", port, timeout=60)
+        connection.request("GET", f"/{token}/")
+        page = connection.getresponse().read().decode()
+        connection.close()
+        assert f"http://[::1]:{port}/{token}/feed.xml" in page
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+def test_error_pages_name_the_file_not_the_servers_folders(tmp_path: Path):
+    """A page shows what its reader can act on (the history file by name); the log has the path."""
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "history.sqlite3"
+    database.write_bytes(b"not a database at all" * 100)
+    running = serving(data, ROUTINE, log=tmp_path / "stderr.txt")
+    try:
+        status, _, index = running.get("")
+        assert status == 200 and b"history.sqlite3: damaged" in index and str(tmp_path).encode() not in index
+        key = re.search(rb'href="(desk-break-standard-[0-9a-f]{12})\.html"', index).group(1).decode()
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, _, body = running.request("POST", "done", form, f"episode={key}".encode())
+        assert status == 400 and b"history.sqlite3: damaged" in body and str(tmp_path).encode() not in body
+    finally:
+        _, stderr = running.stop()
+    assert f"voicecoach: not logged: {database}: damaged" in stderr

@@ -173,6 +173,17 @@ def test_cli_voices_json_and_unknown_voice_exit_two():
                                   "voices' to list the voices you can use.")
 
 
+def test_cli_voices_columns_line_up_whatever_the_language_tags():
+    table = voicecoach("voices").stdout.splitlines()
+    rows = {r["id"]: r for r in json.loads(voicecoach("voices", "--json").stdout)}
+    starts = [table[0].index(heading) for heading in ("LANGUAGES", "NAME", "LICENCE")]
+    assert max(len(",".join(r["languages"])) for r in rows.values()) > 10  # chr-US-Qaaa-x-west
+    for line in table[1:]:
+        voice = rows[line.split()[0]]
+        cells = [line[start:end].rstrip() for start, end in zip(starts, [*starts[1:], None], strict=True)]
+        assert cells == [",".join(voice["languages"]), voice["name"].rstrip(), voice["licence"]], line
+
+
 def test_cli_cache_shows_and_clears(tmp_path):
     root = tmp_path / "c"
     Speech(cache=Cache(root)).prepare(["Halfway.", "Rest."])

@@ -13,6 +13,7 @@ from .history import ACCEPTABLE_PAIN, planned, week_start
 from .store import Logged, Run
 
 FORMATS = (".png", ".svg")
+MET, SHORT = "#2ca02c", "#bbbbbb"  # a week's bar: its planned sessions done, or not (yet)
 
 
 def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.date) -> None:
@@ -27,6 +28,7 @@ def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.
     matplotlib.use("Agg")  # no display needed
     from matplotlib import pyplot as plt
     from matplotlib.dates import DateFormatter
+    from matplotlib.patches import Patch
 
     figure, (pain, weekly) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=[3, 2],
                                           layout="constrained")
@@ -60,15 +62,19 @@ def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.
     weeks = [first + dt.timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
     met = [counts[w] >= planned(w, runs) for w in weeks]
     weekly.bar([w + dt.timedelta(days=3) for w in weeks], [counts[w] for w in weeks], width=5,
-               color=["#2ca02c" if ok else "#bbbbbb" for ok in met], label="completed sessions")
-    weekly.step([w for w in weeks] + [weeks[-1] + dt.timedelta(days=7)],
-                [planned(w, runs) for w in weeks] + [planned(weeks[-1], runs)],
-                where="post", color="black", linestyle="--", linewidth=1, label="planned")
+               color=[MET if ok else SHORT for ok in met])
+    plan_line, = weekly.step([w for w in weeks] + [weeks[-1] + dt.timedelta(days=7)],
+                             [planned(w, runs) for w in weeks] + [planned(weeks[-1], runs)],
+                             where="post", color="black", linestyle="--", linewidth=1,
+                             label="planned")
     weekly.set_ylabel("sessions a week")
     top = max([counts[w] for w in weeks] + [planned(w, runs) for w in weeks])
     weekly.set_ylim(0, top * 1.5 + 0.5)  # room above the bars for the legend
     weekly.yaxis.get_major_locator().set_params(integer=True)
-    weekly.legend(loc="upper left", ncols=2)
+    weekly.legend(handles=[Patch(color=MET, label="sessions done, the week's plan met"),
+                           Patch(color=SHORT, label="sessions done, short of the plan "
+                                                    "(or the week not over)"), plan_line],
+                  loc="upper left", ncols=2, fontsize="small")
     weekly.grid(True, axis="y", alpha=0.3)
     weekly.xaxis.set_major_formatter(DateFormatter("%d %b"))
     figure.autofmt_xdate()

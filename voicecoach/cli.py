@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +24,8 @@ from . import routine as routines
 from .cache import Cache
 from .config import Defaults
 from .config import load as load_config
-from .errors import FitError, RoutineError, RoutineNotFound, UsageError, VoicecoachError
+from .config import path as config_path
+from .errors import FitError, RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
 from .routine import LEVELS
 from .session import check_warnings
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, NO_BED, PACES, Settings
@@ -32,7 +34,16 @@ from .timeline import clock, estimated_seconds
 DEFAULT_ROUTINE = "three-exercises"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Root(click.Group):
+    """The root group, noting whether help was asked for anywhere in the line: the config file is
+    read before any command runs, but a broken one must not hide the help."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["help asked"] = any(arg in ("-h", "--help") for arg in args)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voicecoach")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where synthesized speech is kept (default: audio_cache/ in a checkout, "
@@ -49,11 +60,29 @@ def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
       voicecoach check my-routine.yaml
     """
     ctx.obj = {"debug": debug, "cache": Cache(cache_dir) if cache_dir else Cache()}
+    ctx.with_resource(files.protecting(_kept_places(ctx.obj["cache"])))
+    if not ctx.meta.get("help asked"):
+        _defaults()  # a bad config file stops every command (README), not only those that use it
+
+
+def _kept_places(cache: Cache) -> list[tuple[Path, str]]:
+    """What voicecoach keeps, never to be written over by an output, whatever link leads there."""
+    from .store import FILE_NAME, TOKEN_FILE, data_folder
+
+    data = data_folder()
+    history_file = data / FILE_NAME
+    return [(history_file, "the history database"),
+            (Path(f"{history_file}-wal"), "the history database's journal"),
+            (Path(f"{history_file}-shm"), "the history database's journal"),
+            (data / TOKEN_FILE, "serve's token file"),
+            (data, f"inside voicecoach's data folder ({data})"),
+            (cache.root, f"inside the speech cache ({cache.root})"),
+            (config_path(), "the config file")]
 
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     if value is not None and value != value:  # nan passes FloatRange
-        raise click.BadParameter("must be a number of minutes such as 20")
+        raise click.BadParameter(f"must be a number of minutes such as 20, got {value}")
     return value
 
 
@@ -80,7 +109,12 @@ def session_options(command: Callable) -> Callable:
         defaults = _defaults()
         settings = Settings(level=level or defaults.level, pace=pace or defaults.pace, minutes=minutes,
                             voice=voice or defaults.voice, safety_screen=safety_screen)
-        return command(*args, settings=settings, **kwargs)
+        try:
+            return command(*args, settings=settings, **kwargs)
+        except UnknownVoice as error:
+            if voice is None and error.voice == defaults.voice:  # the config file's, not typed
+                raise defaults.located("voice", str(error)) from None
+            raise
 
     return wrapper
 
@@ -117,10 +151,33 @@ def _defaults() -> Defaults:
     return ctx.meta["defaults"]
 
 
-def _input_files(routine_name: str, settings: Settings | None = None) -> list[str]:
-    """The routine file and the bed file a command reads, if it names them: never written over."""
+def _input_files(routine_name: str, settings: Settings | None = None,
+                 program_file: str = "") -> list[tuple[str, str]]:
+    """The routine, bed and program files a command reads, if it names them: never written over."""
     bed = settings.bed if settings is not None else None
-    return [name for name in (routine_name, bed) if name and os.path.isfile(name)]
+    named = [(routine_name, "the routine file this command reads"),
+             (bed, "the bed file this command reads"),
+             (program_file, "the program file this command reads")]
+    return [(name, what) for name, what in named if name and os.path.isfile(name)]
+
+
+def _typed(*args: str) -> str:
+    """A voicecoach command to suggest, as it can be typed here: `voicecoach ...` when that name on
+    PATH is this program; else the path it was started by (`.venv/bin/voicecoach` in a checkout
+    whose virtualenv is not on PATH), or `python -m voicecoach`."""
+    script = Path(sys.argv[0])
+    if script.name != "voicecoach":  # python -m voicecoach: the virtualenv's script, if any
+        script = Path(sys.executable).parent / "voicecoach"
+    program = [sys.executable, "-m", "voicecoach"]
+    if script.is_file():
+        on_path = shutil.which("voicecoach")
+        if on_path and os.path.samefile(on_path, script):
+            program = ["voicecoach"]
+        else:
+            if script.is_absolute() and script.is_relative_to(Path.cwd()):
+                script = script.relative_to(Path.cwd())
+            program = [str(script) if script.is_absolute() or script.parent != Path() else f"./{script}"]
+    return " ".join(shlex.quote(part) for part in [*program, *args])
 
 
 def _cache() -> Cache:
@@ -277,6 +334,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     from .render import write_wav
 
     if output:
+        files.check_output(output)  # a device or FIFO is refused as such, not for its extension
         files.check_suffix(output, ".wav", "a WAV file")
         files.check_folder(output)
     session = _session(routine_name, settings, quiet)
@@ -311,8 +369,8 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None) -> No
       voicecoach play desk-break --bed ~/Music/rain.mp3
     """
     routine = routines.load(routine_name)
-    export = ["voicecoach", "export", routine_name, *settings.option_args()]
-    again = ["voicecoach", "play", routine_name, *settings.option_args()]
+    export = ["export", routine_name, *settings.option_args()]
+    again = ["play", routine_name, *settings.option_args()]
     _play_and_record(routine, settings, export, again, from_exercise)
 
 
@@ -320,7 +378,9 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
                      again: list[str], from_exercise: str | None,
                      plan: history.Plan | None = None) -> None:
     """Play a session (for play and today --play), then record it: completed, or how far it went.
-    On a terminal it asks for pain after the session (and before a program session)."""
+    On a terminal it asks for pain after the session (and before a program session). `export`
+    and `again` are the commands (after `voicecoach`) it suggests with no audio device and after
+    a stop."""
     from . import timeline as planner
     from .player import RESUME_TEXT, Device, Keys, Player, find_chapter, safety_end, status_line
     from .session import start as start_session
@@ -338,11 +398,18 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
         active = None
     if active is not None and active.position.urgent:  # any session, not only the program's
         click.echo(f"Before you play: {active.advice}", err=True)
-    device = Device(SAMPLE_RATE, " ".join(shlex.quote(part) for part in export))  # before speech
+    device = Device(SAMPLE_RATE, "To take the session to a phone instead, run: "  # before speech
+                    + _typed(*export))
     interactive = sys.stdin is not None and sys.stdin.isatty()
     if interactive and plan is not None and plan.unrated is not None:
         _ask_next_day(store, plan.unrated)
     pain_before = _ask_pain("Pain before you start") if interactive and plan else None
+    if pain_before is not None and pain_before >= history.SETTLE_FIRST:
+        click.echo(f"Your pain is {pain_before} of 10 before you start. {history.REST_TODAY}",
+                   err=True)
+        if not click.confirm("Play the session anyway?", default=False, err=True):
+            click.echo("Nothing played, nothing recorded.", err=True)
+            return
     if history.first_session(store, plan):  # the full safety screen, once
         settings = replace(settings, safety_screen=True)
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
@@ -369,7 +436,7 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
             again = [*again, "--from", where]
         click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
                    f"{f' in {where!r}' if where else ''}. To go on from there: "
-                   f"{' '.join(shlex.quote(part) for part in again)}", err=True)
+                   f"{_typed(*again)}", err=True)
     asked = interactive and (stop is None or stop.reason != "interrupt")
     pain_after = _ask_pain("Pain now") if asked else None
     symptoms = _ask_symptoms() if asked else None
@@ -399,7 +466,7 @@ def _ask_pain(question: str) -> int | None:
             return None
         if not answer.strip():
             return None
-        if answer.strip().isdigit() and 0 <= int(answer) <= 10:
+        if re.fullmatch(r"[0-9]{1,2}", answer.strip()) and 0 <= int(answer) <= 10:
             return int(answer)
         click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
 
@@ -408,8 +475,9 @@ def _ask_next_day(store, session) -> None:
     """How the back was the morning after the last session, asked in one keystroke; recorded."""
     while True:
         try:
-            answer = click.prompt(f"How was your back the morning after your session on "
-                                  f"{session.date}? b better, s same, w worse (Enter skips)",
+            answer = click.prompt(f"The morning after your session on {session.date}, was your "
+                                  "back better, the same or worse than before it? b better, "
+                                  "s same, w worse (Enter skips)",
                                   default="", show_default=False, err=True)
         except click.exceptions.Abort:
             click.echo("", err=True)
@@ -504,6 +572,7 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
     if output and not (every or split):
+        files.check_output(output)  # a device or FIFO is refused as such, not for its extension
         files.check_suffix(output, ".mp3", "an MP3 file")
     if output and not every:  # checked before the speech is made, not after
         files.check_folder(output)
@@ -526,7 +595,7 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
 
 
 def _export_session(session, output: Path | None, folder: Path | None, bitrate: int, split: bool,
-                    captions: bool, quiet: bool, inputs: list[str]) -> None:
+                    captions: bool, quiet: bool, inputs: list[tuple[str, str]]) -> None:
     """Write one session's MP3 (for export and today --export), named after it by default."""
     from . import export as exporter
 
@@ -617,10 +686,12 @@ def voices(as_json: bool) -> None:
                                for v in found], indent=1, ensure_ascii=False))
         return
     width = max((len(v.id) for v in found), default=2)
+    languages_width = max([len("LANGUAGES"), *(len(",".join(v.languages)) for v in found)])
     name_width = max((len(v.label) for v in found), default=4)
-    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<10}  {'NAME':<{name_width}}  LICENCE")
+    click.echo(f"{'ID':<{width}}  {'LANGUAGES':<{languages_width}}  {'NAME':<{name_width}}  LICENCE")
     for v in found:
-        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<10}  {v.label:<{name_width}}  {v.licence}")
+        click.echo(f"{v.id:<{width}}  {','.join(v.languages):<{languages_width}}  "
+                   f"{v.label:<{name_width}}  {v.licence}")
 
 
 @cli.command()
@@ -650,7 +721,9 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
         return
     from .player import Device, Player
 
-    Player(session.timeline, session.speech, Device(session.timeline.sample_rate, "ROUTINE")).play()
+    given = [*(["--voice", voice] if voice else []), *(["--pace", pace] if pace else [])]
+    instead = f"To hear it from a file instead, run: {_typed('say', text, *given, '-o', 'FILE.wav')}"
+    Player(session.timeline, session.speech, Device(session.timeline.sample_rate, instead)).play()
 
 
 class _Date(click.ParamType):
@@ -662,15 +735,38 @@ class _Date(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
                 raise ValueError(value)  # fromisoformat also takes 20260302 and 2026-W10-1
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(f"{value!r} is not a day on the calendar; give YYYY-MM-DD such as "
-                      f"{dt.date.today().isoformat()}", param, ctx)
+            self.fail(f"must be a day on the calendar, YYYY-MM-DD such as "
+                      f"{dt.date.today().isoformat()}, got {value!r}", param, ctx)
+        low, high = DATE_RANGE  # weeks and streaks are counted around a day: keep far from the ends
+        if not low <= day <= high:
+            self.fail(f"must be a day from {low.isoformat()} to {high.isoformat()}, got {value!r}",
+                      param, ctx)
+        return day
+
+
+class _Pain(click.ParamType):
+    """A pain rating: a whole number from 0 to 10 written with the digits 0-9 and nothing else
+    (int() would also take '٥', '1_0' and ' 7 ')."""
+
+    name = "0-10"
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int):
+            return value
+        low, high = history.PAIN_SCALE
+        if not re.fullmatch(r"[0-9]{1,2}", value) or not low <= int(value) <= high:
+            shown = value if re.fullmatch(r"[0-9]+", value) else repr(value)
+            self.fail(f"must be from {low} to {high}, got {shown}", param, ctx)
+        return int(value)
 
 
 DATE = _Date()
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+PAIN = _Pain()
 _date_option = click.option("--date", "on", type=DATE, default=None,
                             help="The day, YYYY-MM-DD (default: today).")
 
@@ -792,8 +888,9 @@ def program_resume(on: dt.date | None, yes: bool) -> None:
             click.echo("Nothing changed.", err=True)
             sys.exit(1)
     after = history.resume(store, day)
-    click.echo(f"Resumed {after.program.title}: week {after.position.week}, {after.level} level. "
-               "'voicecoach today' says what to do. Go gently, and stop if the symptoms come back.")
+    click.echo(f"Resumed {after.program.title}, one step easier: week {after.position.week}, "
+               f"{after.level} level. 'voicecoach today' says what to do. Go gently, and stop if "
+               "the symptoms come back.")
 
 
 @cli.command()
@@ -817,12 +914,13 @@ def safety(speak: bool, voice: str | None, pace: str | None) -> None:
     if speak:
         from .player import Device, Player
         from .session import say_lines
+        from .settings import SAMPLE_RATE
 
+        device = Device(SAMPLE_RATE, "The safety words are printed above.")  # before speech
         defaults = _defaults()
         session = say_lines(screen_lines(), Settings(pace=pace or defaults.pace,
                                                      voice=voice or defaults.voice), _cache())
-        Player(session.timeline, session.speech,
-               Device(session.timeline.sample_rate, "voicecoach safety")).play()
+        Player(session.timeline, session.speech, device).play()
 
 
 @cli.command()
@@ -878,25 +976,33 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     elif "--level" not in given:
         given = ["--level", settings.level, *given]  # standard, given to override the week's
     if play:
-        _play_and_record(plan.routine, settings, ["voicecoach", "today", "--export", *given],
-                         ["voicecoach", "today", "--play", *given], from_exercise, plan)
+        _play_and_record(plan.routine, settings, ["today", "--export", *given],
+                         ["today", "--play", *given], from_exercise, plan)
     else:
         if output:
+            files.check_output(output)  # a device or FIFO is refused as such
             files.check_suffix(output, ".mp3", "an MP3 file")
             files.check_folder(output)
         if history.first_session(store, plan):  # a program's first session opens with the screen
             settings = replace(settings, safety_screen=True)
         _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
-                        quiet, _input_files("", settings))
+                        quiet, _input_files("", settings, plan.run.ref))
+
+
+def _partial(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    try:
+        return history.check_partial(value)
+    except UsageError as error:
+        raise click.BadParameter(str(error).removeprefix("--partial ")) from None
 
 
 @cli.command("log")
 @_date_option
 @click.option("--routine", "routine_ref", metavar="ROUTINE",
               help="The routine done (default: today's program session).")
-@click.option("--pain-before", type=click.IntRange(0, 10), help="Pain before the session, 0-10.")
-@click.option("--pain-after", type=click.IntRange(0, 10), help="Pain after the session, 0-10.")
-@click.option("--partial", type=click.FloatRange(min=0), metavar="SECONDS",
+@click.option("--pain-before", type=PAIN, help="Pain before the session, 0-10.")
+@click.option("--pain-after", type=PAIN, help="Pain after the session, 0-10.")
+@click.option("--partial", type=float, metavar="SECONDS", callback=_partial,
               help="Stopped early, after this many seconds (default: completed).")
 @click.option("--note", help="A few words to keep with the session.")
 @click.option("--next-day", type=click.Choice(history.NEXT_DAY),
@@ -961,12 +1067,23 @@ def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> No
         from .chart import draw
 
         draw(chart, store.sessions(), store.runs(), day)
+        _skipped(store)
         click.echo(f"wrote {chart}", err=True)
         return
     if as_json:
-        click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False))
+        click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False,
+                              allow_nan=False))
     else:
         click.echo(history.history_text(store, day))
+    _skipped(store)
+
+
+def _skipped(store) -> None:
+    if store.skipped:
+        ids = ", ".join(str(number) for number in store.skipped)
+        click.echo(f"voicecoach: warning: {store.path}: left out {len(store.skipped)} session"
+                   f"{'s' if len(store.skipped) != 1 else ''} that cannot be read (id {ids})",
+                   err=True)
 
 
 @cli.command()
@@ -986,11 +1103,12 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
     """Serve the sessions to your phone on the home network: a page to play them and a podcast feed.
 
     Prints one line, the address http://ADDRESS:PORT/TOKEN/ (and on a terminal a QR code of it
-    for the phone's camera). The page lists every built-in routine (or the ROUTINEs given) and
-    today's program session, plays them with the spoken lines shown, and logs a session when you
-    are done; ADDRESS/TOKEN/feed.xml is a podcast feed for AntennaPod or Apple Podcasts. The token
-    is kept, so the address stays the same. Sessions are made when first asked for and kept.
-    Ctrl-C stops it.
+    for the phone's camera, the feed's address and how to stop it). The page lists every built-in
+    routine (or the ROUTINEs given) and today's program session, plays them with the spoken lines
+    shown, and logs a session when you are done; ADDRESS/TOKEN/feed.xml is a podcast feed for
+    AntennaPod (apps that fetch feeds on their own servers cannot reach it; the page's download
+    works on any phone). The token is kept, so the address stays the same. Sessions are made
+    when first asked for and kept. Ctrl-C stops it.
 
     \b
     Examples:
@@ -1000,14 +1118,69 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
       voicecoach serve --new-token
     """
     from .episodes import Episodes, Offer
-    from .server import DEFAULT_PORT
+    from .server import DEFAULT_PORT, qr_text
     from .server import serve as run
+
+    def below(url: str) -> str:  # under the address, on a terminal
+        return (("" if no_qr else qr_text(url)) + f"Podcast feed (AntennaPod): {url}feed.xml\n"
+                "Ctrl-C stops it.\n")
 
     given_level = click.get_current_context().get_parameter_source("level") is not ParameterSource.DEFAULT
     offer = Offer(routine_refs, settings)
-    offer.routines()  # a routine that cannot be loaded is said now, not on the phone
+    offer.routines(strict=True)  # a routine that cannot be loaded is said now, not on the phone
     run(offer, Episodes(_cache()), host, DEFAULT_PORT if port is None else port, new_token,
-        not no_qr and sys.stdout.isatty(), given_level)
+        below if sys.stdout.isatty() else None, given_level)
+
+
+def _usage_line(error: click.UsageError) -> str:
+    """click's usage error as our one line (not its Usage/Try/Error block): a bad value names the
+    option, the value and what is allowed (`--pain-before must be from 0 to 10, got 11`); the
+    rest say where the help is."""
+    # click leaves out the command when an option lacks its value: then no help is pointed at
+    see = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+    param = error.param if isinstance(error, click.BadParameter) else None
+    if param is None or isinstance(error, click.MissingParameter):
+        text = error.format_message().rstrip(".").replace(". Did you mean", "; did you mean")
+        missing = f"missing {param.human_readable_name}" if param is not None else \
+            text[:1].lower() + text[1:]
+        return missing + see
+    text = error.message.rstrip(".")
+    name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+    given, _, rest = text.partition(" is not ")
+    if isinstance(param.type, click.Choice) and rest:
+        return f"{name} must be one of {', '.join(map(str, param.type.choices))}, got {given}"
+    if isinstance(param.type, (click.IntRange, click.FloatRange)) and rest:
+        return f"{name} must be {_allowed(param.type)}, got {_number(given)}"
+    return f"{name} {text}" if text.startswith("must ") else f"{name}: {text}"
+
+
+def _allowed(numbers: click.IntRange | click.FloatRange) -> str:
+    low, high = _number(str(numbers.min)), _number(str(numbers.max))
+    if numbers.max is None:
+        return f"more than {low}" if numbers.min_open else f"{low} or more"
+    if numbers.min is None:
+        return f"less than {high}" if numbers.max_open else f"{high} or less"
+    return f"from {low} to {high}"
+
+
+def _number(text: str) -> str:
+    """300.0 as 300: click quotes the value it converted, not the one typed."""
+    try:
+        return f"{float(text):g}"
+    except ValueError:
+        return text
+
+
+def _debug_after_the_command(group: click.Group) -> None:
+    """`voicecoach play --debug` works as `voicecoach --debug play` does (main() reads either)."""
+    for command in group.commands.values():
+        command.params.append(click.Option(["--debug"], is_flag=True, hidden=True,
+                                           expose_value=False, help="Show tracebacks."))
+        if isinstance(command, click.Group):
+            _debug_after_the_command(command)
+
+
+_debug_after_the_command(cli)
 
 
 def main() -> None:
@@ -1034,8 +1207,14 @@ def main() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as exit_:
         sys.exit(exit_.exit_code)
-    except click.ClickException as error:
+    except click.exceptions.NoArgsIsHelpError as error:  # `voicecoach program`: its help
         error.show()
+        sys.exit(error.exit_code)
+    except click.UsageError as error:
+        click.echo(f"voicecoach: {_usage_line(error)}", err=True)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        click.echo(f"voicecoach: {error.format_message()}", err=True)
         sys.exit(error.exit_code)
     except click.exceptions.Abort:
         sys.exit(1)
@@ -1044,6 +1223,13 @@ def main() -> None:
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(0)
+    except Exception:
+        # A signal that an extension turned into another error on its way up (scipy's HiGHS
+        # module, interrupted while it initialises, raises ImportError): the signal's ending.
+        stopped = interrupts.pending()
+        if stopped is None or debug:
+            raise
+        interrupts.leave(stopped)
 
 
 def _quiet_stdout() -> None:

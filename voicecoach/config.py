@@ -2,23 +2,29 @@
 over it.
 
 It lives in the platformdirs config folder (`~/.config/voicecoach/config.toml` on Linux), or
-wherever VOICECOACH_CONFIG points. A missing file is no config; a bad one is a located error.
+wherever VOICECOACH_CONFIG points. A missing file is no config, unless VOICECOACH_CONFIG names it;
+a bad one is a located error. It is read as every input is: a regular file only, and at most
+MAX_BYTES.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .files import NotRegular, read_regular
 from .routine import LEVELS
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, PACES
 
 ENV_VAR = "VOICECOACH_CONFIG"
 EXAMPLE = 'voice = "flite:slt"\npace = "slow"\nlevel = "beginner"\nbed = "brown"\nbed_level = -24\n'
 SETTINGS = ("voice", "pace", "level", "bed", "bed_level")
+EXAMPLES = {"voice": "flite:slt", "pace": "slow", "level": "beginner", "bed": "brown"}
+MAX_BYTES = 64 * 1024  # five settings take a hundred bytes
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,12 @@ class Defaults:
     level: str = "standard"
     bed: str | None = None
     bed_level: float = DEFAULT_BED_LEVEL
+    source: str = field(default="", compare=False)  # the file read, for errors found later
+    lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # (setting, line)
+
+    def located(self, key: str, message: str) -> ConfigError:
+        """An error in a setting found after reading (an unknown voice), at its file and line."""
+        return ConfigError(self.source, dict(self.lines).get(key, 1), message)
 
 
 def path() -> Path:
@@ -45,31 +57,72 @@ def _line_of(text: str, key: str) -> int:
     return 1
 
 
+def _read(where: Path) -> str | None:
+    """The file's text; None when there is none (and none was named by VOICECOACH_CONFIG), or
+    when it is the null device (VOICECOACH_CONFIG=/dev/null: no config, on purpose)."""
+    if where == Path(os.devnull):
+        return None
+    try:
+        data = read_regular(where, MAX_BYTES + 1)
+    except FileNotFoundError:
+        if os.environ.get(ENV_VAR) and where == path():
+            raise ConfigError(str(where), 1, f"no such file (named by {ENV_VAR}; unset it, or "
+                              "make the file)") from None
+        return None
+    except NotRegular as exc:
+        raise ConfigError(str(where), 1, f"{exc.strerror}; a config file is a TOML text "
+                          "file") from None
+    except OSError as exc:
+        raise ConfigError(str(where), 1, exc.strerror or str(exc)) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(str(where), 1, f"the file is over {MAX_BYTES // 1024} KB; a config "
+                          "file holds a few settings")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(str(where), line, "the file is not UTF-8 text; save it as UTF-8") from None
+
+
+def _parse(text: str, where: Path) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+)", str(exc))
+        last = max(1, len(text.splitlines()))
+        line = int(found.group(1)) if found else last if "end of document" in str(exc) else 1
+        bare = re.fullmatch(r"\s*([A-Za-z_]+)\s*=\s*([^\s\"'\[{#0-9+-][^#]*?)\s*(#.*)?",
+                            (text.splitlines() or [""])[min(line, len(text.splitlines())) - 1])
+        if bare and bare.group(2) not in ("true", "false", "inf", "nan"):
+            key, value = bare.group(1), bare.group(2)
+            raise ConfigError(str(where), line, f"'{key}' is text, so it needs quotes: "
+                              f"{key} = \"{value}\"") from None
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc)) \
+            or "not valid TOML"
+        raise ConfigError(str(where), line, f"not valid TOML: {message}") from None
+    except RecursionError:
+        raise ConfigError(str(where), 1, "nested too deeply; a config file is a few "
+                          "'name = value' lines") from None
+
+
 def load(where: Path | None = None) -> Defaults:
     """The defaults the file sets; Defaults() when there is no file."""
     where = where or path()
-    try:
-        text = where.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if os.environ.get(ENV_VAR) and where == path():
-            raise ConfigError(str(where), 1, f"no such file (named by {ENV_VAR})") from None
+    text = _read(where)
+    if text is None:
         return Defaults()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(where), 1, getattr(exc, "strerror", None) or str(exc)) from None
-    try:
-        table = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"\(at line (\d+)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "not valid TOML"
-        raise ConfigError(str(where), int(found.group(1)) if found else 1,
-                          f"not valid TOML: {message}") from None
+    table = _parse(text, where)
     choices = {"pace": tuple(PACES), "level": LEVELS}
     values: dict[str, str | float] = {}
+    lines: list[tuple[str, int]] = []
     for key, value in table.items():
         line = _line_of(text, key)
+        lines.append((key, line))
         if key not in SETTINGS:
-            raise ConfigError(str(where), line, f"unknown setting '{key}'; the settings are "
-                              f"{', '.join(SETTINGS[:-1])} and {SETTINGS[-1]}")
+            close = difflib.get_close_matches(key, SETTINGS, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else (
+                f"the settings are {', '.join(SETTINGS[:-1])} and {SETTINGS[-1]}")
+            raise ConfigError(str(where), line, f"unknown setting '{key}'; {hint}")
         if key == "bed_level":
             low, high = BED_LEVELS
             if isinstance(value, bool) or not isinstance(value, int | float) \
@@ -80,9 +133,9 @@ def load(where: Path | None = None) -> Defaults:
             continue
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(str(where), line, f"'{key}' must be a quoted name, such as "
-                              f"{key} = \"{choices.get(key, ('flite:slt',))[0]}\"")
+                              f"{key} = \"{EXAMPLES[key]}\"")
         if key in choices and value not in choices[key]:
             raise ConfigError(str(where), line, f"'{key}' must be one of {', '.join(choices[key])}, "
                               f"got '{value}'")
         values[key] = os.path.expanduser(value) if key == "bed" else value
-    return Defaults(**values)  # type: ignore[arg-type]  # each key's type is checked above
+    return Defaults(**values, source=str(where), lines=tuple(lines))  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from . import __version__
 from . import routine as routines
 from . import timeline as planner
 from .cache import EPISODES, Cache
+from .errors import VoicecoachError
 from .export import DEFAULT_BITRATE, write_session
 from .files import atomic_output, read_regular
 from .history import Plan
@@ -142,19 +143,41 @@ class Offer:
         self._loaded: dict[str, tuple[object, Routine]] = {}
         self._choices: dict[int, tuple[Routine, list[Episode], float]] = {}  # by id(routine)
         self._lock = threading.Lock()
+        self._bad: dict[str, object] = {}  # ref -> the file's stamp when it was found bad
+        self.told: Callable[[str], None] = lambda line: None  # where a routine gone bad is said
 
-    def routines(self) -> list[tuple[str, Routine]]:
-        """(ref, routine) for each routine offered; a routine file is read again when it changes."""
+    def routines(self, strict: bool = False) -> list[tuple[str, Routine]]:
+        """(ref, routine) for each routine offered; a routine file is read again when it changes.
+        One that has become invalid or gone is left out (said once) and the others still offered;
+        with `strict` (as the server starts) it is the error."""
         found = []
         with self._lock:
             for ref in self.refs:
                 stamp: object = None
-                if os.path.isfile(ref):
+                try:
                     info = os.stat(ref)
-                    stamp = (info.st_size, info.st_mtime_ns)
+                    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+                except OSError:
+                    pass
                 cached = self._loaded.get(ref)
                 if cached is None or cached[0] != stamp:
-                    cached = (stamp, routines.load(ref))
+                    self._loaded.pop(ref, None)
+                    if ref in self._bad and self._bad[ref] == stamp:
+                        continue  # still as it was when found bad: said already
+                    try:
+                        cached = (stamp, routines.load(ref))
+                    except VoicecoachError as error:
+                        if strict:
+                            raise
+                        self._bad[ref] = stamp
+                        first, *more = str(error).splitlines() or [ref]
+                        also = f"; and {len(more)} more problem{'s' if len(more) > 1 else ''}" \
+                            if more else ""
+                        self.told(f"voicecoach: {first}{also} (left out of the page and the feed "
+                                  "until it is fixed)")
+                        continue
+                    if self._bad.pop(ref, False) is not False:
+                        self.told(f"voicecoach: {ref} is valid again and offered")
                     self._loaded[ref] = cached
                 found.append((ref, cached[1]))
         return found

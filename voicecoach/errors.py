@@ -18,7 +18,8 @@ class UsageError(VoicecoachError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One located problem in a routine file: an error, or a warning about what will sound wrong."""
+    """One located problem in a routine file: an error, or a warning about what will sound wrong.
+    `line` 0: the file as a whole (one that does not exist or cannot be read has no lines)."""
 
     path: str
     line: int
@@ -27,7 +28,7 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}: "
+        where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         if self.exercise is not None:
             number, name = self.exercise
             where += f"exercise {number} ({name}): " if name else f"exercise {number}: "
@@ -69,14 +70,16 @@ class SpeechError(VoicecoachError):
 
 class UnknownVoice(UsageError):
     def __init__(self, voice: str):
+        self.voice = voice
         super().__init__(
             f"unknown voice '{voice}'. Run 'voicecoach voices' to list the voices you can use."
         )
 
 
 class FitError(UsageError):
-    def __init__(self, routine_id: str, minutes: float, low: float, high: float,
+    def __init__(self, routine: str, minutes: float, low: float, high: float,
                  nearest: tuple[float, float] | None = None):
+        """`routine`: as a message names it (Routine.named)."""
         from .settings import MINUTES_RANGE  # here: settings imports the routine, which imports us
 
         def allowed(value: float) -> float:  # never quote a length --minutes refuses
@@ -84,7 +87,7 @@ class FitError(UsageError):
 
         low, high = allowed(low), allowed(high)
         unit = "minute" if minutes == 1 else "minutes"
-        message = f"cannot fit '{routine_id}' into {minutes:g} {unit}; "
+        message = f"cannot fit {routine} into {minutes:g} {unit}; "
         if nearest:
             below, above = allowed(nearest[0]), allowed(nearest[1])
             message += (f"its sets and reps change in steps, and the nearest it comes is "
@@ -96,17 +99,15 @@ class FitError(UsageError):
 
 
 class AudioDeviceError(VoicecoachError):
-    """No sound can be played. Suggests the export command with the options given; the audio
-    system's own words (`detail`) are shown only with --debug."""
+    """No sound can be played. `instead` says what to do without a device (play: the export
+    command with the options given); the audio system's own words (`detail`) are shown only with
+    --debug."""
 
     exit_code = 3
 
-    def __init__(self, reason: str, export_command: str | None = None, detail: str | None = None):
+    def __init__(self, reason: str, instead: str, detail: str | None = None):
         self.detail = detail
-        super().__init__(
-            f"no audio output: {reason}. "
-            f"To take the session to a phone instead, run: {export_command or 'voicecoach export ROUTINE'}"
-        )
+        super().__init__(f"no audio output: {reason}. {instead}")
 
 
 class OutputError(VoicecoachError):

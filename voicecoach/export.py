@@ -283,6 +283,20 @@ def _lrc_stamp(seconds: float) -> str:
     return f"[{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}]"
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _one_line(text: str) -> str:
+    """A caption on one line, without control characters: a line break would end the cue."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _vtt_text(text: str) -> str:
+    """Cue text as WebVTT wants it: '&', '<' and '>' escaped, so '-->' or a '<' in a line is text,
+    never a timing line or a tag."""
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def write_captions(mp3: Path, routine: Routine, timeline: Timeline,
                    span: Chapter | None = None) -> list[Path]:
     """An .lrc (lyrics-aware phone players) and a .vtt beside the MP3: every spoken line at its time."""
@@ -293,10 +307,10 @@ def write_captions(mp3: Path, routine: Routine, timeline: Timeline,
     lrc = [f"[ti:{routine.title}]", f"[ar:{ARTIST}]", f"[al:{ALBUM}]",
            f"[length:{int(total // 60):02d}:{int(total % 60):02d}]"]
     for at, _, text in lines:
-        lrc.append(f"{_lrc_stamp(at)}{text}")
+        lrc.append(f"{_lrc_stamp(at)}{_one_line(text)}")
     vtt = ["WEBVTT", ""]
     for at, until, text in lines:
-        vtt += [f"{_vtt_stamp(at)} --> {_vtt_stamp(until)}", text, ""]
+        vtt += [f"{_vtt_stamp(at)} --> {_vtt_stamp(until)}", _vtt_text(text), ""]
     paths = []
     for suffix, body in ((".lrc", "\n".join(lrc) + "\n"), (".vtt", "\n".join(vtt))):
         path = mp3.with_suffix(suffix)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -27,10 +28,19 @@ def _duration(seconds: float) -> str:
     return f"{whole // 3600:d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
+# What XML 1.0 cannot hold even escaped: the loader refuses control characters in a routine's text,
+# and whatever else reaches the feed (an older episode's description) loses them here.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attributes)
+    element = ET.SubElement(parent, tag, {name: _xml(value) for name, value in attributes.items()})
     if text is not None:
-        element.text = text
+        element.text = _xml(text)
     return element
 
 

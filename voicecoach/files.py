@@ -33,7 +33,10 @@ _NAME_MAX = 255
 _LONGEST_STEM = _NAME_MAX - (2 + _RANDOM_CHARS + len(PARTIAL_SUFFIX))
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
-_inputs: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("inputs", default=())
+# What no output may be written over, with what each is (for the message): the files a command
+# reads, and what voicecoach keeps (a folder protects everything inside it).
+_protected: contextvars.ContextVar[tuple[tuple[Path, str], ...]] = \
+    contextvars.ContextVar("protected", default=())
 
 
 class NotRegular(OSError):
@@ -70,13 +73,21 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
 
 
 @contextlib.contextmanager
-def protecting(paths: Iterable[Path | str]) -> Iterator[None]:
-    """While inside, atomic_output refuses to write over any of `paths` (a command's inputs)."""
-    token = _inputs.set(tuple(Path(p) for p in paths))
+def protecting(places: Iterable[tuple[Path | str, str]]) -> Iterator[None]:
+    """While inside, atomic_output refuses to write over any of `places`: (path, what it is) pairs,
+    such as ("back.yaml", "the routine file this command reads"), added to those already
+    protected. A folder protects everything inside it, whatever links lead there."""
+    token = _protected.set(_protected.get() + tuple((Path(p), what) for p, what in places))
     try:
         yield
     finally:
-        _inputs.reset(token)
+        _protected.reset(token)
+
+
+def _inside(real: Path, folder: Path) -> bool:
+    if not folder.is_dir():
+        return False
+    return real.is_relative_to(os.path.realpath(folder))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -86,18 +97,25 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
+def refuse_protected(path: Path) -> Path:
+    """`path` with its links followed, unless it is (or is inside) a protected place."""
+    resolved = Path(os.path.realpath(path))
+    for place, what in _protected.get():
+        if _same_file(path, place) or _inside(resolved, place):
+            raise OutputError(str(path), f"it is {what}; choose another output name")
+    return resolved
+
+
 def check_output(path: Path) -> Path:
     """Where `path` is really written: a symlink is followed (the link stays a link).
 
-    Refused: a path that is one of the command's inputs, a folder, and anything else that is not
-    a regular file (a device such as /dev/null, a FIFO, a socket): renaming over them would
-    replace the node itself.
+    Refused: a path that is, once links are followed, one of the protected files (the command's
+    inputs, what voicecoach keeps) or inside a protected folder; a folder; and anything else that
+    is not a regular file (a device such as /dev/null, a FIFO, a socket): renaming over them
+    would replace the node itself.
     """
-    for given in _inputs.get():
-        if _same_file(path, given):
-            raise OutputError(str(path), "it is the routine file this command reads; "
-                                         "choose another output name")
-    real = Path(os.path.realpath(path)) if path.is_symlink() else path
+    resolved = refuse_protected(path)
+    real = resolved if path.is_symlink() else path
     try:
         mode = real.stat().st_mode
     except FileNotFoundError:
@@ -221,10 +239,11 @@ def make_folder(folder: Path) -> None:
 
 def check_folder(path: Path) -> None:
     """Refuse, before any work is done, an output whose folder does not exist (only the last
-    folder of `--split -o` is ever made, by make_folder)."""
+    folder of `--split -o` is ever made, by make_folder), or that could not be written."""
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(str(path), f"the folder {parent} does not exist")
+    refuse_protected(path)  # nor one that would replace what voicecoach keeps, said before the work
 
 
 def check_suffix(path: Path, suffix: str, what: str) -> None:

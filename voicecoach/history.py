@@ -5,6 +5,7 @@ the functions that read or write the store keep each read-then-write in one tran
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
 from .program import Program, Week
-from .routine import LEVELS, Routine
+from .routine import LEVELS, MAX_SESSION_SECONDS, Routine
 from .store import Logged, Run, Store
 
 PAIN_SCALE = (0, 10)
@@ -51,19 +52,28 @@ PAUSE_SESSIONS = 2
 NOT_ACCEPTABLE_IN_A_ROW = 2  # this many sessions in a row over the rule step back
 
 NEXT_DAY = ("better", "same", "worse")
-# The warning symptoms `log --symptom` takes, in plain words. Urgent ones need medical help now;
-# the others a clinician soon. A leg growing weak is urgent too: the spoken safety note says so.
+# The warning symptoms `log --symptom` takes, in plain words. Urgent ones (signs of cauda equina
+# syndrome, or a nerve losing strength) need an emergency department now; fever and night pain a
+# doctor soon; leg pain or numbness a physiotherapist or doctor soon.
 SYMPTOMS = {
     "leg-pain": "pain spreading down a leg",
     "leg-numb": "numbness or tingling in a leg",
     "leg-weak": "a leg growing weak",
-    "both-legs": "symptoms in both legs",
-    "saddle-numb": "numbness around the groin or inner thighs",
-    "bladder-bowel": "a change in bladder or bowel control",
+    "both-legs": "pain, numbness or weakness in both legs",
+    "saddle-numb": "numbness around your bottom, private parts or inner thighs",
+    "bladder-bowel": "trouble peeing, or a change in bladder or bowel control",
     "fever": "fever or feeling unwell",
     "night-pain": "pain at night that no position eases",
 }
 URGENT = frozenset({"leg-weak", "both-legs", "saddle-numb", "bladder-bowel"})
+SEE_A_DOCTOR = frozenset({"fever", "night-pain"})  # not for a physiotherapist first
+EMERGENCY = ("That needs emergency care now: go to an emergency department, and do not drive "
+             "yourself. Do not exercise until you have been seen.")
+KEEP_ACTIVE = "Meanwhile keep gently active: walking is fine, and bed rest does not help."
+RESUMED = "the program was resumed after a pause, one step easier"
+SETTLE_FIRST = 6  # pain before a session at this or more: rest today instead
+REST_TODAY = ("Rest today, or take an easy walk, and do the next session when your back is back "
+              "to its usual level.")
 NO_SYMPTOM = "none"
 
 
@@ -90,6 +100,7 @@ class Position:
     levels_down: int = 0  # how far a step back in week 1 lowered the week's level
     decided_after: int = 0  # sessions in the go the decision ended (shown until the next one)
     urgent: bool = False  # paused for a symptom that needs medical help now
+    last_over: str | None = None  # why the latest session, not yet decided on, was over the rule
 
     @property
     def held(self) -> str | None:
@@ -110,7 +121,7 @@ def _pains(session: Logged) -> list[int]:
 
 def over_the_rule(session: Logged) -> str | None:
     """Why a session was not acceptable under the pain rule, or None. Unrated pain is taken as
-    acceptable: nothing was reported against it."""
+    acceptable, except in a session stopped early: that may have been the pain."""
     on = f"the session on {session.date}"
     before, after = session.pain_before, session.pain_after
     if after is not None and after > ACCEPTABLE_PAIN:
@@ -121,6 +132,8 @@ def over_the_rule(session: Logged) -> str | None:
         return f"your back was worse the morning after {on}"
     if session.symptoms:
         return f"{described(session.symptoms)} after {on}"
+    if not session.completed and after is None:
+        return f"{on} was stopped early, with no pain rating after it"
     return None
 
 
@@ -145,30 +158,45 @@ def worse(week_sessions: Sequence[Logged]) -> str | None:
     return None
 
 
-def position(program: Program, sessions: Sequence[Logged], resumed_after: int = 0) -> Position:
+def position(program: Program, sessions: Sequence[Logged], resumes: Sequence[int] = (),
+             on: dt.date | None = None) -> Position:
     """Walk a run's sessions in date order under the pain rule. A week moves on when its planned
-    sessions are completed and each was within the rule, and is held otherwise; a session that
-    ends at STEP_BACK_PAIN or more, or NOT_ACCEPTABLE_IN_A_ROW over the rule, steps back a week
-    (in week 1, a level) at once; a warning symptom, or PAUSE_PAIN in PAUSE_SESSIONS sessions,
-    pauses the program until it is resumed (`resumed_after`: the newest session id then)."""
-    return _walk(program, sessions, resumed_after)[0]
+    sessions are completed (one a day counts) and each was within the rule, and is held
+    otherwise; it is decided once the morning after its last session has come (`on`: today). A
+    session that ends at STEP_BACK_PAIN or more, or NOT_ACCEPTABLE_IN_A_ROW over the rule, steps
+    back a week (in week 1, a level) at once; a warning symptom, or PAUSE_PAIN in PAUSE_SESSIONS
+    sessions, pauses the program until it is resumed. `resumes`: the newest session id at each
+    `program resume`; a resume goes on one step easier, and what came before it no longer
+    pauses."""
+    return _walk(program, sessions, resumes, on)[0]
 
 
-def weeks_done_in(program: Program, sessions: Sequence[Logged]) -> dict[int, int]:
+def weeks_done_in(program: Program, sessions: Sequence[Logged],
+                  resumes: Sequence[int] = ()) -> dict[int, int]:
     """The program week each session (by id) was done in, as the walk finds it: a session logged
     late, with an earlier date, can move the sessions after it into another week."""
-    return _walk(program, sessions, 0)[1]
+    return _walk(program, sessions, resumes, None)[1]
 
 
-def _walk(program: Program, sessions: Sequence[Logged],
-          resumed_after: int) -> tuple[Position, dict[int, int]]:
+def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
+          on: dt.date | None) -> tuple[Position, dict[int, int]]:
     lowest = LEVELS.index(program.weeks[0].level)  # how far week 1's level can go down
+    resumed_after = max(resumes, default=0)
+    # where each resume falls in the walk: after the last session recorded before it
+    resume_points = {max((s.id for s in sessions if s.id <= r), default=0) for r in resumes}
     at = Position(1, 0)
-    block: list[Logged] = []
+    block: list[Logged] = []  # the completed sessions that count towards this go at the week
+    tried: list[Logged] = []  # every session in this go, partial ones and repeats of a day too
     in_a_row = severe = 0
     pause: Position | None = None
     weeks: dict[int, int] = {}
-    tried: list[Logged] = []  # every session in this go at the week, partial ones too
+
+    def easier(reason: str) -> Position:
+        week, down = (at.week - 1, 0) if at.week > 1 else (1, min(at.levels_down + 1, lowest))
+        return Position(week, 0, Decision.STEP_BACK, reason, down)
+
+    if 0 in resume_points:
+        at = easier(RESUMED)
     for session in sessions:
         weeks[session.id] = at.week
         fresh = session.id > resumed_after  # what was reported before a resume no longer pauses
@@ -181,9 +209,9 @@ def _walk(program: Program, sessions: Sequence[Logged],
             continue
         if fresh:
             if session.symptoms:
-                pause = Position(
-                    at.week, 0, Decision.PAUSE, f"you reported {described(session.symptoms)} "
-                    f"after the session on {session.date}", urgent=bool(urgent))
+                pause = Position(at.week, 0, Decision.PAUSE, f"you reported "
+                                 f"{described(session.symptoms)} after the session on "
+                                 f"{session.date}", urgent=bool(urgent))
             if _pains(session) and max(_pains(session)) >= PAUSE_PAIN:
                 severe += 1
                 if severe >= PAUSE_SESSIONS and pause is None:
@@ -197,18 +225,24 @@ def _walk(program: Program, sessions: Sequence[Logged],
             step = f"pain was {session.pain_after} of 10 after the session on {session.date}"
         elif in_a_row >= NOT_ACCEPTABLE_IN_A_ROW:
             step = f"{NOT_ACCEPTABLE_IN_A_ROW} sessions in a row were over the pain rule ({reason})"
+        if session.id in resume_points:  # the resume itself: what was before it starts easier
+            step = step or RESUMED
         if step:
-            week, down = (at.week - 1, 0) if at.week > 1 else (1, min(at.levels_down + 1, lowest))
-            at = Position(week, 0, Decision.STEP_BACK, step, down)
+            at = easier(step)
             block, tried, in_a_row = [], [], 0
             continue
         if pause is not None:
             continue
         tried.append(session)
-        if not session.completed:
-            continue  # a partial session is recorded and its pain counts, but not towards the week
+        if reason:  # the latest session did not go well: said until the week is decided
+            at = replace(at, last_over=reason)
+        if not session.completed or (block and block[-1].date == session.date):
+            continue  # its pain counts, but a partial session or a second one a day does not
         block.append(session)
         if len(block) < program.sessions_per_week:
+            at = replace(at, done=len(block))
+            continue
+        if on is not None and session.date >= on:  # the morning after it has not come yet
             at = replace(at, done=len(block))
             continue
         reason = worse(tried)
@@ -224,6 +258,8 @@ def _walk(program: Program, sessions: Sequence[Logged],
             at = Position(at.week, 0, Decision.FINISHED, "every week of the plan is done", 0,
                           len(block))
         block, tried = [], []
+    if len(block) >= program.sessions_per_week:  # the week's sessions are done; decided tomorrow
+        at = replace(at, done=len(block))
     if pause is not None:
         at = replace(pause, week=at.week, done=at.done, levels_down=at.levels_down)
     return at, weeks
@@ -293,18 +329,33 @@ class Plan:
         at = self.position
         if at.decision == Decision.PAUSE:
             if at.urgent:
-                return (f"The program is paused: {at.reason}. That needs medical help now: call your "
-                        "doctor or an urgent care service today, and do not exercise until you have "
-                        "been seen.")
+                return f"The program is paused: {at.reason}. {EMERGENCY}"
             return (f"The program is paused: {at.reason}. See a physiotherapist or doctor before "
-                    "you exercise again. When they say you can go on, 'voicecoach program resume' "
-                    "continues the program.")
+                    f"you do these exercises again. {KEEP_ACTIVE} When they say you can go on, "
+                    "'voicecoach program resume' continues the program, one step easier.")
+        return " ".join(part for part in (self._decided(), self._today()) if part)
+
+    def _today(self) -> str | None:
+        """A word on today itself: the week's sessions are done, or the last one went badly."""
+        at = self.position
+        if at.last_over and at.decision != Decision.STEP_BACK:
+            return f"Your back has not settled yet: {at.last_over}. {REST_TODAY}"
+        if at.done >= self.program.sessions_per_week:
+            return ("This week's sessions are done. Tomorrow, say how your back was in the "
+                    "morning; the program moves on if the week stayed within the pain rule.")
+        return None
+
+    def _decided(self) -> str:
+        """The rule's last decision, in plain words."""
+        at = self.position
         if at.decision == Decision.STEP_BACK:
             to = f"week 1 at the {self.level} level" if at.week == 1 else f"week {at.week}"
             lowest = at.week == 1 and self.level == LEVELS[0]
+            if at.reason == RESUMED:
+                return f"Going on at {to}: {RESUMED}. Go gently, and stop if the symptoms come back."
             return (f"Stepped back to {to}: {at.reason}. "
-                    + ("This is already the easiest week and level; if the pain does not settle "
-                       "within a few days, see a physiotherapist or doctor." if lowest else
+                    + (f"This is already the easiest week and level. {REST_TODAY} If the pain does "
+                       "not settle within a few days, see a physiotherapist or doctor." if lowest else
                        "Take it easier until your back settles; the program moves on again after "
                        "a week within the pain rule."))
         if at.decision == Decision.HOLD:
@@ -351,9 +402,9 @@ class Plan:
         if self.position.paused:
             return "\n".join(lines)
         if self.unrated:
-            lines.append(f"How was your back the morning after your session on "
-                         f"{self.unrated.date}? Say it with 'voicecoach log --next-day "
-                         f"{'|'.join(NEXT_DAY)}'.")
+            lines.append(f"The morning after your session on {self.unrated.date}, was your back "
+                         "better, the same or worse than before it? Say it with 'voicecoach log "
+                         f"--next-day {'|'.join(NEXT_DAY)}'.")
         if info["note"]:
             lines.append(info["note"])
         width = max(len(e["name"]) for e in info["exercises"])
@@ -387,7 +438,7 @@ def plan_for(store: Store, on: dt.date) -> Plan | None:
     sessions = [s for s in store.sessions(run.id) if run.started <= s.date <= on]
     before = [s for s in sessions if s.date < on]
     unrated = before[-1] if before and before[-1].next_day is None else None
-    return Plan(run, program, position(program, sessions, store.resumed_after(run.id)), on, unrated)
+    return Plan(run, program, position(program, sessions, store.resumes(run.id), on), on, unrated)
 
 
 # ---------------------------------------------------------------------------
@@ -411,6 +462,15 @@ def check_pain(value: int | None, what: str) -> int | None:
     if value is not None and not low <= value <= high:
         raise UsageError(f"{what} must be from {low} (none) to {high} (worst), got {value}")
     return value
+
+
+def check_partial(seconds: float | None) -> float | None:
+    """The seconds a stopped session lasted: a finite number, at most the longest session there
+    can be (no session is planned past MAX_SESSION_SECONDS, whatever --minutes asks)."""
+    if seconds is not None and not (math.isfinite(seconds) and 0 <= seconds <= MAX_SESSION_SECONDS):
+        raise UsageError(f"--partial must be from 0 to {MAX_SESSION_SECONDS:g} seconds (no session "
+                         f"is longer than {MAX_SESSION_SECONDS // 3600} hours), got {seconds:g}")
+    return seconds
 
 
 def check_symptoms(names: Sequence[str]) -> tuple[str, ...] | None:
@@ -442,8 +502,7 @@ def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: 
     check_pain(pain_after, "pain after")
     if next_day is not None and next_day not in NEXT_DAY:
         raise UsageError(f"--next-day must be one of {', '.join(NEXT_DAY)}, got '{next_day}'")
-    if partial is not None and partial < 0:
-        raise UsageError(f"--partial must be the seconds done, got {partial:g}")
+    check_partial(partial)
     about_last = (routine_ref is None and pain_before is None and pain_after is None
                   and partial is None and note is None and length is None
                   and (next_day is not None or symptoms is not None))
@@ -527,7 +586,8 @@ def resume(store: Store, on: dt.date) -> Plan:
 
 def _renumber(store: Store, plan: Plan) -> None:
     """Keep each session's stored week true to the walk, inside the writer's transaction."""
-    store.set_weeks(weeks_done_in(plan.program, store.sessions(plan.run.id)))
+    store.set_weeks(weeks_done_in(plan.program, store.sessions(plan.run.id),
+                                  store.resumes(plan.run.id)))
 
 
 def symptom_advice(symptoms: Sequence[str] | None) -> str | None:
@@ -536,10 +596,10 @@ def symptom_advice(symptoms: Sequence[str] | None) -> str | None:
         return None
     urgent = [name for name in symptoms if name in URGENT]
     if urgent:
-        return (f"{described(urgent).capitalize()} needs medical help now: call your doctor or an "
-                "urgent care service today, and do not exercise until you have been seen.")
-    return (f"{described(symptoms).capitalize()}: stop the exercises that bring it on, and see a "
-            "physiotherapist or doctor soon.")
+        return f"You reported {described(urgent)}. {EMERGENCY}"
+    who = "a doctor" if set(symptoms) & SEE_A_DOCTOR else "a physiotherapist or doctor"
+    return (f"You reported {described(symptoms)}: stop the exercises that bring it on, and see "
+            f"{who} soon.")
 
 
 # Words in a note that may mean a warning symptom was written down instead of reported
@@ -644,6 +704,6 @@ def history_text(store: Store, today: dt.date) -> str:
 
 
 def _minutes(seconds: float | None) -> str:
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return "?"
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"

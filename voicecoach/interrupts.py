@@ -29,11 +29,19 @@ def install() -> None:
         signal.signal(number, _stop)
 
 
+def pending() -> KeyboardInterrupt | None:
+    """The exception of the signal that stopped us, if one came; else None."""
+    if not _received:
+        return None
+    return Terminated() if _received[0] == signal.SIGTERM else KeyboardInterrupt()
+
+
 def check() -> None:
     """Raise again the exception of a signal received but swallowed on its way up (some libraries
     catch everything during their imports), so it still stops the command. A no-op otherwise."""
-    if _received:
-        raise Terminated() if _received[0] == signal.SIGTERM else KeyboardInterrupt()
+    interrupt = pending()
+    if interrupt is not None:
+        raise interrupt
 
 
 def leave(interrupt: BaseException) -> None:

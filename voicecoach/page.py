@@ -6,15 +6,24 @@ the current spoken line shown large, chapter links that seek in place, lock-scre
 URL is relative, so a page works under whatever address the phone used."""
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 from .episodes import Episode, Made
 from .safety import SCREEN
 from .timeline import clock
 
 PAIN_CHOICES = range(0, 11)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    """Text as HTML: escaped, and without control characters (which HTML does not allow)."""
+    return html.escape(_CONTROL.sub("", text))
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,10 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
             f'<p><a class="play" href="{escape(entry.main.key)}.html">Play</a></p>'
             f'<p class="choices">Level: {levels}</p><p class="choices">Length: {lengths}</p>'
             f"<details><summary>About</summary>{summary}</details></section>")
-    parts.append('<footer><p>Podcast app: subscribe to <a href="feed.xml">this feed</a> by its '
-                 f"address:</p><p class=\"url\">{escape(feed_url)}</p></footer>")
+    parts.append('<footer><p>AntennaPod (Android): add <a href="feed.xml">this feed</a> by its '
+                 f"address:</p><p class=\"url\">{escape(feed_url)}</p><p>Podcast apps that "
+                 "fetch feeds on their own servers (Apple Podcasts, Overcast, Pocket Casts) cannot "
+                 "reach it: play here, or keep a session with its download link.</p></footer>")
     return _page("voicecoach", "\n".join(parts))
 
 

@@ -45,7 +45,7 @@ def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
     for chapter in exercises:
         if (chapter.exercise or "").lower() == wanted.strip().lower():
             return chapter
-    names = ", ".join(f"'{c.exercise}'" for c in exercises)
+    names = ", ".join(f"{number} '{c.exercise}'" for number, c in enumerate(exercises, 1))
     raise UsageError(f"no exercise '{wanted}' in this routine; --from takes a name or number: {names}")
 
 
@@ -100,7 +100,7 @@ def _alsa_error(library: ctypes.CDLL, code: int) -> str:
     return (library.snd_strerror(code) or b"").decode("utf-8", "replace")
 
 
-def _try_alsa(export_command: str) -> None:
+def _try_alsa(instead: str) -> None:
     """Open and close ALSA's default playback device, as simpleaudio will: a missing device is
     found before any speech is made, not after."""
     name = ctypes.util.find_library("asound")
@@ -110,26 +110,27 @@ def _try_alsa(export_command: str) -> None:
     handle = ctypes.c_void_p()
     code = library.snd_pcm_open(ctypes.byref(handle), b"default", 0, 0)  # 0: playback, blocking
     if code < 0:
-        raise AudioDeviceError("the audio device could not be opened", export_command,
+        raise AudioDeviceError("the audio device could not be opened", instead,
                                f"ALSA: {_alsa_error(library, code)}")
     library.snd_pcm_close(handle)
 
 
 class Device:
     """simpleaudio behind one small interface, its errors turned into ours. Opening it checks
-    that a device is there (on Linux), so `play` can say so before making any speech."""
+    that a device is there (on Linux), so `play` can say so before making any speech. `instead`:
+    what the error suggests doing without a device."""
 
-    def __init__(self, sample_rate: int, export_command: str):
+    def __init__(self, sample_rate: int, instead: str):
         try:
             import simpleaudio
         except ImportError as exc:
-            raise AudioDeviceError("simpleaudio is not installed", export_command, str(exc)) from None
+            raise AudioDeviceError("simpleaudio is not installed", instead, str(exc)) from None
         if sys.platform.startswith("linux"):
             _quiet_alsa()
-            _try_alsa(export_command)
+            _try_alsa(instead)
         self._simpleaudio = simpleaudio
         self.sample_rate = sample_rate
-        self.export_command = export_command
+        self.instead = instead
         self._playing = None
 
     def start(self, pcm: bytes) -> None:
@@ -137,7 +138,7 @@ class Device:
             self._playing = self._simpleaudio.play_buffer(pcm, 1, SAMPLE_BYTES, self.sample_rate)
         except Exception as exc:  # SimpleaudioError, or a broken backend
             detail = " ".join(str(exc).split()) or type(exc).__name__
-            raise AudioDeviceError("the audio device could not be opened", self.export_command,
+            raise AudioDeviceError("the audio device could not be opened", self.instead,
                                    detail) from None
 
     def busy(self) -> bool:

@@ -319,6 +319,10 @@ def _routines(check: _ProgramChecker, node: _Node, folder: Path | None) -> list[
             check.add(name_node.line, f"'routine' must be a routine's id or file, got "
                       f"{_describe(name)}")
             continue
+        if "/" in name or "\\" in name:
+            check.add(name_node.line, "'routine' must be a built-in routine's id or the name of a "
+                      f"file beside the program (such as mine.yaml), got {_show(name)}")
+            continue
         try:
             found.append(_routine(name.strip(), folder))
         except RoutineNotFound:
@@ -332,8 +336,8 @@ def _routines(check: _ProgramChecker, node: _Node, folder: Path | None) -> list[
 
 
 def _routine(name: str, folder: Path | None) -> Routine:
-    looks_like_path = name.endswith((".yaml", ".yml")) or "/" in name
-    if looks_like_path and folder is not None and not Path(name).is_absolute():
+    looks_like_path = name.endswith((".yaml", ".yml"))
+    if looks_like_path and folder is not None:
         return routines.load_file(folder / name, name)
     if looks_like_path and folder is None:
         raise RoutineNotFound(name, routines.builtin_ids())  # a built-in program names built-ins

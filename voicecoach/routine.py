@@ -5,6 +5,7 @@ import difflib
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -163,6 +164,12 @@ class Routine:
     rest: float | None = None
     builtin: bool = False
     equipment: tuple[str, ...] = ()
+
+    @property
+    def named(self) -> str:
+        """How a message names it: a built-in by its id, a file of one's own by its title and
+        file (its id is only the file's stem)."""
+        return f"'{self.id}'" if self.builtin else f"'{self.title}' ({self.path})"
 
     def rest_after(self, exercise: Exercise) -> float:
         if exercise.rest is not None:
@@ -384,6 +391,11 @@ def read_yaml(data: bytes, path: str) -> _Node:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         reason = exc.problem or exc.context or "unreadable"
+        lines = text.splitlines()
+        indent = lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip())] \
+            if line <= len(lines) else ""
+        if "\t" in indent:
+            reason += "; indent with spaces: YAML does not allow tabs"
         raise RoutineError([Problem(path, line, f"not valid YAML: {reason}")]) from None
     except yaml.YAMLError as exc:
         raise RoutineError([Problem(path, 1, f"not valid YAML: {_one_line(exc)}")]) from None
@@ -441,6 +453,11 @@ class _Checker:
             self.add(node.line, f"'{what}' must be text, got {_describe(value)}", exercise)
             return None
         value = " ".join(value.split())
+        control = next((ch for ch in value if unicodedata.category(ch) == "Cc"), None)
+        if control is not None:
+            self.add(node.line, f"'{what}' holds the control character U+{ord(control):04X}; "
+                     "write plain text (it would reach the captions and the feed)", exercise)
+            return None
         if not value:
             if required:
                 self.add(node.line, f"'{what}' is empty; it needs some text", exercise)
@@ -588,9 +605,9 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
             position = value
         else:
             close = difflib.get_close_matches(value or "", POSITIONS, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            check.add(node.line, f"'position' must be one of {', '.join(POSITIONS)}; {hint}"
-                      f"got {_describe(node.value)}", where)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            check.add(node.line, f"'position' must be one of {', '.join(POSITIONS)}, got "
+                      f"{_describe(node.value)}{hint}", where)
     alternate = False
     if "alternate" in mapping:
         key_node, node = mapping["alternate"]
@@ -808,18 +825,18 @@ def load_file(path: Path, shown: str | None = None) -> Routine:
 def read_file(path: Path, shown: str, what: str) -> bytes:
     """A YAML file's bytes (a little past the size limit, so read_yaml can refuse it), or a
     located problem saying why it cannot be read; `what` names the kind of file expected."""
-    try:
+    try:  # line 0: a file that cannot be read has no line to point at
         if path.is_dir():
-            raise RoutineError([Problem(shown, 1, f"this is a folder; give a {what} file (.yaml)")])
+            raise RoutineError([Problem(shown, 0, f"this is a folder; give a {what} file (.yaml)")])
         return read_regular(path, MAX_FILE_BYTES + 1)  # a FIFO would block: regular files only
     except NotRegular as exc:
-        raise RoutineError([Problem(shown, 1, f"{exc.strerror}; give a {what} file (.yaml)")]) from None
+        raise RoutineError([Problem(shown, 0, f"{exc.strerror}; give a {what} file (.yaml)")]) from None
     except FileNotFoundError:
-        raise RoutineError([Problem(shown, 1, "no such file")]) from None
+        raise RoutineError([Problem(shown, 0, "no such file")]) from None
     except PermissionError:
-        raise RoutineError([Problem(shown, 1, "permission denied; the file cannot be read")]) from None
+        raise RoutineError([Problem(shown, 0, "permission denied; the file cannot be read")]) from None
     except OSError as exc:
-        raise RoutineError([Problem(shown, 1, f"cannot read the file: {exc.strerror or exc}")]) from None
+        raise RoutineError([Problem(shown, 0, f"cannot read the file: {exc.strerror or exc}")]) from None
 
 
 def all_builtin() -> Iterator[Routine]:

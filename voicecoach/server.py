@@ -14,11 +14,14 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import errno
+import ipaddress
+import logging
 import os
 import re
 import secrets
 import signal
 import socket
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -28,22 +31,34 @@ from pathlib import Path
 from typing import IO
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from . import history, page
 from .episodes import Episode, Episodes, Made, Offer, Stopped, today_episode
 from .errors import VoicecoachError
 from .feed import rss
-from .files import atomic_output, read_regular
+from .files import atomic_output, kind_of
 from .interrupts import Terminated
-from .store import Store, data_folder
+from .store import PRIVATE_FILE, TOKEN_FILE, Store, data_folder, make_data_folder
 
 DEFAULT_PORT = 8710
-TOKEN_FILE = "serve-token"
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+MIN_TOKEN_LENGTH = 22  # 128 bits in URL-safe base64
 WAIT_SECONDS = 300.0  # a request for an episode being made waits this long, then gets 503
 RETRY_AFTER = 15
 REFRESH_SECONDS = 3  # the page of an episode being made reloads itself this often
 RENDER_THREADS = 2  # speech is made on every core already; two episodes at a time is plenty
+# A connection that has sent no whole request this long after it opened, or after its last answer,
+# is closed: an idle or trickling client cannot hold a file descriptor for long.
+IDLE_SECONDS = 5.0
+MAX_CONNECTIONS = 200  # at most; fewer when the open-files limit is low (_connection_cap)
+FILES_KEPT_FREE = 64  # for what the server opens itself: episodes, the history, speech workers
+# How long a stop waits for answers in flight before closing their connections; aiohttp waits
+# twice this (for the answer, then for its cancelled handler), and the stop promises 2 s in all.
+STOP_SECONDS = 0.4
+MAX_HEADERS = 64  # a phone or podcast app sends about ten
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
+         b"Connection: close\r\n\r\n")
 # Where the default route points: nothing is sent to it (a UDP "connect" only picks the address).
 _PROBE = ("10.255.255.255", 9)
 _WEB_FILES = {"page.css": "text/css; charset=utf-8", "player.js": "text/javascript; charset=utf-8"}
@@ -73,27 +88,84 @@ def home_address() -> str:
     return address if address and not address.startswith(("0.", "127.")) else "127.0.0.1"
 
 
+class TokenError(VoicecoachError):
+    """The kept token cannot be used as it is; it is left as found."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}. Run 'voicecoach serve --new-token' to make a new "
+                         "secret address (podcast apps subscribed to the old one must subscribe "
+                         "again).")
+
+
+def _weak(secret: str) -> bool:
+    """Too short or too repetitive to stand for a random secret (ours have 32 characters)."""
+    return len(secret) < MIN_TOKEN_LENGTH or len(set(secret)) < MIN_TOKEN_LENGTH // 2
+
+
+def _kept_token(path: Path) -> str | None:
+    """The token kept at `path`; None when there is none. Anything else is a TokenError: a
+    phone's subscription depends on the token, so a damaged one is said, never replaced."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise TokenError(path, "it is a link, and voicecoach never writes its files through "
+                             "a link") from None
+        raise TokenError(path, exc.strerror or str(exc)) from None
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            raise TokenError(path, f"it is {kind_of(found.st_mode)}, not the token file")
+        kept = os.read(fd, 1024).decode("ascii", "replace").strip()
+    finally:
+        os.close(fd)
+    if not TOKEN_PATTERN.fullmatch(kept):
+        raise TokenError(path, "it is damaged (it holds no token)")
+    if _weak(kept):
+        raise TokenError(path, "the token in it is too short or too simple to keep the sessions "
+                         "and the history private")
+    if found.st_mode & 0o077:
+        raise TokenError(path, f"other users can read it (mode {found.st_mode & 0o777:04o}), so "
+                         "the secret address may be known")
+    return kept
+
+
 def token(folder: Path | None = None, new: bool = False) -> str:
     """The secret first part of every URL, kept in the data folder so a podcast subscription
-    survives a restart; a new one with `new` (or when the file is missing or damaged)."""
-    path = (folder or data_folder()) / TOKEN_FILE
+    survives a restart; a new one when there is none, or with `new` (which replaces whatever is
+    at the file's name, a link itself rather than what it points to)."""
+    folder = folder or data_folder()
+    path = folder / TOKEN_FILE
     if not new:
-        try:
-            kept = read_regular(path, 1024).decode("ascii").strip()
-            if TOKEN_PATTERN.fullmatch(kept):
-                return kept
-        except (OSError, UnicodeDecodeError):
-            pass
+        kept = _kept_token(path)
+        if kept is not None:
+            return kept
     made = secrets.token_urlsafe(24)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise VoicecoachError(f"cannot make the data folder {path.parent}: {exc.strerror or exc}. "
-                              "Set VOICECOACH_DATA to a folder you can write.") from None
-    with atomic_output(path, "w") as out:
-        os.chmod(out.name, 0o600)  # the token is the only key to the sessions and the history
+    make_data_folder(folder)
+    # check=False: the name is replaced, never followed (outputs follow links; our files do not).
+    with atomic_output(path, "w", check=False) as out:
+        os.chmod(out.name, PRIVATE_FILE)  # the token is the only key to the sessions and the history
         out.write(made + "\n")
     return made
+
+
+def reachable(host: str) -> str:
+    """The address a phone opens for a server listening on `host`: for a wildcard bind (every
+    address of this machine), its address on the home network."""
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_unspecified:
+            return home_address()
+    except ValueError:
+        pass  # a host name: as given
+    return host.strip("[]")
+
+
+def _url_host(host: str) -> str:
+    """The host part of a URL: an IPv6 address in brackets (http://[::1]:8710/)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def qr_text(url: str) -> str:
@@ -126,6 +198,8 @@ class Server:
         self.base = "/"  # the full address, once known
         self.stopping = threading.Event()
         self.pool = concurrent.futures.ThreadPoolExecutor(RENDER_THREADS, "voicecoach-render")
+        self._rendering = 0  # renders running in the pool
+        self._render_done = threading.Condition()
         self._jobs: dict[str, asyncio.Future[Made]] = {}
 
     # routes ---------------------------------------------------------------------------------
@@ -164,7 +238,7 @@ class Server:
                 return _Today(None, plan.advice)
             return _Today(today_episode(plan, self.offer.base, self.level_given))
         except VoicecoachError as error:
-            return _Today(None, f"Today's program session is not shown: {error}")
+            return _Today(None, f"Today's program session is not shown: {_public(error)}")
 
     async def _offered(self) -> tuple[dict[str, Episode], _Today]:
         loop = asyncio.get_running_loop()
@@ -177,10 +251,26 @@ class Server:
         job = self._jobs.get(episode.key)
         if job is None:
             loop = asyncio.get_running_loop()
-            job = loop.run_in_executor(self.pool, self.episodes.make, episode, self.stopping, self.told)
+            job = loop.run_in_executor(self.pool, self._render, episode)
             self._jobs[episode.key] = job
             job.add_done_callback(lambda done: self._finished(episode.key, done))
         return job
+
+    def _render(self, episode: Episode) -> Made:
+        with self._render_done:
+            self._rendering += 1
+        try:
+            return self.episodes.make(episode, self.stopping, self.told)
+        finally:
+            with self._render_done:
+                self._rendering -= 1
+                self._render_done.notify_all()
+
+    def renders_stopped(self, timeout: float) -> bool:
+        """Wait for the renders running to stop (each does at its next check); False if one has
+        not within `timeout` (say, busy in an import, which nothing can cut short)."""
+        with self._render_done:
+            return self._render_done.wait_for(lambda: self._rendering == 0, timeout)
 
     def _finished(self, key: str, job: asyncio.Future[Made]) -> None:
         self._jobs.pop(key, None)
@@ -207,8 +297,8 @@ class Server:
                                 headers={"Retry-After": str(RETRY_AFTER)})
         except Stopped:
             return web.Response(status=503, text="The server is stopping.\n")
-        except VoicecoachError as error:
-            return web.Response(status=500, text=f"This session cannot be made: {error}\n")
+        except VoicecoachError as error:  # said in the log in full by _finished
+            return web.Response(status=500, text=f"This session cannot be made: {_public(error)}\n")
 
     # handlers ---------------------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.Response:
@@ -284,8 +374,15 @@ class Server:
             if isinstance(made, web.Response):
                 return made
         path = self.episodes.path(key, f".{kind}")
-        return web.FileResponse(path, headers={"Content-Type": types[kind],
-                                               "Cache-Control": "no-cache"})
+        headers = {"Content-Type": types[kind], "Cache-Control": "no-cache"}
+        asked = request.headers.get("Range")
+        if asked is not None and _EMPTY_SUFFIX.fullmatch(asked.strip()):
+            # The last 0 bytes: nothing can satisfy it (RFC 9110 14.1.3); aiohttp answers 206.
+            return web.Response(status=416, headers={
+                **headers, "Content-Range": f"bytes */{path.stat().st_size}"})
+        if asked is not None and not _if_range_holds(request.headers.get("If-Range"), path):
+            return _WholeFile(path, headers=headers)
+        return web.FileResponse(path, headers=headers)
 
     async def done(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -311,20 +408,55 @@ class Server:
         try:
             said = await asyncio.get_running_loop().run_in_executor(None, log)
         except VoicecoachError as error:
+            self.told(f"voicecoach: not logged: {error}")
             return web.Response(status=400, content_type="text/html",
-                                text=page.message("Not logged", str(error)))
+                                text=page.message("Not logged", _public(error)))
         self.told(said)
         # After a POST, a GET: reloading the page does not log the session twice.
         raise web.HTTPSeeOther(location=f"./?logged={_quote(said)}")
 
 
+# An absolute path in a message: a page shows the file's name (what its reader can act on: the
+# routine, the history); the log keeps the whole path for whoever runs the server.
+_ABSOLUTE = re.compile(r"(?<![\w.~/])/(?:[^\s/:'\"]+/)*([^\s/:'\"]+)")
+
+
+def _public(error: object) -> str:
+    return _ABSOLUTE.sub(r"\1", str(error))
+
+
+_EMPTY_SUFFIX = re.compile(r"bytes=\s*-0+", re.IGNORECASE)
+
+
+def _if_range_holds(given: str | None, path: Path) -> bool:
+    """Whether a Range is to be honoured under an If-Range header. aiohttp reads If-Range only as
+    a date, so an ETag there is compared here: only the file's current strong ETag (as aiohttp
+    makes it) keeps the range; any other ETag, or a weak one, asks for the whole file."""
+    if given is None or not given.strip().startswith(('"', "W/")):
+        return True  # no If-Range, or a date: aiohttp's own check applies
+    found = path.stat()
+    return given.strip() == f'"{found.st_mtime_ns:x}-{found.st_size:x}"'
+
+
+class _WholeFile(web.FileResponse):
+    """The whole file with 200, whatever Range was asked (its If-Range did not hold)."""
+
+    async def prepare(self, request: web.BaseRequest):  # noqa: ANN201 - as aiohttp declares it
+        headers = CIMultiDict(request.headers)
+        headers.popall("Range", None)
+        headers.popall("If-Range", None)
+        return await super().prepare(request.clone(headers=headers))
+
+
 def _pain(value: object) -> int | None:
-    if value is None or str(value).strip() == "":
+    """A pain rating from the form: empty, or 0-10 in the digits 0-9 alone (int() would also take
+    '٥', '1_0' and ' 7 ')."""
+    if value is None or value == "":
         return None
-    number = int(str(value))
-    if not 0 <= number <= 10:
+    text = str(value)
+    if not re.fullmatch(r"[0-9]{1,2}", text) or not 0 <= int(text) <= 10:
         raise ValueError(value)
-    return number
+    return int(text)
 
 
 def _quote(text: str) -> str:
@@ -338,20 +470,30 @@ def _quote(text: str) -> str:
 
 
 def serve(offer: Offer, episodes: Episodes, host: str | None, port: int, new_token: bool,
-          show_qr: bool, level_given: bool, out: IO[str] = sys.stdout) -> None:
+          below: Callable[[str], str] | None, level_given: bool, out: IO[str] = sys.stdout) -> None:
     """Serve until SIGINT or SIGTERM, which end it as the Ctrl-C of any command does (exit 130 or
-    143, one line); print the address first, one line, at once."""
+    143, one line); print the address first, one line, at once, then what `below` makes of it
+    (on a terminal: its QR code, the feed, how to stop)."""
     secret = token(new=new_token)
 
     def told(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    offer.told = told
     server = Server(offer, episodes, secret, level_given, told)
-    received = asyncio.run(_run(server, host or home_address(), port, show_qr, out))
+    # Not asyncio.run: it waits, without a limit, for every thread of the default executor (a
+    # page being planned, say); closing the loop does not, and the stop promises 2 s.
+    loop = asyncio.new_event_loop()
+    try:
+        received = loop.run_until_complete(
+            _run(server, (host or home_address()).strip("[]"), port, below, out))
+    finally:
+        loop.close()
     raise Terminated() if received == signal.SIGTERM else KeyboardInterrupt()
 
 
-async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]) -> int:
+async def _run(server: Server, host: str, port: int, below: Callable[[str], str] | None,
+               out: IO[str]) -> int:
     loop = asyncio.get_running_loop()
     stop: asyncio.Future[int] = loop.create_future()
 
@@ -369,30 +511,162 @@ async def _run(server: Server, host: str, port: int, show_qr: bool, out: IO[str]
     # would tell this loop it got SIGTERM itself.
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, on_signal)
-    runner = web.AppRunner(server.app(), handle_signals=False, access_log=None)
+    loop.set_exception_handler(_Quiet(server.told).loop_error)
+    runner = web.AppRunner(server.app(), handle_signals=False, access_log=None,
+                           keepalive_timeout=IDLE_SECONDS, shutdown_timeout=STOP_SECONDS,
+                           max_headers=MAX_HEADERS)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, reuse_address=True)
+        site = _CappedSite(runner, host, port, _connection_cap(), server.told)
         try:
             await site.start()
         except OSError as exc:
             raise ServeError(host, port, _bind_reason(exc, port)) from None
-        bound = runner.addresses[0][1] if runner.addresses else port
-        url = f"http://{host}:{bound}/{server.secret}/"
+        bound = site.port
+        url = f"http://{_url_host(reachable(host))}:{bound}/{server.secret}/"
         server.base = url
         print(url, file=out, flush=True)
-        if show_qr:
-            print(qr_text(url), file=out, end="", flush=True)
+        if below is not None:
+            print(below(url), file=out, end="", flush=True)
         warm = asyncio.ensure_future(_warm(server))  # the feed's episodes, made before it is asked
         received = await stop
         warm.cancel()
         return received
     finally:
         server.stopping.set()  # an episode being made stops at its next second of audio
-        await runner.cleanup()
-        server.pool.shutdown(wait=True, cancel_futures=True)
+        server.pool.shutdown(wait=False, cancel_futures=True)  # those not begun never begin
+        await runner.cleanup()  # answers in flight get STOP_SECONDS, then their connections close
+        # The renders begun stop at their next check, and their files are written whole or not
+        # at all; one that cannot stop in time is left to the process's end (a partial file it
+        # leaves is removed by the next write of that episode).
+        server.renders_stopped(STOP_SECONDS)
         for number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(number, signal.SIG_IGN)
+
+
+def _connection_cap() -> int:
+    """How many connections are kept open at once: MAX_CONNECTIONS, or fewer so that the
+    open-files limit is never reached by connections alone."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return MAX_CONNECTIONS
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(4, min(MAX_CONNECTIONS, soft - FILES_KEPT_FREE, soft // 2))
+
+
+class _Busy(asyncio.Protocol):
+    """A connection over the cap: one canned 503, then closed, without reading a byte."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.write(_BUSY)
+        transport.close()
+
+
+class _CappedSite(web.BaseSite):
+    """aiohttp's TCP site with a cap on open connections: aiohttp has none, and each connection is
+    a file descriptor. Over the cap a new connection gets a 503 at once (it closes idle ones
+    itself after IDLE_SECONDS), and the log gets one line until the connections fall again."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, cap: int,
+                 told: Callable[[str], None]):
+        super().__init__(runner)
+        self._host, self._port, self._cap, self._told = host, port, cap, told
+        self._bound = port
+        self._fresh: list[tuple[float, asyncio.BaseProtocol]] = []  # made, not yet connected
+        self._full = False
+
+    @property
+    def name(self) -> str:
+        return f"http://{_url_host(self._host)}:{self._bound}"
+
+    @property
+    def port(self) -> int:
+        return self._bound
+
+    async def start(self) -> None:
+        await super().start()
+        loop = asyncio.get_running_loop()
+        made = self._runner.server
+        assert made is not None
+
+        def connection() -> asyncio.BaseProtocol:
+            live = set(made.connections)
+            now = loop.time()
+            # Made by the factory but not yet in aiohttp's list: connection_made comes a turn later.
+            self._fresh = [(at, h) for at, h in self._fresh if h not in live and now - at < 1.0]
+            if len(live) + len(self._fresh) >= self._cap:
+                if not self._full:
+                    self._full = True
+                    self._told(f"voicecoach: {self._cap} connections are open, the most this server "
+                               "keeps; new ones get 'busy' until some close")
+                return _Busy()
+            if self._full and len(live) + len(self._fresh) < self._cap // 2:
+                self._full = False
+            handler = made()
+            self._fresh.append((now, handler))
+            return handler
+
+        self._server = await loop.create_server(connection, self._host, self._port,
+                                                backlog=self._backlog, reuse_address=True)
+        if self._server.sockets:
+            self._bound = self._server.sockets[0].getsockname()[1]
+
+
+class _Quiet(logging.Handler):
+    """What aiohttp and asyncio log, as one short line each: never a traceback, never the request
+    line (it may hold the token); running out of open files is said once until it passes."""
+
+    def __init__(self, told: Callable[[str], None]):
+        super().__init__(logging.WARNING)
+        self.told = told
+        self._out_of_files_at = -60.0
+        for name in ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.internal"):
+            found = logging.getLogger(name)
+            found.handlers[:] = [self]
+            found.propagate = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name == "aiohttp.server" and record.getMessage().startswith("Error handling request"):
+            self.told(f"voicecoach: refused a bad request from {_remote(record)} ({_why(error)})")
+        elif error is not None:
+            self.told(f"voicecoach: could not answer a request: {_why(error)}")
+        else:
+            self.told(f"voicecoach: {record.levelname.lower()} from the web server: "
+                      f"{record.getMessage()[:200]}")
+
+    def loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        error = context.get("exception")
+        if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
+            now = loop.time()
+            if now - self._out_of_files_at >= 60:
+                self.told("voicecoach: too many open files: new connections wait until some close "
+                          "(raise the limit with 'ulimit -n')")
+            self._out_of_files_at = now
+            return
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return  # a client that went away: nothing to do, nothing to say
+        self.told(f"voicecoach: {context.get('message', 'error')[:200]}"
+                  + (f": {_why(error)}" if error is not None else ""))
+
+
+def _remote(record: logging.LogRecord) -> str:
+    args = record.args if isinstance(record.args, tuple) else ()
+    return str(args[0]) if args else "a client"
+
+
+def _why(error: BaseException | None) -> str:
+    """The kind of error, without its text: aiohttp puts the raw request line (and so the token)
+    in the message of a bad request."""
+    if error is None:
+        return "no reason given"
+    status = getattr(error, "status", None) or getattr(error, "code", None)
+    return f"{status} {type(error).__name__}" if isinstance(status, int) else type(error).__name__
 
 
 async def _warm(server: Server) -> None:

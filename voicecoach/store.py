@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import sqlite3
 import time
@@ -15,6 +16,9 @@ from .errors import VoicecoachError
 # 'VCHI' in the header marks the file as ours, so a foreign SQLite file is never taken for one.
 APPLICATION_ID = 0x56434849
 FILE_NAME = "history.sqlite3"
+TOKEN_FILE = "serve-token"  # serve's secret, kept beside the history
+PRIVATE_FOLDER = 0o700  # the history holds pain ratings and notes: the owner's alone
+PRIVATE_FILE = 0o600
 BUSY_SECONDS = 30.0
 
 # One list of statements per schema version: MIGRATIONS[n] takes a database from version n to
@@ -113,9 +117,40 @@ def data_folder() -> Path:
     given = os.environ.get("VOICECOACH_DATA")
     if given:
         return Path(given).expanduser()
+    return _default_data_folder()
+
+
+def _default_data_folder() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("voicecoach", appauthor=False))
+
+
+def make_data_folder(folder: Path) -> None:
+    """Make the data folder readable by its owner alone. One voicecoach made (it did not exist, or
+    it is the default one) is set to 0700 whatever it was; a folder VOICECOACH_DATA names that
+    existed already keeps its mode, and only the files in it are made private."""
+    existed = folder.is_dir()
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+        if not existed or folder == _default_data_folder():
+            _make_private(folder, PRIVATE_FOLDER)
+    except OSError as exc:
+        raise VoicecoachError(f"cannot make the data folder {folder}: {exc.strerror or exc}. "
+                              "Set VOICECOACH_DATA to a folder you can write.") from None
+
+
+def _make_private(path: Path, mode: int) -> None:
+    """chmod a file or folder of ours that others can read; never through a link, never another
+    user's file."""
+    try:
+        found = os.lstat(path)
+        if found.st_uid == os.getuid() and not os.path.islink(path) \
+                and found.st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass  # a file system without modes (a FAT stick): nothing more can be done
 
 
 class Store:
@@ -123,15 +158,21 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise VoicecoachError(f"cannot make the history folder {path.parent}: "
-                                  f"{exc.strerror or exc}. Set VOICECOACH_DATA to a folder you "
-                                  "can write.") from None
+        self.skipped: list[int] = []  # ids of sessions the last sessions() could not read
+        make_data_folder(path.parent)
         if path.is_dir():
             raise HistoryFileError(path, "this is a folder, not the history database",
                                    _move_aside(path))
+        if path.is_symlink():
+            raise HistoryFileError(path, "this is a link; voicecoach never writes its history "
+                                   "through a link", "Put the database itself there, or set "
+                                   "VOICECOACH_DATA to the folder that holds it.")
+        try:
+            # Made private before SQLite opens it: its journal files take the database's mode.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, PRIVATE_FILE))
+            _make_private(path, PRIVATE_FILE)
+        except OSError:
+            pass  # sqlite3 below says what is wrong with it
         try:
             self.db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
         except sqlite3.Error as exc:
@@ -303,10 +344,10 @@ class Store:
             self._query("INSERT INTO resumes (run, after_session, date, recorded_at) "
                         "VALUES (?, ?, ?, ?)", (run, newest, on.isoformat(), _now()))
 
-    def resumed_after(self, run: int) -> int:
-        """The newest session id when the run was last resumed (0: never resumed)."""
-        return self._query("SELECT coalesce(max(after_session), 0) FROM resumes WHERE run = ?",
-                           (run,))[0][0]
+    def resumes(self, run: int) -> list[int]:
+        """The newest session id at each time the run was resumed, in order."""
+        return [r[0] for r in self._query("SELECT after_session FROM resumes WHERE run = ? "
+                                          "ORDER BY id", (run,))]
 
     def set_weeks(self, weeks: dict[int, int]) -> None:
         """Set the program week of sessions, by id (inside the caller's transaction)."""
@@ -323,8 +364,39 @@ class Store:
             sql += " WHERE s.run = ?"
             args = (run,)
         rows = self._query(sql + " ORDER BY s.date, s.id", args)
-        return [Logged(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), r[7],
-                       r[8], r[9], r[10], r[11], _split(r[12])) for r in rows]
+        found: list[Logged] = []
+        self.skipped = []
+        for row in rows:
+            session = _session(row)
+            if session is None:
+                self.skipped.append(row[0])
+            else:
+                found.append(session)
+        return found
+
+
+def _session(row: tuple) -> Logged | None:
+    """A session as stored, or None for a row no version of voicecoach should have written (an
+    infinite length, a date that is not one): the rest of the history is still read."""
+    number, date, routine, run, program, week, completed, seconds, before, after, note, \
+        next_day, symptoms = row
+    try:
+        day = dt.date.fromisoformat(date)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(routine, str) or completed not in (0, 1) \
+            or (seconds is not None and not (isinstance(seconds, int | float)
+                                             and math.isfinite(seconds) and seconds >= 0)) \
+            or any(p is not None and not (isinstance(p, int) and 0 <= p <= 10)
+                   for p in (before, after)) \
+            or (week is not None and not (isinstance(week, int) and week > 0)):
+        return None
+    if (next_day is not None and not isinstance(next_day, str)) \
+            or (symptoms is not None and not isinstance(symptoms, str)):
+        return None
+    return Logged(number, day, routine, run, program, week, bool(completed),
+                  None if seconds is None else float(seconds), before, after,
+                  note if isinstance(note, str) else None, next_day, _split(symptoms))
 
 
 def _now() -> str:

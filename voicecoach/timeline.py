@@ -57,7 +57,8 @@ F_MIN, F_MAX = 0.5, 2.0  # how far --minutes may scale holds, timed work and res
 G_MIN, G_MAX = 0.5, 2.0  # how far --minutes may scale reps and sets
 START_POSITION = "standing"  # where a listener is when a session begins
 
-SAFETY = safety.NOTE  # the short note every session speaks
+SAFETY = safety.NOTE  # the short note every session speaks (safety.note(): how to stop varies)
+UPRIGHT = ("standing", "sitting")  # the positions a session is stopped from by sitting down
 RELEASE = "And relax."
 LAST_ONE = "Last one."
 OUTROS = {  # when a routine has no outro of its own: where the body is decides what to say
@@ -631,7 +632,10 @@ class _Planner:
         nobody = Context()
         chapters: list[tuple[int, str, str | None]] = [(0, "Introduction", None)]
         self.say(Line(f"{routine.title}.", Role.TITLE, 0.6))
-        for text in safety.screen_lines() if self.settings.safety_screen else [SAFETY]:
+        # a session done on the floor is stopped on your side; one done upright, sitting down
+        floor = any(w.exercise.position not in UPRIGHT for w in works)
+        short = safety.note(on_the_floor=floor)
+        for text in safety.screen_lines() if self.settings.safety_screen else [short]:
             self.say(Line(text, Role.SAFETY, 0.6))
         if routine.intro:
             self.say(Line(routine.intro, Role.INTRO, 0.8))
@@ -1152,7 +1156,7 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         below = [m for m in minutes if m * 60 * sample_rate < target]
         above = [m for m in minutes if m * 60 * sample_rate > target]
         nearest = (below[-1], above[0]) if below and above else None
-        return FitError(routine.id, wanted, minutes[0], minutes[-1], nearest)
+        return FitError(routine.named, wanted, minutes[0], minutes[-1], nearest)
 
     if not shortest * (1 - FIT_TOLERANCE) <= target <= longest * (1 + FIT_TOLERANCE):
         lengths = {(F_MIN, G_MIN): shortest, (F_MAX, G_MAX): longest}
@@ -1191,7 +1195,7 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
     assert settings.minutes is not None
     low = plan(routine, settings, measure, (F_MIN, G_MIN)).duration / 60
     high = plan(routine, settings, measure, (F_MAX, G_MAX)).duration / 60
-    return FitError(routine.id, settings.minutes, low, high)
+    return FitError(routine.named, settings.minutes, low, high)
 
 
 def estimated_seconds(routine: Routine, settings: Settings, limit: float | None = None) -> float:

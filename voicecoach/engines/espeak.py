@@ -59,6 +59,12 @@ def _silence_fds() -> None:
     os.dup2(null, 2)
 
 
+# libespeak-ng (1.51) opens an audio device even when it only hands samples back, and its audio
+# library tries PulseAudio first, which makes ~/.config/pulse/ in the user's home: the children
+# are pointed at a sound server that cannot exist, so they never open one.
+NO_SOUND_SERVER = {"PULSE_SERVER": "unix:/dev/null/no-sound-server"}
+
+
 def _fork(work: Callable[[], None]) -> int:
     with interrupts.held():  # no signal handler may run inside fork's own bookkeeping
         pid = os.fork()
@@ -69,6 +75,7 @@ def _fork(work: Callable[[], None]) -> int:
         try:
             interrupts.in_child()
             _silence_fds()
+            os.environ.update(NO_SOUND_SERVER)
             work()
             code = 0
         except BaseException:
