@@ -696,9 +696,9 @@ class _Planner:
                 self.say(Line(RELEASE, Role.RELEASE, context=context))
                 rest, rest_context = work.rest, context
             position = exercise.position or position
-            unheard = [cue for cue in exercise.cues if all(
-                self._said.get(text, 0) == said_before.get(text, 0) < MOST_SAID
-                for text in wordings(cue))]
+            unheard = [cue for cue in exercise.cues if all(  # not said here, though it could be
+                self._said.get(text, 0) == said_before.get(text, 0) for text in wordings(cue))
+                and any(self._said.get(text, 0) < MOST_SAID for text in wordings(cue))]
             if unheard:
                 self.note(exercise, "cues", f"{len(unheard)} of its cues find no room in the "
                           f"work at {self.settings.pace} pace and are not said; give a cue a "
