@@ -304,7 +304,7 @@ def check_in_line(done: float, left: float, turn: int = 0) -> str:
 
 # After a rest in a position that tires, how to rest there, and how to come back into it
 REST_HOW = {"hands-and-knees": "Sit back on your heels and let your wrists rest.",
-            "kneeling": "Sit back on your heels to rest your knees."}
+            "kneeling": "Sit back on your heels, or to one side, and let your legs rest."}
 BACK_INTO = {"hands-and-knees": "Come forward onto your hands and knees, hands under your "
                                 "shoulders.",
              "kneeling": "Come back up onto your knees."}
