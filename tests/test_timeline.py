@@ -412,6 +412,20 @@ def rule_time_to_move_after_a_change(timeline, routine, settings, measure):
             assert gap >= round(min(12.0, 8 * factor) * RATE) - 1, (event.text, gap / RATE)
 
 
+def rule_cues_vary_their_words(timeline, routine, settings, measure):
+    """No cue sentence more than MOST_SAID times a session; a cue with more than one wording
+    never says the same one twice running."""
+    said = [e.text for e in timeline.events if e.role == Role.CUE]
+    assert max(Counter(said).values(), default=0) <= planner.MOST_SAID
+    for exercise in routine.exercises:
+        for cue in exercise.cues:
+            if len(set(cue.wordings)) < 2:
+                continue
+            mine = [e.text for e in timeline.events if e.role == Role.CUE and
+                    e.exercise == exercise.name and e.text in cue.wordings]
+            assert all(a != b for a, b in pairwise(mine)), mine
+
+
 RULES = [rule_events_are_sorted_and_never_overlap, rule_countdowns_land_on_the_beat,
          rule_timed_work_lasts_exactly_its_planned_length, rule_every_side_gets_identical_work,
          rule_planning_is_deterministic_and_chapters_tile_the_session,
@@ -421,7 +435,7 @@ RULES = [rule_events_are_sorted_and_never_overlap, rule_countdowns_land_on_the_b
          rule_a_change_of_position_is_talked_through, rule_alternating_sides_get_equal_reps,
          rule_alternating_reps_name_their_side, rule_every_rep_is_counted,
          rule_a_phase_bound_cue_starts_inside_its_phase, rule_at_most_one_cue_right_before_a_count_in,
-         rule_time_to_move_after_a_change]
+         rule_time_to_move_after_a_change, rule_cues_vary_their_words]
 
 
 @given(routine=routines(), settings=settings_strategy,

@@ -606,6 +606,11 @@ class _Planner:
                 return text
         return None
 
+    def last_said(self, cue: str) -> str | None:
+        """The wording of this cue said last, so the next is another (None: not said yet)."""
+        turn = self._cue_turns.get(cue)
+        return None if turn is None else wordings(cue)[turn - 1]
+
     def said_cue(self, cue: str, text: str) -> None:
         self._cue_turns[cue] = wordings(cue).index(text) + 1
         self._said[text] = self._said.get(text, 0) + 1
@@ -997,7 +1002,7 @@ class _Planner:
             target = (2 * k + 1) * work.reps // (2 * count)
             order = [*range(target, work.reps), *range(target - 1, -1, -1)]
             # its wording in turn, else a shorter one of its wordings that fits
-            shorter = sorted((t for t in wordings(cue) if t != text and
+            shorter = sorted((t for t in wordings(cue) if t not in (text, self.last_said(cue)) and
                               self._said.get(t, 0) < MOST_SAID), key=self.length)
             for option in (text, *shorter):
                 if self._place_rep_cue(marks, option, phase_of(cue), order, words, offsets):
