@@ -600,14 +600,15 @@ class _Planner:
         """The cue's next wording in turn, or None when each has been said MOST_SAID times."""
         options = wordings(cue)
         start = self._cue_turns.get(cue, 0)
+        last = self.last_said(cue) if len(set(options)) > 1 else None  # never twice running
         for k in range(len(options)):
             text = options[(start + k) % len(options)]
-            if self._said.get(text, 0) < MOST_SAID:
+            if self._said.get(text, 0) < MOST_SAID and text != last:
                 return text
         return None
 
     def last_said(self, cue: str) -> str | None:
-        """The wording of this cue said last, so the next is another (None: not said yet)."""
+        """The wording of this cue said last, so that the next is another (None: not said)."""
         turn = self._cue_turns.get(cue)
         return None if turn is None else wordings(cue)[turn - 1]
 
