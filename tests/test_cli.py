@@ -144,3 +144,23 @@ def test_show_takes_a_name_or_a_file(tmp_path):
     path.write_text("title: Mine\nexercises:\n  - {name: Bridge, setup: Lie down., hold: 20s}\n")
     by_file = voicecoach("show", str(path))
     assert by_file.returncode == 0 and "Bridge" in by_file.stdout
+
+
+def test_list_keeps_its_rows_until_a_built_in_routine_changes(tmp_path, monkeypatch):
+    """`list` reads, checks and plans every built-in routine once, then shows what it kept
+    (in the cache folder) while the files and this version are the same."""
+    runner = CliRunner()
+    first = runner.invoke(cli, ["--cache-dir", str(tmp_path), "list", "--json"])
+    assert first.exit_code == 0 and (tmp_path / "list.json").is_file()
+
+    def no_loading():
+        raise AssertionError("the routines were loaded again")
+
+    monkeypatch.setattr(routines, "all_builtin", no_loading)
+    again = runner.invoke(cli, ["--cache-dir", str(tmp_path), "list", "--json"])
+    assert again.exit_code == 0 and again.output == first.output
+    (tmp_path / "list.json").write_text('{"identity": {"version": "0"}, "rows": []}')  # another version's
+    assert runner.invoke(cli, ["--cache-dir", str(tmp_path), "list"]).exit_code != 0  # loads again
+    monkeypatch.undo()
+    (tmp_path / "list.json").write_text("{damaged")
+    assert runner.invoke(cli, ["--cache-dir", str(tmp_path), "list", "--json"]).output == first.output

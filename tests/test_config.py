@@ -46,7 +46,7 @@ def test_no_config_file_is_no_config(tmp_path, monkeypatch):
     ('voice = flite:rms  # my voice\n', 1, "'voice' is text, so it needs quotes: voice = \"flite:rms\""),
     ('pace = "slow"\nlevel = [1, \n', 2, "not valid TOML: Invalid value"),
     ('pace = "slow"\n\ncolour = "blue"\n', 3, "unknown setting 'colour'; the settings are voice, pace, "
-                                              "level, bed and bed_level"),
+                                              "level, bed, bed_level and voices"),
     ('pase = "slow"\n', 1, "unknown setting 'pase'; did you mean 'pace'?"),
     ('bed = 5\n', 1, "'bed' must be a quoted name, such as bed = \"brown\""),
     pytest.param('a = ' + '[' * 20000 + ']' * 20000 + '\n', 1,

@@ -7,6 +7,7 @@ import math
 import os
 import struct
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -177,3 +178,46 @@ def test_a_routine_renders_and_exports_with_a_flite_voice(tmp_path, speech_cache
                              "csv=p=0", str(mp3)], capture_output=True, text=True, check=True)
     assert abs(float(probed.stdout) - session.timeline.duration) < 0.2
     assert os.path.getsize(mp3) > 1000
+
+
+FIRST_SOUND_IMPORTS = """
+import sys
+from voicecoach.cache import Cache
+from voicecoach.player import RESUME_TEXT, Player
+from voicecoach.session import start
+from voicecoach.settings import Settings
+class Device:
+    def start(self, pcm):
+        heavy = sorted(m for m in ("numpy", "scipy", "pyloudnorm", "soxr") if m in sys.modules)
+        print("first sound", live is not None, heavy)
+        raise KeyboardInterrupt
+    def busy(self):
+        return False
+    def stop(self):
+        pass
+session, live = start("desk-break", Settings(voice=sys.argv[2] or None), Cache(sys.argv[1]),
+                      (RESUME_TEXT, "3", "2", "1"))
+try:
+    Player(session.timeline, session.speech, Device(), growing=live).play()
+except KeyboardInterrupt:
+    pass
+finally:
+    if live is not None:
+        live.making.close()
+"""
+
+
+@pytest.mark.parametrize("voice", ["", "flite:slt"])
+def test_play_reaches_its_first_sound_without_numpy_and_is_warm_after_an_export(voice, tmp_path):
+    """The parent never imports numpy, scipy or pyloudnorm before the first sound, on a cold cache
+    (the workers do); an export makes every line play may say, "Resuming." included."""
+    cache = tmp_path / "cache"
+    cold = subprocess.run([sys.executable, "-c", FIRST_SOUND_IMPORTS, str(cache), voice],
+                          capture_output=True, text=True, check=True)
+    assert cold.stdout.strip() == "first sound True []", cold.stderr
+    exported = voicecoach("export", "desk-break", "--quiet", "-o", str(tmp_path / "s.mp3"),
+                          *(["--voice", voice] if voice else []), cache=cache)
+    assert exported.returncode == 0, exported.stderr
+    warm = subprocess.run([sys.executable, "-c", FIRST_SOUND_IMPORTS, str(cache), voice],
+                          capture_output=True, text=True, check=True)
+    assert warm.stdout.strip() == "first sound False []", warm.stderr

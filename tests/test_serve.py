@@ -300,12 +300,24 @@ def test_done_logs_the_session_into_the_history(tmp_path: Path, speech_cache: Pa
             status, _, body = running.request("POST", "done", form, body)
             assert status == 400 and b"from 0 to 10" in body, lenient
         assert running.request("POST", "done", form, b"episode=desk-break-standard-000000000000")[0] == 404
+        bogus = running.request("POST", "done", form, f"episode={today[1]}&symptom=headache".encode())
+        assert bogus[0] == 400 and b"unknown symptom" in bogus[2]
+        # a symptom ticked on the phone pauses the program: the page offers its advice, no session
+        player = running.get(f"{routine_key}.html")[2].decode()
+        assert 'name="symptom" value="saddle-numb"' in player
+        body = f"episode={today[1]}&pain_after=2&symptom=saddle-numb&symptom=leg-numb".encode()
+        status, headers, _ = running.request("POST", "done", form, body)
+        assert status == 303 and "emergency%20department" in headers["location"]
+        index = running.get("")[2].decode()
+        assert 'class="card today"' not in index and "The program is paused" in index
     finally:
         running.stop()
     history = json.loads(voicecoach("history", "--json", env=env).stdout)
-    done = [(s["routine"], s["program"], s["completed"], s["pain_before"], s["pain_after"])
+    done = [(s["routine"], s["program"], s["completed"], s["pain_before"], s["pain_after"], s["symptoms"])
             for s in history["sessions"]]
-    assert done == [("desk-break", None, True, 4, 2), ("strength-basics", "strength-20-30-40", True, 3, None)]
+    assert done == [("desk-break", None, True, 4, 2, []),
+                    ("strength-basics", "strength-20-30-40", True, 3, None, []),
+                    ("strength-basics", "strength-20-30-40", True, None, 2, ["saddle-numb", "leg-numb"])]
     assert history["sessions"][0]["seconds"] == made["seconds"]  # the episode's own, not an estimate
 
 
@@ -344,6 +356,29 @@ def test_the_front_page_names_the_length_every_session_is_fitted_to():
         html = page.index([page.Listed(main, 5.0, [main], [])], None, "http://10.0.0.2:8710/t/feed.xml")
         assert f'class="on">{label}</a>' in html
         assert f'<p class="meta">{meta}, 3 exercises</p>' in html
+
+
+def test_a_finished_episode_is_looked_at_once_a_second_not_once_a_request(tmp_path, monkeypatch):
+    """Range requests come many a second: the description is read and the MP3's size taken at
+    most every RECHECK_S, and an episode removed is seen to be gone after that."""
+    import datetime as dt
+
+    from voicecoach import episodes as episodes_module
+    from voicecoach.cache import Cache
+
+    found = episodes_module.Episodes(Cache(tmp_path))
+    found.folder.mkdir(parents=True)
+    key = "desk-break-standard-0123456789ab"
+    (found.folder / f"{key}.mp3").write_bytes(b"\xff" * 5000)
+    made = episodes_module.Made(key, "Desk break", 300.0, 5000, (), dt.datetime(2026, 1, 2))
+    (found.folder / f"{key}.json").write_text(json.dumps(made.to_json()))
+    reads = []
+    real = episodes_module.read_regular
+    monkeypatch.setattr(episodes_module, "read_regular", lambda *a: reads.append(a) or real(*a))
+    assert [found.finished(key) for _ in range(50)] == [made] * 50 and len(reads) == 1
+    (found.folder / f"{key}.mp3").unlink()
+    monkeypatch.setattr(found, "RECHECK_S", 0.0)
+    assert found.finished(key) is None and found.finished("not-a-key") is None
 
 
 def _serve_once(data: Path, *args: str):

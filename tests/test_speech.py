@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from voicecoach.audio import CEILING_DBFS, TARGET_LUFS
 from voicecoach.cache import Cache, decode
 from voicecoach.cli import cli
+from voicecoach.engines import Choice
 from voicecoach.engines.espeak import Espeak
 from voicecoach.errors import SpeechEngineMissing, UnknownVoice
 from voicecoach.settings import PACES, SAMPLE_RATE
@@ -244,3 +246,54 @@ def test_missing_espeak_is_one_line_saying_what_to_install(tmp_path):
     (line,) = result.stderr.splitlines()  # one line, no traceback: the error boundary in main()
     assert line.startswith("voicecoach: speech engine not available: libespeak-ng could not be loaded (")
     assert line.endswith(". Install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng).")
+
+
+class _Slow:
+    """espeak, a little slower, so a test can act while a line is being made."""
+
+    def __init__(self) -> None:
+        self.inner = Espeak()
+        self.name, self.default_voice = self.inner.name, self.inner.default_voice
+
+    def identity(self) -> str:
+        return self.inner.identity()
+
+    def voices(self):
+        return self.inner.voices()
+
+    def synthesize(self, text, voice, words_per_minute):
+        time.sleep(0.5)
+        return self.inner.synthesize(text, voice, words_per_minute)
+
+
+def test_a_line_being_made_is_not_queued_again(store):
+    speech = Speech(Choice(_Slow(), None), cache=store, jobs=1)
+    with speech.making(["Halfway."]) as making:
+        deadline = time.monotonic() + 10
+        while making.current != "Halfway." and time.monotonic() < deadline:
+            time.sleep(0.005)
+        making.add(["Halfway."])  # asked again while the only worker makes it
+        while not making.done:
+            making.wait_more(making.made, 1.0)
+    assert (making.total, making.made, speech.synthesized) == (1, 1, 1)
+
+
+SQUAT_HOW = ("To sit back, bend your knees and push your hips back and down, as if sitting onto a low "
+             "seat behind you, chest up. Then press through your whole foot and stand up tall. Go "
+             "only as low as feels comfortable.")
+
+
+def test_every_voice_of_every_engine_stays_under_the_ceiling(shared):
+    """The limiter runs on every clip, also one whose first measurement lands on its target
+    (flite:slt's squat line peaked at -0.84 dBFS when it was skipped)."""
+    ceiling = 10 ** (CEILING_DBFS / 20) * 32768 + 0.5  # and half a step of rounding to 16 bits
+    loudest = {}
+    for voice in list_voices():  # every voice a short line; the English ones the long one too
+        english = voice.engine != "espeak" or any(lang.startswith("en") for lang in voice.languages)
+        texts = [SQUAT_HOW, "Go slowly."] if english else ["Go slowly."]
+        speech = Speech(voice.id, cache=shared)
+        speech.prepare(texts)
+        loudest[voice.id] = max(int(np.abs(np.frombuffer(speech.clip(text), np.int16).astype(int)).max())
+                                for text in texts)
+    assert len(loudest) > 20 and {"flite:slt", "espeak:en-us"} <= set(loudest)
+    assert {v: p for v, p in loudest.items() if p > ceiling} == {}

@@ -16,19 +16,24 @@ of a dB: tests/test_bed.py).
 from __future__ import annotations
 
 import bisect
+import json
 import math
+import os
 import shutil
 import stat
+import struct
 import subprocess
-import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import files
+from .cache import BEDS, Cache, make_key
 from .errors import BedError, BedNotFound
+from .loudness import Loudness
+from .routine import MAX_SESSION_SECONDS
 from .settings import CEILING_DBFS, DEFAULT_BED_LEVEL, TARGET_LUFS
 from .timeline import Timeline
 
@@ -160,85 +165,6 @@ class Bed:
         pass
 
 
-def _biquad(b: tuple[float, float, float], a: tuple[float, float, float],
-            frequencies: np.ndarray, rate: int) -> np.ndarray:
-    z = np.exp(-2j * np.pi * frequencies / rate)
-    return (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
-
-
-def k_weighting_response(frequencies: np.ndarray, rate: int) -> np.ndarray:
-    """The frequency response of BS.1770's K-weighting at `rate`: its high shelf (+4 dB above
-    about 1.7 kHz) then its high-pass (about 38 Hz), biquads by the audio EQ cookbook's formulas."""
-    gain = 10 ** (3.99984 / 40)
-    w0 = 2 * np.pi * 1681.97 / rate
-    alpha = np.sin(w0) / (2 * 0.7071752)
-    cos, root = np.cos(w0), 2 * np.sqrt(gain) * alpha
-    shelf = _biquad(
-        (gain * ((gain + 1) + (gain - 1) * cos + root), -2 * gain * ((gain - 1) + (gain + 1) * cos),
-         gain * ((gain + 1) + (gain - 1) * cos - root)),
-        ((gain + 1) - (gain - 1) * cos + root, 2 * ((gain - 1) - (gain + 1) * cos),
-         (gain + 1) - (gain - 1) * cos - root), frequencies, rate)
-    w0 = 2 * np.pi * 38.13547 / rate
-    alpha, cos = np.sin(w0) / (2 * 0.5003270), np.cos(w0)
-    high_pass = _biquad(((1 + cos) / 2, -(1 + cos), (1 + cos) / 2),
-                        (1 + alpha, -2 * cos, 1 - alpha), frequencies, rate)
-    return shelf * high_pass
-
-
-class Loudness:
-    """Integrated loudness (LUFS) of a signal given block by block, as BS.1770 defines it: the
-    K-weighted mean square over 400 ms blocks every 100 ms, gated at -70 LUFS and at 10 LU under
-    the mean. The K-weighting is applied by FFT to each block given, with a little of the signal
-    before it so the filter has settled (overlap-save); one number is kept per 100 ms."""
-
-    CONTEXT_S = 0.25  # the K-weighting's impulse response has died away well within this
-    FFT_SIZE = 1 << 15
-
-    def __init__(self, rate: int):
-        self.rate = rate
-        self.hop = round(0.1 * rate)
-        self.context = round(self.CONTEXT_S * rate)
-        self.step = self.FFT_SIZE - self.context
-        self.response = k_weighting_response(np.fft.rfftfreq(self.FFT_SIZE, 1 / rate), rate)
-        self.pending = np.zeros(self.context)  # what the next FFT starts with
-        self.leftover = np.zeros(0)  # weighted samples short of a whole 100 ms
-        self.sums: list[np.ndarray] = []  # sum of squares of each 100 ms of the weighted signal
-
-    def add(self, samples: np.ndarray) -> None:
-        self.pending = np.concatenate([self.pending, samples])
-        while self.pending.size >= self.FFT_SIZE:
-            self._weigh(self.pending[: self.FFT_SIZE], self.step)
-            self.pending = self.pending[self.step:]
-
-    def _weigh(self, segment: np.ndarray, valid: int) -> None:
-        padded = np.concatenate([segment, np.zeros(self.FFT_SIZE - segment.size)])
-        weighted = np.fft.irfft(np.fft.rfft(padded) * self.response, n=self.FFT_SIZE)
-        squares = np.concatenate([self.leftover, weighted[self.context: self.context + valid] ** 2])
-        whole = squares.size // self.hop * self.hop
-        self.sums.append(squares[:whole].reshape(-1, self.hop).sum(axis=1))
-        self.leftover = squares[whole:]
-
-    def lufs(self) -> float:
-        if self.pending.size > self.context:  # the last part, once
-            self._weigh(self.pending, self.pending.size - self.context)
-            self.pending = self.pending[-self.context:]
-        sums = np.concatenate(self.sums) if self.sums else np.zeros(0)
-        if sums.size < 4:
-            return -math.inf
-        powers = (sums[:-3] + sums[1:-2] + sums[2:-1] + sums[3:]) / (4 * self.hop)
-        powers = powers[powers > 10 ** ((-70 + 0.691) / 10)]
-        if powers.size == 0:
-            return -math.inf
-        relative = np.mean(powers) * 10 ** (-10 / 10)
-        return -0.691 + 10 * math.log10(float(np.mean(powers[powers > relative])))
-
-
-def loudness(samples: np.ndarray, rate: int) -> float:
-    meter = Loudness(rate)
-    meter.add(samples)
-    return meter.lufs()
-
-
 def _scale_for(loudness: float, voice_lufs: float, level_db: float) -> float:
     return float(10 ** ((voice_lufs + level_db - loudness) / 20))
 
@@ -317,94 +243,128 @@ class _Generated(Bed):
         return np.fft.irfft(spectrum, n=size)  # float32, as the spectrum is complex64
 
 
-# -- a user's file, decoded as a stream --------------------------------------------------------
+# -- a user's file, decoded once into the cache --------------------------------------------------
 
-def _wav_stream(path: Path, rate: int, block_s: float = 4.0) -> Iterator[np.ndarray]:
-    """Float mono at `rate` from a PCM WAV, decoded and resampled in blocks (wave + numpy)."""
-    with wave.open(str(path), "rb") as source:
-        channels, width, source_rate = source.getnchannels(), source.getsampwidth(), source.getframerate()
-        if width not in (1, 2, 3, 4) or source_rate <= 0 or channels <= 0:
-            raise wave.Error(f"unsupported WAV ({width * 8}-bit, {channels} channels)")
-        divisor = math.gcd(rate, source_rate)
-
-        def frames(count: int) -> np.ndarray:
-            raw = source.readframes(count)
-            raw = raw[: len(raw) // (width * channels) * width * channels]
-            # float32 throughout: a bed sits 20 dB and more under the voice, and numpy's FFT
-            # takes half the time and memory on it
-            if width == 1:  # unsigned 8-bit
-                values = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / 128
-            elif width == 3:  # 24-bit: each sample into the top three bytes of an int32
-                padded = np.zeros((len(raw) // 3, 4), np.uint8)
-                padded[:, 1:] = np.frombuffer(raw, np.uint8).reshape(-1, 3)
-                values = padded.view("<i4").ravel().astype(np.float32) / 2 ** 31
-            else:
-                ints = np.frombuffer(raw, "<i2" if width == 2 else "<i4")
-                values = ints.astype(np.float32) / 2 ** (8 * width - 1)
-            if channels == 1:
-                return values
-            return values.reshape(-1, channels) @ np.full(channels, 1 / channels, np.float32)
-
-        yield from resample_stream(frames, rate // divisor, source_rate // divisor,
-                                   round(block_s * source_rate))
+# A header is checked against these before anything is decoded: a file may say anything.
+MAX_CHANNELS = 64
+RATES = (1000, 768_000)  # Hz
+BLOCK_BYTES = 1 << 22  # a WAV is read 4 MiB at a time, whatever its rate and channels
+BED_FORMAT = 1  # bump when the decoding (downmix, resampler, measurement) changes
+# A session lasts at most MAX_SESSION_SECONDS: no more of a file than that can ever be heard
+LONGEST_S = MAX_SESSION_SECONDS + FADE_OUT_S
+LOOP_SEARCH_S = 0.05  # how much earlier than the file's end a loop may turn, to match the material
 
 
-def resample_stream(read: Callable[[int], np.ndarray], up: int, down: int,
-                    block: int) -> Iterator[np.ndarray]:
-    """What `read(n)` returns (empty at the end), resampled by up/down, block by block.
+@dataclass(frozen=True)
+class _Layout:
+    """What a WAV file's header says, checked: where its samples are and how to read them."""
 
-    Band-limited resampling by FFT over overlapping segments: each segment is two hops of input
-    under a periodic Hann window (the windows at half overlap sum to exactly one), resampled by
-    keeping its spectrum below the lower of the two Nyquist frequencies, and overlap-added. Every
-    output sample depends on the input around it only, so any length streams in bounded memory."""
-    if up == down:
-        while (piece := read(block)).size:
-            yield piece
-        return
-    hop = down * max(1, round(block / 2 / down))  # input samples; a whole number of output ones
-    out_hop = hop * up // down
-    window = (0.5 - 0.5 * np.cos(np.pi * np.arange(2 * hop) / hop)).astype(np.float32)
-    keep = min(hop, out_hop) + 1  # bins kept: up to the lower Nyquist
-    buffered = np.zeros(hop, np.float32)  # input from one hop before the first sample: zeros
-    total, ended, produced = 0, False, 0
-    previous = None  # the second half of the last segment, waiting for the next one's first
-    while True:
-        while not ended and buffered.size < 2 * hop:
-            piece = read(hop)
-            ended = piece.size == 0
-            total += piece.size
-            buffered = np.concatenate([buffered, piece])
-        segment = np.concatenate([buffered[: 2 * hop], np.zeros(max(0, 2 * hop - buffered.size), np.float32)])
-        spectrum = np.fft.rfft(segment * window)[:keep]
-        if keep > out_hop:
-            spectrum[-1] = spectrum[-1].real  # the output's Nyquist bin is real
-        resampled = np.fft.irfft(spectrum, n=2 * out_hop) * (out_hop / hop)
-        if previous is not None:  # the first segment's first half is before the signal
-            wanted = out_hop if not ended else min(out_hop, -(-total * up // down) - produced)
-            if wanted <= 0:
-                return
-            yield (previous + resampled[:out_hop])[:wanted]
-            produced += wanted
-        previous = resampled[out_hop:]
-        buffered = buffered[hop:]
+    floating: bool
+    channels: int
+    rate: int
+    width: int  # bytes a sample
+    offset: int  # of the first sample
+    frames: int  # as many as the file really holds
 
 
-def _ffmpeg_stream(path: Path, rate: int, block_s: float = 10.0) -> Iterator[np.ndarray]:
-    """Float mono at `rate` from anything ffmpeg decodes (MP3, FLAC, Ogg, M4A...), in blocks."""
+def _wav_layout(path: Path, handle) -> _Layout | None:
+    """The layout of a PCM or float WAV, or None for another kind of WAV (ffmpeg reads it);
+    BedError when the header asks for what no audio file needs."""
+    size = os.fstat(handle.fileno()).st_size
+    position, fmt = 12, None
+    for _ in range(10_000):  # chunks before the samples: a file of only chunk headers ends here
+        handle.seek(position)
+        header = handle.read(8)
+        if len(header) < 8:
+            break
+        kind, length = header[:4], struct.unpack("<I", header[4:])[0]
+        if kind == b"fmt ":
+            if length < 16 or position + 8 + length > size:
+                raise BedError(str(path), f"its WAV header is damaged (a format chunk of {length} bytes)")
+            fmt = handle.read(min(length, 40))
+        elif kind == b"data":
+            if fmt is None:
+                break
+            tag, channels, rate, _, align, bits = struct.unpack("<HHIIHH", fmt[:16])
+            if tag == 0xFFFE and len(fmt) >= 26:  # WAVE_FORMAT_EXTENSIBLE: the real tag follows
+                tag = struct.unpack("<H", fmt[24:26])[0]
+            if not 1 <= channels <= MAX_CHANNELS:
+                raise BedError(str(path), f"its header says {channels} channels (at most {MAX_CHANNELS})")
+            if not RATES[0] <= rate <= RATES[1]:
+                raise BedError(str(path), f"its header says {rate} Hz (a bed may be "
+                                          f"{RATES[0]} to {RATES[1]} Hz)")
+            floating = tag == 3
+            if (tag, bits) not in ((1, 8), (1, 16), (1, 24), (1, 32), (3, 32), (3, 64)):
+                return None
+            width = bits // 8
+            frames = min(length, size - position - 8) // (width * channels)
+            return _Layout(floating, channels, rate, width, position + 8, frames)
+        position += 8 + length + (length & 1)
+        if position > size:
+            break
+    raise BedError(str(path), "it is not a WAV file that can be read (no format or no samples)")
+
+
+def _wav_blocks(path: Path, handle, layout: _Layout, rate: int) -> Iterator[np.ndarray]:
+    """Float32 mono at `rate` from a WAV's samples, read and resampled in bounded blocks."""
+    import soxr
+
+    channels, width = layout.channels, layout.width
+    per_block = max(1, BLOCK_BYTES // (width * channels))
+    resampler = None if layout.rate == rate else soxr.ResampleStream(layout.rate, rate, 1, dtype="float32",
+                                                                      quality="HQ")
+    wanted = min(layout.frames, math.ceil(LONGEST_S * layout.rate))
+    handle.seek(layout.offset)
+    done = 0
+    while done < wanted:
+        count = min(per_block, wanted - done)
+        raw = handle.read(count * width * channels)
+        count = len(raw) // (width * channels)
+        if count == 0:
+            break
+        done += count
+        raw = raw[: count * width * channels]
+        values: np.ndarray
+        if layout.floating:
+            values = np.frombuffer(raw, "<f4" if width == 4 else "<f8").astype(np.float32)
+            values = np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=-1.0)
+        elif width == 1:  # unsigned 8-bit
+            values = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128) / np.float32(128)
+        elif width == 3:  # 24-bit: each sample into the top three bytes of an int32
+            padded = np.zeros((count * channels, 4), np.uint8)
+            padded[:, 1:] = np.frombuffer(raw, np.uint8).reshape(-1, 3)
+            values = padded.view("<i4").ravel().astype(np.float32) / np.float32(2 ** 31)
+        else:
+            ints = np.frombuffer(raw, "<i2" if width == 2 else "<i4")
+            values = ints.astype(np.float32) / np.float32(2 ** (8 * width - 1))
+        if channels > 1:  # summed a channel at a time: a mean over the interleaved axis is 10x slower
+            mono = values[0::channels].copy()
+            for channel in range(1, channels):
+                mono += values[channel::channels]
+            values = mono * np.float32(1 / channels)
+        yield values if resampler is None else resampler.resample_chunk(values)
+    if resampler is not None:
+        yield resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+
+
+def _ffmpeg_blocks(path: Path, rate: int, block_s: float = 10.0) -> Iterator[np.ndarray]:
+    """Float32 mono at `rate` from anything ffmpeg decodes (MP3, FLAC, Ogg, M4A...), in blocks;
+    ffmpeg downmixes and resamples in the same pass."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise BedError(str(path), "only WAV files can be read without ffmpeg; install ffmpeg "
                                   "(Debian/Ubuntu: sudo apt-get install ffmpeg) or convert it to WAV")
     process = subprocess.Popen(
         [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-vn", "-sn", "-dn", "-ac", "1",
-         "-ar", str(rate), "-f", "f32le", "-"],
+         "-ar", str(rate), "-t", f"{LONGEST_S:.0f}", "-f", "f32le", "-"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     try:
         size = round(block_s * rate) * 4
         while chunk := process.stdout.read(size):
-            yield np.frombuffer(chunk[: len(chunk) // 4 * 4], "<f4").astype(np.float64)
-        error = process.stderr.read().decode(errors="replace").strip()
+            yield np.nan_to_num(np.frombuffer(chunk[: len(chunk) // 4 * 4], "<f4"),
+                                nan=0.0, posinf=1.0, neginf=-1.0)
+        error = process.stderr.read(65536).decode(errors="replace").strip()
         if process.wait() != 0:
             last = error.splitlines()[-1] if error else f"ffmpeg exited with {process.returncode}"
             raise BedError(str(path), f"it is not audio that ffmpeg can decode "
@@ -418,61 +378,111 @@ def _ffmpeg_stream(path: Path, rate: int, block_s: float = 10.0) -> Iterator[np.
 
 
 def decode_stream(path: Path, rate: int) -> Iterator[np.ndarray]:
-    """The file's sound as float mono blocks at `rate`: WAV with the wave module, else ffmpeg."""
-    head = files.read_regular(path, 12)
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        try:
-            yield from _wav_stream(path, rate)
+    """The file's sound as float32 mono blocks at `rate` (at most LONGEST_S of it): a PCM or float
+    WAV read here, after its header is checked; anything else by ffmpeg."""
+    with path.open("rb") as handle:
+        head = handle.read(12)
+        layout = _wav_layout(path, handle) if head[:4] == b"RIFF" and head[8:12] == b"WAVE" else None
+        if layout is not None:
+            yield from _wav_blocks(path, handle, layout, rate)
             return
-        except (wave.Error, EOFError):  # a WAV the wave module cannot read (float, extensible)
-            pass
-    yield from _ffmpeg_stream(path, rate)
+    yield from _ffmpeg_blocks(path, rate)
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A bed file decoded once, as the session hears it: mono 16-bit at the session rate."""
+
+    pcm: Path  # a WAV in the cache; its samples start at byte 44
+    length: int
+    lufs: float
+
+
+def _decoded(path: Path, rate: int, cache: Cache) -> _Decoded:
+    """The file decoded, measured and checked, from the cache when this very file (its path, size,
+    time and inode) was decoded before at this rate; otherwise decoded now, once, in blocks."""
+    info = path.stat()
+    key = make_key(kind="bed", path=str(path.resolve()), size=info.st_size, mtime=info.st_mtime_ns,
+                   inode=info.st_ino, device=info.st_dev, rate=rate, format=BED_FORMAT)
+    folder = cache.root / BEDS
+    pcm, described = folder / f"{key}.wav", folder / f"{key}.json"
+    try:
+        known = json.loads(files.read_regular(described, 4096))
+        decoded = _Decoded(pcm, int(known["length"]), float(known["lufs"]))
+        if pcm.stat().st_size == 44 + 2 * decoded.length and math.isfinite(decoded.lufs):
+            return decoded
+    except (OSError, ValueError, KeyError, TypeError, files.NotRegular):
+        pass  # not decoded yet, or damaged: decoded again
+    folder.mkdir(parents=True, exist_ok=True)
+    meter = Loudness(rate)
+    length, peak = 0, 0.0
+    with files.atomic_output(pcm, check=False) as out:
+        out.write(bytes(44))
+        for block in decode_stream(path, rate):
+            if not block.size:
+                continue
+            length += block.size
+            peak = max(peak, float(np.abs(block).max()))
+            meter.add(block.astype(np.float64))
+            out.write(np.clip(np.round(block * 32767), -32768, 32767).astype("<i2").tobytes())
+        lufs = meter.lufs()
+        if length == 0:
+            raise BedError(str(path), "it has no sound in it (empty)")
+        if length < SHORTEST_FILE_S * rate:
+            raise BedError(str(path), f"it is too short to loop ({length / rate:.2f} s; "
+                                      f"at least {SHORTEST_FILE_S:g} s)")
+        if peak < 10 ** (SILENT_DBFS / 20) or not math.isfinite(lufs):
+            raise BedError(str(path), "it is silent")
+        out.seek(0)
+        out.write(b"RIFF" + struct.pack("<I", 36 + 2 * length) + b"WAVEfmt " + struct.pack(
+            "<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16) + b"data" + struct.pack("<I", 2 * length))
+    with files.atomic_output(described, "w", check=False) as out:
+        json.dump({"length": length, "lufs": lufs, "source": str(path)}, out)
+    return _Decoded(pcm, length, lufs)
 
 
 class _File(Bed):
-    """A user's audio file, looped with an equal-power crossfade for as long as the session lasts.
+    """A user's audio file, looped with a crossfade for as long as the session lasts.
 
-    Opening it scans it once (its length, whether there is anything to hear, its loudness);
-    after that it is read as a stream, in order, and decoded again from the top when it loops
-    or when playback jumps back."""
+    It is decoded once, into the cache (`_decoded`), and read from there by position: looping
+    or jumping back reads, never decodes again. The loop turns where the file's end best matches
+    its start (within LOOP_SEARCH_S), and the crossfade's two gains keep the level for material
+    that correlation: equal power for unrelated sound such as noise, equal gain for a steady tone.
+    """
 
-    def __init__(self, path: Path, rate: int, voice_lufs: float, level_db: float):
+    def __init__(self, path: Path, rate: int, voice_lufs: float, level_db: float, cache: Cache):
         self.name = str(path)
         self.path = path
         self.rate = rate
         self.level_db = level_db
-        self.length, loudness, self.head = self._scan()
+        decoded = _decoded(path, rate, cache)
+        self.pcm, self.length = decoded.pcm, decoded.length
+        self.scale = _scale_for(decoded.lufs, voice_lufs, level_db)
+        self._fd: int | None = None
         self.fade = min(round(CROSSFADE_S * rate), self.length // 2)
-        self.period = self.length - self.fade
-        self.scale = _scale_for(loudness, voice_lufs, level_db)
-        self._reader: Iterator[np.ndarray] | None = None
-        self._at = 0  # file position of the first sample in _pending
-        self._pending = np.zeros(0)
+        self.head = self._read(0, self.fade)
+        self.period, self.tail_gain, self.head_gain = self._loop()
 
-    def _scan(self) -> tuple[int, float, np.ndarray]:
-        """The file's length at the session rate, its loudness and its first crossfade's worth of
-        samples; refused if there is nothing (or not enough) to hear."""
-        meter = Loudness(self.rate)
-        length, peak, head = 0, 0.0, np.zeros(0)
-        fade = round(CROSSFADE_S * self.rate)
-        try:
-            for block in decode_stream(self.path, self.rate):
-                length += block.size
-                if block.size:
-                    peak = max(peak, float(np.abs(block).max()))
-                if head.size < fade:
-                    head = np.concatenate([head, block[: fade - head.size]])
-                meter.add(block)
-        except OSError as exc:
-            raise BedError(str(self.path), exc.strerror or str(exc)) from None
-        if length == 0:
-            raise BedError(str(self.path), "it has no sound in it (empty)")
-        if length < SHORTEST_FILE_S * self.rate:
-            raise BedError(str(self.path), f"it is too short to loop ({length / self.rate:.2f} s; "
-                                           f"at least {SHORTEST_FILE_S:g} s)")
-        if peak < 10 ** (SILENT_DBFS / 20) or not math.isfinite(meter.lufs()):
-            raise BedError(str(self.path), "it is silent")
-        return length, meter.lufs(), head
+    def _loop(self) -> tuple[int, np.ndarray, np.ndarray]:
+        """Where the loop turns (the period) and the gains of the tail and the head across the
+        crossfade. With r the correlation of the head and the tail, a tail gain a and head gain b
+        keep the power when a^2 + b^2 + 2 r a b = 1: b rises as a sine, a follows from it."""
+        fade, length = self.fade, self.length
+        search = max(0, min(round(LOOP_SEARCH_S * self.rate), length - 2 * fade - 1))
+        latest = length - fade
+        window = self._read(latest - search, fade + search)
+        head = self.head
+        size = 1 << (window.size - 1).bit_length()  # one product per candidate period, by FFT
+        spectrum = np.fft.rfft(window, size) * np.conj(np.fft.rfft(head, size))
+        products = np.fft.irfft(spectrum, size)[: search + 1]
+        energy = np.concatenate([[0.0], np.cumsum(window ** 2)])
+        tails = energy[fade:] - energy[: energy.size - fade]
+        correlation = products / np.sqrt(np.maximum(tails * float(head @ head), 1e-30))
+        best = int(np.flatnonzero(correlation >= correlation.max() - 1e-9)[-1])  # the latest of the best
+        r = float(np.clip(correlation[best], 0.0, 1.0))
+        rising = np.sin(0.5 * np.pi * (np.arange(fade) + 0.5) / fade)
+        falling = -r * rising + np.sqrt(np.maximum(0.0, 1 - rising ** 2 * (1 - r * r)))
+        return latest - search + best, falling, rising
 
     def samples(self, start: int, end: int) -> np.ndarray:
         out = np.empty(end - start)
@@ -481,11 +491,10 @@ class _File(Bed):
             copy, offset = divmod(position, self.period) if position >= self.period else (0, position)
             if copy and offset < self.fade:  # the tail of the copy before fades into this one's head
                 take = min(end - position, self.fade - offset)
-                x = (np.arange(offset, offset + take) + 0.5) / self.fade
                 tail = self._read(self.period + offset, take)
-                head = self.head[offset: offset + take]
                 out[position - start: position - start + take] = (
-                    tail * np.cos(0.5 * np.pi * x) + head * np.sin(0.5 * np.pi * x))
+                    tail * self.tail_gain[offset: offset + take]
+                    + self.head[offset: offset + take] * self.head_gain[offset: offset + take])
             else:
                 take = min(end - position, self.period - offset)
                 out[position - start: position - start + take] = self._read(offset, take)
@@ -493,34 +502,24 @@ class _File(Bed):
         return out * self.scale
 
     def _read(self, at: int, count: int) -> np.ndarray:
-        """The file's samples [at, at + count), from the open stream when it has not passed them."""
-        if self._reader is None or at < self._at:
-            self.close()
-            self._reader = decode_stream(self.path, self.rate)
-            self._at, self._pending = 0, np.zeros(0)
-        while self._at + self._pending.size < at + count:
-            block = next(self._reader, None)
-            if block is None:  # the file changed under us: keep the length we planned with
-                block = np.zeros(at + count - self._at - self._pending.size)
-            self._pending = np.concatenate([self._pending, block])
-            drop = min(at - self._at, self._pending.size)  # keep nothing before `at`
-            self._pending, self._at = self._pending[drop:], self._at + drop
-        lo = at - self._at
-        piece = self._pending[lo: lo + count]
-        self._pending, self._at = self._pending[lo + count:], at + count
-        return piece
+        """The decoded file's samples [at, at + count) as floats; silence past its end (a cache
+        file changed under us: the length planned with is kept)."""
+        if self._fd is None:
+            self._fd = os.open(self.pcm, os.O_RDONLY)
+        raw = os.pread(self._fd, 2 * count, 44 + 2 * at)
+        samples = np.frombuffer(raw[: len(raw) // 2 * 2], "<i2").astype(np.float64) / 32767
+        return np.concatenate([samples, np.zeros(count - samples.size)]) if samples.size < count else samples
 
     def close(self) -> None:
-        if self._reader is not None:
-            close = getattr(self._reader, "close", None)
-            if close:
-                close()
-            self._reader = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def open_bed(choice: str, rate: int, level_db: float = DEFAULT_BED_LEVEL,
-             voice_lufs: float = TARGET_LUFS) -> Bed:
-    """A built-in bed by name or an audio file by path, checked before anything is written."""
+             voice_lufs: float = TARGET_LUFS, cache: Cache | None = None) -> Bed:
+    """A built-in bed by name or an audio file by path, checked before anything is written; a
+    file is decoded into `cache` (the default cache when None)."""
     if choice in BUILT_IN:
         return _Generated(choice, rate, voice_lufs, level_db)
     path = Path(choice).expanduser()
@@ -532,9 +531,11 @@ def open_bed(choice: str, rate: int, level_db: float = DEFAULT_BED_LEVEL,
             raise BedError(choice, f"it is {files.kind_of(mode)}, not an audio file")
         if not files.read_regular(path, 1):  # never blocks, even on a FIFO swapped in since
             raise BedError(choice, "the file is empty")
+        return _File(path, rate, voice_lufs, level_db, cache or Cache())
     except OSError as exc:
         raise BedError(choice, exc.strerror or str(exc)) from None
-    return _File(path, rate, voice_lufs, level_db)
+    except (ValueError, MemoryError, struct.error, RuntimeError) as exc:  # a decoder met something odd
+        raise BedError(choice, f"it could not be decoded ({type(exc).__name__}: {exc})"[:300]) from None
 
 
 def loudest_level(timeline: Timeline) -> float:

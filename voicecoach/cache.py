@@ -202,6 +202,18 @@ class Cache:
             except OSError as exc:
                 failed += 1
                 reason = reason or exc.strerror or str(exc)
+        beds = self.root / BEDS  # bed files decoded once (bed.py): made again when next used
+        if beds.is_dir():
+            for path in beds.iterdir():
+                if path.suffix in (".wav", ".json") and path.is_file():
+                    try:
+                        path.unlink()
+                    except FileNotFoundError:
+                        pass
+                    except OSError as exc:
+                        failed += 1
+                        reason = reason or exc.strerror or str(exc)
+            remove_stale_partials(beds)
         for folder in {p.parent for p in files} | set(self._folders()):
             remove_stale_partials(folder)
             remove_stale_partials(folder, suffix=".tmp")  # as older versions named them
@@ -225,6 +237,7 @@ def _count_and_bytes(files: list[Path], suffix: str) -> tuple[int, int]:
     return len([p for p in files if p.suffix == suffix]), total
 
 
+BEDS = "beds"  # bed files decoded at the session rate (bed.py), in the cache folder
 EPISODES = "episodes"  # serve's finished episodes, in the cache folder: all can be made again
 
 

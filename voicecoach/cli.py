@@ -27,9 +27,7 @@ from .config import load as load_config
 from .config import path as config_path
 from .errors import FitError, RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
 from .routine import LEVELS
-from .session import check_warnings
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, NO_BED, PACES, Settings
-from .timeline import clock, estimated_seconds
 
 DEFAULT_ROUTINE = "three-exercises"
 
@@ -78,6 +76,12 @@ def _kept_places(cache: Cache) -> list[tuple[Path, str]]:
             (data, f"inside voicecoach's data folder ({data})"),
             (cache.root, f"inside the speech cache ({cache.root})"),
             (config_path(), "the config file")]
+
+
+def clock(seconds: float) -> str:
+    from .timeline import clock as timeline_clock  # the planner: imported when a command reports
+
+    return timeline_clock(seconds)
 
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -237,13 +241,9 @@ def list_command(as_json: bool) -> None:
       voicecoach list
       voicecoach list --json
     """
-    rows: list[dict[str, Any]] = []  # JSON rows: text, counts and minutes
-    for routine in routines.all_builtin():
-        rows.append({
-            "id": routine.id, "title": routine.title, "source": routine.source,
-            "summary": routine.summary, "exercises": len(routine.exercises),
-            "minutes": round(estimated_seconds(routine, Settings()) / 60),
-        })
+    from .catalogue import rows as catalogue
+
+    rows: list[dict[str, Any]] = catalogue(_cache().root)  # JSON rows: text, counts and minutes
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -282,6 +282,8 @@ def check(routines_given: tuple[str, ...]) -> None:
             status = 2
             click.echo(f"voicecoach: {error}", err=True)
             continue
+        from .session import check_warnings
+
         warnings = check_warnings(routine, _cache())
         for warning in warnings:
             click.echo(str(warning))
@@ -666,7 +668,7 @@ def beds() -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON list of id, name, engine, languages and licence.")
 def voices(as_json: bool) -> None:
-    """List the voices of every installed speech engine (espeak-ng, flite), for --voice.
+    """List the voices of every installed speech engine (espeak-ng, flite, Piper), for --voice.
 
     Voice ids are ENGINE:VOICE; a bare name is an espeak voice.
 
@@ -676,6 +678,7 @@ def voices(as_json: bool) -> None:
       voicecoach voices --json
       voicecoach show desk-break --voice espeak:en-gb-x-rp
       voicecoach say "Lie on your back." --voice flite:slt
+      voicecoach say "Lie on your back." --voice piper:joe
     """
     from .speech import list_voices
 

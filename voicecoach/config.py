@@ -1,5 +1,5 @@
-"""The user's config file (TOML): default voice, pace, level and sound bed. Command-line options win
-over it.
+"""The user's config file (TOML): default voice, pace, level, sound bed and a folder of Piper
+voices. Command-line options win over it.
 
 It lives in the platformdirs config folder (`~/.config/voicecoach/config.toml` on Linux), or
 wherever VOICECOACH_CONFIG points. A missing file is no config, unless VOICECOACH_CONFIG names it;
@@ -22,9 +22,10 @@ from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, PACES
 
 ENV_VAR = "VOICECOACH_CONFIG"
 EXAMPLE = 'voice = "flite:slt"\npace = "slow"\nlevel = "beginner"\nbed = "brown"\nbed_level = -24\n'
-SETTINGS = ("voice", "pace", "level", "bed", "bed_level")
-EXAMPLES = {"voice": "flite:slt", "pace": "slow", "level": "beginner", "bed": "brown"}
-MAX_BYTES = 64 * 1024  # five settings take a hundred bytes
+SETTINGS = ("voice", "pace", "level", "bed", "bed_level", "voices")
+EXAMPLES = {"voice": "flite:slt", "pace": "slow", "level": "beginner", "bed": "brown",
+            "voices": "~/piper-voices"}
+MAX_BYTES = 64 * 1024  # six settings take a hundred bytes
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Defaults:
     level: str = "standard"
     bed: str | None = None
     bed_level: float = DEFAULT_BED_LEVEL
+    voices: str | None = None  # a folder of Piper voices (NAME.onnx + NAME.onnx.json)
     source: str = field(default="", compare=False)  # the file read, for errors found later
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # (setting, line)
 
@@ -137,5 +139,5 @@ def load(where: Path | None = None) -> Defaults:
         if key in choices and value not in choices[key]:
             raise ConfigError(str(where), line, f"'{key}' must be one of {', '.join(choices[key])}, "
                               f"got '{value}'")
-        values[key] = os.path.expanduser(value) if key == "bed" else value
+        values[key] = os.path.expanduser(value) if key in ("bed", "voices") else value
     return Defaults(**values, source=str(where), lines=tuple(lines))  # type: ignore[arg-type]

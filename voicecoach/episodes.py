@@ -222,10 +222,17 @@ class Episodes:
     """The folder of finished episodes: KEY.mp3, KEY.vtt (and .lrc) from the export path, KEY.chapters.json,
     and KEY.json, written last, that says it is finished."""
 
+    # How long a finished episode is taken as finished before its files are looked at again: a
+    # podcast app's range requests come many a second, and reading KEY.json and the MP3's size for
+    # each was a sixth of the server's time; an episode removed meanwhile (cache clear) is a 404
+    # from the file response, then made again within this.
+    RECHECK_S = 1.0
+
     def __init__(self, cache: Cache, bitrate: int = DEFAULT_BITRATE):
         self.cache = cache
         self.folder = cache.root / FOLDER
         self.bitrate = bitrate
+        self._seen: dict[str, tuple[float, Made]] = {}  # key -> (when checked, what was found)
 
     def path(self, key: str, suffix: str) -> Path:
         if not KEY.fullmatch(key):  # only names make_key gives: never a path from elsewhere
@@ -233,7 +240,12 @@ class Episodes:
         return self.folder / f"{key}{suffix}"
 
     def finished(self, key: str) -> Made | None:
-        """The episode's description if it is finished and its MP3 is whole, else None."""
+        """The episode's description if it is finished and its MP3 is whole, else None (looked
+        at again at most every RECHECK_S)."""
+        seen = self._seen.get(key)
+        now = time.monotonic()
+        if seen is not None and now - seen[0] < self.RECHECK_S:
+            return seen[1]
         if not KEY.fullmatch(key):
             return None
         try:
@@ -241,7 +253,9 @@ class Episodes:
             if self.path(key, ".mp3").stat().st_size != made.size or made.key != key:
                 return None
         except (OSError, ValueError, KeyError, TypeError):
+            self._seen.pop(key, None)
             return None
+        self._seen[key] = (now, made)
         return made
 
     def make(self, episode: Episode, stopping: threading.Event,

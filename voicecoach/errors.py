@@ -55,12 +55,12 @@ class RoutineNotFound(UsageError):
 
 
 class SpeechEngineMissing(VoicecoachError):
-    def __init__(self, detail: str, package: str = "espeak-ng"):
+    def __init__(self, detail: str, package: str = "espeak-ng", install: str | None = None):
+        """`install`: the command that installs it, where it is not a Debian package."""
         self.package = package
-        super().__init__(
-            "speech engine not available: "
-            f"{detail}. Install {package} (Debian/Ubuntu: sudo apt-get install {package})."
-        )
+        how = f"Install it with: {install}" if install else \
+            f"Install {package} (Debian/Ubuntu: sudo apt-get install {package})."
+        super().__init__(f"speech engine not available: {detail}. {how}")
 
 
 class SpeechError(VoicecoachError):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .episodes import Episode, Made
+from .history import SYMPTOMS
 from .safety import SCREEN
 from .timeline import clock
 
@@ -83,6 +84,14 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
     return _page("voicecoach", "\n".join(parts))
 
 
+def _symptoms() -> str:
+    """The warning symptoms, to tick after a session; none ticked says there were none."""
+    boxes = "".join(f'<label class="symptom"><input type="checkbox" name="symptom" value="{escape(name)}"> '
+                    f"{escape(words[0].upper() + words[1:])}</label>" for name, words in SYMPTOMS.items())
+    return (f'<fieldset class="symptoms"><legend>Did you notice any of these?</legend>{boxes}'
+            "</fieldset>")
+
+
 def _pain(name: str, label: str) -> str:
     options = "".join(f'<option value="{n}">{n}</option>' for n in PAIN_CHOICES)
     return (f'<label>{escape(label)} <select name="{name}"><option value="">-</option>{options}'
@@ -117,6 +126,7 @@ def player(episode: Episode, made: Made) -> str:
 <input type="hidden" name="episode" value="{key}">
 <p>{_pain("pain_before", "Pain before, 0-10")}</p>
 <p>{_pain("pain_after", "Pain after, 0-10")}</p>
+{_symptoms()}
 <p><button type="submit">Log this session</button></p>
 </form>
 <script src="player.js" defer></script>"""

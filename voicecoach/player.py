@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import ctypes
-import ctypes.util
+import functools
 import os
 import select
 import sys
@@ -34,7 +34,7 @@ GOOD_GAP_S = 0.4
 POLL_S = 0.05
 MIN_CHUNK_S = 1.0  # with speech still being made, a chunk this short is played rather than waited on
 KEY_ACTIONS = {" ": "pause", "n": "next", "b": "back", "q": "quit"}
-RESUME_TEXT = "Resuming."
+RESUME_TEXT = "Resuming."  # session.PLAYBACK_LINES makes it with every session
 
 
 def find_chapter(timeline: Timeline, wanted: str) -> Chapter:
@@ -79,13 +79,28 @@ def chunk_bounds(timeline: Timeline, start: int) -> Iterator[tuple[int, int]]:
         yield position, timeline.length
 
 
+@functools.cache
+def _asound() -> ctypes.CDLL | None:
+    """libasound, by its usual name first: ctypes.util.find_library runs `ldconfig -p` in a child
+    process, which cost each `play` two processes before its first sound."""
+    try:
+        return ctypes.CDLL("libasound.so.2")
+    except OSError:
+        from ctypes.util import find_library
+
+        name = find_library("asound")
+        try:
+            return ctypes.CDLL(name) if name else None
+        except OSError:
+            return None
+
+
 def _quiet_alsa() -> None:
     """ALSA prints its own errors to stderr (no card, unknown PCM): we report one line instead."""
-    name = ctypes.util.find_library("asound")
-    if not name:
+    library = _asound()
+    if library is None:
         return
     try:
-        library = ctypes.CDLL(name)
         handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
                                         ctypes.c_int, ctypes.c_char_p)
         handler = handler_type(lambda *args: None)
@@ -103,10 +118,9 @@ def _alsa_error(library: ctypes.CDLL, code: int) -> str:
 def _try_alsa(instead: str) -> None:
     """Open and close ALSA's default playback device, as simpleaudio will: a missing device is
     found before any speech is made, not after."""
-    name = ctypes.util.find_library("asound")
-    if not name:
+    library = _asound()
+    if library is None:
         return  # simpleaudio will say what is wrong
-    library = ctypes.CDLL(name)
     handle = ctypes.c_void_p()
     code = library.snd_pcm_open(ctypes.byref(handle), b"default", 0, 0)  # 0: playback, blocking
     if code < 0:

@@ -193,6 +193,7 @@ class Server:
     def __init__(self, offer: Offer, episodes: Episodes, secret: str, level_given: bool,
                  told: Callable[[str], None]):
         self.offer, self.episodes, self.secret = offer, episodes, secret
+        self._secret = secret.encode()
         self.level_given = level_given
         self.told = told
         self.base = "/"  # the full address, once known
@@ -220,7 +221,7 @@ class Server:
     async def _headers(self, request: web.Request, handler) -> web.StreamResponse:
         """Every answer under a wrong token is a 404, whatever the path; some headers for all."""
         given = request.match_info.get("token", "")
-        if not secrets.compare_digest(given.encode(), self.secret.encode()):
+        if not secrets.compare_digest(given.encode(), self._secret):
             raise web.HTTPNotFound(headers=_HEADERS)
         response = await handler(request)
         response.headers.update(_HEADERS)
@@ -236,7 +237,8 @@ class Server:
                 store.close()
             if plan is not None and plan.position.paused:  # no session: what to do instead
                 return _Today(None, plan.advice)
-            return _Today(today_episode(plan, self.offer.base, self.level_given))
+            said = plan.advice if plan is not None and plan.position.decision != "start" else ""
+            return _Today(today_episode(plan, self.offer.base, self.level_given), said)
         except VoicecoachError as error:
             return _Today(None, f"Today's program session is not shown: {_public(error)}")
 
@@ -391,16 +393,20 @@ class Server:
             raise web.HTTPNotFound()
         try:
             pains = [_pain(form.get(name)) for name in ("pain_before", "pain_after")]
+            symptoms = history.check_symptoms([str(v) for v in form.getall("symptom", [])]) or ()
         except ValueError:
             return web.Response(status=400, content_type="text/html", text=page.message(
                 "Not logged", "Pain is a whole number from 0 to 10, or left empty."))
+        except VoicecoachError as error:
+            return web.Response(status=400, content_type="text/html",
+                                text=page.message("Not logged", str(error)))
 
         def log() -> str:
             made = self.episodes.finished(episode.key)  # its real length, at the level and length played
             store = Store.default()
             try:
                 record, plan = history.log(store, dt.date.today(), episode.log_ref, pains[0], pains[1],
-                                           length=made.seconds if made else None)
+                                           length=made.seconds if made else None, symptoms=symptoms)
             finally:
                 store.close()
             return history.logged_text(record, plan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from . import safety
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing, UsageError
@@ -14,6 +15,12 @@ from .timeline import Role, Timeline, clock
 
 if TYPE_CHECKING:
     from .bed import Bed
+
+# What `play` may say beyond this plan: "Resuming." and the count-in after a pause, and the full
+# safety screen at a first session. `render` and `export` make them too, so the first `play` after
+# an export finds every line it needs cached.
+PLAYBACK_LINES = (*safety.screen_lines(), "Resuming.",
+                  *(str(number) for number in range(planner.COUNTDOWN, 0, -1)))
 
 
 @dataclass
@@ -58,9 +65,9 @@ class Session:
 def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
             progress: ProgressFactory | None = None) -> Session:
     routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
-    bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
+    bed = bed_for(settings, routine, cache)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
-    speech.prepare(planner.candidate_texts(routine, settings), progress)
+    speech.prepare([*planner.candidate_texts(routine, settings), *PLAYBACK_LINES], progress)
     scale = planner.NO_SCALE
     if settings.minutes is not None:
         # Fitting plans many scales, so lines not yet made are estimated from their text; the
@@ -83,15 +90,16 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
     return Session(routine, settings, speech, planner.plan(routine, settings, speech.length), bed)
 
 
-def bed_for(settings: Settings, routine: Routine) -> Bed | None:
+def bed_for(settings: Settings, routine: Routine, cache: Cache | None = None) -> Bed | None:
     """The session's bed, or None. Without --minutes its level cap (bed.loudest_level) is fixed
     from the plan with estimated lengths, known before any speech is made: `play` starts before
-    all speech is made and must lay the bed exactly as `render` and `export` do."""
+    all speech is made and must lay the bed exactly as `render` and `export` do. A bed file is
+    decoded once into the cache."""
     if settings.bed is None:
         return None
     from .bed import loudest_level, open_bed  # numpy: only with a bed
 
-    bed = open_bed(settings.bed, SAMPLE_RATE, settings.bed_level)
+    bed = open_bed(settings.bed, SAMPLE_RATE, settings.bed_level, cache=cache)
     if settings.minutes is None:
         bed.cap_db = loudest_level(planner.plan(routine, settings, planner.estimate_measure(settings)))
     return bed
@@ -153,9 +161,9 @@ def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = 
         session = prepare(routine, settings, cache, progress)
         session.speech.prepare(also)
         return session, None
-    bed = bed_for(settings, routine)  # a bed that cannot be used is said before any speech is made
+    bed = bed_for(settings, routine, cache)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
-    texts = [*planner.candidate_texts(routine, settings), *also]
+    texts = [*planner.candidate_texts(routine, settings), *PLAYBACK_LINES, *also]
     if not speech.missing(texts):
         timeline = planner.plan(routine, settings, speech.length)
         return Session(routine, settings, speech, timeline, bed), None

@@ -26,7 +26,9 @@ from .errors import SpeechError, VoicecoachError
 from .settings import PACES, SAMPLE_RATE, Settings
 from .sounds import TONE_FORMAT, TONES
 
-FORMAT_VERSION = 3  # bump when the clip pipeline (audio.py: trim, loudness, fades) changes
+# bump when the clip pipeline (audio.py: resampling, trim, loudness, limiter, fades) changes; 4: loudness
+# by loudness.py, not pyloudnorm; soxr, not scipy; the limiter on every clip
+FORMAT_VERSION = 4
 POLL_S = 0.1
 STOP_WAIT_S = 5.0
 
@@ -190,9 +192,8 @@ class Making:
         if not texts:
             return
         speech.engine_id  # noqa: B018 - fail here, with one clear line, when there is no engine
-        # imported once, here, so that every worker inherits it: each importing scipy for itself
-        # took longer (1.2 s here, and twice the work on two cores) than one import before forking
-        from . import audio  # noqa: F401
+        # audio.py (numpy, soxr) is imported by each worker as it makes its first line, never
+        # here: a parent that plays as soon as the first line exists must not wait for it
         if not hasattr(os, "fork"):  # pragma: no cover - Windows: one line after another, here
             while self._queue:
                 text = self._queue.popleft()
@@ -222,7 +223,8 @@ class Making:
         """Make these lines too, after the others, unless they are made or on their way."""
         with self._changed:
             for text in dict.fromkeys(texts):
-                if text not in self.speech._lengths and text not in self._queue and text not in self._busy:
+                if text not in self.speech._lengths and text not in self._queue \
+                        and text not in self._busy.values():  # _busy maps a worker to its line
                     self._queue.append(text)
                     self.total += 1
 

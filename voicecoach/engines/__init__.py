@@ -3,10 +3,12 @@
 An engine turns one line of text into PCM: `synthesize(text, voice, words_per_minute)` returns
 16-bit mono samples and their rate, whatever the engine writes natively. `speech.py` resamples,
 trims, fades, loudness-matches and caches them the same way for every engine, so an engine's
-module holds only what is peculiar to it (espeak's forked takes, flite's binary and its pace).
+module holds only what is peculiar to it (espeak's forked takes, flite's binary and its pace,
+Piper's model, loaded once per process).
 
-Voice ids are `ENGINE:VOICE` (`espeak:en-us`, `flite:slt`); a bare name is an espeak voice, as it
-was before there was more than one engine.
+Voice ids are `ENGINE:VOICE` (`espeak:en-us`, `flite:slt`, `piper:en_US-joe-medium`); a bare name
+is an espeak voice, as it was before there was more than one engine. Piper is optional (the
+`piper` extra): without it, its voices are not listed and a `piper:` id says how to install it.
 """
 from __future__ import annotations
 
@@ -55,8 +57,9 @@ def registry() -> dict[str, Engine]:
     """Every engine voicecoach knows, by name; whether each is installed is for it to say."""
     from .espeak import Espeak
     from .flite import Flite
+    from .piper import Piper
 
-    return {"espeak": Espeak(), "flite": Flite()}
+    return {"espeak": Espeak(), "flite": Flite(), "piper": Piper()}
 
 
 @dataclass(frozen=True)

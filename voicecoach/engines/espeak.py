@@ -2,11 +2,18 @@
 pyttsx3, with espeak's workarounds, which no other engine needs.
 
 espeak-ng keeps state from one utterance to the next (the same text comes out a few samples
-different the second time in a process), so every take is the first utterance of a freshly
-forked child that initialises the engine itself; under load it now and then speaks a line at its
-default rate instead of the one set, so a line is kept only when two takes agree. That makes a
-clip depend only on its text, voice and rate: a healed cache entry, or one made by another
-process, is the same bytes.
+different the second time in a process), so every line is the first utterance of a freshly
+forked child that initialises the engine itself. That makes a clip depend only on its text, voice
+and rate: a healed cache entry, or one made by another process, is the same bytes, and one take
+is enough.
+
+On Linux the child drives libespeak-ng through pyttsx3's own ctypes binding in espeak's
+synchronous mode, not through pyttsx3's driver. The driver starts espeak in its asynchronous
+mode, where `SetParameter` is a command queued for espeak's own thread, and its `runAndWait()`
+ends with `stop()`, which calls `espeak_Cancel()` whenever that thread is still busy: under load
+the queued rate was then dropped and the line spoken at the driver's initial 200 words a minute
+(1 take in 150 with six CPU burners here; 0 in 300 in synchronous mode, which has no thread and
+writes the same bytes). That race is why two agreeing takes were once needed.
 
 MBROLA voices (`mb-us1`, ...) are listed where their database is installed; pyttsx3 labels their
 16 kHz samples 22050 Hz (pyttsx3 #220), so the rate is asked of libespeak-ng instead.
@@ -24,6 +31,7 @@ import platform
 import tempfile
 import threading
 import time
+import wave
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,8 +40,6 @@ from ..errors import SpeechEngineMissing, SpeechError
 from . import Clip, Voice
 
 CHILD_TIMEOUT_S = 60.0
-AGREEING_TAKES = 2
-MAX_TAKES = 6
 LICENCE = "GPL-3.0-or-later (espeak-ng); what it says is yours to use"
 MBROLA_LICENCE = ("MBROLA voice: non-commercial use only; may not be sold or put in a product "
                   "that is sold")
@@ -82,14 +88,6 @@ def _fork(work: Callable[[], None]) -> int:
             code = 1
         finally:
             os._exit(code)
-
-
-def _agreed(takes: list[Clip]) -> Clip | None:
-    """The clip that two takes share, if any."""
-    for i, take in enumerate(takes):
-        if take in takes[i + 1:]:
-            return take
-    return None
 
 
 def _is_mbrola(native: str | None) -> bool:
@@ -145,11 +143,56 @@ def _real_rate() -> int | None:
 
 
 def _take(text: str, native: str | None, words_per_minute: int, path: str) -> None:
-    """One take, written to `path` (and, for MBROLA, its true rate to `path`.rate)."""
+    """One take, written to `path` (and, for MBROLA, its true rate to `path`.rate), in a child
+    that has never spoken."""
+    try:
+        with _quiet_stdout():
+            from pyttsx3.drivers import _espeak
+    except (ImportError, OSError, RuntimeError):  # pragma: no cover - macOS, Windows: no libespeak
+        _take_by_driver(text, native, words_per_minute, path)
+        return
+    _synchronous_take(_espeak, text, native, words_per_minute, path)
+
+
+def _synchronous_take(_espeak, text: str, native: str | None, words_per_minute: int,
+                      path: str) -> None:
+    """libespeak-ng in its synchronous mode: every call runs in this thread, in order, so the rate
+    set is the rate spoken. The same calls as pyttsx3's driver makes, so the same samples."""
+    if _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
+        raise RuntimeError("could not initialize espeak")
+    current = _espeak.GetCurrentVoice()
+    if current and current.contents.name:  # what pyttsx3's driver selects first
+        _espeak.SetVoiceByName(current.contents.name)
+    _espeak.SetParameter(_espeak.VOLUME, 100, 0)
+    if native and _espeak.SetVoiceByName(native.encode("utf-8")) != 0:
+        raise ValueError(f"espeak has no voice {native!r}")
+    _espeak.SetParameter(_espeak.RATE, words_per_minute, 0)
+    chunks: list[bytes] = []
+
+    def on_samples(wav, numsamples, events) -> int:
+        if numsamples > 0:
+            chunks.append(ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short)))
+        return 0
+
+    _espeak.SetSynthCallback(on_samples)
+    if _espeak.Synth(text.encode("utf-8"), flags=_espeak.ENDPAUSE | _espeak.CHARS_UTF8) != 0:
+        raise RuntimeError("espeak could not speak the line")
+    with wave.open(path, "wb") as out:  # labelled as pyttsx3 labels it; MBROLA's rate beside it
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(22050)
+        out.writeframes(b"".join(chunks))
+    if _is_mbrola(native):
+        Path(path + ".rate").write_text(str(_real_rate() or MBROLA_RATE))
+
+
+def _take_by_driver(text: str, native: str | None, words_per_minute: int,
+                    path: str) -> None:  # pragma: no cover - macOS and Windows
+    """One take through pyttsx3's driver (NSSpeechSynthesizer, SAPI5)."""
     engine = _engine(native, words_per_minute)
     _samples_before_events(engine)
-    # On espeak, runAndWait() can return before a longer line is written (pyttsx3 #149, #219):
-    # the file is complete only when the driver reports the utterance finished.
+    # runAndWait() can return before a longer line is written (pyttsx3 #149, #219): the file is
+    # complete only when the driver reports the utterance finished.
     finished = threading.Event()
     engine.connect("finished-utterance", lambda **_: finished.set())
     with _quiet_stdout():
@@ -157,8 +200,6 @@ def _take(text: str, native: str | None, words_per_minute: int, path: str) -> No
         engine.runAndWait()
         if not finished.wait(CHILD_TIMEOUT_S):
             raise TimeoutError("the speech engine did not finish")
-    if _is_mbrola(native):
-        Path(path + ".rate").write_text(str(_real_rate() or MBROLA_RATE))
 
 
 def _read_take(path: Path) -> Clip:
@@ -271,60 +312,40 @@ class Espeak:
     def synthesize(self, text: str, voice: Voice | None, words_per_minute: int) -> Clip:
         native = voice.native if voice else None
         with tempfile.TemporaryDirectory(prefix="voicecoach-espeak-") as scratch:
-            if not hasattr(os, "fork"):  # pragma: no cover - Windows: one take, in this process
-                path = Path(scratch) / "take.wav"
+            path = Path(scratch) / "take.wav"
+            if not hasattr(os, "fork"):  # pragma: no cover - Windows: in this process
                 _take(text, native, words_per_minute, str(path))
-                return _read_take(path)
-            return self._agreeing(text, native, words_per_minute, Path(scratch))
+            else:
+                self._in_child(text, native, words_per_minute, path)
+            return _read_take(path)
 
-    def _agreeing(self, text: str, native: str | None, words_per_minute: int,
-                  scratch: Path) -> Clip:
-        """Two children take the line at once; it is kept when both agree, else more are made
-        until two do. Under load, espeak now and then speaks a line at its default rate instead
-        of the one set (about one line in a hundred here, whatever the order of calls)."""
-        takes: list[Clip] = []
-        serial = 0
-        while len(takes) < MAX_TAKES:
-            wanted = AGREEING_TAKES if not takes else 1
-            running: dict[int, Path] = {}
-            try:
-                for _ in range(wanted):
-                    serial += 1
-                    path = scratch / f"take-{serial}.wav"
-                    with interrupts.held():  # recorded before a signal can stop us
-                        pid = _fork(functools.partial(_take, text, native, words_per_minute, str(path)))
-                        running[pid] = path
-                began = time.monotonic()
-                while running:
-                    interrupts.check()
-                    for pid in list(running):
-                        finished, status = os.waitpid(pid, os.WNOHANG)
-                        if not finished:
-                            if time.monotonic() - began > CHILD_TIMEOUT_S:
-                                os.kill(pid, 9)
-                                os.waitpid(pid, 0)
-                                finished, status = pid, 1
-                            else:
-                                continue
-                        path = running.pop(pid)
-                        interrupts.raise_for_child(status)
-                        if status != 0 or not path.exists():
-                            reason = f"the engine failed with voice '{native}'" if native else \
-                                "the speech engine failed"
-                            raise SpeechError(text, reason)
-                        takes.append(_read_take(path))
-                    if running:
-                        time.sleep(0.002)
-            finally:
-                with interrupts.held():  # a second Ctrl-C must not leave a child running
-                    for pid in running:
-                        with contextlib.suppress(OSError):
-                            os.kill(pid, 9)
-                            os.waitpid(pid, 0)
-            agreed = _agreed(takes)
-            if agreed is not None:
-                return agreed
-        raise SpeechError(text, "the speech engine gave a different result each time")
+    def _in_child(self, text: str, native: str | None, words_per_minute: int, path: Path) -> None:
+        """One take, in a freshly forked child (which never returns into our code)."""
+        pid = None
+        try:
+            with interrupts.held():  # the pid is recorded before a signal can stop us
+                pid = _fork(functools.partial(_take, text, native, words_per_minute, str(path)))
+            began = time.monotonic()
+            while True:
+                interrupts.check()
+                finished, status = os.waitpid(pid, os.WNOHANG)
+                if finished:
+                    pid = None
+                    break
+                if time.monotonic() - began > CHILD_TIMEOUT_S:
+                    status = 1
+                    break
+                time.sleep(0.002)
+        finally:
+            if pid is not None:
+                # a second Ctrl-C must not leave a child running
+                with interrupts.held(), contextlib.suppress(OSError):
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+        interrupts.raise_for_child(status)
+        if status != 0 or not path.exists():
+            reason = f"the engine failed with voice '{native}'" if native else "the speech engine failed"
+            raise SpeechError(text, reason)
 
 
 def _espeak_data() -> Path | None:
