@@ -565,7 +565,8 @@ class _Planner:
         self.notes: list[Note] = []
         self.cursor = self.s(LEAD_IN)
         self.limit: int | None = None  # stop planning past this sample (see estimated_seconds)
-        self._cue_turns: dict[str, int] = {}  # which wording of each cue comes next
+        # which wording of each cue comes next, by its wordings (two exercises may share a cue)
+        self._cue_turns: dict[tuple[str, ...], int] = {}
         self._said: dict[str, int] = {}  # how often each wording of a cue has been said
 
     # units ---------------------------------------------------------------
@@ -599,7 +600,7 @@ class _Planner:
     def wording(self, cue: str) -> str | None:
         """The cue's next wording in turn, or None when each has been said MOST_SAID times."""
         options = wordings(cue)
-        start = self._cue_turns.get(cue, 0)
+        start = self._cue_turns.get(options, 0)
         last = self.last_said(cue) if len(set(options)) > 1 else None  # never twice running
         for k in range(len(options)):
             text = options[(start + k) % len(options)]
@@ -609,11 +610,11 @@ class _Planner:
 
     def last_said(self, cue: str) -> str | None:
         """The wording of this cue said last, so that the next is another (None: not said)."""
-        turn = self._cue_turns.get(cue)
+        turn = self._cue_turns.get(wordings(cue))
         return None if turn is None else wordings(cue)[turn - 1]
 
     def said_cue(self, cue: str, text: str) -> None:
-        self._cue_turns[cue] = wordings(cue).index(text) + 1
+        self._cue_turns[wordings(cue)] = wordings(cue).index(text) + 1
         self._said[text] = self._said.get(text, 0) + 1
 
     # placing -------------------------------------------------------------
