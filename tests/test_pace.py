@@ -21,7 +21,7 @@ def spoken_wpm(speech: Speech, settings: Settings) -> float:
     return 60 * words * speech.sample_rate / sum(speech.length(text) for text in lines)
 
 
-@pytest.mark.parametrize("voice", ["espeak:en-us", "flite:slt"])
+@pytest.mark.parametrize("voice", ["espeak:en-us", "flite:slt", "piper:en_US-joe-medium"])
 @pytest.mark.parametrize("pace", list(PACES))
 def test_speech_is_within_ten_percent_of_its_pace(pace, voice, speech_cache):
     settings = Settings(pace=pace)
