@@ -99,7 +99,12 @@ def test_fit_messages_say_one_minute_and_quote_only_lengths_allowed():
 
 
 def test_minutes_240_never_goes_past_four_hours(tmp_path):
-    result = voicecoach("show", "floor-relax", "--minutes", "240", cache=tmp_path / "cache")
+    # --minutes stays inside each exercise's ranges, so the longest a routine can be made is its
+    # advanced level, which the loader keeps under four hours: this one comes close
+    long = tmp_path / "long.yaml"
+    long.write_text("title: Long\nexercises:\n" + "".join(
+        f"  - {{name: Hold {n}, setup: Lie still., hold: 5-29m}}\n" for n in range(1, 9)))
+    result = voicecoach("show", str(long), "--minutes", "240", cache=tmp_path / "cache")
     assert result.returncode == 0, result.stderr
     total = result.stdout.strip().splitlines()[-1]
     minutes, seconds = map(int, total.removeprefix("Total: ").split(":"))

@@ -121,6 +121,24 @@ BROKEN = [
     ("second document", "title: T\n---\ntitle: U\n", 2, "second '---'"),
     ("empty file", "", 1, "the file is empty"),
     ("only a comment", "# nothing here\n", 1, "the file is empty"),
+    ("cue phase not a tempo word", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: 6\n    tempo:\n      - press up: 2s\n    cues:\n      - {text: Hips low, phase: lift}\n", 9,
+     "cue phase 'lift' must be one of the exercise's tempo words (press up)"),
+    ("cue phase on a hold", "title: T\nexercises:\n  - name: A\n    setup: s\n    hold: 5s\n"
+     "    cues:\n      - {text: Still, phase: up}\n", 7, "cue phase 'up' must be one of"),
+    ("cue without text", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: 6\n    tempo:\n      - press up: 2s\n    cues:\n      - {phase: press up}\n", 9,
+     "a cue given as a mapping needs 'text'"),
+    ("cue with an unknown key", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: 6\n    tempo:\n      - press up: 2s\n    cues:\n      - {text: Low, when: press up}\n", 9,
+     "unknown key 'when'"),
+    ("too many wordings", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: 6\n    tempo:\n      - press up: 2s\n    cues:\n      - text: [a, b, c, d, e, f, g]\n", 9,
+     "a cue's 'text' is one wording or a list of 1 to 6"),
+    ("three alternating sides", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: 6\n    tempo:\n      - press up: 2s\n    alternate: true\n    sides: [a, b, c]\n", 9,
+     "with 'alternate', 'sides' names the two sides"),
+    ("switch with alternate", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: 6\n    tempo:\n      - press up: 2s\n    alternate: true\n    switch: Other side.\n", 9,
+     "with 'alternate' every rep names its side instead"),
+    ("unknown equipment", "title: T\nequipment: [mat, chiar]\nexercises:\n  - {name: A, setup: s, hold: 5s}\n",
+     2, "did you mean 'chair'?"),
+    ("equipment not a list", "title: T\nequipment: chair\nexercises:\n  - {name: A, setup: s, hold: 5s}\n",
+     2, "'equipment' must be a list such as [mat, chair]"),
     ("escape in title", 'title: "Back \\e[31m"\nexercises:\n  - {name: A, setup: s, hold: 5s}\n', 1,
      "'title' holds the control character U+001B; write plain text"),
     ("control in how", 'title: T\nexercises:\n  - name: A\n    setup: s\n    hold: 5s\n'
@@ -222,6 +240,20 @@ routine_dicts = st.fixed_dictionaries(
 @given(routine_dicts)
 def test_fuzz_structured_routines(document):
     _never_a_traceback(yaml.safe_dump(document, allow_unicode=True))
+
+
+def test_cues_with_phases_and_wordings_and_alternating_sides_load():
+    routine = load_text("title: T\nequipment: [Mat, chair]\nexercises:\n  - name: A\n    setup: s\n"
+                        "    reps: 6\n    alternate: true\n    sides: [right arm, left arm]\n"
+                        "    again: Knees under hips.\n    tempo:\n      - press up: 2s\n"
+                        "    cues:\n      - Plain\n      - {text: [Hips low, Low hips], phase: press up}\n",
+                        "t.yaml")
+    exercise = routine.exercises[0]
+    assert routine.equipment == ("mat", "chair")
+    assert exercise.cues == ("Plain", "Hips low") and exercise.cues[1].phase == "press up"
+    assert exercise.cues[1].wordings == ("Hips low", "Low hips") and exercise.cues[0].phase is None
+    assert exercise.rep_sides == ("right arm", "left arm") and exercise.sides == ()
+    assert exercise.again == "Knees under hips."
 
 
 def test_every_builtin_routine_is_valid_and_names_its_source():

@@ -29,19 +29,24 @@ MAX_DEPTH = 16
 MAX_EVENTS = 20_000
 MAX_SESSION_SECONDS = 4 * 3600
 
-ROUTINE_KEYS = ("title", "source", "summary", "intro", "outro", "rest", "exercises")
+ROUTINE_KEYS = ("title", "source", "summary", "intro", "outro", "rest", "equipment", "exercises")
 EXERCISE_KEYS = (
     "name", "position", "setup", "how", "cues", "caution", "sides", "switch", "alternate", "sets",
-    "rest", "hold", "reps", "duration", "tempo", "check_in",
+    "rest", "hold", "reps", "duration", "tempo", "check_in", "again",
 )
 # Where the body is for an exercise; the planner talks the listener from one to the next.
 POSITIONS = ("lying-back", "lying-front", "lying-side", "hands-and-knees", "kneeling", "sitting",
              "standing")
 WORK_KINDS = ("hold", "reps", "duration")
+# What a routine may ask the listener to have at hand; the planner uses the chair in a change of
+# position only when the routine lists one.
+EQUIPMENT = ("chair", "wall", "cushion", "ottoman", "mat", "towel", "counter", "desk")
+MAX_WORDINGS = 6  # ways of saying one cue
 
 TEXT_LIMITS = {
     "title": 100, "source": 200, "summary": 1000, "intro": 600, "outro": 600,
-    "name": 60, "setup": 600, "how": 400, "switch": 300, "caution": 300, "cue": 120, "side": 30, "word": 30,
+    "name": 60, "setup": 600, "how": 400, "switch": 300, "again": 300, "caution": 300,
+    "cue": 120, "side": 30, "word": 30,
 }
 MAX_EXERCISES = 50
 MAX_CUES = 12
@@ -83,6 +88,30 @@ class Phase:
     seconds: float
 
 
+class Cue(str):
+    """A form reminder: its first wording, as text, with the tempo phase it belongs to (spoken at
+    that phase's start) and every wording it has (said in turn, so a long hold does not repeat).
+
+    A str, so a cue given as plain text (or a program's swapped cues) is a cue with no phase."""
+
+    phase: str | None
+    wordings: tuple[str, ...]
+
+    def __new__(cls, text: str, phase: str | None = None, wordings: tuple[str, ...] = ()) -> Cue:
+        cue = super().__new__(cls, text)
+        cue.phase = phase
+        cue.wordings = wordings or (text,)
+        return cue
+
+
+def wordings(cue: str) -> tuple[str, ...]:
+    return cue.wordings if isinstance(cue, Cue) else (cue,)
+
+
+def phase_of(cue: str) -> str | None:
+    return cue.phase if isinstance(cue, Cue) else None
+
+
 @dataclass(frozen=True)
 class Exercise:
     name: str
@@ -99,7 +128,10 @@ class Exercise:
     position: str | None = None  # one of POSITIONS
     how: str | None = None  # the movement itself, spoken once before the first count-in
     switch: str | None = None  # spoken on changing sides, instead of "Switch to your ..."
+    again: str | None = None  # how to get back into position before each set after the first
     alternate: bool = False  # each rep switches sides; counts per side are equal
+    # with alternate: what the two sides are called, first side first (the file's `sides`)
+    alternate_sides: tuple[str, ...] = ()
     line: int = 0
     number: int = 0  # 1-based position in the routine
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
@@ -110,6 +142,13 @@ class Exercise:
     @property
     def timed(self) -> bool:
         return self.kind in ("hold", "duration")
+
+    @property
+    def rep_sides(self) -> tuple[str, str]:
+        """With alternate: the side of odd reps and of even reps, as each rep says it."""
+        if len(self.alternate_sides) == 2:
+            return self.alternate_sides[0], self.alternate_sides[1]
+        return "left", "right"
 
 
 @dataclass(frozen=True)
@@ -124,6 +163,7 @@ class Routine:
     outro: str | None = None
     rest: float | None = None
     builtin: bool = False
+    equipment: tuple[str, ...] = ()
 
     @property
     def named(self) -> str:
@@ -480,6 +520,22 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
     if "rest" in top:
         value = check.bounded(top["rest"][1], "rest", "rest", None, allow_range=False)
         rest = value.low if value else None
+    equipment: list[str] = []
+    if "equipment" in top:
+        node = top["equipment"][1]
+        items = node.value if isinstance(node.value, list) else None
+        if items is None:
+            check.add(node.line, f"'equipment' must be a list such as [mat, chair], got "
+                      f"{_describe(node.value)}")
+        for item in items or ():
+            name = item.value.strip().lower() if isinstance(item.value, str) else None
+            if name not in EQUIPMENT:
+                close = difflib.get_close_matches(name or "", EQUIPMENT, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                check.add(item.line, f"'equipment' items are some of {', '.join(EQUIPMENT)}; "
+                          f"{hint}got {_describe(item.value)}")
+            elif name not in equipment:
+                equipment.append(name)
 
     exercises: list[Exercise] = []
     if "exercises" not in top:
@@ -510,7 +566,7 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
     if not check.problems:
         routine = Routine(id=routine_id, path=path, title=title or "", exercises=tuple(exercises),
                           source=source, summary=summary, intro=intro, outro=outro, rest=rest,
-                          builtin=builtin)
+                          builtin=builtin, equipment=tuple(equipment))
         from .settings import Settings  # both import this module: imported here, when needed
         from .timeline import estimated_seconds
 
@@ -540,6 +596,7 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
     caution = check.text(mapping, "caution", False, item.line, where)
     how = check.text(mapping, "how", False, item.line, where)
     switch = check.text(mapping, "switch", False, item.line, where)
+    again = check.text(mapping, "again", False, item.line, where)
     position = None
     if "position" in mapping:
         node = mapping["position"][1]
@@ -560,7 +617,8 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
         else:
             alternate = node.value
 
-    cues: list[str] = []
+    cues: list[Cue] = []
+    cue_lines: list[int] = []
     if "cues" in mapping:
         node = mapping["cues"][1]
         values = node.value if isinstance(node.value, list) else None
@@ -571,9 +629,10 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
             check.add(node.line, f"{len(values)} cues; keep to {MAX_CUES} or fewer", where)
         else:
             for cue_node in values:
-                cue = check.text_value(cue_node, "cues", where, "cue", required=True)
+                cue = _cue(check, cue_node, where)
                 if cue:
                     cues.append(cue)
+                    cue_lines.append(cue_node.line)
 
     sides: list[str] = []
     if "sides" in mapping:
@@ -633,13 +692,22 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
         every = check.bounded(node, "check_in", "check_in", where, allow_range=False)
         check_in = every.low if every else None
 
-    if alternate and "sides" in mapping:
-        check.add(mapping["alternate"][0].line, "'alternate' switches sides on every rep; it does "
-                  "not go with 'sides' (which does all the work on one side, then the other)", where)
-    elif alternate and kinds and kind != "reps":
+    if alternate and "sides" in mapping and len(sides) != 2:
+        check.add(mapping["sides"][0].line, "with 'alternate', 'sides' names the two sides the "
+                  "reps switch between, first side first, such as [left leg, right leg]", where)
+    if alternate and "switch" in mapping:
+        check.add(mapping["switch"][0].line, "'switch' is spoken once on changing sides; with "
+                  "'alternate' every rep names its side instead", where)
+    tempo_words = {p.word.lower() for p in tempo if p.word}
+    for cue, cue_line in zip(cues, cue_lines, strict=True):
+        if cue.phase is not None and (kind != "reps" or cue.phase.lower() not in tempo_words):
+            words = ", ".join(sorted(tempo_words)) or "none"
+            check.add(cue_line, f"cue phase {_show(cue.phase)} must be one of the "
+                      f"exercise's tempo words ({words})", where)
+    if alternate and kinds and kind != "reps":
         check.add(mapping["alternate"][0].line, f"'alternate' switches sides on every rep; it goes "
                   f"with 'reps', not with '{kind}'", where)
-    if switch and "sides" not in mapping:
+    if switch and "sides" not in mapping and not alternate:
         check.add(mapping["switch"][0].line, "'switch' is spoken when changing sides; it needs "
                   "'sides' such as [left leg, right leg]", where)
 
@@ -647,13 +715,44 @@ def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
         return None
     if kind == "reps" and not tempo:
         tempo = [Phase(DEFAULT_TEMPO_WORD, DEFAULT_TEMPO_SECONDS)]
+    alternate_sides: tuple[str, ...] = ()
+    if alternate:  # the reps name their sides; the work is not done a side at a time
+        alternate_sides, sides = tuple(sides) or ("left", "right"), []
     lines = tuple((key, value_node.line) for key, (_, value_node) in mapping.items())
     return Exercise(
         name=name, setup=setup, kind=kind, amount=amount, cues=tuple(cues), caution=caution,
         sides=tuple(sides), sets=sets, rest=rest, tempo=tuple(tempo), check_in=check_in,
-        position=position, how=how, switch=switch, alternate=alternate,
-        line=item.line, number=number, lines=lines,
+        position=position, how=how, switch=switch, again=again, alternate=alternate,
+        alternate_sides=alternate_sides, line=item.line, number=number, lines=lines,
     )
+
+
+def _cue(check: _Checker, node: _Node, where: tuple[int, str]) -> Cue | None:
+    """A cue: text, or a mapping {text: ..., phase: ...} whose text may be a list of wordings."""
+    if not isinstance(node.value, dict):
+        text = check.text_value(node, "cues", where, "cue", required=True)
+        return Cue(text) if text else None
+    mapping: dict = node.value
+    check.unknown_keys(mapping, ("text", "phase"), "cue", where)
+    if "text" not in mapping:
+        check.add(node.line, "a cue given as a mapping needs 'text' (and may have 'phase')", where)
+        return None
+    text_node = mapping["text"][1]
+    items = text_node.value if isinstance(text_node.value, list) else [text_node]
+    if not items or len(items) > MAX_WORDINGS:
+        check.add(text_node.line, f"a cue's 'text' is one wording or a list of 1 to "
+                  f"{MAX_WORDINGS}, got {_describe(text_node.value)}", where)
+        return None
+    said = [check.text_value(item, "cues", where, "cue", required=True) for item in items]
+    phase = None
+    if "phase" in mapping:
+        phase = check.text_value(mapping["phase"][1], "phase", where, "word", required=True)
+        if phase is None:
+            return None
+    if any(text is None for text in said):
+        return None
+    texts = tuple(text for text in said if text)
+    return Cue(texts[0], phase, texts)
 
 
 def _tempo(check: _Checker, node: _Node, where: tuple[int, str]) -> list[Phase]:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from . import safety
 from .errors import FitError
-from .routine import Exercise, Routine
+from .routine import Exercise, Range, Routine, phase_of, wordings
 from .settings import SAMPLE_RATE, Settings
 from .sounds import tone_samples
 
@@ -42,10 +43,18 @@ AUTO_CHECK_IN = 300.0  # on work this long or longer, a check-in this often
 SHORT_WORK = 5.0
 CUE_MIN_EVERY, CUE_MAX_EVERY = 10.0, 90.0
 CUE_CLEAR = 4.0  # in timed work, a cue keeps this far from other spoken lines
+CUE_BEFORE_COUNT_IN = 6.0  # at most one cue is said in the talk this close to a count-in
+MOST_SAID = 5  # no sentence of a cue is said more often than this in a session
+# Time to move after the last word of a change of side, at normal pace, by where the body is: a
+# change on the floor or on hands and knees, a kneeling switch or a turn on one leg; each further
+# sentence of the change (a roll, then a setup) asks 2 s more. The pace scales it (Pace.move).
+MOVE_BY_POSITION = {"kneeling": 10.0, "standing": 10.0}
+MOVE_ON_FLOOR = 8.0
+MOVE_PER_SENTENCE = 2.0
+MOVE_MOST = 12.0  # never more silence than this: a longer change is said in more steps
 FIT_TOLERANCE = 0.05
 F_MIN, F_MAX = 0.5, 2.0  # how far --minutes may scale holds, timed work and rests
 G_MIN, G_MAX = 0.5, 2.0  # how far --minutes may scale reps and sets
-SETS_STAY = (0.75, 1.5)  # while counts scale within this, only reps change
 START_POSITION = "standing"  # where a listener is when a session begins
 
 SAFETY = safety.NOTE  # the short note every session speaks (safety.note(): how to stop varies)
@@ -188,23 +197,32 @@ class Work:
 
 
 def resolve(routine: Routine, settings: Settings, f: float = 1.0, g: float = 1.0) -> list[Work]:
-    """Pick from ranges by level, then scale time by f and counts by g (for --minutes)."""
+    """Pick from ranges by level, then move time by f and counts by g (for --minutes) within each
+    exercise's own ranges: F_MIN or G_MIN takes it to the low end of its range, F_MAX or G_MAX to
+    the high end, and a fixed number stays as it is. Rests, which are ours, scale by f."""
     works = []
     for exercise in routine.exercises:
-        amount = exercise.amount.pick(settings.level)
-        sets = int(exercise.sets.pick(settings.level))
+        amount = _within(exercise.amount, exercise.amount.pick(settings.level),
+                         f if exercise.timed else g, exercise.timed)
+        sets = int(round(_within(exercise.sets, exercise.sets.pick(settings.level), g, False)))
         seconds, reps = 0.0, 0
         if exercise.timed:
-            seconds = float(round(amount * f))
-            seconds = max(seconds, min(amount, SHORT_WORK), 1.0)
+            seconds = max(float(round(amount)), 1.0)
         else:
-            reps = max(1, round(amount * g))
-            if exercise.alternate:  # each side gets the same work: an odd count rounds up
-                reps += reps % 2
-        if not SETS_STAY[0] <= g <= SETS_STAY[1]:  # reps move first, in fine steps; sets last
-            sets = max(1, round(sets * g))
+            reps = max(1, round(amount))
+            if exercise.alternate and reps % 2:  # each side gets the same work: up, unless
+                span = exercise.amount  # that leaves the range and down does not
+                reps += -1 if reps + 1 > span.high and reps - 1 >= max(span.low, 2) else 1
         works.append(Work(exercise, seconds, reps, sets, _scaled_rest(routine.rest_after(exercise), f)))
     return works
+
+
+def _within(span: Range, picked: float, scale: float, timed: bool) -> float:
+    """The level's pick moved toward the low end of `span` (scale below 1) or the high end."""
+    low, high = (F_MIN, F_MAX) if timed else (G_MIN, G_MAX)
+    if scale < 1:
+        return picked - (picked - span.low) * min(1.0, (1 - scale) / (1 - low))
+    return picked + (span.high - picked) * min(1.0, (scale - 1) / (high - 1))
 
 
 def _scaled_rest(rest: float, f: float) -> float:
@@ -234,7 +252,9 @@ def work_line(work: Work) -> str:
     sets = f", {work.sets} sets" if work.sets > 1 else ""
     each = " on each side" if exercise.sides else ""
     if exercise.alternate:
-        return f"{work.reps} reps, {work.reps // 2} each side, switching every rep{sets}."
+        first = exercise.rep_sides[0]
+        return (f"{work.reps} reps, {work.reps // 2} each side, switching every rep{sets}, "
+                f"{first} first.")
     if exercise.kind == "hold":
         return f"Hold for {spoken_duration(work.seconds)}{sets}{each}."
     if exercise.kind == "duration":
@@ -246,8 +266,13 @@ def side_line(label: str, first: bool) -> str:
     return f"Start with your {label}." if first else f"Switch to your {label}."
 
 
-def count_line(rep: int, last: bool) -> str:
-    return f"{rep}, last one." if last and rep > 1 else str(rep)
+def count_line(rep: int, last: bool, side: str | None = None) -> str:
+    """A rep's number as said on the rep: '4', '4, right leg', '8, left, last one.'; the first
+    rep of alternating work says its side alone (the start tone stands in for its number)."""
+    if rep == 1:
+        return f"{side[0].upper()}{side[1:]}." if side else "1"
+    named = f"{rep}, {side}" if side else str(rep)
+    return f"{named}, last one." if last else named
 
 
 def rounded_rest(seconds: float) -> float:
@@ -268,8 +293,21 @@ def switch_line(exercise: Exercise, label: str) -> str:
     return exercise.switch or f"Switch to your {label}."
 
 
-def check_in_line(done: float, left: float) -> str:
-    return f"{spoken_duration(done)} done, {spoken_duration(left)} to go."
+CHECK_INS = ("{done} done, {left} to go.", "{left} still to go.", "That is {done}. {left} left.")
+
+
+def check_in_line(done: float, left: float, turn: int = 0) -> str:
+    """A check-in, worded in turn so that a long hold does not hear one sentence over and over."""
+    return CHECK_INS[turn % len(CHECK_INS)].format(done=spoken_duration(done),
+                                                   left=spoken_duration(left))
+
+
+# After a rest in a position that tires, how to rest there, and how to come back into it
+REST_HOW = {"hands-and-knees": "Sit back on your heels and let your wrists rest.",
+            "kneeling": "Sit back on your heels, or to one side, and let your legs rest."}
+BACK_INTO = {"hands-and-knees": "Come forward onto your hands and knees, hands under your "
+                                "shoulders.",
+             "kneeling": "Come back up onto your knees."}
 
 
 # ---------------------------------------------------------------------------
@@ -285,56 +323,91 @@ class Step:
 
 
 # The safe ways from one position to a neighbour: to come up from lying, roll to the side first;
-# to go down from standing, kneel with a hand on the chair. Longer changes go through these.
+# to go down from standing, kneel, with a hand on the chair when the routine has one. Longer
+# changes go through these. The seconds are the time to do the step after its last word, at
+# normal pace: a roll or a move on the floor 8, a double roll 10, down to kneeling 10, up to
+# standing 12.
 _STEPS: dict[tuple[str, str], Step] = {
-    ("lying-back", "lying-side"): Step("Bend your knees and roll onto your side.", 4),
-    ("lying-side", "lying-back"): Step("Roll onto your back.", 3),
-    ("lying-side", "lying-front"): Step("Roll on over onto your front.", 3),
-    ("lying-front", "lying-side"): Step("Roll onto your side.", 3),
-    ("lying-back", "lying-front"): Step("Roll onto your side, then on over onto your front.", 5),
-    ("lying-front", "lying-back"): Step("Roll onto your side, then onto your back.", 5),
+    ("lying-back", "lying-side"): Step("Bend your knees and roll onto your side.", 8),
+    ("lying-side", "lying-back"): Step("Roll onto your back.", 8),
+    ("lying-side", "lying-front"): Step("Roll on over onto your front.", 8),
+    ("lying-front", "lying-side"): Step("Roll onto your side.", 8),
+    ("lying-back", "lying-front"): Step("Roll onto your side, then on over onto your front.", 10),
+    ("lying-front", "lying-back"): Step("Roll onto your side, then onto your back.", 10),
     ("lying-side", "hands-and-knees"): Step("Push yourself up with your hands onto your hands "
-                                            "and knees.", 5),
+                                            "and knees.", 8),
     ("lying-front", "hands-and-knees"): Step("Press up with your hands and draw your knees under "
-                                             "your hips, onto your hands and knees.", 5),
+                                             "your hips, onto your hands and knees.", 8),
     ("hands-and-knees", "lying-front"): Step("Slide your knees back and lower yourself slowly "
-                                             "onto your front.", 5),
+                                             "onto your front.", 8),
     ("hands-and-knees", "lying-side"): Step("Sit onto one hip, then lower yourself onto your "
-                                            "side, using your hands.", 5),
+                                            "side, using your hands.", 8),
     ("hands-and-knees", "kneeling"): Step("Walk your hands back to your knees and lift your "
-                                          "body upright, kneeling.", 5),
-    ("kneeling", "hands-and-knees"): Step("Lean forward and put your hands on the floor under "
-                                          "your shoulders.", 4),
-    ("kneeling", "standing"): Step("Bring one foot forward, flat on the floor. With a hand on "
-                                   "the chair or on your knee, push up slowly to standing.", 7),
-    ("standing", "kneeling"): Step("With a hand on the chair, step one foot back and lower that "
-                                   "knee gently to the floor, then bring the other knee down.", 7),
+                                          "body upright, kneeling.", 8),
+    ("kneeling", "hands-and-knees"): Step("If one foot is forward, bring it back beside the other "
+                                          "knee. Then lean forward and put your hands on the "
+                                          "floor under your shoulders.", 8),
+    ("kneeling", "standing"): Step("Bring one foot forward, flat on the floor. With both hands "
+                                   "on that knee, push up slowly to standing.", 12),
+    ("standing", "kneeling"): Step("Step one foot back and lower that knee gently to the floor, "
+                                   "hands on your front thigh, then bring the other knee down.", 10),
     ("hands-and-knees", "sitting"): Step("Shift your hips to one side and sit down, using your "
-                                         "hands.", 5),
+                                         "hands.", 8),
     ("sitting", "hands-and-knees"): Step("Turn to one side and come onto your hands and "
-                                         "knees.", 5),
-    ("sitting", "lying-side"): Step("Lower yourself onto your side, using your hands.", 5),
-    ("lying-side", "sitting"): Step("Push yourself up to sitting with your hands.", 5),
+                                         "knees.", 8),
+    ("sitting", "lying-side"): Step("Lower yourself onto your side, using your hands.", 8),
+    ("lying-side", "sitting"): Step("Push yourself up to sitting with your hands.", 8),
     ("sitting", "lying-back"): Step("Lean back onto your elbows, then lower yourself onto your "
-                                    "back.", 5),
+                                    "back.", 8),
 }
+# the same steps with a hand on the chair, for a routine that lists one in its equipment
+_CHAIR_STEPS: dict[tuple[str, str], Step] = {
+    ("kneeling", "standing"): Step("Bring one foot forward, flat on the floor. With a hand on "
+                                   "the chair, push up slowly to standing.", 12),
+    ("standing", "kneeling"): Step("With a hand on the chair, step one foot back and lower that "
+                                   "knee gently to the floor, then bring the other knee down.", 10),
+}
+_SIDE_NAMED = re.compile(r"\b(left|right) side\b", re.IGNORECASE)
 
 
-def transition_steps(before: str | None, after: str | None) -> list[Step]:
-    """The steps from one position to the next, fewest seconds first; none when either is unknown."""
+def transition_steps(before: str | None, after: str | None, chair: bool = False,
+                     setup: str = "") -> list[Step]:
+    """The steps from one position to the next, fewest seconds first; none when either is unknown.
+    With a chair, the steps to and from standing use it; when the setup names the side to lie on,
+    the roll onto it says which."""
     if before is None or after is None or before == after:
         return []
+    steps = {**_STEPS, **_CHAIR_STEPS} if chair else _STEPS
     best: dict[str, tuple[float, list[Step]]] = {before: (0.0, [])}
     frontier = [before]
     while frontier:  # Dijkstra over a graph of seven positions: a plain scan is enough
         here = min(frontier, key=lambda p: best[p][0])
         frontier.remove(here)
         cost, path = best[here]
-        for (a, b), step in _STEPS.items():
+        for (a, b), step in steps.items():
             if a == here and (b not in best or cost + step.seconds < best[b][0]):
                 best[b] = (cost + step.seconds, path + [step])
                 frontier.append(b)
-    return best[after][1] if after in best else []
+    path = best[after][1] if after in best else []
+    named = _SIDE_NAMED.search(setup)
+    if path and after == "lying-side" and named:
+        last = path[-1]
+        path[-1] = replace(last, text=last.text.replace(
+            "onto your side", f"onto your {named.group(1).lower()} side"))
+    return path
+
+
+def _named_phase(cue: str, exercise: Exercise) -> str | None:
+    """The tempo phase a cue's words name: the phase word, or its first word of 4 letters or
+    more ('press' for 'press up') when no other phase starts with it, as a whole word."""
+    heads = [p.word.split()[0].lower() if p.word else "" for p in exercise.tempo]
+    for phase in exercise.tempo:
+        head = phase.word.split()[0] if phase.word else ""
+        head = head if heads.count(head.lower()) == 1 else ""
+        for word in (phase.word, head if len(head) >= 4 else ""):
+            if word and re.search(rf"\b{re.escape(word)}\b", cue, re.IGNORECASE):
+                return phase.word
+    return None
 
 
 def outro_for(routine: Routine) -> str:
@@ -393,6 +466,14 @@ class Track:
             starts.insert(index, at)
             ends.insert(index, at + length)
 
+    def free(self, at: int, length: int, spoken: bool = False) -> None:
+        """Give back a span taken with `take`."""
+        for starts, ends in (self.busy, self.spoken) if spoken else (self.busy,):
+            index = bisect.bisect_left(starts, at)
+            while ends[index] != at + length:
+                index += 1
+            del starts[index], ends[index]
+
     def fits(self, at: int, length: int, clear: int = 0) -> bool:
         """Room for `length` at `at`: a breath from every sound, and `clear` from every word."""
         if at < self.low or at + length > self.high:
@@ -432,6 +513,9 @@ class Round:
         self.tail = 0  # from the start tone to the end of the last sound
         self.track = Track(0, 0, 0)  # where cues may still go
         self.cue_from = 0  # no cue before this offset
+        self.rep_length = 0  # counted reps: one rep, and its phases, in samples
+        self.unheard: list[str] = []  # cues that found no room in it
+        self.phases: list[int] = []
 
     def add(self, offset: int, role: Role, text: str) -> Mark:
         """Place a sound; its track then keeps other sounds a breath away from it."""
@@ -441,6 +525,22 @@ class Round:
         self.track.take(offset, length, spoken=role.kind == "speech")
         self.tail = max(self.tail, offset + length)
         return mark
+
+    def word_in(self, begin: int, end: int) -> Mark | None:
+        """The tempo word said in [begin, end), if any."""
+        return next((m for m in self.marks if begin <= m.offset < end and m.role == Role.PHASE),
+                    None)
+
+    def instead(self, mark: Mark, role: Role, text: str) -> bool:
+        """Say `text` in place of `mark` if it fits there; whether it did."""
+        length = self.plan.sound_length(mark.role, mark.text)
+        self.track.free(mark.offset, length, spoken=True)
+        if not self.track.fits(mark.offset, self.plan.length(text)):
+            self.track.take(mark.offset, length, spoken=True)
+            return False
+        self.marks.remove(mark)
+        self.add(mark.offset, role, text)
+        return True
 
 
 class _TooLong(Exception):
@@ -465,6 +565,9 @@ class _Planner:
         self.notes: list[Note] = []
         self.cursor = self.s(LEAD_IN)
         self.limit: int | None = None  # stop planning past this sample (see estimated_seconds)
+        # which wording of each cue comes next, by its wordings (two exercises may share a cue)
+        self._cue_turns: dict[tuple[str, ...], int] = {}
+        self._said: dict[str, int] = {}  # how often each wording of a cue has been said
 
     # units ---------------------------------------------------------------
     def s(self, seconds: float) -> int:
@@ -483,10 +586,36 @@ class _Planner:
         if note not in self.notes:
             self.notes.append(note)
 
-    @property
-    def pace_factor(self) -> float:
-        """Moving takes longer at a slow pace: position times scale with the pace's."""
-        return self.settings.position_seconds / 6.0
+    def move_seconds(self, seconds: float) -> float:
+        """Time to move, as the pace asks for it, never more silence than MOVE_MOST."""
+        return min(MOVE_MOST, seconds * self.settings.move_factor)
+
+    def change_seconds(self, exercise: Exercise, text: str) -> float:
+        """Time to move after the last word of a change of side (`text`): more for a bigger
+        change (kneeling, or a turn on one leg) and for each further step it says."""
+        base = MOVE_BY_POSITION.get(exercise.position or "", MOVE_ON_FLOOR)
+        sentences = max(1, len(re.findall(r"[.!?](?:\s|$)", text)))
+        return self.move_seconds(base + MOVE_PER_SENTENCE * (sentences - 1))
+
+    def wording(self, cue: str) -> str | None:
+        """The cue's next wording in turn, or None when each has been said MOST_SAID times."""
+        options = wordings(cue)
+        start = self._cue_turns.get(options, 0)
+        last = self.last_said(cue) if len(set(options)) > 1 else None  # never twice running
+        for k in range(len(options)):
+            text = options[(start + k) % len(options)]
+            if self._said.get(text, 0) < MOST_SAID and text != last:
+                return text
+        return None
+
+    def last_said(self, cue: str) -> str | None:
+        """The wording of this cue said last, so that the next is another (None: not said)."""
+        turn = self._cue_turns.get(wordings(cue))
+        return None if turn is None else wordings(cue)[turn - 1]
+
+    def said_cue(self, cue: str, text: str) -> None:
+        self._cue_turns[wordings(cue)] = wordings(cue).index(text) + 1
+        self._said[text] = self._said.get(text, 0) + 1
 
     # placing -------------------------------------------------------------
     def put(self, role: Role, text: str, at: int, context: Context) -> Event:
@@ -521,12 +650,15 @@ class _Planner:
         position: str | None = START_POSITION
         rest: float | None = None  # the rest owed before the next start tone
         rest_context = nobody
+        chair = "chair" in routine.equipment
         for index, work in enumerate(works):
             exercise = work.exercise
             self.check(work, any(w.exercise.position for w in works))
             rounds = [(side, number) for side in (exercise.sides or (None,))
                       for number in range(1, work.sets + 1)]
             turn = 0  # which cue comes next, across the rounds of this exercise
+            said_before = dict(self._said)
+            rested = REST_HOW.get(exercise.position or "") if len(rounds) > 1 else None
             for round_index, (side, number) in enumerate(rounds):
                 context = Context(exercise.name, number if work.sets > 1 else None, side)
                 marks = self.rhythm(work)
@@ -537,14 +669,29 @@ class _Planner:
                     len(exercise.cues) if round_index == 0 else (len(exercise.cues) + 1) // 2)
                 turn = self.cues(marks, work, turn, most)
                 if round_index == 0:
-                    unheard = exercise.cues[turn:] if turn < len(exercise.cues) else ()
-                    lines = self.prelude(work, index == 0, position, context, unheard)
-                    turn = max(turn, len(exercise.cues))
-                elif number == 1:  # the same work again, on the next side
-                    lines = [Line(switch_line(exercise, side or ""), Role.SIDE, context=context)]
+                    unheard = [*marks.unheard, *exercise.cues[turn:]]
+                    lines = self.prelude(work, index == 0, position, context, unheard[:2], chair)
+                    said = sum(line.role == Role.CUE for line in lines)
+                    later = exercise.timed and len(rounds) > 1  # later rounds say the rest
+                    turn = turn + said if later else max(turn, len(exercise.cues))
                 else:
-                    lines = [Line(f"Set {number} of {work.sets}.", Role.SET, context=context)]
-                talk_at, start = self.talk_into(lines, rest, rest_context)
+                    lines = []
+                    back = exercise.again or (BACK_INTO.get(exercise.position or "")
+                                              if rested else None)
+                    if number == 1:  # the same work again, on the next side
+                        text = switch_line(exercise, side or "")
+                        if back and not exercise.switch:
+                            lines.append(Line(back, Role.TRANSITION, self.move_seconds(
+                                MOVE_ON_FLOOR), context))
+                        lines.append(Line(text, Role.SIDE, self.change_seconds(exercise, text),
+                                          context))
+                    else:
+                        lines.append(Line(f"Set {number} of {work.sets}.", Role.SET, context=context))
+                        if back:
+                            lines.append(Line(back, Role.TRANSITION, self.change_seconds(
+                                exercise, back), context))
+                talk_at, start = self.talk_into(lines, rest, rest_context,
+                                                rested if round_index > 0 else None)
                 if round_index == 0:
                     chapters.append((talk_at, exercise.name, exercise.name))
                 self.countdown_into(start, context)
@@ -556,6 +703,13 @@ class _Planner:
                 self.say(Line(RELEASE, Role.RELEASE, context=context))
                 rest, rest_context = work.rest, context
             position = exercise.position or position
+            unheard = [cue for cue in exercise.cues if all(  # not said here, though it could be
+                self._said.get(text, 0) == said_before.get(text, 0) for text in wordings(cue))
+                and any(self._said.get(text, 0) < MOST_SAID for text in wordings(cue))]
+            if unheard:
+                self.note(exercise, "cues", f"{len(unheard)} of its cues find no room in the "
+                          f"work at {self.settings.pace} pace and are not said; give a cue a "
+                          "'phase', or make a tempo phase longer")
 
         self.cursor += self.s(0.7)
         chapters.append((self.cursor, "Finish", None))
@@ -573,6 +727,13 @@ class _Planner:
     def check(self, work: Work, positions_used: bool) -> None:
         """Notes on what will work but sound wrong, for `check` to warn about."""
         exercise = work.exercise
+        if exercise.number == 1:
+            intro = (self.routine.intro or "").lower()
+            missing = [item for item in self.routine.equipment if item not in intro]
+            if missing:
+                self.note(None, "equipment", f"the intro does not say to have the "
+                          f"{' and the '.join(missing)} ready; say what to have and where before "
+                          "the session starts")
         if exercise.position is None and positions_used:
             self.note(exercise, "name", "no 'position' given, so nothing tells the listener "
                       "how to get there from the exercise before; add one of lying-back, "
@@ -581,40 +742,58 @@ class _Planner:
             self.note(exercise, exercise.kind,
                       f"'{exercise.kind}' of {work.seconds:g}s is shorter than {SHORT_WORK:g}s; "
                       "it is clearer as a tempo phase of reps, and its countdown is shortened")
+        for cue in exercise.cues:
+            named = _named_phase(cue, exercise)
+            if named and (phase_of(cue) or "").lower() != named.lower():
+                self.note(exercise, "cues", f"cue '{cue}' names the '{named}' phase but is not "
+                          f"tied to it, so it may be said in another; write it as "
+                          f"{{text: ..., phase: {named}}}")
         if not exercise.timed and not exercise.how and not exercise.cues:
             self.note(exercise, "reps", "a rep exercise with neither 'how' nor 'cues': "
                       "nothing tells the listener how to move; add 'how'")
 
     def prelude(self, work: Work, first: bool, position: str | None, context: Context,
-                unheard: Iterable[str]) -> list[Line]:
+                unheard: Sequence[str], chair: bool = False) -> list[Line]:
         """What gets the listener from wherever they are into the first count-in of an exercise:
         what it is, how to get there, the setup with time to settle, how the movement goes."""
         exercise = work.exercise
         mine = Context(exercise.name)  # the side is not named until its own line
         lines = [Line(f"{'First' if first else 'Next up'}: {exercise.name}.", Role.ANNOUNCE,
                       context=mine)]
-        for step in transition_steps(position, exercise.position):
-            lines.append(Line(step.text, Role.TRANSITION, step.seconds * self.pace_factor, mine))
+        for step in transition_steps(position, exercise.position, chair, exercise.setup):
+            lines.append(Line(step.text, Role.TRANSITION, self.move_seconds(step.seconds), mine))
         lines.append(Line(exercise.setup, Role.SETUP, context=mine))
         if context.side is not None:
             lines.append(Line(side_line(context.side, True), Role.SIDE, context=context))
         lines[-1] = replace(lines[-1], pause=self.settings.position_seconds)  # time to settle
+        early = len(lines)
         if exercise.how:
             lines.append(Line(exercise.how, Role.HOW, context=mine))
         if exercise.caution:
             lines.append(Line(exercise.caution, Role.CAUTION, context=mine))
-        lines += [Line(cue, Role.CUE, context=mine) for cue in unheard]
+        # cues the work has no room for: one just before the work line, one before the movement
+        # if the talk after it keeps it out of the last seconds before the count-in
+        said = [self.wording(cue) for cue in unheard]
+        if said and said[0]:
+            self.said_cue(unheard[0], said[0])
+            lines.append(Line(said[0], Role.CUE, context=mine))
         lines.append(Line(work_line(work), Role.WORK, context=mine))
+        if len(said) > 1 and said[1]:
+            cue = Line(said[1], Role.CUE, context=mine)
+            after = [cue, *lines[early:-1], replace(lines[-1], pause=READY)]
+            if self.talk_length(after) > self.s(CUE_BEFORE_COUNT_IN):
+                self.said_cue(unheard[1], said[1])
+                lines.insert(early, cue)
         return lines
 
-    def talk_into(self, lines: list[Line], rest: float | None,
-                  rest_context: Context) -> tuple[int, int]:
+    def talk_into(self, lines: list[Line], rest: float | None, rest_context: Context,
+                  rest_how: str | None = None) -> tuple[int, int]:
         """Rest, then the talk, ending one breath before the count-in; return where the talk
         begins and where the start tone comes.
 
         The rest line is true: the start tone comes that long after it, talk included. When the
         talk fills the rest, the line says when the next one starts rather than promising quiet."""
-        lines = [*lines[:-1], replace(lines[-1], pause=READY)]
+        lines = [*lines[:-1], replace(lines[-1], pause=max(READY, lines[-1].pause))]
         need = self.talk_length(lines) + self.s(COUNTDOWN)
         if rest is None:
             start = self.cursor + need
@@ -622,7 +801,8 @@ class _Planner:
             owed = max(self.s(rest), need + self.s(GAP))  # a breath after the rest line
             seconds = rounded_rest(owed / self.sample_rate)
             quiet = owed - need - self.s(GAP) >= self.s(QUIET_REST)
-            said = self.say(Line(rest_line(seconds) if quiet else next_line(seconds), Role.REST,
+            text = rest_line(seconds) if quiet else next_line(seconds)
+            said = self.say(Line(f"{text} {rest_how}" if rest_how else text, Role.REST,
                                  context=rest_context))
             start = said.end + owed
         talk_at = self.cursor = start - need
@@ -674,8 +854,8 @@ class _Planner:
                 text = f"Halfway. {check_in_line(seconds / 2, seconds / 2)}"
                 check_ins = [t for t in check_ins if abs(t - seconds / 2) >= 10]
             offer(text, Role.HALFWAY, self.s(seconds / 2))
-        for done in check_ins:
-            offer(check_in_line(done, seconds - done), Role.CHECK_IN, self.s(done))
+        for k, done in enumerate(check_ins):
+            offer(check_in_line(done, seconds - done, k), Role.CHECK_IN, self.s(done))
         marks.cue_from = tone + gap + self.s(0.6)
         return marks
 
@@ -690,6 +870,7 @@ class _Planner:
         # the first rep begins on the start tone, which stands in for its number: "3, 2, 1" is
         # never followed by a spoken "1" that could be taken for a fourth beat of the count-in
         marks.length = work.reps * rep_length
+        marks.rep_length, marks.phases = rep_length, phases
         marks.track = Track(0, marks.length - self.s(GAP), self.s(GAP))
         marks.add(0, Role.START, "start")
         last_end = tone
@@ -700,31 +881,39 @@ class _Planner:
                           f"tempo word '{phase.word}' takes {said:.1f}s "
                           f"to say and does not fit its {phase.seconds:g}s phase at "
                           f"{self.settings.pace} pace; a tick sounds instead")
-        combined = count_line(work.reps, True)
-        self.length(combined)  # asked for either way, so the speech layer makes it up front
+        sides = exercise.rep_sides if exercise.alternate else None
         for rep in range(1, work.reps + 1):
             rep_start = (rep - 1) * rep_length
-            count = str(rep)
+            side = sides[(rep - 1) % 2] if sides else None
+            count = count_line(rep, False, side)
             if rep == work.reps and rep > 1:  # "last one", in the quiet just before it
+                combined = count_line(rep, True, side)
+                self.length(combined)  # asked for either way, so the speech layer makes it
                 said_before = rep_start - small - self.length(LAST_ONE)
                 if said_before >= last_end + small:
                     marks.add(said_before, Role.LAST_REP, LAST_ONE)
                 elif self._leaves_room(combined, exercise.tempo[0].word, phases[0]):
                     count = combined  # "7, last one.", when the first word still follows in time
-            lead_end: int | None = rep_start + tone if rep == 1 else None
-            if rep > 1 and self._count_fits(count, exercise, phases[0]):
-                marks.add(rep_start, Role.COUNT, count)
-                lead_end = rep_start + self.length(count)
+            lead_end = rep_start + tone if rep == 1 else rep_start
+            if rep > 1 or side:
+                spoken = self._rep_count(count, rep, side, exercise, rep_length)
+                if spoken:
+                    at = lead_end + small if rep == 1 else rep_start
+                    marks.add(at, Role.COUNT, spoken)
+                    lead_end = at + self.length(spoken)
             phase_start = rep_start
             for index, (phase, length) in enumerate(zip(exercise.tempo, phases, strict=True)):
                 word = phase.word if phase.word and self.length(phase.word) + small <= length else ""
-                if index == 0 and lead_end is not None:  # the word follows the number
+                counted = lead_end > rep_start
+                if index == 0 and counted:  # the word follows the number
                     last_end = lead_end
                     at = lead_end + small
                     if word and at - rep_start <= self.s(FIRST_WORD_WITHIN) and \
                             at + self.length(word) + small <= phase_start + length:
                         marks.add(at, Role.PHASE, word)
                         last_end = at + self.length(word)
+                elif counted and phase_start < lead_end + small:
+                    pass  # a fast rep: its number is still being said; it marks this phase
                 elif word:
                     marks.add(phase_start, Role.PHASE, word)
                     last_end = phase_start + self.length(word)
@@ -746,13 +935,25 @@ class _Planner:
             return after <= phase
         return after <= self.s(FIRST_WORD_WITHIN) and after + self.length(word) + small <= phase
 
-    def _count_fits(self, count: str, exercise: Exercise, phase: int) -> bool:
-        fits = self.length(count) + self.s(SHORT_GAP) <= phase
-        if not fits:
-            self.note(exercise, "tempo", f"the first tempo phase is too short to say the rep "
-                      f"number '{count}' in at {self.settings.pace} pace; the reps are not counted "
-                      "aloud")
-        return fits
+    def _rep_count(self, count: str, rep: int, side: str | None, exercise: Exercise,
+                   rep_length: int) -> str | None:
+        """What is said on a rep: its number (and side) if it fits in the rep, which a fast rep's
+        phases then share; else the side alone, or the number alone; None (with a note) if not
+        even that fits. An alternating rep always names its side, so it never says the number
+        alone."""
+        small = self.s(SHORT_GAP)
+        room = rep_length - (self.s(SHORT_GAP) + tone_samples("start", self.sample_rate)
+                             if rep == 1 else 0)
+        choices = [count]
+        if side and rep > 1:
+            choices.append(f"{side[0].upper()}{side[1:]}.")
+        for text in choices:
+            if self.length(text) + small <= room:
+                return text
+        self.note(exercise, "tempo", f"a rep of {rep_length / self.sample_rate:g}s is too short "
+                  f"to say '{choices[-1]}' in at {self.settings.pace} pace; the reps are not "
+                  "counted aloud" + (" and their sides are not named" if side else ""))
+        return None
 
     def cues(self, marks: Round, work: Work, turn: int, most: int | None = None) -> int:
         """Form reminders in the quiet of the work, in turn, spaced so that it is not chatty;
@@ -761,24 +962,92 @@ class _Planner:
         cues = work.exercise.cues
         if not cues:
             return turn
+        if not work.exercise.timed:
+            return self.rep_cues(marks, work, turn, len(cues) if most is None else most)
         stop = turn + most if most is not None else None
         track = marks.track
         span = (marks.length - marks.cue_from) / self.sample_rate
         every = self.s(min(CUE_MAX_EVERY, max(CUE_MIN_EVERY, span / (2 * len(cues) + 1))))
         at = marks.cue_from
-        # in timed work a cue keeps its distance from "halfway" and the like; between reps the
-        # quiet is short, and the breath around every sound is enough
-        clear = self.s(CUE_CLEAR) if work.exercise.timed else 0
-        while stop is None or turn < stop:
-            text = cues[turn % len(cues)]
+        # in timed work a cue keeps its distance from "halfway" and the like
+        clear = self.s(CUE_CLEAR)
+        tried = 0
+        while (stop is None or turn < stop) and tried < len(cues):
+            cue = cues[turn % len(cues)]
+            text = self.wording(cue)
+            if text is None:  # said often enough: the next cue takes its turn
+                turn, tried = turn + 1, tried + 1
+                continue
             length = self.length(text)
             spot = track.first_fit(at, length, clear)
             if spot is None:
                 return turn
             marks.add(spot, Role.CUE, text)
-            turn += 1
+            self.said_cue(cue, text)
+            turn, tried = turn + 1, 0
             at = spot + max(every, length + track.gap)
         return turn
+
+    def rep_cues(self, marks: Round, work: Work, turn: int, count: int) -> int:
+        """Cues spread over the reps of a round: the k-th of n in the middle of the k-th n-th of
+        the reps; a cue tied to a phase starts inside that phase, after its word."""
+        exercise = work.exercise
+        cues = exercise.cues
+        words = [p.word.lower() for p in exercise.tempo]
+        offsets = [sum(marks.phases[:k]) for k in range(len(marks.phases))]
+        for k in range(count):
+            cue = cues[turn % len(cues)]
+            turn += 1
+            text = self.wording(cue)
+            if text is None:
+                continue
+            target = (2 * k + 1) * work.reps // (2 * count)
+            order = [*range(target, work.reps), *range(target - 1, -1, -1)]
+            # its wording in turn, else a shorter one of its wordings that fits
+            shorter = sorted((t for t in wordings(cue) if t not in (text, self.last_said(cue)) and
+                              self._said.get(t, 0) < MOST_SAID), key=self.length)
+            for option in (text, *shorter):
+                if self._place_rep_cue(marks, option, phase_of(cue), order, words, offsets):
+                    self.said_cue(cue, option)
+                    break
+            else:
+                marks.unheard.append(cue)  # the caller's to say, or to note
+        return turn
+
+    def _place_rep_cue(self, marks: Round, text: str, phase: str | None, order: list[int],
+                       words: list[str], offsets: list[int]) -> bool:
+        length = self.length(text)
+        if phase is not None and phase.lower() in words:
+            index = words.index(phase.lower())
+            for rep in order:
+                begin = rep * marks.rep_length + offsets[index]
+                found = marks.track.first_fit(max(begin, marks.cue_from), length)
+                if found is not None and found < begin + marks.phases[index]:
+                    marks.add(found, Role.CUE, text)
+                    return True
+        else:
+            for at in (order[0] * marks.rep_length, 0):
+                spot = marks.track.first_fit(max(at, marks.cue_from), length)
+                if spot is not None:
+                    marks.add(spot, Role.CUE, text)
+                    return True
+        return self._cue_on_a_phase(marks, text, phase, order, words)
+
+    def _cue_on_a_phase(self, marks: Round, text: str, phase: str | None, order: list[int],
+                        words: list[str]) -> bool:
+        """When the quiet between the words is too short: the cue is said where a tempo word
+        would be (its own phase's, if it has one; a later phase's before the first, which
+        follows the rep number), so it marks the beat too."""
+        offsets = [sum(marks.phases[:k]) for k in range(len(marks.phases))]
+        indexes = [words.index(phase.lower())] if phase is not None else \
+            [*range(1, len(words)), 0]
+        for rep in order:
+            for index in indexes:
+                begin = rep * marks.rep_length + offsets[index]
+                word = marks.word_in(begin, begin + marks.phases[index])
+                if word is not None and marks.instead(word, Role.CUE, text):
+                    return True
+        return False
 
 
 # ---------------------------------------------------------------------------
@@ -873,9 +1142,10 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         return abs(length(scale) - target)
 
     def search(lo: float, hi: float, scale_of: Callable[[float], Scale]) -> tuple[Scale, ...]:
-        """Bisect on a monotone scale; the best found and the two that bracket the target."""
+        """Bisect on a monotone scale; the best found and the two that bracket the target.
+        At most 12 plans: fitting costs a fixed number of plans, so it is linear in the length."""
         best = min((scale_of(lo), scale_of(hi)), key=miss)
-        for _ in range(20):
+        for _ in range(10):
             mid = (lo + hi) / 2
             scale = scale_of(mid)
             if miss(scale) < miss(best):
@@ -884,8 +1154,6 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
                 lo = mid
             else:
                 hi = mid
-            if hi - lo < 1e-3:
-                break
         return best, scale_of(lo), scale_of(hi)
 
     shortest, longest = length((F_MIN, G_MIN)), length((F_MAX, G_MAX))
@@ -900,19 +1168,23 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
     if not shortest * (1 - FIT_TOLERANCE) <= target <= longest * (1 + FIT_TOLERANCE):
         lengths = {(F_MIN, G_MIN): shortest, (F_MAX, G_MAX): longest}
         raise impossible()
-    best = search(F_MIN, F_MAX, lambda f: (f, 1.0))[0]
+    # time and counts move together, from both lows through the level's own numbers to both highs
+    best, low, high = search(0.0, 1.0, _together)
     if miss(best) > FIT_TOLERANCE * target:
-        # time alone cannot reach it: scale reps and sets too, then fine-tune time again
-        too_short = length(best) < target
-        f_edge = F_MAX if too_short else F_MIN
-        lo, hi = (1.0, G_MAX) if too_short else (G_MIN, 1.0)
-        candidates = list(search(lo, hi, lambda g: (f_edge, g)))
-        for g in {c[1] for c in candidates}:
-            candidates.append(search(F_MIN, F_MAX, functools.partial(_time_scale, g=g))[0])
-        best = min(candidates, key=miss)
+        # a count stepped over the target: keep the counts either side of it and tune time alone
+        for g in dict.fromkeys((low[1], high[1])):
+            best = min(best, search(F_MIN, F_MAX, functools.partial(_time_scale, g=g))[0], key=miss)
     if miss(best) > FIT_TOLERANCE * target:
         raise impossible()
     return best
+
+
+def _together(t: float) -> Scale:
+    if t <= 0.5:
+        k = 2 * t
+        return F_MIN + (1 - F_MIN) * k, G_MIN + (1 - G_MIN) * k
+    k = 2 * t - 1
+    return 1 + (F_MAX - 1) * k, 1 + (G_MAX - 1) * k
 
 
 def _time_scale(f: float, g: float) -> Scale:
@@ -948,7 +1220,7 @@ def estimated_seconds(routine: Routine, settings: Settings, limit: float | None 
 
 def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
     """A length estimate from the text alone, for `list`: about 5.5 characters a word."""
-    per_char = 60.0 / (settings.words_per_minute * 5.5)
+    per_char = 60.0 / (settings.spoken_wpm * 5.5)
 
     def measure(text: str) -> int:
         return int(sample_rate * (0.15 + len(text) * per_char))
