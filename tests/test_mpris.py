@@ -220,8 +220,9 @@ def test_media_keys_pause_resume_with_the_count_in_skip_and_restart(session_bus,
     assert "Traceback" not in said and f"in {following.title!r}" in said  # 'Stopped at ... in ...'
 
     # what was heard, its silent samples left out, compared a short stretch at a time: fed through a
-    # pipe that blocks, ALSA's file plugin sometimes slips in a few zeros or skips a period (never
-    # with a pipe that does not block, as in test_player.py)
+    # pipe that blocks, ALSA's file plugin sometimes slips in a few zeros, or a stopped buffer's
+    # last period lands after the next buffer's first (never with a pipe that does not block, as
+    # in test_player.py)
     captured = voiced(captured_audio())
     second = rate * SAMPLE_BYTES
     # the pause: 'resuming, 3, 2, 1', then on from where it paused (or the line it cut, whole)
@@ -235,8 +236,10 @@ def test_media_keys_pause_resume_with_the_count_in_skip_and_restart(session_bus,
     resumed = voiced(b"".join(renderer.blocks(resumed_at, resumed_at + rate // 10)))
     assert captured[after:after + len(resumed)] == resumed
     # Next: the following exercise from its start; Previous, 3.5 s into it: from its start again
-    opening = voiced(b"".join(renderer.blocks(following.start, following.start + rate)))[:4000]
-    assert len(opening) == 4000  # the exercise opens with its name said
+    # (its first 0.03 s: simpleaudio stops a buffer on its own thread, so the file plugin may still
+    # write the stopped buffer's last period after the new one has begun; a card would drop it)
+    opening = voiced(b"".join(renderer.blocks(following.start, following.start + rate)))[:1500]
+    assert len(opening) == 1500  # the exercise opens with its name said
     assert captured.count(opening) == 2
     assert captured.index(opening) > after
 
