@@ -33,11 +33,11 @@ LEAD_S = 0.3  # stop listening this long before a line or tone...
 TAIL_S = 0.6  # ...and start again this long after it (the room's echo, the device's delay)
 PHRASES = {  # what to say, what it does; the threshold: lower hears more, and more falsely (the
     # grammar then decides which phrase it was, so a low one does not confuse them)
-    "coach pause": (Command.PAUSE, 1e-50),  # heard less readily than the others
+    "coach pause": (Command.PAUSE, 1e-50),  # these two are heard less readily than the others
     "coach resume": (Command.PLAY, 1e-40),
     "coach next": (Command.NEXT, 1e-40),
     "coach back": (Command.BACK, 1e-40),
-    "coach repeat": (Command.REPEAT, 1e-40),
+    "coach repeat": (Command.REPEAT, 1e-50),
     "coach stop": (Command.QUIT, 1e-40),
 }
 
