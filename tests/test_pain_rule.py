@@ -18,7 +18,7 @@ from voicecoach.routine import LEVELS
 from voicecoach.safety import NOTE, SCREEN, screen_text
 from voicecoach.store import APPLICATION_ID, FILE_NAME, MIGRATIONS, Logged
 
-from helpers import voicecoach
+from helpers import on_terminal, voicecoach
 
 MONDAY = dt.date(2026, 3, 2)
 URGENT = ("bladder-bowel", "saddle-numb", "both-legs", "leg-weak")
@@ -320,3 +320,21 @@ def test_a_note_that_reads_like_a_symptom_says_how_to_report_it():
     assert "Your note mentions" not in reported.stdout
     assert "see a physiotherapist or doctor soon" in reported.stdout
     assert "Your note mentions" not in vc("log", "--routine", "desk-break", "--note", "felt fine").stdout
+
+
+def test_today_on_a_terminal_asks_how_the_morning_after_was_and_records_it():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    assert vc("log", "--date", MONDAY.isoformat(), "--pain-before", "2", "--pain-after", "3").returncode == 0
+    tuesday = (MONDAY + dt.timedelta(days=1)).isoformat()
+
+    def worse(output: bytes) -> bytes | None:
+        return b"w\r" if b"b better, s same, w worse" in output else None
+
+    status, text = on_terminal("today", "--date", tuesday, answer=worse)
+    assert status == 0, text
+    assert "was your back better, the same or worse than before it?" in text
+    assert ("Your back has not settled yet: your back was worse the morning after the session on "
+            "2026-03-02") in text
+    assert json.loads(vc("history", "--json").stdout)["sessions"][0]["next_day"] == "worse"
+    asked_again, text = on_terminal("today", "--date", tuesday)  # rated now: not asked again
+    assert asked_again == 0 and "better, the same or worse" not in text
