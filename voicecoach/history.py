@@ -71,6 +71,7 @@ EMERGENCY = ("That needs emergency care now: go to an emergency department, and 
              "yourself. Do not exercise until you have been seen.")
 KEEP_ACTIVE = "Meanwhile keep gently active: walking is fine, and bed rest does not help."
 RESUMED = "the program was resumed after a pause, one step easier"
+WITHIN = "each session of the week was within the pain rule"
 SETTLE_FIRST = 6  # pain before a session at this or more: rest today instead
 REST_TODAY = ("Rest today, or take an easy walk, and do the next session when your back is back "
               "to its usual level.")
@@ -191,6 +192,11 @@ def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
     pause: Position | None = None
     weeks: dict[int, int] = {}
 
+    def reported(session: Logged, urgent: bool) -> Position:
+        return Position(at.week, 0, Decision.PAUSE, f"you reported "
+                        f"{described(session.symptoms or ())} after the session on {session.date}",
+                        urgent=urgent)
+
     def easier(reason: str) -> Position:
         week, down = (at.week - 1, 0) if at.week > 1 else (1, min(at.levels_down + 1, lowest))
         return Position(week, 0, Decision.STEP_BACK, reason, down)
@@ -203,15 +209,11 @@ def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
         urgent = [name for name in session.symptoms or () if name in URGENT]
         if pause is not None:  # a paused program stays where it stopped, whatever is logged
             if fresh and urgent and not pause.urgent:  # but an urgent symptom is always said
-                pause = Position(at.week, 0, Decision.PAUSE, f"you reported "
-                                 f"{described(session.symptoms or ())} after the session on "
-                                 f"{session.date}", urgent=True)
+                pause = reported(session, urgent=True)
             continue
         if fresh:
             if session.symptoms:
-                pause = Position(at.week, 0, Decision.PAUSE, f"you reported "
-                                 f"{described(session.symptoms)} after the session on "
-                                 f"{session.date}", urgent=bool(urgent))
+                pause = reported(session, urgent=bool(urgent))
             if _pains(session) and max(_pains(session)) >= PAUSE_PAIN:
                 severe += 1
                 if severe >= PAUSE_SESSIONS and pause is None:
@@ -249,11 +251,9 @@ def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
         if reason:
             at = Position(at.week, 0, Decision.HOLD, reason, at.levels_down, len(block))
         elif at.levels_down:  # back up the way it came down, a level at a time
-            at = Position(1, 0, Decision.ADVANCE, "each session of the week was within the pain "
-                          "rule", at.levels_down - 1, len(block))
+            at = Position(1, 0, Decision.ADVANCE, WITHIN, at.levels_down - 1, len(block))
         elif at.week < len(program.weeks):
-            at = Position(at.week + 1, 0, Decision.ADVANCE, "each session of the week was within "
-                          "the pain rule", 0, len(block))
+            at = Position(at.week + 1, 0, Decision.ADVANCE, WITHIN, 0, len(block))
         else:
             at = Position(at.week, 0, Decision.FINISHED, "every week of the plan is done", 0,
                           len(block))
