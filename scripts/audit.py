@@ -31,9 +31,9 @@ from voicecoach import routine as routines  # noqa: E402
 from voicecoach import timeline as planner  # noqa: E402
 from voicecoach.cache import Cache  # noqa: E402
 from voicecoach.errors import FitError  # noqa: E402
-from voicecoach.routine import LEVELS  # noqa: E402
 from voicecoach.session import prepare  # noqa: E402
 from voicecoach.settings import PACES, Settings  # noqa: E402
+from voicecoach.vocabulary import LEVELS  # noqa: E402
 
 REST = re.compile(r"^(?:Rest for|The next one starts in) (.+)\.$")
 

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from voicecoach import program as programs
 from voicecoach.history import Decision, position
-from voicecoach.routine import LEVELS
 from voicecoach.safety import NOTE, SCREEN, screen_text
 from voicecoach.store import APPLICATION_ID, FILE_NAME, MIGRATIONS, Logged
+from voicecoach.vocabulary import LEVELS
 
 from helpers import on_terminal, voicecoach
 

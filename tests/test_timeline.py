@@ -16,8 +16,6 @@ from voicecoach import timeline as planner
 from voicecoach.cache import Cache
 from voicecoach.errors import FitError
 from voicecoach.routine import (
-    LEVELS,
-    POSITIONS,
     Cue,
     Exercise,
     Phase,
@@ -33,6 +31,7 @@ from voicecoach.settings import PACES, SAMPLE_RATE, Settings
 from voicecoach.sounds import tone_samples
 from voicecoach.speech import Speech
 from voicecoach.timeline import Role
+from voicecoach.vocabulary import LEVELS, POSITIONS
 
 from helpers import voicecoach
 

@@ -33,9 +33,9 @@ from . import files
 from .cache import BEDS, Cache, make_key
 from .errors import BedError, BedNotFound
 from .loudness import Loudness
-from .routine import MAX_SESSION_SECONDS
 from .settings import CEILING_DBFS, DEFAULT_BED_LEVEL, TARGET_LUFS
 from .timeline import Timeline
+from .vocabulary import MAX_SESSION_SECONDS
 
 # Ducking. Audacity's Auto Duck and broadcast practice both land near -12 dB: the voice is then
 # about 32 dB over the bed under a line (at the default level), far more than speech needs to be

@@ -13,21 +13,25 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from click.core import ParameterSource
 
-from . import __version__, files, history, interrupts
+from . import __version__, files, history, interrupts, usecases
 from . import program as programs
 from . import routine as routines
 from .cache import Cache
 from .config import Defaults
 from .config import load as load_config
 from .config import path as config_path
-from .errors import FitError, RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
-from .routine import LEVELS
-from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, NO_BED, PACES, Settings
+from .errors import RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
+from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, Settings
+from .usecases import Options, input_files
+from .vocabulary import LEVELS, NEXT_DAY, NO_SYMPTOM, PACE_NAMES, PAIN_SCALE, SYMPTOM_NAMES
+
+if TYPE_CHECKING:
+    from .session import Session
+    from .store import Logged
 
 DEFAULT_ROUTINE = "three-exercises"
 
@@ -96,7 +100,7 @@ def session_options(command: Callable) -> Callable:
     @click.option("--level", type=click.Choice(LEVELS), default=None,
                   help="Picks from ranges: beginner the low end, advanced the high end "
                        "(default: standard, or your config file's).")
-    @click.option("--pace", type=click.Choice(list(PACES)), default=None,
+    @click.option("--pace", type=click.Choice(PACE_NAMES), default=None,
                   help="Speech rate and the time given to get into position "
                        "(default: normal, or your config file's).")
     @click.option("--minutes", type=click.FloatRange(*MINUTES_RANGE), default=None,
@@ -108,14 +112,14 @@ def session_options(command: Callable) -> Callable:
                   help="Open with the full safety screen ('voicecoach safety') instead of the "
                        "short note, as a first session does.")
     @functools.wraps(command)
-    def wrapper(*args, level: str | None, pace: str | None, minutes: float | None, voice: str | None,
-                safety_screen: bool, **kwargs):
-        defaults = _defaults()
-        settings = Settings(level=level or defaults.level, pace=pace or defaults.pace, minutes=minutes,
-                            voice=voice or defaults.voice, safety_screen=safety_screen)
+    def wrapper(*args: Any, level: str | None, pace: str | None, minutes: float | None,
+                voice: str | None, safety_screen: bool, **kwargs: Any) -> Any:
+        options = Options(level=level, pace=pace, minutes=minutes, voice=voice,
+                          safety_screen=safety_screen)
         try:
-            return command(*args, settings=settings, **kwargs)
+            return command(*args, options=options, **kwargs)
         except UnknownVoice as error:
+            defaults = _defaults()
             if voice is None and error.voice == defaults.voice:  # the config file's, not typed
                 raise defaults.located("voice", str(error)) from None
             raise
@@ -125,7 +129,7 @@ def session_options(command: Callable) -> Callable:
 
 def bed_options(command: Callable) -> Callable:
     """--bed and --bed-level, for every command that makes sound (play, render, export, today). Goes
-    below @session_options: it adds the bed to the Settings that one makes."""
+    below @session_options: it adds the bed to the Options that one makes."""
 
     @click.option("--bed", metavar="NAME|FILE", default=None,
                   help="A calm sound under the voice: a built-in bed ('voicecoach beds') or an "
@@ -136,13 +140,9 @@ def bed_options(command: Callable) -> Callable:
                   help=f"The bed's loudness between lines, in dB relative to the voice "
                        f"[default: {DEFAULT_BED_LEVEL:g}].")
     @functools.wraps(command)
-    def wrapper(*args, settings: Settings, bed: str | None, bed_level: float | None, **kwargs):
-        defaults = _defaults()  # the config file's bed is used when --bed is not given
-        bed = bed if bed is not None else defaults.bed
-        chosen = None if bed is None or bed.lower() == NO_BED else bed
-        level = bed_level if bed_level is not None else defaults.bed_level
-        settings = replace(settings, bed=chosen, bed_level=level)
-        return command(*args, settings=settings, **kwargs)
+    def wrapper(*args: Any, options: Options, bed: str | None, bed_level: float | None,
+                **kwargs: Any) -> Any:
+        return command(*args, options=replace(options, bed=bed, bed_level=bed_level), **kwargs)
 
     return wrapper
 
@@ -155,14 +155,9 @@ def _defaults() -> Defaults:
     return ctx.meta["defaults"]
 
 
-def _input_files(routine_name: str, settings: Settings | None = None,
-                 program_file: str = "") -> list[tuple[str, str]]:
-    """The routine, bed and program files a command reads, if it names them: never written over."""
-    bed = settings.bed if settings is not None else None
-    named = [(routine_name, "the routine file this command reads"),
-             (bed, "the bed file this command reads"),
-             (program_file, "the program file this command reads")]
-    return [(name, what) for name, what in named if name and os.path.isfile(name)]
+def _settings(options: Options, week_level: str | None = None) -> Settings:
+    """The session's settings: the options given, then the config file's (Options.settings)."""
+    return options.settings(_defaults(), week_level)
 
 
 def _typed(*args: str) -> str:
@@ -269,10 +264,12 @@ def check(routines_given: tuple[str, ...]) -> None:
       voicecoach check my-routine.yaml
       voicecoach check three-exercises desk-break
     """
+    from .session import check_warnings  # the planner and the engines: only for this command
+
     status = 0
     for given in routines_given:
         try:
-            routine = routines.load(given)
+            warnings = check_warnings(routines.load(given), _cache())
         except RoutineError as error:
             status = max(status, 1)
             for problem in error.problems:
@@ -282,9 +279,6 @@ def check(routines_given: tuple[str, ...]) -> None:
             status = 2
             click.echo(f"voicecoach: {error}", err=True)
             continue
-        from .session import check_warnings
-
-        warnings = check_warnings(routine, _cache())
         for warning in warnings:
             click.echo(str(warning))
         click.echo(f"{given}: ok" + (f" ({len(warnings)} warnings)" if warnings else ""), err=True)
@@ -295,7 +289,7 @@ def check(routines_given: tuple[str, ...]) -> None:
 @click.argument("routine_name", metavar="ROUTINE")
 @session_options
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
-def show(routine_name: str, settings: Settings, as_json: bool) -> None:
+def show(routine_name: str, options: Options, as_json: bool) -> None:
     """Print the session as a timed script: every spoken line and tone, grouped by exercise.
 
     ROUTINE is a built-in id (see 'voicecoach list') or a routine file.
@@ -307,7 +301,7 @@ def show(routine_name: str, settings: Settings, as_json: bool) -> None:
       voicecoach show floor-relax --minutes 30
       voicecoach show my-routine.yaml --json > timeline.json
     """
-    session = _session(routine_name, settings)
+    session = _session(routine_name, _settings(options))
     if as_json:
         click.echo(json.dumps(session.timeline.to_json(), indent=1, ensure_ascii=False))
     else:
@@ -321,7 +315,7 @@ def show(routine_name: str, settings: Settings, as_json: bool) -> None:
 @session_options
 @bed_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def render(routine_name: str, output: Path | None, settings: Settings, quiet: bool) -> None:
+def render(routine_name: str, output: Path | None, options: Options, quiet: bool) -> None:
     """Render the session as a WAV file: 16-bit mono PCM, exactly as long as its timeline.
 
     The file is written whole or not at all: an interrupted render leaves any earlier file in
@@ -335,6 +329,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     """
     from .render import write_wav
 
+    settings = _settings(options)
     if output:
         files.check_output(output)  # a device or FIFO is refused as such, not for its extension
         files.check_suffix(output, ".wav", "a WAV file")
@@ -342,7 +337,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
     session = _session(routine_name, settings, quiet)
     target = output or settings.default_output(session.routine.id, ".wav")
     progress = _Progress("Rendering", quiet)(session.timeline.length)
-    with files.protecting(_input_files(routine_name, settings)):
+    with files.protecting(input_files(routine_name, settings)):
         write_wav(target, session.timeline, session.speech, progress, session.bed)
     if not quiet:
         click.echo(f"wrote {target} ({clock(session.timeline.duration)})", err=True)
@@ -358,7 +353,7 @@ def render(routine_name: str, output: Path | None, settings: Settings, quiet: bo
               help="Hear spoken commands: 'coach pause', 'coach resume', 'coach next', 'coach back', "
                    "'coach repeat', 'coach stop' (offline; nothing is kept; default: no, or your "
                    "config file's listen = true).")
-def play(routine_name: str, settings: Settings, from_exercise: str | None, listen: bool | None) -> None:
+def play(routine_name: str, options: Options, from_exercise: str | None, listen: bool | None) -> None:
     """Play the session hands-free, from start to end, with your eyes closed.
 
     ROUTINE defaults to three-exercises. On a terminal, keys work while it plays: space pauses
@@ -377,94 +372,39 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None, liste
       voicecoach play desk-break --bed ~/Music/rain.mp3
       voicecoach play floor-relax --listen
     """
+    settings = _settings(options)
     routine = routines.load(routine_name)
-    export = ["export", routine_name, *settings.option_args()]
     again = ["play", routine_name, *settings.option_args()]
-    _play_and_record(routine, settings, export, again, from_exercise,
-                     listen=_defaults().listen if listen is None else listen)
+    _play(routine, settings, ["export", routine_name, *settings.option_args()], again,
+          from_exercise, listen=_defaults().listen if listen is None else listen)
 
 
-def _play_and_record(routine: routines.Routine, settings: Settings, export: list[str],
-                     again: list[str], from_exercise: str | None,
-                     plan: history.Plan | None = None, *, listen: bool = False) -> None:
-    """Play a session (for play and today --play), then record it: completed, or how far it went.
-    On a terminal it asks for pain after the session (and before a program session). `export`
-    and `again` are the commands (after `voicecoach`) it suggests with no audio device and after
-    a stop."""
-    from . import timeline as planner
-    from .handsfree import steering
-    from .player import RESUME_TEXT, Controls, Device, Keys, Player, find_chapter, safety_end, status_line
-    from .session import start as start_session
-    from .settings import SAMPLE_RATE
-
-    if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
-        find_chapter(planner.plan(routine, settings, planner.estimate_measure(settings)),
-                     from_exercise)
-    store = _store()  # a damaged history is reported before the session, not after it
-    if plan is not None and plan.position.paused:
-        raise history.ProgramPaused(plan.advice)
-    try:
-        active = plan or history.plan_for(store, dt.date.today())
-    except VoicecoachError:  # a program whose file is gone does not stop a free session
-        active = None
-    if active is not None and active.position.urgent:  # any session, not only the program's
-        click.echo(f"Before you play: {active.advice}", err=True)
-    device = Device(SAMPLE_RATE, "To take the session to a phone instead, run: "  # before speech
-                    + _typed(*export))
+def _play(routine: routines.Routine, settings: Settings, export: list[str], again: list[str],
+          from_exercise: str | None, plan: history.Plan | None = None, *, listen: bool) -> None:
+    """Play and record a session (usecases.play_session) on this terminal, then say how it went.
+    `export` and `again` are the commands (after `voicecoach`) suggested with no audio device and
+    after a stop."""
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    if interactive and plan is not None and plan.unrated is not None:
-        _ask_next_day(store, plan.unrated)
-    pain_before = _ask_pain("Pain before you start") if interactive and plan else None
-    if pain_before is not None and pain_before >= history.SETTLE_FIRST:
-        click.echo(f"Your pain is {pain_before} of 10 before you start. {history.REST_TODAY}",
-                   err=True)
-        if not click.confirm("Play the session anyway?", default=False, err=True):
-            click.echo("Nothing played, nothing recorded.", err=True)
-            return
-    if history.first_session(store, plan):  # the full safety screen, once
-        settings = replace(settings, safety_screen=True)
-    with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
-        fitting = _Fitting(status, settings) if settings.minutes is not None else None
-        session, live = start_session(routine, settings, _cache(), (RESUME_TEXT, "3", "2", "1"),
-                                      fitting)
-        try:
-            player = Player(session.timeline, session.speech, device, status, bed=session.bed,
-                            growing=live)
-            controls = Controls(keys)
-            with steering(player, controls, routine.title, _debug_line, listen,
-                          lambda line: click.echo(f"voicecoach: {line}", err=True)):
-                # chapters move until every line is made: --from waits for them; the safety
-                # words are said before the jump
-                start, jump = 0, None
-                if from_exercise and player.whole(controls):
-                    jump = (safety_end(player.timeline), find_chapter(player.timeline, from_exercise).start)
-                stop = player.play(start, controls, jump)
-            timeline = player.timeline
-        finally:
-            if live is not None:
-                live.making.close()
-    reached = timeline.length if stop is None else stop.position
+    playback = usecases.Playback(
+        asker=_Terminal() if interactive else usecases.NoOne(),
+        tell=lambda line: click.echo(line, err=True),
+        no_device_hint="To take the session to a phone instead, run: " + _typed(*export),
+        keys_from=sys.stdin, status_to=sys.stderr if interactive and sys.stderr.isatty() else None,
+        listen=listen, debug=_debug_line)
+    played = usecases.play_session(routine, settings, _cache(), playback, plan=plan,
+                                   from_exercise=from_exercise, store=_store())
+    if played is None:
+        return
+    stop = played.stop
     if stop is not None:
         where = stop.chapter.exercise
         if where:
             again = [*again, "--from", where]
-        click.echo(f"Stopped at {clock(timeline.seconds(stop.position))}"
+        click.echo(f"Stopped at {clock(played.timeline.seconds(stop.position))}"
                    f"{f' in {where!r}' if where else ''}. To go on from there: "
                    f"{_typed(*again)}", err=True)
-    asked = interactive and (stop is None or stop.reason != "interrupt")
-    pain_after = _ask_pain("Pain now") if asked else None
-    symptoms = _ask_symptoms() if asked else None
-    played = reached - start  # with a jump, what was heard: the safety words and after the jump
-    if jump is not None:
-        played = jump[0] + reached - jump[1] if reached >= jump[1] else min(reached, jump[0])
-    history.record_played(store, routine.id, plan, dt.date.today(),
-                          max(0, played) / timeline.sample_rate, stop is None,
-                          pain_before, pain_after, symptoms)
-    if symptoms or (pain_after is not None and pain_after > history.ACCEPTABLE_PAIN):
-        after = history.plan_for(store, dt.date.today()) if plan is not None else None
-        advice = after.advice if after is not None else history.symptom_advice(symptoms)
-        if advice:
-            click.echo(advice, err=True)
+    if played.advice:
+        click.echo(played.advice, err=True)
     if stop is not None and stop.reason == "interrupt":
         sys.exit(interrupts.exit_code())
 
@@ -476,83 +416,67 @@ def _debug_line(text: str) -> None:
         click.echo(f"voicecoach: {text}", err=True)
 
 
-def _ask_pain(question: str) -> int | None:
-    """A pain rating from 0 to 10 typed at the terminal; Enter (or Ctrl-C) skips it."""
-    while True:
-        try:
-            answer = click.prompt(f"{question}, 0-10 (Enter skips)", default="",
-                                  show_default=False, err=True)
-        except click.exceptions.Abort:
-            click.echo("", err=True)
-            return None
-        if not answer.strip():
-            return None
-        if re.fullmatch(r"[0-9]{1,2}", answer.strip()) and 0 <= int(answer) <= 10:
-            return int(answer)
-        click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
+class _Terminal:
+    """The questions a session asks (usecases.Asker), typed at this terminal."""
+
+    def pain(self, question: str) -> int | None:
+        """A pain rating from 0 to 10 typed at the terminal; Enter (or Ctrl-C) skips it."""
+        while True:
+            try:
+                answer = click.prompt(f"{question}, 0-10 (Enter skips)", default="",
+                                      show_default=False, err=True)
+            except click.exceptions.Abort:
+                click.echo("", err=True)
+                return None
+            if not answer.strip():
+                return None
+            if re.fullmatch(r"[0-9]{1,2}", answer.strip()) and 0 <= int(answer) <= 10:
+                return int(answer)
+            click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
 
 
-def _ask_next_day(store, session) -> None:
-    """How the back was the morning after the last session, asked in one keystroke; recorded."""
-    while True:
-        try:
-            answer = click.prompt(f"The morning after your session on {session.date}, was your "
-                                  "back better, the same or worse than before it? b better, "
-                                  "s same, w worse (Enter skips)",
-                                  default="", show_default=False, err=True)
-        except click.exceptions.Abort:
-            click.echo("", err=True)
-            return
-        word = {"b": "better", "s": "same", "w": "worse"}.get(answer.strip().lower()[:1])
-        if not answer.strip():
-            return
-        if word:
-            history.rate_next_day(store, session, word)
-            return
-        click.echo("  b, s or w, or Enter to skip", err=True)
+    def next_day(self, session: Logged) -> str | None:
+        """How the back was the morning after the last session, asked in one keystroke; recorded."""
+        while True:
+            try:
+                answer = click.prompt(f"The morning after your session on {session.date}, was your "
+                                      "back better, the same or worse than before it? b better, "
+                                      "s same, w worse (Enter skips)",
+                                      default="", show_default=False, err=True)
+            except click.exceptions.Abort:
+                click.echo("", err=True)
+                return None
+            word = {"b": "better", "s": "same", "w": "worse"}.get(answer.strip().lower()[:1])
+            if not answer.strip():
+                return None
+            if word:
+                return word
+            click.echo("  b, s or w, or Enter to skip", err=True)
 
 
-def _ask_symptoms() -> tuple[str, ...] | None:
-    """Warning symptoms, by number, in one line; Enter says none, Ctrl-C skips the question."""
-    names = list(history.SYMPTOMS)
-    click.echo("Did you notice any of these? Type their numbers (e.g. 2 5), or Enter for none:",
-               err=True)
-    for number, name in enumerate(names, start=1):
-        click.echo(f"  {number} {history.SYMPTOMS[name]}", err=True)
-    while True:
-        try:
-            answer = click.prompt("Symptoms", default="", show_default=False, err=True)
-        except click.exceptions.Abort:
-            click.echo("", err=True)
-            return None
-        picked = re.findall(r"\d", answer)
-        if not answer.strip():
-            return ()
-        if picked and not re.sub(r"[\d\s,]", "", answer) and all(
-                1 <= int(n) <= len(names) for n in picked):
-            return tuple(dict.fromkeys(names[int(n) - 1] for n in picked))
-        click.echo(f"  numbers from 1 to {len(names)}, or Enter for none", err=True)
+    def symptoms(self) -> tuple[str, ...] | None:
+        """Warning symptoms, by number, in one line; Enter says none, Ctrl-C skips the question."""
+        names = list(history.SYMPTOMS)
+        click.echo("Did you notice any of these? Type their numbers (e.g. 2 5), or Enter for none:",
+                   err=True)
+        for number, name in enumerate(names, start=1):
+            click.echo(f"  {number} {history.SYMPTOMS[name]}", err=True)
+        while True:
+            try:
+                answer = click.prompt("Symptoms", default="", show_default=False, err=True)
+            except click.exceptions.Abort:
+                click.echo("", err=True)
+                return None
+            picked = re.findall(r"\d", answer)
+            if not answer.strip():
+                return ()
+            if picked and not re.sub(r"[\d\s,]", "", answer) and all(
+                    1 <= int(n) <= len(names) for n in picked):
+                return tuple(dict.fromkeys(names[int(n) - 1] for n in picked))
+            click.echo(f"  numbers from 1 to {len(names)}, or Enter for none", err=True)
 
-
-class _Fitting:
-    """A ProgressFactory for play --minutes: the status line says why nothing sounds yet."""
-
-    def __init__(self, status: Callable[[str], None] | None, settings: Settings):
-        self.status = status
-        self.minutes = settings.minutes
-
-    def __call__(self, total: int) -> Callable[..., None] | None:
-        if self.status is None:
-            return None
-        status, made = self.status, [0]
-
-        def advance(step: int, text: str = "") -> None:
-            made[0] += step
-            status(f"--minutes {self.minutes:g} needs every line's length first: making speech, "
-                   f"{made[0]} of {total} lines")
-
-        advance(0)
-        return advance
+    def confirm(self, question: str) -> bool:
+        return click.confirm(question, default=False, err=True)
 
 
 BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
@@ -571,7 +495,7 @@ BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", 
 @click.option("--captions", is_flag=True, help="Also write .lrc and .vtt captions beside each MP3.")
 @click.option("--all", "every", is_flag=True, help="Every built-in routine, into one folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def export(routine_name: str | None, output: Path | None, settings: Settings, bitrate: str,
+def export(routine_name: str | None, output: Path | None, options: Options, bitrate: str,
            split: bool, captions: bool, every: bool, quiet: bool) -> None:
     """Export the session as an MP3 with chapters, to take on a phone.
 
@@ -590,43 +514,34 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
 
     if every and routine_name:
         raise click.UsageError("give a ROUTINE or --all, not both")
-    names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
-    folder = (output or Path("voicecoach-sessions")) if every else None
-    if output and not (every or split):
+    settings = _settings(options)
+    if every:
+        skipped = usecases.export_all(
+            routines.builtin_ids(), settings, lambda name, chosen: _session(name, chosen, quiet),
+            output or Path("voicecoach-sessions"), int(bitrate), split, captions,
+            lambda session: _progress(session, quiet), lambda done: _wrote(done, quiet),
+            lambda name, error: click.echo(f"voicecoach: skipped: {error}", err=True))
+        if skipped:
+            sys.exit(1)
+        return
+    name = routine_name or DEFAULT_ROUTINE
+    if output and not split:
         files.check_output(output)  # a device or FIFO is refused as such, not for its extension
         files.check_suffix(output, ".mp3", "an MP3 file")
-    if output and not every:  # checked before the speech is made, not after
+    if output:  # checked before the speech is made, not after
         files.check_folder(output)
-    if folder:
-        files.make_folder(folder)
-    skipped = []
-    for name in names:
-        try:
-            session = _session(name, settings, quiet)
-        except FitError as error:
-            if not every:
-                raise
-            click.echo(f"voicecoach: skipped: {error}", err=True)  # the others still fit
-            skipped.append(name)
-            continue
-        _export_session(session, output, folder, int(bitrate), split, captions, quiet,
-                        _input_files(name, settings))
-    if skipped:
-        sys.exit(1)
+    session = _session(name, settings, quiet)
+    _wrote(usecases.export_session(session, output, None, int(bitrate), split, captions,
+                                   _progress(session, quiet), input_files(name, settings)), quiet)
 
 
-def _export_session(session, output: Path | None, folder: Path | None, bitrate: int, split: bool,
-                    captions: bool, quiet: bool, inputs: list[tuple[str, str]]) -> None:
-    """Write one session's MP3 (for export and today --export), named after it by default."""
-    from . import export as exporter
+def _progress(session: Session, quiet: bool) -> Callable[[int], None] | None:
+    return _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
 
-    default = session.settings.default_output(session.routine.id, "" if split else ".mp3")
-    target = (folder / default) if folder else (output or default)
-    progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
-    with files.protecting(inputs):
-        summary = exporter.write_session(target, session, bitrate, split, captions, progress)
+
+def _wrote(exported: usecases.Exported, quiet: bool) -> None:
     if not quiet:
-        click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
+        click.echo(f"wrote {exported.summary}, {clock(exported.duration)}", err=True)
 
 
 @cli.group(invoke_without_command=True)
@@ -719,7 +634,7 @@ def voices(as_json: bool) -> None:
 @cli.command()
 @click.argument("text")
 @click.option("--voice", default=None, help="A voice id from 'voicecoach voices' (e.g. flite:slt).")
-@click.option("--pace", type=click.Choice(list(PACES)), default=None,
+@click.option("--pace", type=click.Choice(PACE_NAMES), default=None,
               help="Speech rate (default: normal, or your config file's).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a WAV file instead of playing.")
@@ -779,7 +694,7 @@ class _Pain(click.ParamType):
     def convert(self, value, param, ctx) -> int:
         if isinstance(value, int):
             return value
-        low, high = history.PAIN_SCALE
+        low, high = PAIN_SCALE
         if not re.fullmatch(r"[0-9]{1,2}", value) or not low <= int(value) <= high:
             shown = value if re.fullmatch(r"[0-9]+", value) else repr(value)
             self.fail(f"must be from {low} to {high}, got {shown}", param, ctx)
@@ -918,7 +833,7 @@ def program_resume(on: dt.date | None, yes: bool) -> None:
 @cli.command()
 @click.option("--play", "speak", is_flag=True, help="Speak it too.")
 @click.option("--voice", default=None, help="A voice id from 'voicecoach voices'.")
-@click.option("--pace", type=click.Choice(list(PACES)), default=None, help="How fast it is spoken.")
+@click.option("--pace", type=click.Choice(PACE_NAMES), default=None, help="How fast it is spoken.")
 def safety(speak: bool, voice: str | None, pace: str | None) -> None:
     """Print the safety words: when to see a doctor first, how much pain is fine, when to stop.
 
@@ -958,7 +873,7 @@ def safety(speak: bool, voice: str | None, pace: str | None) -> None:
               help="With --play, start at this exercise (its name or number).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
 def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, output: Path | None,
-          settings: Settings, from_exercise: str | None, quiet: bool) -> None:
+          options: Options, from_exercise: str | None, quiet: bool) -> None:
     """Say what to do today in the active program: its week, routine, level and numbers.
 
     --play plays exactly that session and records it; --export writes it as an MP3 (record it
@@ -979,7 +894,8 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     plan = history.plan_for(store, on or dt.date.today())
     if (plan is not None and plan.unrated is not None and not as_json and sys.stdin is not None
             and sys.stdin.isatty() and not plan.position.paused):
-        _ask_next_day(store, plan.unrated)  # it may hold the week: ask before saying what to do
+        # it may hold the week: asked before saying what to do
+        usecases.rate_the_morning_after(store, plan, _Terminal())
         plan = history.plan_for(store, on or dt.date.today())
     if not (play or export_mp3):
         if as_json:
@@ -988,28 +904,21 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
         else:
             click.echo(plan.text() if plan else history.START_HINT)
         return
-    if plan is None:
-        raise history.NoActiveProgram("there is no session to play or export")
-    if plan.position.paused:
-        raise history.ProgramPaused(plan.advice)
-    given = settings.option_args()  # what to repeat in a suggested command: the week's level is not
-    if click.get_current_context().get_parameter_source("level") is ParameterSource.DEFAULT:
-        settings = replace(settings, level=plan.level)
-    elif "--level" not in given:
-        given = ["--level", settings.level, *given]  # standard, given to override the week's
+    chosen = usecases.today_session(store, on or dt.date.today(), options, _defaults())
+    plan, settings, given = chosen.plan, chosen.settings, chosen.given
     if play:
-        _play_and_record(plan.routine, settings, ["today", "--export", *given],
-                         ["today", "--play", *given], from_exercise, plan,
-                         listen=_defaults().listen)
-    else:
-        if output:
-            files.check_output(output)  # a device or FIFO is refused as such
-            files.check_suffix(output, ".mp3", "an MP3 file")
-            files.check_folder(output)
-        if history.first_session(store, plan):  # a program's first session opens with the screen
-            settings = replace(settings, safety_screen=True)
-        _export_session(_session(plan.routine, settings, quiet), output, None, 64, False, False,
-                        quiet, _input_files("", settings, plan.run.ref))
+        _play(plan.routine, settings, ["today", "--export", *given], ["today", "--play", *given],
+              from_exercise, plan, listen=_defaults().listen)
+        return
+    if output:
+        files.check_output(output)  # a device or FIFO is refused as such
+        files.check_suffix(output, ".mp3", "an MP3 file")
+        files.check_folder(output)
+    if history.first_session(store, plan):  # a program's first session opens with the screen
+        settings = replace(settings, safety_screen=True)
+    session = _session(plan.routine, settings, quiet)
+    _wrote(usecases.export_session(session, output, None, 64, False, False, _progress(session, quiet),
+                                   input_files("", settings, plan.run.ref)), quiet)
 
 
 def _partial(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -1028,11 +937,11 @@ def _partial(ctx: click.Context, param: click.Parameter, value: float | None) ->
 @click.option("--partial", type=float, metavar="SECONDS", callback=_partial,
               help="Stopped early, after this many seconds (default: completed).")
 @click.option("--note", help="A few words to keep with the session.")
-@click.option("--next-day", type=click.Choice(history.NEXT_DAY),
+@click.option("--next-day", type=click.Choice(NEXT_DAY),
               help="How your back was the morning after the last session logged.")
 @click.option("--symptom", "symptoms", metavar="NAME", multiple=True,
-              help=f"A warning symptom (repeatable): {', '.join(history.SYMPTOMS)}; or "
-                   f"'{history.NO_SYMPTOM}'.")
+              help=f"A warning symptom (repeatable): {', '.join(SYMPTOM_NAMES)}; or "
+                   f"'{NO_SYMPTOM}'.")
 def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | None,
                 pain_after: int | None, partial: float | None, note: str | None,
                 next_day: str | None, symptoms: tuple[str, ...]) -> None:
@@ -1122,7 +1031,7 @@ def _skipped(store) -> None:
 @session_options
 @bed_options
 def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_qr: bool,
-          new_token: bool, settings: Settings) -> None:
+          new_token: bool, options: Options) -> None:
     """Serve the sessions to your phone on the home network: a page to play them and a podcast feed.
 
     Prints one line, the address http://ADDRESS:PORT/TOKEN/ (and on a terminal a QR code of it
@@ -1148,11 +1057,10 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
         return (("" if no_qr else qr_text(url)) + f"Podcast feed (AntennaPod): {url}feed.xml\n"
                 "Ctrl-C stops it.\n")
 
-    given_level = click.get_current_context().get_parameter_source("level") is not ParameterSource.DEFAULT
-    offer = Offer(routine_refs, settings)
+    offer = Offer(routine_refs, _settings(options))
     offer.routines(strict=True)  # a routine that cannot be loaded is said now, not on the phone
     run(offer, Episodes(_cache()), host, DEFAULT_PORT if port is None else port, new_token,
-        below if sys.stdout.isatty() else None, given_level)
+        below if sys.stdout.isatty() else None, options.level is not None)
 
 
 def _usage_line(error: click.UsageError) -> str:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .files import NotRegular, read_regular
-from .routine import LEVELS
-from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, PACES
+from .settings import BED_LEVELS, DEFAULT_BED_LEVEL
+from .vocabulary import DEFAULT_LEVEL, DEFAULT_PACE, LEVELS, PACE_NAMES
 
 ENV_VAR = "VOICECOACH_CONFIG"
 EXAMPLE = 'voice = "flite:slt"\npace = "slow"\nlevel = "beginner"\nbed = "brown"\nbed_level = -24\n'
@@ -31,8 +31,8 @@ MAX_BYTES = 64 * 1024  # seven settings take a hundred bytes
 @dataclass(frozen=True)
 class Defaults:
     voice: str | None = None
-    pace: str = "normal"
-    level: str = "standard"
+    pace: str = DEFAULT_PACE
+    level: str = DEFAULT_LEVEL
     bed: str | None = None
     bed_level: float = DEFAULT_BED_LEVEL
     voices: str | None = None  # a folder of Piper voices (NAME.onnx + NAME.onnx.json)
@@ -115,7 +115,7 @@ def load(where: Path | None = None) -> Defaults:
     if text is None:
         return Defaults()
     table = _parse(text, where)
-    choices = {"pace": tuple(PACES), "level": LEVELS}
+    choices = {"pace": PACE_NAMES, "level": LEVELS}
     values: dict[str, str | float | bool] = {}
     lines: list[tuple[str, int]] = []
     for key, value in table.items():

@@ -30,8 +30,9 @@ from .errors import VoicecoachError
 from .export import DEFAULT_BITRATE, write_session
 from .files import atomic_output, read_regular
 from .history import Plan
-from .routine import LEVELS, Routine
+from .routine import Routine
 from .settings import MINUTES_RANGE, Settings
+from .vocabulary import LEVELS
 
 FOLDER = EPISODES  # inside the speech cache folder: everything in it can be made again
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{12}")  # what make_key gives, and nothing else

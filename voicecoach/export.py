@@ -23,6 +23,7 @@ from .routine import Routine
 from .settings import Settings
 from .speech import Speech
 from .timeline import Chapter, Timeline
+from .vocabulary import Sound
 
 DEFAULT_BITRATE = 64  # kbit/s: plenty for mono speech at 22.05 kHz
 # LAME puts 576 samples of its own before the first sample given, and decoders add 529 of theirs.
@@ -302,7 +303,7 @@ def write_captions(mp3: Path, routine: Routine, timeline: Timeline,
     """An .lrc (lyrics-aware phone players) and a .vtt beside the MP3: every spoken line at its time."""
     start, end = (span.start, span.end) if span else (0, timeline.length)
     lines = [(timeline.seconds(e.start - start), timeline.seconds(e.end - start), e.text)
-             for e in timeline.events if e.kind == "speech" and start <= e.start < end]
+             for e in timeline.events if e.kind == Sound.SPEECH and start <= e.start < end]
     total = timeline.seconds(end - start)
     lrc = [f"[ti:{routine.title}]", f"[ar:{ARTIST}]", f"[al:{ALBUM}]",
            f"[length:{int(total // 60):02d}:{int(total % 60):02d}]"]

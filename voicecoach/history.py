@@ -17,10 +17,10 @@ from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
 from .program import Program, Week
-from .routine import LEVELS, MAX_SESSION_SECONDS, Routine
+from .routine import Routine
 from .store import Logged, Run, Store
+from .vocabulary import LEVELS, MAX_SESSION_SECONDS, NEXT_DAY, NO_SYMPTOM, PAIN_SCALE, SYMPTOM_NAMES
 
-PAIN_SCALE = (0, 10)
 START_HINT = ("No active program. Start one with 'voicecoach program start NAME' "
               "('voicecoach program list' shows them).")
 
@@ -51,7 +51,6 @@ PAUSE_PAIN = 8  # pain at this or more in PAUSE_SESSIONS sessions pauses the pro
 PAUSE_SESSIONS = 2
 NOT_ACCEPTABLE_IN_A_ROW = 2  # this many sessions in a row over the rule step back
 
-NEXT_DAY = ("better", "same", "worse")
 # The warning symptoms `log --symptom` takes, in plain words. Urgent ones (signs of cauda equina
 # syndrome, or a nerve losing strength) need an emergency department now; fever and night pain a
 # doctor soon; leg pain or numbness a physiotherapist or doctor soon.
@@ -67,6 +66,8 @@ SYMPTOMS = {
 }
 URGENT = frozenset({"leg-weak", "both-legs", "saddle-numb", "bladder-bowel"})
 SEE_A_DOCTOR = frozenset({"fever", "night-pain"})  # not for a physiotherapist first
+if tuple(SYMPTOMS) != SYMPTOM_NAMES or not set(SYMPTOMS) >= URGENT | SEE_A_DOCTOR:  # pragma: no cover
+    raise ImportError("history.SYMPTOMS must describe vocabulary.SYMPTOM_NAMES, in order")
 EMERGENCY = ("That needs emergency care now: go to an emergency department, and do not drive "
              "yourself. Do not exercise until you have been seen.")
 KEEP_ACTIVE = "Meanwhile keep gently active: walking is fine, and bed rest does not help."
@@ -75,7 +76,6 @@ WITHIN = "each session of the week was within the pain rule"
 SETTLE_FIRST = 6  # pain before a session at this or more: rest today instead
 REST_TODAY = ("Rest today, or take an easy walk, and do the next session when your back is back "
               "to its usual level.")
-NO_SYMPTOM = "none"
 
 
 class Decision(StrEnum):

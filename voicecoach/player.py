@@ -25,6 +25,7 @@ from .errors import AudioDeviceError, UsageError
 from .render import SAMPLE_BYTES, Renderer
 from .speech import Speech
 from .timeline import Chapter, Event, Role, Timeline, clock
+from .vocabulary import COUNT_IN, Sound
 
 if TYPE_CHECKING:
     from .bed import Bed
@@ -521,7 +522,7 @@ class Player:
         finally:
             self.aside, self._aside_ended = False, time.monotonic()
         event = self.event_at(position)
-        if event is not None and event.kind == "speech" and event.start < position < event.end:
+        if event is not None and event.kind == Sound.SPEECH and event.start < position < event.end:
             return event.start  # a line cut off by the pause is said again, whole
         return position
 
@@ -539,7 +540,7 @@ class Player:
         """'Resuming', then 3, 2, 1 a second apart, so the listener is ready again."""
         rate = self.timeline.sample_rate
         pieces = [self.speech.clip(RESUME_TEXT)]
-        for number in ("3", "2", "1"):
+        for number in COUNT_IN:
             clip = self.speech.clip(number)
             pieces.append(clip)
             pieces.append(bytes(max(0, rate * SAMPLE_BYTES - len(clip))))

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from . import routine as routines
 from .errors import Problem, RoutineError, RoutineNotFound, UsageError
-from .routine import LEVELS, Exercise, Range, Routine, _Checker, _describe, _Node, _show
+from .routine import Exercise, Range, Routine, _Checker, _describe, _Node, _show
+from .vocabulary import LEVELS
 
 PROGRAM_KEYS = ("title", "source", "summary", "sessions_per_week", "weeks")
 WEEK_KEYS = ("routine", "level", "changes", "note")

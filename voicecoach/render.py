@@ -18,6 +18,7 @@ from . import interrupts
 from .files import atomic_output
 from .speech import Speech
 from .timeline import Event, Timeline
+from .vocabulary import Sound
 
 if TYPE_CHECKING:  # bed.py imports numpy: only a session with a bed loads it
     from .bed import Bed
@@ -43,7 +44,7 @@ class Renderer:
         key = (event.kind, event.text)
         pcm = self._clips.get(key)
         if pcm is None:
-            pcm = self.speech.clip(event.text) if event.kind == "speech" else self.speech.tone(event.text)
+            pcm = self.speech.clip(event.text) if event.kind == Sound.SPEECH else self.speech.tone(event.text)
             want = event.length * SAMPLE_BYTES
             if len(pcm) != want:  # the plan and the cache disagree: never shift what follows
                 pcm = pcm[:want].ljust(want, b"\0")

@@ -8,10 +8,11 @@ from . import safety
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing, UsageError
-from .routine import MAX_SESSION_SECONDS, Routine, load
+from .routine import Routine, load
 from .settings import SAMPLE_RATE, Settings
 from .speech import Making, ProgressFactory, Speech
 from .timeline import Role, Timeline, clock
+from .vocabulary import COUNT_IN, MAX_SESSION_SECONDS, Sound
 
 if TYPE_CHECKING:
     from .bed import Bed
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 # What `play` may say beyond this plan: "Resuming." and the count-in after a pause, and the full
 # safety screen at a first session. `render` and `export` make them too, so the first `play` after
 # an export finds every line it needs cached.
-PLAYBACK_LINES = (*safety.screen_lines(), "Resuming.",
-                  *(str(number) for number in range(planner.COUNTDOWN, 0, -1)))
+PLAYBACK_LINES = (*safety.screen_lines(), "Resuming.", *COUNT_IN)
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Session:
                     label = ", ".join(x for x in (event.side, f"set {event.set}" if event.set
                                                   else None) if x)
                     out.append(f"   -- {label} --")
-                text = event.text if event.kind == "speech" else f"[{event.text} tone]"
+                text = event.text if event.kind == Sound.SPEECH else f"[{event.text} tone]"
                 if event.role == Role.TRANSITION:
                     text = f"-> {text}"
                 out.append(f"  {clock(timeline.seconds(event.start))}  {event.role:<10} {text}")
@@ -64,7 +64,7 @@ class Session:
 
 def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
             progress: ProgressFactory | None = None) -> Session:
-    routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
+    routine = routine_of(routine_ref)
     bed = bed_for(settings, routine, cache)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
     speech.prepare([*planner.candidate_texts(routine, settings), *PLAYBACK_LINES], progress)
@@ -88,6 +88,14 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
             raise planner.fit_error(routine, settings, speech.length)
         return Session(routine, settings, speech, timeline, bed)
     return Session(routine, settings, speech, planner.plan(routine, settings, speech.length), bed)
+
+
+def routine_of(routine_ref: str | Routine) -> Routine:
+    """The routine a session is made of, loaded if named, and refused when its session would be
+    too long (before any speech is made for it)."""
+    routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
+    planner.refuse_too_long(routine)
+    return routine
 
 
 def bed_for(settings: Settings, routine: Routine, cache: Cache | None = None) -> Bed | None:
@@ -156,7 +164,7 @@ def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = 
     heard (then `also`), and the plan is exact for what is made so far. With --minutes, fitting
     needs every line's length first: that is `prepare`, with `progress` told. The Live (None when
     every line was cached) must be closed: `live.making.close()`."""
-    routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
+    routine = routine_of(routine_ref)
     if settings.minutes is not None:
         session = prepare(routine, settings, cache, progress)
         session.speech.prepare(also)
@@ -189,7 +197,9 @@ def say_lines(texts: list[str], settings: Settings, cache: Cache | None = None) 
 
 def check_warnings(routine: Routine, cache: Cache | None = None) -> list[Problem]:
     """What will work but sound wrong, found by planning the session with real speech (or with
-    lengths estimated from the text when there is no speech engine), as located warnings."""
+    lengths estimated from the text when there is no speech engine), as located warnings. A
+    routine too long to play is refused (RoutineError), as the loader refuses a broken one."""
+    planner.refuse_too_long(routine)
     settings = Settings()
     try:
         notes = prepare(routine, settings, cache).timeline.notes

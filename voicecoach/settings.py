@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .routine import LEVELS, MAX_SESSION_SECONDS
+from .vocabulary import DEFAULT_LEVEL, DEFAULT_PACE, LEVELS, MAX_SESSION_SECONDS, PaceName
 
 MINUTES_RANGE = (1, MAX_SESSION_SECONDS // 60)  # what --minutes accepts: 1 minute to 4 hours
 SAMPLE_RATE = 22050  # espeak-ng's own rate: speech needs no resampling, MP3 at 64 kbit/s suits it
@@ -17,7 +17,6 @@ CEILING_DBFS = -2.5
 # A bed's loudness between lines, in dB relative to the voice's: well under it, clearly audible
 DEFAULT_BED_LEVEL = -20.0
 BED_LEVELS = (-40.0, -6.0)
-NO_BED = "none"  # --bed none: no bed, e.g. to turn off a default from a config file
 
 
 # Words a minute heard while espeak-ng speaks a session's lines (of 8 words or more, the pauses
@@ -40,19 +39,19 @@ class Pace:
         return round(self.spoken / ESPEAK_SPOKEN_PER_RATE)
 
 
-PACES = {
+PACES: dict[str, Pace] = {  # by PaceName, in PACE_NAMES' order
     # Calm and clear for someone lying down, not slow; 20 words a minute apart, so each pace is
     # clearly another (espeak-ng's own default speaks about 210).
-    "slow": Pace(spoken=130, position=10.0, move=1.25),
-    "normal": Pace(spoken=150, position=6.0, move=1.0),
-    "brisk": Pace(spoken=170, position=4.0, move=0.8),
+    PaceName.SLOW: Pace(spoken=130, position=10.0, move=1.25),
+    PaceName.NORMAL: Pace(spoken=150, position=6.0, move=1.0),
+    PaceName.BRISK: Pace(spoken=170, position=4.0, move=0.8),
 }
 
 
 @dataclass(frozen=True)
 class Settings:
-    level: str = "standard"
-    pace: str = "normal"
+    level: str = DEFAULT_LEVEL
+    pace: str = DEFAULT_PACE
     minutes: float | None = None
     voice: str | None = None
     bed: str | None = None  # a built-in bed's name or an audio file (bed.py); None: no bed
@@ -86,9 +85,9 @@ class Settings:
     def option_args(self) -> list[str]:
         """The command-line options that give these settings (defaults left out)."""
         args = []
-        if self.level != "standard":
+        if self.level != DEFAULT_LEVEL:
             args += ["--level", self.level]
-        if self.pace != "normal":
+        if self.pace != DEFAULT_PACE:
             args += ["--pace", self.pace]
         if self.minutes:
             args += ["--minutes", f"{self.minutes:g}"]
@@ -105,7 +104,7 @@ class Settings:
     def default_output(self, routine_id: str, suffix: str) -> Path:
         """The file name a session is written to when none is given: ROUTINE-LEVEL[-PACE][-Nmin]."""
         name = f"{routine_id}-{self.level}"
-        if self.pace != "normal":
+        if self.pace != DEFAULT_PACE:
             name += f"-{self.pace}"
         if self.minutes:
             name += f"-{self.minutes:g}min"

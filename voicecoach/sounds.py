@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .vocabulary import Role
+
 
 @dataclass(frozen=True)
 class Tone:
@@ -19,15 +21,15 @@ class Tone:
 
 
 # Lengths are whole multiples of 20 ms, so pydub's millisecond fades keep every sample at 22050 Hz.
-TONES = {
+TONES: dict[str, Tone] = {  # by the role that plays each (vocabulary.TONE_ROLES)
     # rising, bright: work begins
-    "start": Tone("start", 0.36, ((880.0, 0.0), (1320.0, -9.0)), 8, 120),
+    Role.START: Tone(Role.START, 0.36, ((880.0, 0.0), (1320.0, -9.0)), 8, 120),
     # lower and longer: timed work is over, let go
-    "end": Tone("end", 0.6, ((587.33, 0.0), (880.0, -10.0)), 8, 350),
+    Role.END: Tone(Role.END, 0.6, ((587.33, 0.0), (880.0, -10.0)), 8, 350),
     # a short wood-block-like tap for a tempo beat
-    "tick": Tone("tick", 0.08, ((1760.0, 0.0),), 3, 60),
+    Role.TICK: Tone(Role.TICK, 0.08, ((1760.0, 0.0),), 3, 60),
     # a warm two-note chime for the end of the session
-    "finish": Tone("finish", 1.4, ((523.25, 0.0), (659.25, -3.0), (783.99, -5.0)), 10, 900),
+    Role.FINISH: Tone(Role.FINISH, 1.4, ((523.25, 0.0), (659.25, -3.0), (783.99, -5.0)), 10, 900),
 }
 
 TONE_FORMAT = 1  # bump when a tone's recipe changes: the cache key covers it

@@ -17,13 +17,13 @@ import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from . import safety
-from .errors import FitError
+from .errors import FitError, Problem, RoutineError
 from .routine import Exercise, Range, Routine, phase_of, wordings
 from .settings import SAMPLE_RATE, Settings
 from .sounds import tone_samples
+from .vocabulary import COUNTDOWN, MAX_SESSION_SECONDS, UPRIGHT, Level, Role, Sound
 
 Measure = Callable[[str], int]
 
@@ -32,7 +32,6 @@ GAP = 0.3  # breath between consecutive lines
 SHORT_GAP = 0.12  # between a rep count and its phase word
 TAIL = 1.5  # silence after the finish tone
 TONE_GAP = 0.15  # from the start tone to the first rep
-COUNTDOWN = 3  # numbers in a countdown
 READY = 1.0  # from the last line of talk to the "3" of the count-in
 QUIET_REST = 5.0  # a rest is called a rest when it leaves at least this much quiet before the talk
 FIRST_WORD_WITHIN = 1.0  # a rep's first tempo word follows its number within this
@@ -58,7 +57,6 @@ G_MIN, G_MAX = 0.5, 2.0  # how far --minutes may scale reps and sets
 START_POSITION = "standing"  # where a listener is when a session begins
 
 SAFETY = safety.NOTE  # the short note every session speaks (safety.note(): how to stop varies)
-UPRIGHT = ("standing", "sitting")  # the positions a session is stopped from by sitting down
 RELEASE = "And relax."
 LAST_ONE = "Last one."
 OUTROS = {  # when a routine has no outro of its own: where the body is decides what to say
@@ -69,57 +67,11 @@ OUTROS = {  # when a routine has no outro of its own: where the body is decides 
 }
 
 
-class Role(StrEnum):
-    """What an event is for: the one vocabulary of the timeline, shown by `show` and its JSON."""
-
-    TITLE = "title"
-    SAFETY = "safety"
-    INTRO = "intro"
-    ANNOUNCE = "announce"
-    TRANSITION = "transition"  # how to get from the last position to this one
-    SETUP = "setup"
-    HOW = "how"  # the movement itself, once before the first count-in
-    CAUTION = "caution"
-    WORK = "work"
-    SIDE = "side"
-    SET = "set"
-    COUNTDOWN = "countdown"
-    COUNT = "count"
-    LAST_REP = "last_rep"  # "Last one.", in the quiet before the last rep
-    PHASE = "phase"
-    CUE = "cue"
-    HALFWAY = "halfway"
-    REMAINING = "remaining"
-    CHECK_IN = "check_in"
-    RELEASE = "release"
-    REST = "rest"
-    OUTRO = "outro"
-    # tones
-    START = "start"
-    END = "end"
-    TICK = "tick"
-    FINISH = "finish"
-
-    @property
-    def kind(self) -> str:
-        return "tone" if self in _TONES else "speech"
-
-    @property
-    def rhythmic(self) -> bool:
-        """Part of a beat the listener moves to: playback never cuts between two of these."""
-        return self in _RHYTHMIC
-
-
-_TONES = frozenset({Role.START, Role.END, Role.TICK, Role.FINISH})
-_RHYTHMIC = frozenset({Role.COUNTDOWN, Role.START, Role.COUNT, Role.LAST_REP, Role.PHASE,
-                       Role.TICK, Role.END})
-
-
 @dataclass(frozen=True)
 class Event:
     start: int  # in samples
     length: int
-    kind: str  # "speech" | "tone"
+    kind: Sound
     role: Role
     text: str  # the spoken text, or the tone's name
     exercise: str | None = None
@@ -522,7 +474,7 @@ class Round:
         mark = Mark(offset, role, text)
         self.marks.append(mark)
         length = self.plan.sound_length(role, text)
-        self.track.take(offset, length, spoken=role.kind == "speech")
+        self.track.take(offset, length, spoken=role.kind == Sound.SPEECH)
         self.tail = max(self.tail, offset + length)
         return mark
 
@@ -579,7 +531,7 @@ class _Planner:
         return self._lengths[text]
 
     def sound_length(self, role: Role, text: str) -> int:
-        return tone_samples(text, self.sample_rate) if role.kind == "tone" else self.length(text)
+        return tone_samples(text, self.sample_rate) if role.kind == Sound.TONE else self.length(text)
 
     def note(self, exercise: Exercise | None, key: str, message: str) -> None:
         note = Note(exercise, key, message)
@@ -1094,7 +1046,7 @@ def spoken_lines(title: str, texts: Sequence[str], measure: Measure,
     for text in texts:
         if events:
             at += round(0.8 * sample_rate)
-        events.append(Event(at, measure(text), "speech", Role.TITLE, text))
+        events.append(Event(at, measure(text), Sound.SPEECH, Role.TITLE, text))
         at = events[-1].end
     return Timeline("say", title, sample_rate, at, tuple(events), (Chapter(0, at, title),))
 
@@ -1205,10 +1157,21 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
     return FitError(routine.named, settings.minutes, low, high)
 
 
+def refuse_too_long(routine: Routine) -> None:
+    """Refuse a routine whose session would last over MAX_SESSION_SECONDS at its longest level,
+    as a located problem in the file, before any speech is made for it (session.py asks)."""
+    longest = estimated_seconds(routine, Settings(level=Level.ADVANCED), MAX_SESSION_SECONDS)
+    if longest > MAX_SESSION_SECONDS:
+        hours = MAX_SESSION_SECONDS // 3600
+        raise RoutineError([Problem(routine.path, routine.exercises_line,
+                                    f"the session would last over {hours} hours at the advanced "
+                                    f"level; keep a routine under {hours} hours")])
+
+
 def estimated_seconds(routine: Routine, settings: Settings, limit: float | None = None) -> float:
     """The session's length, planned with speech lengths estimated from the text: no synthesis.
-    The one estimate there is: `list` shows it, and the loader refuses a routine over four hours
-    with it. Past `limit` seconds planning stops, so a huge routine is refused at once."""
+    The one estimate there is: `list` shows it, and refuse_too_long refuses a routine over four
+    hours with it. Past `limit` seconds planning stops, so a huge routine is refused at once."""
     planner = _Planner(routine, settings, estimate_measure(settings), SAMPLE_RATE)
     if limit is not None:
         planner.limit = planner.s(limit)
