@@ -17,13 +17,14 @@ from . import routine as routines
 from .cache import Cache
 from .config import Defaults
 from .errors import FitError, VoicecoachError
-from .settings import Settings
+from .settings import SAMPLE_RATE, Settings
+from .store import Store
 from .vocabulary import COUNT_IN, NO_BED
 
 if TYPE_CHECKING:
     from .player import Stop
     from .session import Session
-    from .store import Logged, Store
+    from .store import Logged
     from .timeline import Timeline
 
 Tell = Callable[[str], None]
@@ -152,12 +153,11 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
     """Play a session (free, or a program's `plan`) and record it: completed, or how far it went.
     It asks pain before a program session and pain and symptoms after (through the Asker), and
     may end before playing (None) when pain before is too high and the person says not to play."""
-    from . import timeline as planner  # the player and the engines: only when a session plays
+    # The planner, the player and the engines: loaded when a session plays, not for every command
+    from . import timeline as planner
     from .handsfree import steering
     from .player import RESUME_TEXT, Controls, Device, Keys, Player, find_chapter, safety_end, status_line
     from .session import start as start_session
-    from .settings import SAMPLE_RATE
-    from .store import Store
 
     day = day or dt.date.today()
     if from_exercise:  # a mistyped --from is found before anything else, from a plan without speech
@@ -266,7 +266,7 @@ def export_session(session: Session, output: Path | None, folder: Path | None, b
                    split: bool, captions: bool, progress: Callable[[int], None] | None,
                    inputs: Sequence[tuple[str, str]] = ()) -> Exported:
     """Write one session's MP3 (or a folder of parts with `split`), named after it by default."""
-    from . import export as exporter
+    from . import export as exporter  # the encoder: loaded only to export
 
     default = session.settings.default_output(session.routine.id, "" if split else ".mp3")
     target = (folder / default) if folder else (output or default)
