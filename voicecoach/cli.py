@@ -25,7 +25,7 @@ from .config import Defaults
 from .config import load as load_config
 from .config import path as config_path
 from .errors import RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
-from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, Settings
+from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, SAMPLE_RATE, Settings
 from .usecases import Options, input_files
 from .vocabulary import LEVELS, NEXT_DAY, NO_SYMPTOM, PACE_NAMES, PAIN_SCALE, SYMPTOM_NAMES
 
@@ -649,8 +649,7 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
     """
     from .session import say_line
 
-    defaults = _defaults()
-    session = say_line(text, Settings(pace=pace or defaults.pace, voice=voice or defaults.voice), _cache())
+    session = say_line(text, _settings(Options(pace=pace, voice=voice)), _cache())
     if output is not None:
         from .render import write_wav
 
@@ -849,14 +848,11 @@ def safety(speak: bool, voice: str | None, pace: str | None) -> None:
 
     click.echo(screen_text())
     if speak:
-        from .player import Device, Player
+        from .player import Device, Player  # the player and the engines: only to speak
         from .session import say_lines
-        from .settings import SAMPLE_RATE
 
         device = Device(SAMPLE_RATE, "The safety words are printed above.")  # before speech
-        defaults = _defaults()
-        session = say_lines(screen_lines(), Settings(pace=pace or defaults.pace,
-                                                     voice=voice or defaults.voice), _cache())
+        session = say_lines(screen_lines(), _settings(Options(pace=pace, voice=voice)), _cache())
         Player(session.timeline, session.speech, device).play()
 
 
