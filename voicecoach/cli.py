@@ -26,6 +26,7 @@ from .config import load as load_config
 from .config import path as config_path
 from .errors import RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, SAMPLE_RATE, Settings
+from .store import FILE_NAME, TOKEN_FILE, Store, data_folder
 from .usecases import Options, input_files
 from .vocabulary import LEVELS, NEXT_DAY, NO_SYMPTOM, PACE_NAMES, PAIN_SCALE, SYMPTOM_NAMES
 
@@ -69,8 +70,6 @@ def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
 
 def _kept_places(cache: Cache) -> list[tuple[Path, str]]:
     """What voicecoach keeps, never to be written over by an output, whatever link leads there."""
-    from .store import FILE_NAME, TOKEN_FILE, data_folder
-
     data = data_folder()
     history_file = data / FILE_NAME
     return [(history_file, "the history database"),
@@ -707,9 +706,7 @@ _date_option = click.option("--date", "on", type=DATE, default=None,
                             help="The day, YYYY-MM-DD (default: today).")
 
 
-def _store():
-    from .store import Store
-
+def _store() -> Store:
     return Store.default()
 
 
