@@ -110,6 +110,10 @@ BROKEN = [
     ("duplicate name", "title: T\nexercises:\n  - {name: A, setup: s, hold: 5s}\n  - {name: A, setup: s, hold: 5s}\n", 4,
      "is used twice"),
     ("rest range", "title: T\nrest: 10-20s\nexercises:\n  - {name: A, setup: s, hold: 5s}\n", 2, "'rest' must be a duration"),
+    ("reps a list", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: [5, 7]\n", 5,
+     "'reps' must be a whole number such as 5, or a range such as 5-7, got a list"),
+    ("sets a mapping", "title: T\nexercises:\n  - name: A\n    setup: s\n    hold: 5s\n    sets: {a: 1}\n", 6,
+     "'sets' must be a whole number such as 5, or a range such as 5-7, got a mapping"),
     ("boolean reps", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: yes\n", 5, "got True"),
     ("absurd session", "title: T\nexercises:\n" + "".join(
         f"  - {{name: E{i}, setup: s, hold: 30m, sets: 10}}\n" for i in range(3)), 2, "keep a routine under 4 hours"),

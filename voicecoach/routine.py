@@ -271,7 +271,7 @@ def to_count(value: Any, what: str) -> Range:
                     f"'{what}' range {_show(value)} runs backwards; write the low end first"
                 )
             return Range(numbers[0], numbers[1])
-    raise ValueProblem(f"'{what}' must be {expected}, got {_show(value)}")
+    raise ValueProblem(f"'{what}' must be {expected}, got {_describe(value)}")
 
 
 def _split_range(text: str) -> list[str]:
