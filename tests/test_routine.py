@@ -286,3 +286,14 @@ def test_builtin_routines_are_faithful_to_three_exercises_article():
         assert exercise.sets == Range(3, 3)
     first = routine.exercises[0]
     assert sorted(p.seconds for p in first.tempo).count(2) >= 2  # the 2-second stops
+
+
+@pytest.mark.parametrize("key", routines.EXERCISE_KEYS)
+def test_every_exercise_key_is_checked(key):
+    # A key listed as allowed but read by nothing would let any value through.
+    given = [f"{k}: {v}" for k, v in (("name", "A"), ("setup", "s"), ("hold", "5s")) if k != key]
+    text = "title: T\nexercises:\n  - " + "\n    ".join([*given, f"{key}: {{a: 1}}"]) + "\n"
+    with pytest.raises(RoutineError) as caught:
+        load_text(text, "k.yaml")
+    last = text.count("\n")
+    assert any(p.line == last for p in caught.value.problems), [str(p) for p in caught.value.problems]
