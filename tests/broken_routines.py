@@ -1,8 +1,9 @@
 """A large, deterministic set of routine texts, most of them broken: each exercise key given a wrong
-type, a value out of its limits, unknown and missing keys, the keys that go together wrongly, and the
-items of cues, sides, tempo and equipment. `tests/routine_messages.json` holds what the loader said
-about each (its exact messages, or the routine it made), captured before validation became a table;
-`tests/test_routine_messages.py` checks the loader still says exactly that.
+type, a value out of its limits, unknown and missing keys, the keys that go together wrongly, the
+items of cues, sides, tempo and equipment, and a program's changes and swaps.
+`tests/routine_messages.json` holds what the loader said about each (its exact messages, or what
+it made), captured before validation became a table; `tests/test_routine_messages.py` checks the
+loader still says exactly that.
 
 Run `python tests/broken_routines.py` to see the count; `--capture` rewrites the JSON from the
 loader as it is now (only when a message is meant to change, and say so in the commit)."""
@@ -188,16 +189,49 @@ def _shapes() -> dict[str, str]:
     return cases
 
 
+def _program(change: object) -> str:
+    """A program whose one week changes desk-break's first exercise (reps) as given."""
+    return ("title: P\nsessions_per_week: 3\nweeks:\n  - routine: desk-break\n    changes:\n"
+            f"      Stand and reach: {json.dumps(change)}\n")
+
+
+def _programs() -> dict[str, str]:
+    """Each value as a week's change and as each part of a swap."""
+    cases = {}
+    for number, value in enumerate(VALUES):
+        for key in ("reps", "hold", "sets", "rest"):
+            cases[f"program change {key}/{number}"] = _program({key: value})
+        cases[f"program swap/{number}"] = _program({"swap": value})
+        for key in ("name", "setup", "how", "caution", "cues"):
+            cases[f"program swap {key}/{number}"] = _program({"swap": {"name": "Reach up", key: value}})
+        cases[f"program swap cue/{number}"] = _program({"swap": {"name": "R", "cues": ["Tall", value]}})
+    cases["program swap, taken name"] = _program({"swap": {"name": "easy walk", "how": 3}})
+    cases["program swap, unknown key"] = _program({"swap": {"name": "R", "tempo": 3}})
+    cases["program swap, no name"] = _program({"swap": {"how": "Up.", "cues": []}})
+    cases["program change, empty"] = _program({})
+    cases["program change, all"] = _program({"reps": "8-10", "sets": 2, "rest": "40s", "duration": 1,
+                                             "swap": {"name": "R", "cues": ["Tall", "Breathe"]}})
+    return {name: "program:" + text for name, text in cases.items()}
+
+
 def cases() -> dict[str, str]:
-    found = {**_every_key_every_value(), **_items(), **_shapes()}
+    found = {**_every_key_every_value(), **_items(), **_shapes(), **_programs()}
     return found
 
 
 def outcome(text: str) -> dict[str, object]:
-    """What the loader says about one text: its messages in order, or the routine it made."""
+    """What the loader says about one text: its messages in order, or the routine (or the
+    program's first week's changes) it made."""
+    from voicecoach import program
     from voicecoach.errors import RoutineError
     from voicecoach.routine import load_text
 
+    if text.startswith("program:"):
+        try:
+            made = program.load_text(text.removeprefix("program:").encode(), "p.yaml", None)
+        except RoutineError as error:
+            return {"messages": [str(p) for p in error.problems]}
+        return {"changes": repr(made.weeks[0].changes)}
     try:
         routine = load_text(text, "r.yaml")
     except RoutineError as error:
