@@ -577,6 +577,7 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
 # not go with. `_Key.apply` is the one loop body; the rules after a table are the checks that
 # need several keys at once.
 
+
 class _Reading:
     """One mapping being read by a table: the values read so far (named as the model's fields),
     the lines of the items each list key kept, and the exercise messages name."""
