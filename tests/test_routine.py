@@ -114,6 +114,10 @@ BROKEN = [
     ("duplicate name", "title: T\nexercises:\n  - {name: A, setup: s, hold: 5s}\n  - {name: A, setup: s, hold: 5s}\n", 4,
      "is used twice"),
     ("rest range", "title: T\nrest: 10-20s\nexercises:\n  - {name: A, setup: s, hold: 5s}\n", 2, "'rest' must be a duration"),
+    ("reps a list", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: [5, 7]\n", 5,
+     "'reps' must be a whole number such as 5, or a range such as 5-7, got a list"),
+    ("sets a mapping", "title: T\nexercises:\n  - name: A\n    setup: s\n    hold: 5s\n    sets: {a: 1}\n", 6,
+     "'sets' must be a whole number such as 5, or a range such as 5-7, got a mapping"),
     ("boolean reps", "title: T\nexercises:\n  - name: A\n    setup: s\n    reps: yes\n", 5, "got True"),
     ("tab indentation", "title: T\nexercises:\n\t- name: A\n", 3, "not valid YAML"),
     ("unclosed quote", "title: \"T\nexercises: []\n", 3, "not valid YAML"),
@@ -307,3 +311,14 @@ def test_builtin_routines_are_faithful_to_three_exercises_article():
         assert exercise.sets == Range(3, 3)
     first = routine.exercises[0]
     assert sorted(p.seconds for p in first.tempo).count(2) >= 2  # the 2-second stops
+
+
+@pytest.mark.parametrize("key", routines.EXERCISE_KEYS)
+def test_every_exercise_key_is_checked(key):
+    # A key listed as allowed but read by nothing would let any value through.
+    given = [f"{k}: {v}" for k, v in (("name", "A"), ("setup", "s"), ("hold", "5s")) if k != key]
+    text = "title: T\nexercises:\n  - " + "\n    ".join([*given, f"{key}: {{a: 1}}"]) + "\n"
+    with pytest.raises(RoutineError) as caught:
+        load_text(text, "k.yaml")
+    last = text.count("\n")
+    assert any(p.line == last for p in caught.value.problems), [str(p) for p in caught.value.problems]

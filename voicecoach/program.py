@@ -10,7 +10,19 @@ from pathlib import Path
 
 from . import routine as routines
 from .errors import Problem, RoutineError, RoutineNotFound, UsageError
-from .routine import Exercise, Range, Routine, _Checker, _describe, _Node, _show
+from .routine import (
+    Exercise,
+    Range,
+    Routine,
+    _Checker,
+    _describe,
+    _Key,
+    _ListOf,
+    _Node,
+    _Reading,
+    _show,
+    _text,
+)
 from .vocabulary import LEVELS
 
 PROGRAM_KEYS = ("title", "source", "summary", "sessions_per_week", "weeks")
@@ -413,19 +425,25 @@ def _swap(check: _ProgramChecker, node: _Node, exercise: Exercise,
     if name and name.lower() in others:
         check.add(mapping["name"][1].line, f"the variant's name {_show(name)} is already an "
                   "exercise of this routine; give it its own name")
-    texts = {key: check.text(mapping, key, False, node.line) for key in ("setup", "how", "caution")}
-    cues = None
-    if "cues" in mapping:
-        cue_node = mapping["cues"][1]
-        if not isinstance(cue_node.value, list) or not cue_node.value:
-            check.add(cue_node.line, f"'cues' must be a list of short reminders, got "
-                      f"{_describe(cue_node.value)}")
-        else:
-            cues = tuple(c for c in (check.text_value(n, "cues", None, "cue", True)
-                                     for n in cue_node.value) if c)
+    reading = _Reading(check, mapping, node.line)
+    for row in _SWAP_TABLE:
+        row.apply(reading)
     if name is None:
         return None
-    return Swap(name, texts["setup"], texts["how"], cues, texts["caution"])
+    return Swap(name, **reading.values)
+
+
+def _plain_cue(reading: _Reading, node: _Node, kept: list[str]) -> str | None:
+    return reading.check.text_value(node, "cues", reading.where, "cue", required=True)
+
+
+# What a swap says differently (its name, required, is read before: it must be a new one).
+_SWAP_TABLE = (
+    _Key("setup", _text),
+    _Key("how", _text),
+    _Key("caution", _text),
+    _Key("cues", _ListOf("a list of short reminders", _plain_cue, fewest=1)),
+)
 
 
 def all_builtin() -> list[Program]:

@@ -6,7 +6,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -266,7 +266,7 @@ def to_count(value: Any, what: str) -> Range:
                     f"'{what}' range {_show(value)} runs backwards; write the low end first"
                 )
             return Range(numbers[0], numbers[1])
-    raise ValueProblem(f"'{what}' must be {expected}, got {_show(value)}")
+    raise ValueProblem(f"'{what}' must be {expected}, got {_describe(value)}")
 
 
 def _split_range(text: str) -> list[str]:
@@ -305,6 +305,10 @@ class _Node:
     def __init__(self, value: Any, line: int):
         self.value = value
         self.line = line
+
+
+Where = tuple[int, str] | None  # the exercise a message names (number, name), or None
+_Mapping = dict[str, tuple[_Node, _Node]]  # a YAML mapping: key -> (key node, value node)
 
 
 def _scan(text: str, path: str) -> None:
@@ -418,11 +422,11 @@ class _Checker:
         self.path = path
         self.problems: list[Problem] = []
 
-    def add(self, line: int, message: str, exercise: tuple[int, str] | None = None) -> None:
+    def add(self, line: int, message: str, exercise: Where = None) -> None:
         self.problems.append(Problem(self.path, line, message, exercise))
 
-    def unknown_keys(self, mapping: dict, allowed: tuple[str, ...], where: str,
-                     exercise: tuple[int, str] | None = None) -> None:
+    def unknown_keys(self, mapping: _Mapping, allowed: tuple[str, ...], where: str,
+                     exercise: Where = None) -> None:
         for key, (key_node, _) in mapping.items():
             if key in allowed:
                 continue
@@ -430,8 +434,8 @@ class _Checker:
             hint = f"; did you mean '{close[0]}'?" if close else f"; {where} keys are: {', '.join(allowed)}"
             self.add(key_node.line, f"unknown key {_show(key)}{hint}", exercise)
 
-    def text(self, mapping: dict, key: str, required: bool, line: int,
-             exercise: tuple[int, str] | None = None, limit_name: str | None = None) -> str | None:
+    def text(self, mapping: _Mapping, key: str, required: bool, line: int,
+             exercise: Where = None, limit_name: str | None = None) -> str | None:
         if key not in mapping:
             if required:
                 self.add(line, f"'{key}' is missing; it is required", exercise)
@@ -439,7 +443,7 @@ class _Checker:
         node = mapping[key][1]
         return self.text_value(node, key, exercise, limit_name or key, required)
 
-    def text_value(self, node: _Node, what: str, exercise: tuple[int, str] | None,
+    def text_value(self, node: _Node, what: str, exercise: Where,
                    limit_name: str, required: bool = False) -> str | None:
         value = node.value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -467,7 +471,7 @@ class _Checker:
             return None
         return value
 
-    def bounded(self, node: _Node, what: str, bound: str, exercise, count: bool = False,
+    def bounded(self, node: _Node, what: str, bound: str, exercise: Where, count: bool = False,
                 allow_range: bool = True) -> Range | None:
         try:
             value = to_count(node.value, what) if count else to_seconds(node.value, what, allow_range)
@@ -504,7 +508,7 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
         raise RoutineError([Problem(
             path, root.line, f"a routine must be a mapping with 'title' and 'exercises', "
             f"got {_describe(root.value)}")])
-    top: dict = root.value
+    top: _Mapping = root.value
     check.unknown_keys(top, ROUTINE_KEYS, "routine")
     title = check.text(top, "title", True, root.line)
     source = check.text(top, "source", False, root.line)
@@ -515,22 +519,9 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
     if "rest" in top:
         value = check.bounded(top["rest"][1], "rest", "rest", None, allow_range=False)
         rest = value.low if value else None
-    equipment: list[str] = []
-    if "equipment" in top:
-        node = top["equipment"][1]
-        items = node.value if isinstance(node.value, list) else None
-        if items is None:
-            check.add(node.line, f"'equipment' must be a list such as [mat, chair], got "
-                      f"{_describe(node.value)}")
-        for item in items or ():
-            name = item.value.strip().lower() if isinstance(item.value, str) else None
-            if name not in EQUIPMENT:
-                close = difflib.get_close_matches(name or "", EQUIPMENT, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'? " if close else ""
-                check.add(item.line, f"'equipment' items are some of {', '.join(EQUIPMENT)}; "
-                          f"{hint}got {_describe(item.value)}")
-            elif name not in equipment:
-                equipment.append(name)
+    reading = _Reading(check, top, root.line)
+    _EQUIPMENT.apply(reading)
+    equipment: tuple[str, ...] = reading.values["equipment"]
 
     exercises: list[Exercise] = []
     if "exercises" not in top:
@@ -567,168 +558,171 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
     raise RoutineError(check.problems)
 
 
-def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
-    if not isinstance(item.value, dict):
-        check.add(item.line, f"exercise {number} must be a mapping with 'name', 'setup' and one of "
-                  f"hold, reps or duration, got {_describe(item.value)}")
-        return None
-    mapping: dict = item.value
-    before = len(check.problems)
-    name_node = mapping.get("name", (None, None))[1]
-    raw_name = name_node.value if name_node is not None and isinstance(name_node.value, str) else ""
-    where = (number, " ".join(raw_name.split())[:60])
-    check.unknown_keys(mapping, EXERCISE_KEYS, "exercise", where)
-    name = check.text(mapping, "name", True, item.line, where)
-    setup = check.text(mapping, "setup", True, item.line, where)
-    caution = check.text(mapping, "caution", False, item.line, where)
-    how = check.text(mapping, "how", False, item.line, where)
-    switch = check.text(mapping, "switch", False, item.line, where)
-    again = check.text(mapping, "again", False, item.line, where)
-    position = None
-    if "position" in mapping:
-        node = mapping["position"][1]
-        value = node.value.strip().lower().replace(" ", "-") if isinstance(node.value, str) else None
-        if value in POSITIONS:
-            position = value
-        else:
-            close = difflib.get_close_matches(value or "", POSITIONS, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            check.add(node.line, f"'position' must be one of {', '.join(POSITIONS)}, got "
-                      f"{_describe(node.value)}{hint}", where)
-    alternate = False
-    if "alternate" in mapping:
-        key_node, node = mapping["alternate"]
-        if not isinstance(node.value, bool):
-            check.add(node.line, f"'alternate' must be true or false, got {_describe(node.value)}",
-                      where)
-        else:
-            alternate = node.value
-
-    cues: list[Cue] = []
-    cue_lines: list[int] = []
-    if "cues" in mapping:
-        node = mapping["cues"][1]
-        values = node.value if isinstance(node.value, list) else None
-        if values is None:
-            check.add(node.line, f"'cues' must be a list of short reminders, got "
-                      f"{_describe(node.value)}", where)
-        elif len(values) > MAX_CUES:
-            check.add(node.line, f"{len(values)} cues; keep to {MAX_CUES} or fewer", where)
-        else:
-            for cue_node in values:
-                cue = _cue(check, cue_node, where)
-                if cue:
-                    cues.append(cue)
-                    cue_lines.append(cue_node.line)
-
-    sides: list[str] = []
-    if "sides" in mapping:
-        node = mapping["sides"][1]
-        values = node.value if isinstance(node.value, list) else None
-        if values is None or not (2 <= len(values) <= MAX_SIDES):
-            check.add(node.line, f"'sides' must be a list of 2 to {MAX_SIDES} labels such as "
-                      f"[left, right], got {_describe(node.value)}", where)
-        else:
-            for side_node in values:
-                side = check.text_value(side_node, "sides", where, "side", required=True)
-                if side:
-                    if side.lower() in (s.lower() for s in sides):
-                        check.add(side_node.line, f"side {_show(side)} is listed twice", where)
-                    sides.append(side)
-
-    sets = Range(1, 1)
-    if "sets" in mapping:
-        sets = check.bounded(mapping["sets"][1], "sets", "sets", where, count=True) or sets
-    rest = None
-    if "rest" in mapping:
-        rest_range = check.bounded(mapping["rest"][1], "rest", "rest", where, allow_range=False)
-        rest = rest_range.low if rest_range else None
-
-    kinds = [k for k in WORK_KINDS if k in mapping]
-    kind, amount = "hold", Range(1, 1)
-    misspelt_work = any(
-        difflib.get_close_matches(key, WORK_KINDS, n=1, cutoff=0.6) and key not in EXERCISE_KEYS
-        for key in mapping)
-    if not kinds and misspelt_work:
-        pass  # the unknown-key line already points at it
-    elif not kinds:
-        check.add(item.line, "no work given; add exactly one of 'hold' (a timed hold), 'reps' "
-                  "(counted repetitions) or 'duration' (timed work)", where)
-    elif len(kinds) > 1:
-        check.add(mapping[kinds[1]][0].line, f"both {' and '.join(repr(k) for k in kinds)} given; "
-                  "an exercise has exactly one of hold, reps or duration", where)
-    else:
-        kind = kinds[0]
-        node = mapping[kind][1]
-        amount = check.bounded(node, kind, kind, where, count=(kind == "reps")) or amount
-
-    tempo: list[Phase] = []
-    if "tempo" in mapping:
-        key_node, node = mapping["tempo"]
-        others = [k for k in kinds if k != "reps"]
-        if others:
-            check.add(key_node.line, "'tempo' paces counted reps; it does not go with "
-                      f"{' or '.join(repr(k) for k in others)}", where)
-        tempo = _tempo(check, node, where)
-    check_in = None
-    if "check_in" in mapping:
-        key_node, node = mapping["check_in"]
-        if kinds and kind == "reps":
-            check.add(key_node.line, "'check_in' goes with timed work ('hold' or 'duration'), "
-                      "not with 'reps'", where)
-        every = check.bounded(node, "check_in", "check_in", where, allow_range=False)
-        check_in = every.low if every else None
-
-    if alternate and "sides" in mapping and len(sides) != 2:
-        check.add(mapping["sides"][0].line, "with 'alternate', 'sides' names the two sides the "
-                  "reps switch between, first side first, such as [left leg, right leg]", where)
-    if alternate and "switch" in mapping:
-        check.add(mapping["switch"][0].line, "'switch' is spoken once on changing sides; with "
-                  "'alternate' every rep names its side instead", where)
-    tempo_words = {p.word.lower() for p in tempo if p.word}
-    for cue, cue_line in zip(cues, cue_lines, strict=True):
-        if cue.phase is not None and (kind != "reps" or cue.phase.lower() not in tempo_words):
-            words = ", ".join(sorted(tempo_words)) or "none"
-            check.add(cue_line, f"cue phase {_show(cue.phase)} must be one of the "
-                      f"exercise's tempo words ({words})", where)
-    if alternate and kinds and kind != "reps":
-        check.add(mapping["alternate"][0].line, f"'alternate' switches sides on every rep; it goes "
-                  f"with 'reps', not with '{kind}'", where)
-    if switch and "sides" not in mapping and not alternate:
-        check.add(mapping["switch"][0].line, "'switch' is spoken when changing sides; it needs "
-                  "'sides' such as [left leg, right leg]", where)
-
-    if len(check.problems) > before or name is None or setup is None:
-        return None
-    if kind == "reps" and not tempo:
-        tempo = [Phase(DEFAULT_TEMPO_WORD, DEFAULT_TEMPO_SECONDS)]
-    alternate_sides: tuple[str, ...] = ()
-    if alternate:  # the reps name their sides; the work is not done a side at a time
-        alternate_sides, sides = tuple(sides) or ("left", "right"), []
-    lines = tuple((key, value_node.line) for key, (_, value_node) in mapping.items())
-    return Exercise(
-        name=name, setup=setup, kind=kind, amount=amount, cues=tuple(cues), caution=caution,
-        sides=tuple(sides), sets=sets, rest=rest, tempo=tuple(tempo), check_in=check_in,
-        position=position, how=how, switch=switch, again=again, alternate=alternate,
-        alternate_sides=alternate_sides, line=item.line, number=number, lines=lines,
-    )
+# ---------------------------------------------------------------------------
+# A table of keys: each row says how one key's value is read (its type and limits, and what a
+# message says when it is wrong), its value when absent, whether it is required, and what it does
+# not go with. `_Key.apply` is the one loop body; the rules after a table are the checks that
+# need several keys at once.
 
 
-def _cue(check: _Checker, node: _Node, where: tuple[int, str]) -> Cue | None:
+class _Reading:
+    """One mapping being read by a table: the values read so far (named as the model's fields),
+    the lines of the items each list key kept, and the exercise messages name."""
+
+    def __init__(self, check: _Checker, mapping: _Mapping, line: int, where: Where = None):
+        self.check = check
+        self.mapping = mapping
+        self.line = line
+        self.where = where
+        self.values: dict[str, Any] = {}
+        self.item_lines: dict[str, list[int]] = {}
+        self.works: tuple[str, ...] = ()  # the work keys given (hold, reps, duration), one or not
+
+    def add(self, line: int, message: str) -> None:
+        self.check.add(line, message, self.where)
+
+    def key_line(self, key: str) -> int:
+        return self.mapping[key][0].line
+
+
+_Read = Callable[[_Reading, "_Key", _Node], Any]  # a value, or None once it said what is wrong
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A row: the key, its reader, its value when absent or refused, whether it must be given, and
+    what makes it clash with keys read before it (said at the key, before its value is read)."""
+
+    name: str
+    read: _Read
+    default: Any = None
+    required: bool = False
+    clashes: Callable[[_Reading], str | None] | None = None
+
+    def apply(self, reading: _Reading) -> None:
+        if self.name not in reading.mapping:
+            if self.required:
+                reading.add(reading.line, f"'{self.name}' is missing; it is required")
+            reading.values[self.name] = self.default
+            return
+        key_node, node = reading.mapping[self.name]
+        clash = self.clashes(reading) if self.clashes else None
+        if clash:
+            reading.add(key_node.line, clash)
+        value = self.read(reading, self, node)
+        reading.values[self.name] = self.default if value is None else value
+
+
+def _text(reading: _Reading, key: _Key, node: _Node) -> str | None:
+    """Spoken text, one line, within TEXT_LIMITS for the key."""
+    return reading.check.text_value(node, key.name, reading.where, key.name, key.required)
+
+
+def _flag(reading: _Reading, key: _Key, node: _Node) -> bool | None:
+    if isinstance(node.value, bool):
+        return node.value
+    reading.add(node.line, f"'{key.name}' must be true or false, got {_describe(node.value)}")
+    return None
+
+
+def _count(reading: _Reading, key: _Key, node: _Node) -> Range | None:
+    """A whole number or a range of them, within BOUNDS for the key."""
+    return reading.check.bounded(node, key.name, key.name, reading.where, count=True)
+
+
+def _seconds(reading: _Reading, key: _Key, node: _Node) -> float | None:
+    """A duration (not a range), within BOUNDS for the key."""
+    value = reading.check.bounded(node, key.name, key.name, reading.where, allow_range=False)
+    return value.low if value else None
+
+
+def _closest(value: str | None, choices: tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(value or "", choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _position(reading: _Reading, key: _Key, node: _Node) -> str | None:
+    """One of POSITIONS, written with spaces or hyphens, in any case."""
+    value = node.value.strip().lower().replace(" ", "-") if isinstance(node.value, str) else None
+    if value in POSITIONS:
+        return value
+    close = _closest(value, POSITIONS)
+    hint = f"; did you mean '{close}'?" if close else ""
+    reading.add(node.line, f"'{key.name}' must be one of {', '.join(POSITIONS)}, got "
+                f"{_describe(node.value)}{hint}")
+    return None
+
+
+_Item = Callable[[_Reading, _Node, list[Any]], Any]  # an item, given those kept before it
+
+
+@dataclass(frozen=True)
+class _ListOf:
+    """A reader for a list: its length checked, then each item read in turn and kept unless its
+    reader returned nothing (having said why, or quietly for a repeat it drops)."""
+
+    expected: str  # what the list must be, as a message says it
+    item: _Item
+    fewest: int = 0
+    most: int | None = None
+    too_many: str | None = None  # said when over `most` ({count}, {most}); else `expected` is
+
+    def __call__(self, reading: _Reading, key: _Key, node: _Node) -> tuple[Any, ...]:
+        items = node.value if isinstance(node.value, list) else None
+        over = items is not None and self.most is not None and len(items) > self.most
+        if items is None or len(items) < self.fewest or (over and self.too_many is None):
+            reading.add(node.line, f"'{key.name}' must be {self.expected}, got "
+                        f"{_describe(node.value)}")
+            return ()
+        if over and self.too_many is not None:
+            reading.add(node.line, self.too_many.format(count=len(items), most=self.most))
+            return ()
+        kept: list[Any] = []
+        lines: list[int] = []
+        for item_node in items:
+            item = self.item(reading, item_node, kept)
+            if item:
+                kept.append(item)
+                lines.append(item_node.line)
+        reading.item_lines[key.name] = lines
+        return tuple(kept)
+
+
+def _side(reading: _Reading, node: _Node, kept: list[Any]) -> str | None:
+    side = reading.check.text_value(node, "sides", reading.where, "side", required=True)
+    if side and side.lower() in (s.lower() for s in kept):
+        reading.add(node.line, f"side {_show(side)} is listed twice")
+    return side
+
+
+def _equipment_item(reading: _Reading, node: _Node, kept: list[Any]) -> str | None:
+    """One of EQUIPMENT, in any case; a repeat is dropped."""
+    name = node.value.strip().lower() if isinstance(node.value, str) else None
+    if name in EQUIPMENT:
+        return None if name in kept else name
+    close = _closest(name, EQUIPMENT)
+    hint = f"did you mean '{close}'? " if close else ""
+    reading.add(node.line, f"'equipment' items are some of {', '.join(EQUIPMENT)}; "
+                f"{hint}got {_describe(node.value)}")
+    return None
+
+
+def _cue(reading: _Reading, node: _Node, kept: list[Any]) -> Cue | None:
     """A cue: text, or a mapping {text: ..., phase: ...} whose text may be a list of wordings."""
+    check, where = reading.check, reading.where
     if not isinstance(node.value, dict):
         text = check.text_value(node, "cues", where, "cue", required=True)
         return Cue(text) if text else None
-    mapping: dict = node.value
+    mapping: _Mapping = node.value
     check.unknown_keys(mapping, ("text", "phase"), "cue", where)
     if "text" not in mapping:
-        check.add(node.line, "a cue given as a mapping needs 'text' (and may have 'phase')", where)
+        reading.add(node.line, "a cue given as a mapping needs 'text' (and may have 'phase')")
         return None
     text_node = mapping["text"][1]
     items = text_node.value if isinstance(text_node.value, list) else [text_node]
     if not items or len(items) > MAX_WORDINGS:
-        check.add(text_node.line, f"a cue's 'text' is one wording or a list of 1 to "
-                  f"{MAX_WORDINGS}, got {_describe(text_node.value)}", where)
+        reading.add(text_node.line, f"a cue's 'text' is one wording or a list of 1 to "
+                    f"{MAX_WORDINGS}, got {_describe(text_node.value)}")
         return None
     said = [check.text_value(item, "cues", where, "cue", required=True) for item in items]
     phase = None
@@ -742,29 +736,168 @@ def _cue(check: _Checker, node: _Node, where: tuple[int, str]) -> Cue | None:
     return Cue(texts[0], phase, texts)
 
 
-def _tempo(check: _Checker, node: _Node, where: tuple[int, str]) -> list[Phase]:
+def _tempo(reading: _Reading, key: _Key, node: _Node) -> tuple[Phase, ...]:
     expected = "a list of phases, each 'word: duration' such as '- press up: 2s'"
     if not isinstance(node.value, list) or not node.value:
-        check.add(node.line, f"'tempo' must be {expected}, got {_describe(node.value)}", where)
-        return []
+        reading.add(node.line, f"'tempo' must be {expected}, got {_describe(node.value)}")
+        return ()
     if len(node.value) > MAX_PHASES:
-        check.add(node.line, f"'tempo' has {len(node.value)} phases; keep to {MAX_PHASES} or fewer",
-                  where)
-        return []
+        reading.add(node.line, f"'tempo' has {len(node.value)} phases; keep to {MAX_PHASES} or "
+                    "fewer")
+        return ()
     phases = []
     for phase_node in node.value:
         if not isinstance(phase_node.value, dict) or len(phase_node.value) != 1:
-            check.add(phase_node.line, f"each tempo phase must be one 'word: duration' pair such as "
-                      f"'press up: 2s', got {_describe(phase_node.value)}", where)
+            reading.add(phase_node.line, f"each tempo phase must be one 'word: duration' pair "
+                        f"such as 'press up: 2s', got {_describe(phase_node.value)}")
             continue
         (word, (key_node, value_node)), = phase_node.value.items()
-        word_text = check.text_value(_Node(word, key_node.line), "tempo word", where, "word",
-                                     required=True)
-        seconds = check.bounded(value_node, f"tempo phase {_show(word)}", "phase", where,
-                                allow_range=False)
+        word_text = reading.check.text_value(_Node(word, key_node.line), "tempo word",
+                                             reading.where, "word", required=True)
+        seconds = reading.check.bounded(value_node, f"tempo phase {_show(word)}", "phase",
+                                        reading.where, allow_range=False)
         if word_text and seconds:
             phases.append(Phase(word_text, seconds.low))
-    return phases
+    return tuple(phases)
+
+
+class _Work:
+    """The row for hold, reps or duration: exactly one of them, read as the exercise's kind of
+    work and its amount (values 'kind' and 'amount')."""
+
+    def apply(self, reading: _Reading) -> None:
+        mapping = reading.mapping
+        kinds = tuple(k for k in WORK_KINDS if k in mapping)
+        reading.works = kinds
+        kind, amount = "hold", Range(1, 1)
+        misspelt = any(_closest(key, WORK_KINDS) and key not in EXERCISE_KEYS for key in mapping)
+        if not kinds and misspelt:
+            pass  # the unknown-key line already points at it
+        elif not kinds:
+            reading.add(reading.line, "no work given; add exactly one of 'hold' (a timed hold), "
+                        "'reps' (counted repetitions) or 'duration' (timed work)")
+        elif len(kinds) > 1:
+            reading.add(reading.key_line(kinds[1]), f"both {' and '.join(repr(k) for k in kinds)} "
+                        "given; an exercise has exactly one of hold, reps or duration")
+        else:
+            kind = kinds[0]
+            amount = reading.check.bounded(mapping[kind][1], kind, kind, reading.where,
+                                           count=(kind == "reps")) or amount
+        reading.values["kind"], reading.values["amount"] = kind, amount
+
+
+def _tempo_clashes(reading: _Reading) -> str | None:
+    others = [k for k in reading.works if k != "reps"]
+    if others:
+        return ("'tempo' paces counted reps; it does not go with "
+                f"{' or '.join(repr(k) for k in others)}")
+    return None
+
+
+def _check_in_clashes(reading: _Reading) -> str | None:
+    if reading.works and reading.values["kind"] == "reps":
+        return "'check_in' goes with timed work ('hold' or 'duration'), not with 'reps'"
+    return None
+
+
+_CUES = _ListOf("a list of short reminders", _cue, most=MAX_CUES,
+                too_many="{count} cues; keep to {most} or fewer")
+_SIDES = _ListOf(f"a list of 2 to {MAX_SIDES} labels such as [left, right]", _side, fewest=2,
+                 most=MAX_SIDES)
+_EQUIPMENT = _Key("equipment", _ListOf("a list such as [mat, chair]", _equipment_item), ())
+
+# In the order they are checked (and their problems listed); EXERCISE_KEYS is the order a
+# message lists them in. A key's value is named as the Exercise field of the same name.
+_EXERCISE_TABLE: tuple[_Key | _Work, ...] = (
+    _Key("name", _text, required=True),
+    _Key("setup", _text, required=True),
+    _Key("caution", _text),
+    _Key("how", _text),
+    _Key("switch", _text),
+    _Key("again", _text),
+    _Key("position", _position),
+    _Key("alternate", _flag, False),
+    _Key("cues", _CUES, ()),
+    _Key("sides", _SIDES, ()),
+    _Key("sets", _count, Range(1, 1)),
+    _Key("rest", _seconds),
+    _Work(),
+    _Key("tempo", _tempo, (), clashes=_tempo_clashes),
+    _Key("check_in", _seconds, clashes=_check_in_clashes),
+)
+
+
+# The checks that need several keys, in the order their problems are listed.
+
+def _alternate_names_two_sides(reading: _Reading) -> None:
+    if reading.values["alternate"] and "sides" in reading.mapping and len(reading.values["sides"]) != 2:
+        reading.add(reading.key_line("sides"), "with 'alternate', 'sides' names the two sides the "
+                    "reps switch between, first side first, such as [left leg, right leg]")
+
+
+def _alternate_has_no_switch(reading: _Reading) -> None:
+    if reading.values["alternate"] and "switch" in reading.mapping:
+        reading.add(reading.key_line("switch"), "'switch' is spoken once on changing sides; with "
+                    "'alternate' every rep names its side instead")
+
+
+def _cue_phases_are_tempo_words(reading: _Reading) -> None:
+    values = reading.values
+    tempo_words = {p.word.lower() for p in values["tempo"] if p.word}
+    for cue, line in zip(values["cues"], reading.item_lines.get("cues", ()), strict=True):
+        if cue.phase is not None and (values["kind"] != "reps"
+                                      or cue.phase.lower() not in tempo_words):
+            words = ", ".join(sorted(tempo_words)) or "none"
+            reading.add(line, f"cue phase {_show(cue.phase)} must be one of the exercise's tempo "
+                        f"words ({words})")
+
+
+def _alternate_goes_with_reps(reading: _Reading) -> None:
+    kind = reading.values["kind"]
+    if reading.values["alternate"] and reading.works and kind != "reps":
+        reading.add(reading.key_line("alternate"), "'alternate' switches sides on every rep; it "
+                    f"goes with 'reps', not with '{kind}'")
+
+
+def _switch_needs_sides(reading: _Reading) -> None:
+    values = reading.values
+    if values["switch"] and "sides" not in reading.mapping and not values["alternate"]:
+        reading.add(reading.key_line("switch"), "'switch' is spoken when changing sides; it needs "
+                    "'sides' such as [left leg, right leg]")
+
+
+_EXERCISE_RULES: tuple[Callable[[_Reading], None], ...] = (
+    _alternate_names_two_sides, _alternate_has_no_switch, _cue_phases_are_tempo_words,
+    _alternate_goes_with_reps, _switch_needs_sides,
+)
+
+
+def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
+    if not isinstance(item.value, dict):
+        check.add(item.line, f"exercise {number} must be a mapping with 'name', 'setup' and one of "
+                  f"hold, reps or duration, got {_describe(item.value)}")
+        return None
+    mapping: _Mapping = item.value
+    before = len(check.problems)
+    name_node = mapping.get("name", (None, None))[1]
+    raw_name = name_node.value if name_node is not None and isinstance(name_node.value, str) else ""
+    reading = _Reading(check, mapping, item.line, (number, " ".join(raw_name.split())[:60]))
+    check.unknown_keys(mapping, EXERCISE_KEYS, "exercise", reading.where)
+    for row in _EXERCISE_TABLE:
+        row.apply(reading)
+    for rule in _EXERCISE_RULES:
+        rule(reading)
+    if len(check.problems) > before:
+        return None
+    values = reading.values
+    if values["kind"] == "reps" and not values["tempo"]:
+        values["tempo"] = (Phase(DEFAULT_TEMPO_WORD, DEFAULT_TEMPO_SECONDS),)
+    values["alternate_sides"] = ()
+    if values["alternate"]:  # the reps name their sides; the work is not done a side at a time
+        values["alternate_sides"], values["sides"] = values["sides"] or ("left", "right"), ()
+    lines = tuple((key, value_node.line) for key, (_, value_node) in mapping.items())
+    return Exercise(**values, line=item.line, number=number, lines=lines)
+
 
 
 # ---------------------------------------------------------------------------
