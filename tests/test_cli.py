@@ -84,6 +84,20 @@ def test_check_says_what_to_do_about_a_newcomers_mistakes(tmp_path, text, says):
     assert (result.returncode, result.stdout) == (1, f"{path}{says}\n")
 
 
+def test_check_warns_when_an_unquoted_comma_split_a_cue_wording(tmp_path, speech_cache):
+    """[a, b c, d] in YAML is three wordings: the fragment after the comma would be said alone."""
+    path = tmp_path / "mine.yaml"
+    path.write_text("title: T\nexercises:\n  - name: Hold it\n    setup: Lie on your back.\n"
+                    "    hold: 20s\n    cues:\n      - text: [Breathe out, and let go, Soft jaw]\n")
+    result = voicecoach("check", str(path), cache=speech_cache)
+    assert result.returncode == 0  # a warning, not a problem
+    assert f"{path}:7: exercise 1 (Hold it): warning: the cue wording 'and let go' begins in lower " \
+           "case" in result.stdout
+    path.write_text(path.read_text().replace("[Breathe out, and let go, Soft jaw]",
+                                             '["Breathe out, and let go", Soft jaw]'))
+    assert "lower case" not in voicecoach("check", str(path), cache=speech_cache).stdout
+
+
 def test_check_a_file_that_does_not_exist_has_no_line_number(tmp_path):
     result = voicecoach("check", str(tmp_path / "missing.yaml"))
     assert (result.returncode, result.stdout) == (1, f"{tmp_path / 'missing.yaml'}: no such file\n")

@@ -211,4 +211,13 @@ def check_warnings(routine: Routine, cache: Cache | None = None) -> list[Problem
         line = exercise.line_of(note.key) if exercise else 1
         where = (exercise.number, exercise.name) if exercise else None
         problems.append(Problem(routine.path, line, note.message, where, severity="warning"))
+    for exercise in routine.exercises:  # [a, b, c]: an unquoted comma makes two wordings of one
+        for cue in exercise.cues:
+            fragments = [w for w in cue.wordings if w[:1].islower()]
+            if len(cue.wordings) > 1 and fragments:
+                problems.append(Problem(
+                    routine.path, exercise.line_of("cues"),
+                    f"the cue wording {fragments[0]!r} begins in lower case, so it is said as a "
+                    "line of its own: if a comma split one wording in two, put that wording in "
+                    "quotes", (exercise.number, exercise.name), severity="warning"))
     return problems
