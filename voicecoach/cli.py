@@ -18,7 +18,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import __version__, files, history, interrupts
+from . import __version__, files, formats, history, interrupts
 from . import program as programs
 from . import routine as routines
 from .cache import Cache
@@ -26,6 +26,7 @@ from .config import Defaults
 from .config import load as load_config
 from .config import path as config_path
 from .errors import FitError, RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
+from .formats import Format
 from .routine import LEVELS
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, NO_BED, PACES, Settings
 
@@ -145,6 +146,14 @@ def bed_options(command: Callable) -> Callable:
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def format_option(command: Callable) -> Callable:
+    """--format, for export and serve: the output formats registered in formats.py."""
+    return click.option("--format", "format_name", type=click.Choice(formats.names()), default=None,
+                        help="The file format: mp3 for podcast players, or m4b (AAC, needs ffmpeg) "
+                             "for audiobook players [default: mp3; for export, what -o's suffix "
+                             "says].")(command)
 
 
 def _defaults() -> Defaults:
@@ -561,40 +570,46 @@ BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", 
 @cli.command()
 @click.argument("routine_name", metavar="[ROUTINE]", required=False)
 @click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="The MP3 to write; a folder with --split or --all "
-                   "(default: ROUTINE-LEVEL.mp3, or a folder of that name).")
+              help="The file to write (its suffix may choose the format); a folder with --split or "
+                   "--all (default: ROUTINE-LEVEL.mp3, or a folder of that name).")
 @session_options
 @bed_options
+@format_option
 @click.option("--bitrate", type=click.Choice(BITRATES), default=str(64), show_default=True,
               help="Constant bit rate in kbit/s (mono).")
-@click.option("--split", is_flag=True, help="One MP3 per exercise plus an .m3u8 playlist, in a folder.")
-@click.option("--captions", is_flag=True, help="Also write .lrc and .vtt captions beside each MP3.")
+@click.option("--split", is_flag=True, help="One file per exercise plus an .m3u8 playlist, in a folder.")
+@click.option("--captions", is_flag=True, help="Also write .lrc and .vtt captions beside each file.")
 @click.option("--all", "every", is_flag=True, help="Every built-in routine, into one folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def export(routine_name: str | None, output: Path | None, settings: Settings, bitrate: str,
-           split: bool, captions: bool, every: bool, quiet: bool) -> None:
-    """Export the session as an MP3 with chapters, to take on a phone.
+def export(routine_name: str | None, output: Path | None, settings: Settings, format_name: str | None,
+           bitrate: str, split: bool, captions: bool, every: bool, quiet: bool) -> None:
+    """Export the session as an MP3 (or an M4B audiobook) with chapters, to take on a phone.
 
     The MP3 has ID3v2.3 tags and one chapter per exercise, which podcast players such as
     AntennaPod, Pocket Casts and Overcast let you skip between. For players that ignore
-    chapters (VLC 3), --split writes one file per exercise and a playlist.
+    chapters (VLC 3), --split writes one file per exercise and a playlist. --format m4b (or
+    -o NAME.m4b) writes AAC in an M4B file with the same chapters and tags, for audiobook
+    players such as BookPlayer and Smart AudioBook Player; it needs ffmpeg.
 
     \b
     Examples:
       voicecoach export three-exercises
       voicecoach export floor-relax -o relax.mp3 --minutes 30 --captions
+      voicecoach export floor-relax -o relax.m4b
       voicecoach export desk-break --split -o desk-break/
       voicecoach export --all -o ~/Music/voicecoach --level beginner
+      voicecoach export --all --format m4b -o ~/Audiobooks/voicecoach
       voicecoach export floor-relax --bed brown --bed-level -24
     """
-
     if every and routine_name:
         raise click.UsageError("give a ROUTINE or --all, not both")
     names = routines.builtin_ids() if every else [routine_name or DEFAULT_ROUTINE]
     folder = (output or Path("voicecoach-sessions")) if every else None
+    fmt = formats.for_output(format_name, None if (every or split) else output)
     if output and not (every or split):
         files.check_output(output)  # a device or FIFO is refused as such, not for its extension
-        files.check_suffix(output, ".mp3", "an MP3 file")
+        files.check_suffix(output, fmt.suffix, fmt.what)
+    fmt.check()  # a missing encoder is said before the speech is made
     if output and not every:  # checked before the speech is made, not after
         files.check_folder(output)
     if folder:
@@ -610,21 +625,23 @@ def export(routine_name: str | None, output: Path | None, settings: Settings, bi
             skipped.append(name)
             continue
         _export_session(session, output, folder, int(bitrate), split, captions, quiet,
-                        _input_files(name, settings))
+                        _input_files(name, settings), fmt)
     if skipped:
         sys.exit(1)
 
 
 def _export_session(session, output: Path | None, folder: Path | None, bitrate: int, split: bool,
-                    captions: bool, quiet: bool, inputs: list[tuple[str, str]]) -> None:
-    """Write one session's MP3 (for export and today --export), named after it by default."""
+                    captions: bool, quiet: bool, inputs: list[tuple[str, str]],
+                    fmt: Format | None = None) -> None:
+    """Write one session's file (for export and today --export), named after it by default."""
     from . import export as exporter
 
-    default = session.settings.default_output(session.routine.id, "" if split else ".mp3")
+    fmt = fmt or formats.DEFAULT
+    default = session.settings.default_output(session.routine.id, "" if split else fmt.suffix)
     target = (folder / default) if folder else (output or default)
     progress = _Progress(f"Exporting {session.routine.id}", quiet)(session.timeline.length)
     with files.protecting(inputs):
-        summary = exporter.write_session(target, session, bitrate, split, captions, progress)
+        summary = exporter.write_session(target, session, bitrate, split, captions, progress, fmt)
     if not quiet:
         click.echo(f"wrote {summary}, {clock(session.timeline.duration)}", err=True)
 
@@ -1121,8 +1138,9 @@ def _skipped(store) -> None:
               help="Make a new secret address (podcast apps must subscribe again).")
 @session_options
 @bed_options
+@format_option
 def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_qr: bool,
-          new_token: bool, settings: Settings) -> None:
+          new_token: bool, settings: Settings, format_name: str | None) -> None:
     """Serve the sessions to your phone on the home network: a page to play them and a podcast feed.
 
     Prints one line, the address http://ADDRESS:PORT/TOKEN/ (and on a terminal a QR code of it
@@ -1131,7 +1149,8 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
     shown, and logs a session when you are done; ADDRESS/TOKEN/feed.xml is a podcast feed for
     AntennaPod (apps that fetch feeds on their own servers cannot reach it; the page's download
     works on any phone). The token is kept, so the address stays the same. Sessions are made
-    when first asked for and kept. Ctrl-C stops it.
+    when first asked for and kept. Ctrl-C stops it. --format m4b serves M4B files (AAC, for
+    audiobook players) instead of MP3s.
 
     \b
     Examples:
@@ -1139,6 +1158,7 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
       voicecoach serve --host 127.0.0.1 --port 8080
       voicecoach serve desk-break floor-relax --pace slow --bed brown
       voicecoach serve --new-token
+      voicecoach serve --format m4b
     """
     from .episodes import Episodes, Offer
     from .server import DEFAULT_PORT, qr_text
@@ -1149,9 +1169,11 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
                 "Ctrl-C stops it.\n")
 
     given_level = click.get_current_context().get_parameter_source("level") is not ParameterSource.DEFAULT
-    offer = Offer(routine_refs, settings)
+    fmt = formats.by_name(format_name) if format_name else formats.DEFAULT
+    fmt.check()  # a missing encoder is said now, not on the phone
+    offer = Offer(routine_refs, settings, fmt)
     offer.routines(strict=True)  # a routine that cannot be loaded is said now, not on the phone
-    run(offer, Episodes(_cache()), host, DEFAULT_PORT if port is None else port, new_token,
+    run(offer, Episodes(_cache(), fmt=fmt), host, DEFAULT_PORT if port is None else port, new_token,
         below if sys.stdout.isatty() else None, given_level)
 
 
