@@ -10,6 +10,7 @@ before it has the whole file. AAC's own encoder delay is trimmed by an edit list
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,10 @@ SUFFIX = ".m4b"
 # (canPlayType gives "maybe"; "" for audio/x-m4b) and podcast apps take as audio; audio/x-m4b is
 # an unregistered name, and Apple's own list of enclosure types has no .m4b at all.
 MIME = "audio/mp4"
+# ffmpeg's "fast" AAC coder, not its default "twoloop": on a five-minute session of speech at 64
+# kbit/s mono it took a third of the CPU time (1.3 s against 3.7 s) and came closer to the PCM (35
+# dB signal to error against 24 dB); twoloop's search pays off at low rates for music, not here.
+AAC_CODER = "fast"
 AUDIOBOOK = 2  # the iTunes media kind (stik) that files an M4B under audiobooks
 
 
@@ -83,27 +88,29 @@ def write(path: Path, blocks: Iterable[bytes], sample_rate: int, samples: int,
         command = [ffmpeg, "-nostdin", "-v", "error", "-y",
                    "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
                    "-i", meta.name, "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
-                   "-c:a", "aac", "-b:a", f"{bitrate}k", "-movflags", "+faststart",
+                   "-c:a", "aac", "-aac_coder", AAC_CODER, "-b:a", f"{bitrate}k",
+                   "-movflags", "+faststart",
                    "-brand", "M4B ", "-f", "ipod", f"/dev/fd/{fd}"]
+        # Its own session: a Ctrl-C at the terminal reaches voicecoach alone, which stops it below
+        # and removes the partial file, rather than ffmpeg dying first and that being an error.
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                   stderr=said, pass_fds=(fd,))
+                                   stderr=said, pass_fds=(fd,), start_new_session=True, bufsize=0)
         assert process.stdin is not None
         try:
             try:
                 for block in blocks:
                     process.stdin.write(block)
+                process.stdin.close()  # the end of the PCM: ffmpeg finishes the file
             except BrokenPipeError:
-                pass  # ffmpeg stopped: what it said is read below
-            finally:
-                try:
-                    process.stdin.close()
-                except BrokenPipeError:
-                    pass
+                pass  # ffmpeg stopped early: what it said is read below
             code = process.wait()
         except BaseException:  # stopped (Ctrl-C, serve stopping): ffmpeg goes too, and the file
             process.kill()
             process.wait()
             raise
+        finally:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
         if code != 0:
             said.seek(0)
             lines = said.read().decode("utf-8", "replace").strip().splitlines()
