@@ -1021,7 +1021,7 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     else:
         if output:
             files.check_output(output)  # a device or FIFO is refused as such
-            files.check_suffix(output, ".mp3", "an MP3 file")
+            files.check_suffix(output, formats.DEFAULT.suffix, formats.DEFAULT.what)
             files.check_folder(output)
         if history.first_session(store, plan):  # a program's first session opens with the screen
             settings = replace(settings, safety_screen=True)

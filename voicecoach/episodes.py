@@ -102,8 +102,8 @@ def make_key(routine: Routine, settings: Settings, bitrate: int = DEFAULT_BITRAT
         bed = f"{os.path.abspath(bed)}:{info.st_size}:{info.st_mtime_ns}"
     sound: dict[str, object] = {"routine": content, "settings": {**dataclasses.asdict(settings), "bed": bed},
              "bitrate": bitrate, "version": __version__}
-    if fmt is not DEFAULT:  # named only when not MP3: an MP3 episode keeps its key, so its feed guid
-        sound["format"] = fmt.name
+    if fmt is not DEFAULT:  # named only when not MP3, so an MP3 episode keeps the key (and the
+        sound["format"] = fmt.name  # feed guid) it had before there were formats
     digest = hashlib.sha256(json.dumps(sound, sort_keys=True, default=str).encode()).hexdigest()
     name = f"{routine.id}-{settings.level}" + (f"-{settings.minutes:g}min" if settings.minutes else "")
     name = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "session"
