@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import CacheError
 from .files import PARTIAL_SUFFIX, NotRegular, atomic_output, read_regular, remove_stale_partials
+from .formats import suffixes
 
 ENV_VAR = "VOICECOACH_CACHE"
 CHECKSUM_CHUNK = b"vcsm"
@@ -165,7 +166,7 @@ class Cache:
 
     def episode_size(self) -> tuple[int, int]:
         """(number of episodes, bytes on disk) that `serve` made."""
-        return _count_and_bytes(self.episodes(), ".mp3")
+        return _count_and_bytes(self.episodes(), suffixes())
 
     def clear_episodes(self) -> int:
         """Remove the episodes `serve` made (made again when next asked for); how many."""
@@ -174,7 +175,7 @@ class Cache:
         for path in sorted(files, key=lambda p: p.suffix != ".json"):  # the 'finished' mark first
             try:
                 path.unlink()
-                removed += path.suffix == ".mp3"
+                removed += path.suffix in suffixes()
             except FileNotFoundError:
                 pass
             except OSError as exc:
@@ -226,15 +227,17 @@ class Cache:
         return removed
 
 
-def _count_and_bytes(files: list[Path], suffix: str) -> tuple[int, int]:
-    """How many of `files` end in `suffix`, and the bytes all of them take (gone ones: none)."""
+def _count_and_bytes(files: list[Path], suffix: str | set[str]) -> tuple[int, int]:
+    """How many of `files` end in `suffix` (or one of them), and the bytes all of them take (gone
+    ones: none)."""
     total = 0
     for path in files:
         try:
             total += path.lstat().st_size
         except OSError:
             pass
-    return len([p for p in files if p.suffix == suffix]), total
+    wanted = {suffix} if isinstance(suffix, str) else suffix
+    return len([p for p in files if p.suffix in wanted]), total
 
 
 BEDS = "beds"  # bed files decoded at the session rate (bed.py), in the cache folder

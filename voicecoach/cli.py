@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, files, history, interrupts, usecases
+from . import __version__, files, formats, history, interrupts, usecases
 from . import program as programs
 from . import routine as routines
 from .cache import Cache
@@ -144,6 +144,14 @@ def bed_options(command: Callable) -> Callable:
         return command(*args, options=replace(options, bed=bed, bed_level=bed_level), **kwargs)
 
     return wrapper
+
+
+def format_option(command: Callable) -> Callable:
+    """--format, for export and serve: the output formats registered in formats.py."""
+    return click.option("--format", "format_name", type=click.Choice(formats.names()), default=None,
+                        help="The file format: mp3 for podcast players, or m4b (AAC, needs ffmpeg) "
+                             "for audiobook players [default: mp3; for export, what -o's suffix "
+                             "says].")(command)
 
 
 def _defaults() -> Defaults:
@@ -484,54 +492,62 @@ BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", 
 @cli.command()
 @click.argument("routine_name", metavar="[ROUTINE]", required=False)
 @click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="The MP3 to write; a folder with --split or --all "
-                   "(default: ROUTINE-LEVEL.mp3, or a folder of that name).")
+              help="The file to write (its suffix may choose the format); a folder with --split or "
+                   "--all (default: ROUTINE-LEVEL.mp3, or a folder of that name).")
 @session_options
 @bed_options
+@format_option
 @click.option("--bitrate", type=click.Choice(BITRATES), default=str(64), show_default=True,
               help="Constant bit rate in kbit/s (mono).")
-@click.option("--split", is_flag=True, help="One MP3 per exercise plus an .m3u8 playlist, in a folder.")
-@click.option("--captions", is_flag=True, help="Also write .lrc and .vtt captions beside each MP3.")
+@click.option("--split", is_flag=True, help="One file per exercise plus an .m3u8 playlist, in a folder.")
+@click.option("--captions", is_flag=True, help="Also write .lrc and .vtt captions beside each file.")
 @click.option("--all", "every", is_flag=True, help="Every built-in routine, into one folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary.")
-def export(routine_name: str | None, output: Path | None, options: Options, bitrate: str,
-           split: bool, captions: bool, every: bool, quiet: bool) -> None:
-    """Export the session as an MP3 with chapters, to take on a phone.
+def export(routine_name: str | None, output: Path | None, options: Options, format_name: str | None,
+           bitrate: str, split: bool, captions: bool, every: bool, quiet: bool) -> None:
+    """Export the session as an MP3 (or an M4B audiobook) with chapters, to take on a phone.
 
     The MP3 has ID3v2.3 tags and one chapter per exercise, which podcast players such as
     AntennaPod, Pocket Casts and Overcast let you skip between. For players that ignore
-    chapters (VLC 3), --split writes one file per exercise and a playlist.
+    chapters (VLC 3), --split writes one file per exercise and a playlist. --format m4b (or
+    -o NAME.m4b) writes AAC in an M4B file with the same chapters and tags, for audiobook
+    players such as BookPlayer and Smart AudioBook Player; it needs ffmpeg.
 
     \b
     Examples:
       voicecoach export three-exercises
       voicecoach export floor-relax -o relax.mp3 --minutes 30 --captions
+      voicecoach export floor-relax -o relax.m4b
       voicecoach export desk-break --split -o desk-break/
       voicecoach export --all -o ~/Music/voicecoach --level beginner
+      voicecoach export --all --format m4b -o ~/Audiobooks/voicecoach
       voicecoach export floor-relax --bed brown --bed-level -24
     """
-
     if every and routine_name:
         raise click.UsageError("give a ROUTINE or --all, not both")
     settings = _settings(options)
+    fmt = formats.for_output(format_name, None if (every or split) else output)
     if every:
+        fmt.check()  # a missing encoder is said before the speech is made
         skipped = usecases.export_all(
             routines.builtin_ids(), settings, lambda name, chosen: _session(name, chosen, quiet),
             output or Path("voicecoach-sessions"), int(bitrate), split, captions,
             lambda session: _progress(session, quiet), lambda done: _wrote(done, quiet),
-            lambda name, error: click.echo(f"voicecoach: skipped: {error}", err=True))
+            lambda name, error: click.echo(f"voicecoach: skipped: {error}", err=True), fmt)
         if skipped:
             sys.exit(1)
         return
     name = routine_name or DEFAULT_ROUTINE
     if output and not split:
         files.check_output(output)  # a device or FIFO is refused as such, not for its extension
-        files.check_suffix(output, ".mp3", "an MP3 file")
+        files.check_suffix(output, fmt.suffix, fmt.what)
+    fmt.check()  # a missing encoder is said before the speech is made
     if output:  # checked before the speech is made, not after
         files.check_folder(output)
     session = _session(name, settings, quiet)
     _wrote(usecases.export_session(session, output, None, int(bitrate), split, captions,
-                                   _progress(session, quiet), input_files(name, settings)), quiet)
+                                   _progress(session, quiet), input_files(name, settings), fmt),
+           quiet)
 
 
 def _progress(session: Session, quiet: bool) -> Callable[[int], None] | None:
@@ -905,7 +921,7 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
         return
     if output:
         files.check_output(output)  # a device or FIFO is refused as such
-        files.check_suffix(output, ".mp3", "an MP3 file")
+        files.check_suffix(output, formats.DEFAULT.suffix, formats.DEFAULT.what)
         files.check_folder(output)
     if history.first_session(store, plan):  # a program's first session opens with the screen
         settings = replace(settings, safety_screen=True)
@@ -1023,8 +1039,9 @@ def _skipped(store) -> None:
               help="Make a new secret address (podcast apps must subscribe again).")
 @session_options
 @bed_options
+@format_option
 def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_qr: bool,
-          new_token: bool, options: Options) -> None:
+          new_token: bool, options: Options, format_name: str | None) -> None:
     """Serve the sessions to your phone on the home network: a page to play them and a podcast feed.
 
     Prints one line, the address http://ADDRESS:PORT/TOKEN/ (and on a terminal a QR code of it
@@ -1033,7 +1050,8 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
     shown, and logs a session when you are done; ADDRESS/TOKEN/feed.xml is a podcast feed for
     AntennaPod (apps that fetch feeds on their own servers cannot reach it; the page's download
     works on any phone). The token is kept, so the address stays the same. Sessions are made
-    when first asked for and kept. Ctrl-C stops it.
+    when first asked for and kept. Ctrl-C stops it. --format m4b serves M4B files (AAC, for
+    audiobook players) instead of MP3s.
 
     \b
     Examples:
@@ -1041,6 +1059,7 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
       voicecoach serve --host 127.0.0.1 --port 8080
       voicecoach serve desk-break floor-relax --pace slow --bed brown
       voicecoach serve --new-token
+      voicecoach serve --format m4b
     """
     from .episodes import Episodes, Offer
     from .server import DEFAULT_PORT, qr_text
@@ -1050,9 +1069,11 @@ def serve(routine_refs: tuple[str, ...], host: str | None, port: int | None, no_
         return (("" if no_qr else qr_text(url)) + f"Podcast feed (AntennaPod): {url}feed.xml\n"
                 "Ctrl-C stops it.\n")
 
-    offer = Offer(routine_refs, _settings(options))
+    fmt = formats.by_name(format_name) if format_name else formats.DEFAULT
+    fmt.check()  # a missing encoder is said now, not on the phone
+    offer = Offer(routine_refs, _settings(options), fmt)
     offer.routines(strict=True)  # a routine that cannot be loaded is said now, not on the phone
-    run(offer, Episodes(_cache()), host, DEFAULT_PORT if port is None else port, new_token,
+    run(offer, Episodes(_cache(), fmt=fmt), host, DEFAULT_PORT if port is None else port, new_token,
         below if sys.stdout.isatty() else None, options.level is not None)
 
 

@@ -29,6 +29,7 @@ from .cache import EPISODES, Cache
 from .errors import VoicecoachError
 from .export import DEFAULT_BITRATE, write_session
 from .files import atomic_output, read_regular
+from .formats import DEFAULT, Format
 from .history import Plan
 from .routine import Routine
 from .settings import MINUTES_RANGE, Settings
@@ -67,7 +68,7 @@ class Made:
     key: str
     title: str
     seconds: float
-    size: int  # bytes of the MP3
+    size: int  # bytes of the audio file
     chapters: tuple[tuple[float, str], ...]  # (start second, title)
     made: dt.datetime
     summary: str = ""
@@ -90,16 +91,20 @@ def json_chapters(made: Made) -> dict:
             "chapters": [{"startTime": round(start, 3), "title": title} for start, title in made.chapters]}
 
 
-def make_key(routine: Routine, settings: Settings, bitrate: int = DEFAULT_BITRATE) -> str:
-    """ROUTINE-LEVEL[-Nmin]-HASH: readable, and the same exactly when the sound is the same."""
+def make_key(routine: Routine, settings: Settings, bitrate: int = DEFAULT_BITRATE,
+             fmt: Format = DEFAULT) -> str:
+    """ROUTINE-LEVEL[-Nmin]-HASH: readable, and the same exactly when the sound (and its file
+    format) is the same."""
     content = dataclasses.asdict(routine)
     content.pop("path")  # where the file was named from does not change the sound
     bed = settings.bed
     if bed and os.path.isfile(bed):  # a bed file: its content may change under the same name
         info = os.stat(bed)
         bed = f"{os.path.abspath(bed)}:{info.st_size}:{info.st_mtime_ns}"
-    sound = {"routine": content, "settings": {**dataclasses.asdict(settings), "bed": bed},
+    sound: dict[str, object] = {"routine": content, "settings": {**dataclasses.asdict(settings), "bed": bed},
              "bitrate": bitrate, "version": __version__}
+    if fmt is not DEFAULT:  # named only when not MP3, so an MP3 episode keeps the key (and the
+        sound["format"] = fmt.name  # feed guid) it had before there were formats
     digest = hashlib.sha256(json.dumps(sound, sort_keys=True, default=str).encode()).hexdigest()
     name = f"{routine.id}-{settings.level}" + (f"-{settings.minutes:g}min" if settings.minutes else "")
     name = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "session"
@@ -117,19 +122,21 @@ def length_choices(routine: Routine, settings: Settings) -> list[int]:
             and MINUTES_RANGE[0] <= m <= MINUTES_RANGE[1]]
 
 
-def episode(routine: Routine, settings: Settings, log_ref: str | None, today: bool = False) -> Episode:
+def episode(routine: Routine, settings: Settings, log_ref: str | None, today: bool = False,
+            fmt: Format = DEFAULT) -> Episode:
     length = f", {settings.minutes:g} minutes" if settings.minutes else ""
     title = routine.title + (f" ({settings.level}{length})" if settings.level != "standard" or length
                              else "")
-    return Episode(make_key(routine, settings), routine, settings, title, log_ref, today)
+    return Episode(make_key(routine, settings, fmt=fmt), routine, settings, title, log_ref, today)
 
 
-def today_episode(plan: Plan | None, base: Settings, level_given: bool) -> Episode | None:
+def today_episode(plan: Plan | None, base: Settings, level_given: bool,
+                  fmt: Format = DEFAULT) -> Episode | None:
     """The active program's session for the day, at its week's level unless one was given."""
     if plan is None:
         return None
     settings = base if level_given else replace(base, level=plan.level)
-    found = episode(plan.routine, settings, None, today=True)
+    found = episode(plan.routine, settings, None, today=True, fmt=fmt)
     week = f"{plan.program.title}, week {plan.position.week}"
     return replace(found, title=f"Today: {plan.routine.title} ({week}, {settings.level})")
 
@@ -138,9 +145,10 @@ class Offer:
     """What the server offers: the routines it was given (every built-in by default), each at the
     base settings (the feed's episodes) and at the other levels and lengths (the page's choices)."""
 
-    def __init__(self, refs: Iterable[str], base: Settings):
+    def __init__(self, refs: Iterable[str], base: Settings, fmt: Format = DEFAULT):
         self.refs = list(refs) or routines.builtin_ids()
         self.base = base
+        self.format = fmt
         self._loaded: dict[str, tuple[object, Routine]] = {}
         self._choices: dict[int, tuple[Routine, list[Episode], float]] = {}  # by id(routine)
         self._lock = threading.Lock()
@@ -185,7 +193,7 @@ class Offer:
 
     def feed(self) -> list[Episode]:
         """One episode per routine, at the base settings."""
-        return [episode(routine, self.base, ref) for ref, routine in self.routines()]
+        return [episode(routine, self.base, ref, fmt=self.format) for ref, routine in self.routines()]
 
     def choices(self, ref: str, routine: Routine) -> list[Episode]:
         """Every level at the routine's own length (or the base --minutes), then the lengths
@@ -201,10 +209,11 @@ class Offer:
             kept = self._choices.get(id(routine))
             if kept is not None and kept[0] is routine:
                 return kept[1], kept[2]
-        found = [episode(routine, replace(self.base, level=level), ref) for level in LEVELS]
+        found = [episode(routine, replace(self.base, level=level), ref, fmt=self.format)
+                 for level in LEVELS]
         for minutes in length_choices(routine, replace(self.base, minutes=None)):
             if minutes != self.base.minutes:
-                found.append(episode(routine, replace(self.base, minutes=minutes), ref))
+                found.append(episode(routine, replace(self.base, minutes=minutes), ref, fmt=self.format))
         own = planner.estimated_seconds(routine, self.base) / 60
         with self._lock:
             self._choices[id(routine)] = (routine, found, own)
@@ -220,19 +229,21 @@ class Offer:
 
 
 class Episodes:
-    """The folder of finished episodes: KEY.mp3, KEY.vtt (and .lrc) from the export path, KEY.chapters.json,
-    and KEY.json, written last, that says it is finished."""
+    """The folder of finished episodes: KEY.mp3 (or the suffix of the format served), KEY.vtt (and
+    .lrc) from the export path, KEY.chapters.json, and KEY.json, written last, that says it is
+    finished."""
 
     # How long a finished episode is taken as finished before its files are looked at again: a
-    # podcast app's range requests come many a second, and reading KEY.json and the MP3's size for
+    # podcast app's range requests come many a second, and reading KEY.json and the audio file's size for
     # each was a sixth of the server's time; an episode removed meanwhile (cache clear) is a 404
     # from the file response, then made again within this.
     RECHECK_S = 1.0
 
-    def __init__(self, cache: Cache, bitrate: int = DEFAULT_BITRATE):
+    def __init__(self, cache: Cache, bitrate: int = DEFAULT_BITRATE, fmt: Format = DEFAULT):
         self.cache = cache
         self.folder = cache.root / FOLDER
         self.bitrate = bitrate
+        self.format = fmt
         self._seen: dict[str, tuple[float, Made]] = {}  # key -> (when checked, what was found)
 
     def path(self, key: str, suffix: str) -> Path:
@@ -241,7 +252,7 @@ class Episodes:
         return self.folder / f"{key}{suffix}"
 
     def finished(self, key: str) -> Made | None:
-        """The episode's description if it is finished and its MP3 is whole, else None (looked
+        """The episode's description if it is finished and its audio file is whole, else None (looked
         at again at most every RECHECK_S)."""
         seen = self._seen.get(key)
         now = time.monotonic()
@@ -251,7 +262,7 @@ class Episodes:
             return None
         try:
             made = Made.from_json(json.loads(read_regular(self.path(key, ".json"), 1 << 20)))
-            if self.path(key, ".mp3").stat().st_size != made.size or made.key != key:
+            if self.path(key, self.format.suffix).stat().st_size != made.size or made.key != key:
                 return None
         except (OSError, ValueError, KeyError, TypeError):
             self._seen.pop(key, None)
@@ -261,8 +272,8 @@ class Episodes:
 
     def make(self, episode: Episode, stopping: threading.Event,
              told: Callable[[str], None] = lambda line: None) -> Made:
-        """Make the episode through the export path (speech, timeline, MP3 with chapters,
-        captions); `stopping` abandons it at the next line or second of audio."""
+        """Make the episode through the export path (speech, timeline, the served format's file
+        with chapters, captions); `stopping` abandons it at the next line or second of audio."""
         from .session import prepare
 
         def check(*_: object) -> None:
@@ -273,17 +284,17 @@ class Episodes:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._make_speech(episode, stopping)
         session = prepare(episode.routine, episode.settings, self.cache)
-        mp3 = self.path(episode.key, ".mp3")
-        write_session(mp3, session, self.bitrate, captions=True, progress=check)
+        audio = self.path(episode.key, self.format.suffix)
+        write_session(audio, session, self.bitrate, captions=True, progress=check, fmt=self.format)
         timeline = session.timeline
-        made = Made(episode.key, episode.title, round(timeline.duration, 3), mp3.stat().st_size,
+        made = Made(episode.key, episode.title, round(timeline.duration, 3), audio.stat().st_size,
                     tuple((round(timeline.seconds(c.start), 3), c.title) for c in timeline.chapters),
                     dt.datetime.now(dt.UTC), episode.routine.summary or "")
         with atomic_output(self.path(episode.key, ".chapters.json"), "w", check=False) as out:
             json.dump(json_chapters(made), out, ensure_ascii=False, indent=1)
         with atomic_output(self.path(episode.key, ".json"), "w", check=False) as out:
             json.dump(made.to_json(), out, ensure_ascii=False, indent=1)
-        told(f"made {episode.key}.mp3 ({planner.clock(made.seconds)} of audio) in "
+        told(f"made {audio.name} ({planner.clock(made.seconds)} of audio) in "
              f"{time.monotonic() - began:.1f} s")
         return made
 

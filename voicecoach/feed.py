@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from .episodes import Made
+from .formats import DEFAULT, Format
 from .safety import screen_text
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -44,9 +45,11 @@ def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
-def rss(base: str, episodes: Sequence[Made], now: dt.datetime | None = None) -> bytes:
-    """The feed, every URL under `base` (http://ADDRESS:PORT/TOKEN/). An episode's guid is its key,
-    which is the same exactly when its sound is the same; its date is when it was made."""
+def rss(base: str, episodes: Sequence[Made], now: dt.datetime | None = None,
+        fmt: Format = DEFAULT) -> bytes:
+    """The feed, every URL under `base` (http://ADDRESS:PORT/TOKEN/), each enclosure a file of
+    `fmt`. An episode's guid is its key, which is the same exactly when its sound is the same; its
+    date is when it was made."""
     now = now or dt.datetime.now(dt.UTC)
     root = ET.Element("rss", {"version": "2.0"})
     channel = _add(root, "channel")
@@ -74,7 +77,7 @@ def rss(base: str, episodes: Sequence[Made], now: dt.datetime | None = None) -> 
         _add(item, "guid", f"voicecoach-{made.key}", isPermaLink="false")
         _add(item, "link", f"{base}{made.key}.html")
         _add(item, "pubDate", email.utils.format_datetime(made.made))
-        _add(item, "enclosure", url=f"{base}{made.key}.mp3", length=str(made.size), type="audio/mpeg")
+        _add(item, "enclosure", url=f"{base}{made.key}{fmt.suffix}", length=str(made.size), type=fmt.mime)
         _add(item, f"{{{ITUNES}}}duration", _duration(made.seconds))
         _add(item, f"{{{ITUNES}}}episodeType", "full")
         _add(item, f"{{{ITUNES}}}explicit", "false")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .episodes import Episode, Made
+from .formats import DEFAULT, Format
 from .history import SYMPTOMS
 from .safety import SCREEN
 from .timeline import clock
@@ -98,28 +99,29 @@ def _pain(name: str, label: str) -> str:
             "</select></label>")
 
 
-def player(episode: Episode, made: Made) -> str:
+def player(episode: Episode, made: Made, fmt: Format = DEFAULT) -> str:
     """One session: the player with captions, its chapters, the download and the "done" form."""
     key = escape(episode.key)
+    audio = f"{key}{fmt.suffix}"
     chapters = "\n".join(
-        f'<li><a class="chapter" href="{key}.mp3#t={start:.3f}" data-start="{start:.3f}">'
+        f'<li><a class="chapter" href="{audio}#t={start:.3f}" data-start="{start:.3f}">'
         f'<span class="at">{clock(start)}</span> {escape(title)}</a></li>'
         for start, title in made.chapters)
-    download_name = escape(f"{episode.title}.mp3".replace("/", "-"))
+    download_name = escape(f"{episode.title}{fmt.suffix}".replace("/", "-"))
     body = f"""<p class="back"><a href="./">&larr; All sessions</a></p>
 <h1>{escape(episode.title)}</h1>
 <p class="meta">{clock(made.seconds)}</p>
-<audio id="player" controls preload="metadata" src="{key}.mp3" data-title="{escape(episode.title)}"
+<audio id="player" controls preload="metadata" src="{audio}" data-title="{escape(episode.title)}"
  data-artwork="cover.png">
 <track kind="captions" srclang="en" label="Spoken lines" src="{key}.vtt" default>
-<p>This browser cannot play it here: <a href="{key}.mp3">open the MP3</a>.</p>
+<p>This browser cannot play it here: <a href="{audio}">open the {fmt.label}</a>.</p>
 </audio>
 <p id="line" class="line" aria-live="polite"></p>
 <h2>Exercises</h2>
 <ol class="chapters">
 {chapters}
 </ol>
-<p><a class="download" href="{key}.mp3" download="{download_name}">Download MP3,
+<p><a class="download" href="{audio}" download="{download_name}">Download {fmt.label},
  {made.size / 1e6:.1f} MB</a></p>
 <form class="done" method="post" action="done">
 <h2>Done?</h2>

@@ -206,13 +206,14 @@ class Server:
     # routes ---------------------------------------------------------------------------------
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._headers])
+        audio = re.escape(self.episodes.format.suffix.removeprefix("."))  # only the format served
         app.add_routes([
             web.get("/{token}/", self.index),
             web.get("/{token}/feed.xml", self.feed),
             web.get("/{token}/cover.png", self.cover),
             web.get("/{token}/{name:(?:page\\.css|player\\.js)}", self.web_file),
             web.get("/{token}/{key}.html", self.player),
-            web.get("/{token}/{key}.{kind:(?:mp3|vtt|chapters\\.json)}", self.episode_file),
+            web.get(f"/{{token}}/{{key}}.{{kind:(?:{audio}|vtt|chapters\\.json)}}", self.episode_file),
             web.post("/{token}/done", self.done),
         ])
         return app
@@ -238,7 +239,7 @@ class Server:
             if plan is not None and plan.position.paused:  # no session: what to do instead
                 return _Today(None, plan.advice)
             said = plan.advice if plan is not None and plan.position.decision != "start" else ""
-            return _Today(today_episode(plan, self.offer.base, self.level_given), said)
+            return _Today(today_episode(plan, self.offer.base, self.level_given, self.offer.format), said)
         except VoicecoachError as error:
             return _Today(None, f"Today's program session is not shown: {_public(error)}")
 
@@ -329,7 +330,8 @@ class Server:
                     return made
                 continue  # one that cannot be made is left out, not the whole feed
             found.append(made)
-        return web.Response(body=rss(self.base, found), content_type="application/rss+xml",
+        return web.Response(body=rss(self.base, found, fmt=self.episodes.format),
+                            content_type="application/rss+xml",
                             charset="utf-8", headers={"Cache-Control": "no-cache"})
 
     async def cover(self, request: web.Request) -> web.StreamResponse:
@@ -359,13 +361,13 @@ class Server:
             self.start(episode)
             return web.Response(text=page.making(episode, REFRESH_SECONDS), content_type="text/html",
                                 headers={"Cache-Control": "no-store"})
-        return web.Response(text=page.player(episode, made), content_type="text/html",
+        return web.Response(text=page.player(episode, made, self.episodes.format), content_type="text/html",
                             headers={"Cache-Control": "no-cache"})
 
     async def episode_file(self, request: web.Request) -> web.StreamResponse:
         key, kind = request.match_info["key"], request.match_info["kind"]
-        types = {"mp3": "audio/mpeg", "vtt": "text/vtt; charset=utf-8",
-                 "chapters.json": "application/json+chapters"}
+        types = {self.episodes.format.suffix.removeprefix("."): self.episodes.format.mime,
+                 "vtt": "text/vtt; charset=utf-8", "chapters.json": "application/json+chapters"}
         # A finished episode is served as it is, even one no longer offered (yesterday's program
         # session, say, that a podcast app is still downloading).
         if self.episodes.finished(key) is None:

@@ -8,7 +8,7 @@ from . import safety
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing, UsageError
-from .routine import Routine, load
+from .routine import Cue, Routine, load
 from .settings import SAMPLE_RATE, Settings
 from .speech import Making, ProgressFactory, Speech
 from .timeline import Role, Timeline, clock
@@ -213,8 +213,9 @@ def check_warnings(routine: Routine, cache: Cache | None = None) -> list[Problem
         problems.append(Problem(routine.path, line, note.message, where, severity="warning"))
     for exercise in routine.exercises:  # [a, b, c]: an unquoted comma makes two wordings of one
         for cue in exercise.cues:
-            fragments = [w for w in cue.wordings if w[:1].islower()]
-            if len(cue.wordings) > 1 and fragments:
+            wordings = cue.wordings if isinstance(cue, Cue) else (cue,)
+            fragments = [w for w in wordings if w[:1].islower()]
+            if len(wordings) > 1 and fragments:
                 problems.append(Problem(
                     routine.path, exercise.line_of("cues"),
                     f"the cue wording {fragments[0]!r} begins in lower case, so it is said as a "

@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from . import files, history
+from . import files, formats, history
 from . import routine as routines
 from .cache import Cache
 from .config import Defaults
 from .errors import FitError, VoicecoachError
+from .formats import Format
 from .settings import SAMPLE_RATE, Settings
 from .store import Store
 from .vocabulary import COUNT_IN, NO_BED
@@ -264,21 +265,22 @@ ProgressFor = Callable[["Session"], "Callable[[int], None] | None"]
 
 def export_session(session: Session, output: Path | None, folder: Path | None, bitrate: int,
                    split: bool, captions: bool, progress: Callable[[int], None] | None,
-                   inputs: Sequence[tuple[str, str]] = ()) -> Exported:
-    """Write one session's MP3 (or a folder of parts with `split`), named after it by default."""
-    from . import export as exporter  # the encoder: loaded only to export
+                   inputs: Sequence[tuple[str, str]] = (), fmt: Format = formats.DEFAULT) -> Exported:
+    """Write one session's file in `fmt` (or a folder of parts with `split`), named after it by
+    default."""
+    from . import export as exporter  # the encoders: loaded only to export
 
-    default = session.settings.default_output(session.routine.id, "" if split else ".mp3")
+    default = session.settings.default_output(session.routine.id, "" if split else fmt.suffix)
     target = (folder / default) if folder else (output or default)
     with files.protecting(list(inputs)):
-        summary = exporter.write_session(target, session, bitrate, split, captions, progress)
+        summary = exporter.write_session(target, session, bitrate, split, captions, progress, fmt)
     return Exported(session.routine.id, summary, session.timeline.duration)
 
 
 def export_all(names: Sequence[str], settings: Settings, make: MakeSession, folder: Path,
                bitrate: int, split: bool, captions: bool, progress_for: ProgressFor,
                on_written: Callable[[Exported], None], on_skipped: Callable[[str, FitError], None],
-               ) -> list[str]:
+               fmt: Format = formats.DEFAULT) -> list[str]:
     """Export each routine into `folder`; a routine that cannot fit --minutes is skipped (and
     told) while the others are still written. Returns the skipped routines."""
     files.make_folder(folder)
@@ -291,7 +293,7 @@ def export_all(names: Sequence[str], settings: Settings, make: MakeSession, fold
             skipped.append(name)
             continue
         on_written(export_session(session, None, folder, bitrate, split, captions,
-                                  progress_for(session), input_files(name, settings)))
+                                  progress_for(session), input_files(name, settings), fmt))
     return skipped
 
 
