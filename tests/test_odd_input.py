@@ -98,6 +98,13 @@ def test_fit_messages_say_one_minute_and_quote_only_lengths_allowed():
         "the nearest it comes is 238.0 or 240.0 minutes (its range is 1.0 to 240.0).")
 
 
+def test_a_fit_message_quotes_only_the_range_it_is_given():
+    assert str(FitError("x", 5, 0.5, 300, minutes_range=(2, 100))) == (
+        "cannot fit x into 5 minutes; it can be made from 2.0 to 100.0 minutes long.")
+    assert str(FitError("x", 5, 0.5, 300, (1.5, 120.0), minutes_range=(2, 100))).endswith(
+        "the nearest it comes is 2.0 or 100.0 minutes (its range is 2.0 to 100.0).")
+
+
 def test_minutes_240_never_goes_past_four_hours(tmp_path):
     # --minutes stays inside each exercise's ranges, so the longest a routine can be made is its
     # advanced level, which the loader keeps under four hours: this one comes close
