@@ -51,6 +51,8 @@ def rows(cache_root: Path) -> list[dict[str, Any]]:
 
 
 def _made() -> list[dict[str, Any]]:
+    # Here, not at the top: this module's point is that `list` with its rows kept reads, validates
+    # and plans nothing, and so imports neither the loader (PyYAML) nor the planner.
     from .routine import all_builtin
     from .settings import Settings
     from .timeline import estimated_seconds

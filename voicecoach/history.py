@@ -18,6 +18,7 @@ from . import routine as routines
 from .errors import UsageError, VoicecoachError
 from .program import Program, Week
 from .routine import LEVELS, MAX_SESSION_SECONDS, Routine
+from .settings import Settings
 from .store import Logged, Run, Store
 
 PAIN_SCALE = (0, 10)
@@ -640,8 +641,7 @@ def logged_text(record: Logged | None, plan: Plan | None) -> str:
 
 
 def _estimated(routine: Routine, level: str) -> float:
-    from .settings import Settings
-    from .timeline import estimated_seconds
+    from .timeline import estimated_seconds  # the planner: cli imports this module at start-up
 
     return round(estimated_seconds(routine, Settings(level=level)))
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from .. import interrupts
 from ..errors import SpeechEngineMissing, SpeechError
-from . import Clip, Voice
+from .base import Clip, Voice
 
 if TYPE_CHECKING:  # pyttsx3 ships no type hints: to mypy its Engine is Any, named here for the reader
     from pyttsx3.engine import Engine
@@ -209,7 +209,7 @@ def _take_by_driver(text: str, native: str | None, words_per_minute: int,
 
 
 def _read_take(path: Path) -> Clip:
-    from .. import audio
+    from .. import audio  # numpy, soxr, pydub: only in the process that speaks, never at start-up
 
     pcm, rate = audio.read_clip(path.read_bytes())
     sidecar = Path(str(path) + ".rate")
