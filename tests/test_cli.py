@@ -178,3 +178,8 @@ def test_list_keeps_its_rows_until_a_built_in_routine_changes(tmp_path, monkeypa
     monkeypatch.undo()
     (tmp_path / "list.json").write_text("{damaged")
     assert runner.invoke(cli, ["--cache-dir", str(tmp_path), "list", "--json"]).output == first.output
+    kept = json.loads((tmp_path / "list.json").read_text())
+    del kept["rows"][0]["minutes"]  # this version's file, one row damaged: made again, not shown
+    (tmp_path / "list.json").write_text(json.dumps(kept))
+    assert runner.invoke(cli, ["--cache-dir", str(tmp_path), "list", "--json"]).output == first.output
+    assert "minutes" in json.loads((tmp_path / "list.json").read_text())["rows"][0]

@@ -88,14 +88,21 @@ def test_minutes_out_of_reach_names_a_routine_file_by_its_title_and_file(tmp_pat
 
 
 def test_fit_messages_say_one_minute_and_quote_only_lengths_allowed():
-    assert str(FitError("'desk-break'", 1, 3.3, 12.6)) == (
+    assert str(FitError("'desk-break'", 1, 3.3, 12.6, minutes_range=(1, 240))) == (
         "cannot fit 'desk-break' into 1 minute; it can be made from 3.3 to 12.6 minutes long.")
-    assert str(FitError("'long'", 30, 51.1, 706.6)) == (
+    assert str(FitError("'long'", 30, 51.1, 706.6, minutes_range=(1, 240))) == (
         "cannot fit 'long' into 30 minutes; it can be made from 51.1 to 240.0 minutes long.")
     assert "nearest it comes is 238.0 or 240.0 minutes (its range is 0.5" not in str(
-        FitError("x", 239, 0.5, 300, (238.0, 250.0)))
-    assert str(FitError("x", 239, 0.5, 300, (238.0, 250.0))).endswith(
+        FitError("x", 239, 0.5, 300, (238.0, 250.0), minutes_range=(1, 240)))
+    assert str(FitError("x", 239, 0.5, 300, (238.0, 250.0), minutes_range=(1, 240))).endswith(
         "the nearest it comes is 238.0 or 240.0 minutes (its range is 1.0 to 240.0).")
+
+
+def test_a_fit_message_quotes_only_the_range_it_is_given():
+    assert str(FitError("x", 5, 0.5, 300, minutes_range=(2, 100))) == (
+        "cannot fit x into 5 minutes; it can be made from 2.0 to 100.0 minutes long.")
+    assert str(FitError("x", 5, 0.5, 300, (1.5, 120.0), minutes_range=(2, 100))).endswith(
+        "the nearest it comes is 2.0 or 100.0 minutes (its range is 2.0 to 100.0).")
 
 
 def test_minutes_240_never_goes_past_four_hours(tmp_path):

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -276,6 +277,45 @@ def test_a_line_being_made_is_not_queued_again(store):
         while not making.done:
             making.wait_more(making.made, 1.0)
     assert (making.total, making.made, speech.synthesized) == (1, 1, 1)
+
+
+def test_a_line_on_its_way_is_waited_for_by_every_reader_and_made_once(store):
+    """`play` reads lengths on its own thread while the making thread records them: a reader that
+    asks for a line a worker is making waits for that line, and never makes it again. The fake
+    engine only slows espeak (a real take), so the readers ask while the line is on its way."""
+    speech = Speech(Choice(_Slow(), None), cache=store, jobs=1)
+    text = "Halfway."
+    with speech.making([text]) as making:
+        deadline = time.monotonic() + 10
+        while making.current != text and time.monotonic() < deadline:  # handed to the worker
+            time.sleep(0.005)
+        lengths: list[int] = []
+        readers = [threading.Thread(target=lambda: lengths.append(speech.length(text))) for _ in range(3)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(timeout=60)
+        making.wait([text])
+    rate, samples = read_wav(store.path(speech.key(text)))
+    assert lengths == [len(samples)] * 3
+    assert (making.made, speech.synthesized) == (1, 1)
+
+
+def test_a_line_a_stopped_making_left_unmade_is_made_by_the_next_reader(store):
+    """Stopping gives back the lines it had on their way: a reader then makes them itself
+    rather than waiting for a Making that is gone."""
+    speech = Speech(Choice(_Slow(), None), cache=store, jobs=1)
+    with speech.making(["Halfway.", "Rest."]) as making:
+        deadline = time.monotonic() + 10
+        while making.current != "Halfway." and time.monotonic() < deadline:
+            time.sleep(0.005)
+    assert speech.known_length("Rest.") is None  # stopped before its worker was given it
+    lengths: list[int] = []
+    reader = threading.Thread(target=lambda: lengths.append(speech.length("Rest.")))
+    reader.start()
+    reader.join(timeout=120)
+    assert not reader.is_alive(), "the reader waits for a line nobody is making"
+    assert lengths == [len(read_wav(store.path(speech.key("Rest.")))[1])]
 
 
 SQUAT_HOW = ("To sit back, bend your knees and push your hips back and down, as if sitting onto a low "

@@ -13,6 +13,7 @@ import io
 import warnings
 
 import numpy as np
+import numpy.typing as npt
 import soxr
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -32,12 +33,15 @@ EDGE_PAD_S = 0.01
 FADE_IN_MS = 4
 FADE_OUT_MS = 12
 
+Samples = npt.NDArray[np.int16]  # 16-bit PCM, as clips are kept
+Signal = npt.NDArray[np.float64]  # the same in [-1, 1], while it is measured and limited
+
 
 def db_to_gain(db: float) -> float:
     return float(10 ** (db / 20))
 
 
-def trim(samples: np.ndarray, rate: int) -> np.ndarray:
+def trim(samples: Samples, rate: int) -> Samples:
     """Drop the engine's leading and trailing silence, keeping a few ms of room for fades."""
     threshold = db_to_gain(SILENCE_DBFS) * 32768
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
@@ -47,7 +51,7 @@ def trim(samples: np.ndarray, rate: int) -> np.ndarray:
     return samples[max(0, loud[0] - pad): loud[-1] + 1 + pad]
 
 
-def integrated_loudness(signal: np.ndarray, rate: int) -> float:
+def integrated_loudness(signal: Signal, rate: int) -> float:
     """LUFS of a float clip in [-1, 1]; a clip shorter than one 400 ms block is measured looped."""
     block = int(0.4 * rate) + 1
     if signal.size < block:
@@ -57,16 +61,16 @@ def integrated_loudness(signal: np.ndarray, rate: int) -> float:
     return meter.lufs()
 
 
-def limit(signal: np.ndarray, rate: int, ceiling_db: float = CEILING_DBFS) -> np.ndarray:
+def limit(signal: Signal, rate: int, ceiling_db: float = CEILING_DBFS) -> Signal:
     """A look-ahead peak limiter: gain falls smoothly before each peak above the ceiling."""
     ceiling = db_to_gain(ceiling_db)
     peaks = np.abs(signal)
     if peaks.size == 0 or peaks.max() <= ceiling:
         return signal
-    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    needed: Signal = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     width = max(1, int(LIMITER_WINDOW_S * rate))
     # the minimum over +-width, then a box of width: every average stays below what each sample needs
-    gain = sliding_window_view(np.pad(needed, width, mode="edge"), 2 * width + 1).min(axis=1)
+    gain: Signal = sliding_window_view(np.pad(needed, width, mode="edge"), 2 * width + 1).min(axis=1)
     box = width + 1
     padded = np.concatenate([[0.0], np.cumsum(np.pad(gain, (box // 2, (box - 1) // 2), mode="edge"))])
     gain = (padded[box:] - padded[:-box]) / box
@@ -74,8 +78,8 @@ def limit(signal: np.ndarray, rate: int, ceiling_db: float = CEILING_DBFS) -> np
     return signal * gain
 
 
-def normalize(samples: np.ndarray, rate: int, target_lufs: float = TARGET_LUFS,
-              ceiling_db: float = CEILING_DBFS) -> np.ndarray:
+def normalize(samples: Samples, rate: int, target_lufs: float = TARGET_LUFS,
+              ceiling_db: float = CEILING_DBFS) -> Samples:
     """int16 samples at target loudness, peaks limited to the ceiling; silence stays silence."""
     signal = samples.astype(np.float64) / 32768.0
     if signal.size == 0 or not np.any(signal):
@@ -114,7 +118,7 @@ def resample(pcm: bytes, rate: int, sample_rate: int) -> bytes:
     if rate == sample_rate or not pcm:
         return pcm
     samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
-    out = soxr.resample(samples, rate, sample_rate, quality="HQ")
+    out: Signal = soxr.resample(samples, rate, sample_rate, quality="HQ")  # soxr has no types
     return np.clip(np.round(out), -32768, 32767).astype(np.int16).tobytes()
 
 

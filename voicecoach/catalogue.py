@@ -14,6 +14,7 @@ from .files import NotRegular, atomic_output, read_regular
 
 CATALOGUE = "list.json"
 FORMAT = 1
+COLUMNS = {"id", "title", "source", "summary", "exercises", "minutes"}  # what _made() gives each row
 
 
 def _identity() -> list[list[Any]]:
@@ -33,8 +34,10 @@ def rows(cache_root: Path) -> list[dict[str, Any]]:
     path = cache_root / CATALOGUE
     try:
         kept = json.loads(read_regular(path, 1 << 20))
-        if kept.get("identity") == identity and isinstance(kept.get("rows"), list):
-            return kept["rows"]
+        if kept.get("identity") == identity:
+            found = kept.get("rows")
+            if isinstance(found, list) and all(isinstance(r, dict) and set(r) == COLUMNS for r in found):
+                return found
     except (OSError, ValueError, NotRegular, AttributeError):
         pass  # none yet, or damaged: made again
     made = _made()
@@ -48,6 +51,8 @@ def rows(cache_root: Path) -> list[dict[str, Any]]:
 
 
 def _made() -> list[dict[str, Any]]:
+    # Here, not at the top: this module's point is that `list` with its rows kept reads, validates
+    # and plans nothing, and so imports neither the loader (PyYAML) nor the planner.
     from .routine import all_builtin
     from .settings import Settings
     from .timeline import estimated_seconds

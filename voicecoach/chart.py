@@ -6,11 +6,15 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .files import atomic_output
 from .history import ACCEPTABLE_PAIN, planned, week_start
 from .store import Logged, Run
+
+if TYPE_CHECKING:  # matplotlib itself is imported only when a drawing is asked for
+    from matplotlib.figure import Figure
 
 FORMATS = (".png", ".svg")
 MET, SHORT = "#2ca02c", "#bbbbbb"  # a week's bar: its planned sessions done, or not (yet)
@@ -76,13 +80,14 @@ def draw(path: Path, sessions: Sequence[Logged], runs: Sequence[Run], today: dt.
                                                     "(or the week not over)"), plan_line],
                   loc="upper left", ncols=2, fontsize="small")
     weekly.grid(True, axis="y", alpha=0.3)
-    weekly.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    # matplotlib.dates ships no type hints (matplotlib 3.11 has no dates.pyi)
+    weekly.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
     figure.autofmt_xdate()
     _save(figure, path, suffix)
     plt.close(figure)
 
 
-def _save(figure, path: Path, suffix: str) -> None:
+def _save(figure: Figure, path: Path, suffix: str) -> None:
     with atomic_output(path) as out:
         figure.savefig(out, format=suffix[1:], dpi=100)
 

@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 from .files import NotRegular, read_regular
@@ -87,7 +88,7 @@ def _read(where: Path) -> str | None:
         raise ConfigError(str(where), line, "the file is not UTF-8 text; save it as UTF-8") from None
 
 
-def _parse(text: str, where: Path) -> dict:
+def _parse(text: str, where: Path) -> dict[str, Any]:  # as tomllib gives it: load() checks each value
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -78,12 +78,14 @@ class UnknownVoice(UsageError):
 
 class FitError(UsageError):
     def __init__(self, routine: str, minutes: float, low: float, high: float,
-                 nearest: tuple[float, float] | None = None):
-        """`routine`: as a message names it (Routine.named)."""
-        from .settings import MINUTES_RANGE  # here: settings imports the routine, which imports us
+                 nearest: tuple[float, float] | None = None, *,
+                 minutes_range: tuple[float, float]):
+        """`routine`: as a message names it (Routine.named). `minutes_range`: what --minutes
+        accepts (settings.MINUTES_RANGE); no length outside it is quoted."""
+        shortest, longest = minutes_range
 
         def allowed(value: float) -> float:  # never quote a length --minutes refuses
-            return min(max(value, MINUTES_RANGE[0]), MINUTES_RANGE[1])
+            return min(max(value, shortest), longest)
 
         low, high = allowed(low), allowed(high)
         unit = "minute" if minutes == 1 else "minutes"

@@ -15,7 +15,7 @@ import secrets
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import Any, BinaryIO, Literal, TextIO, overload
 
 from . import interrupts
 from .errors import OutputError
@@ -172,7 +172,7 @@ def remove_stale_partials(folder: Path, prefix: str = ".", suffix: str = PARTIAL
     return removed
 
 
-def _open_partial(folder: Path, prefix: str, suffix: str, binary: bool) -> tuple[IO, str]:
+def _open_partial(folder: Path, prefix: str, suffix: str, binary: bool) -> tuple[BinaryIO | TextIO, str]:
     """A new temporary file, locked; retried if a cleaner removed it before the lock was taken."""
     while True:
         name = str(folder / f"{prefix}{secrets.token_hex(_RANDOM_CHARS // 2)}{suffix}")
@@ -184,13 +184,19 @@ def _open_partial(folder: Path, prefix: str, suffix: str, binary: bool) -> tuple
         except FileNotFoundError:
             pass
         os.close(fd)
-    handle: IO = os.fdopen(fd, "w+b") if binary else os.fdopen(fd, "w", encoding="utf-8")
+    handle: BinaryIO | TextIO = os.fdopen(fd, "w+b") if binary else os.fdopen(fd, "w", encoding="utf-8")
     return handle, name
 
 
+@overload
+def atomic_output(path: Path | str, mode: Literal["wb"] = "wb", suffix: str = PARTIAL_SUFFIX,
+                  check: bool = True) -> contextlib.AbstractContextManager[BinaryIO]: ...
+@overload
+def atomic_output(path: Path | str, mode: Literal["w"], suffix: str = PARTIAL_SUFFIX,
+                  check: bool = True) -> contextlib.AbstractContextManager[TextIO]: ...
 @contextlib.contextmanager
 def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFFIX,
-                  check: bool = True) -> Iterator[IO]:
+                  check: bool = True) -> Iterator[Any]:  # callers see the overloads' types
     """Write to a hidden temporary file beside `path`, renamed over it only when complete.
 
     A killed or failed write leaves any previous file at `path` untouched and nothing partial
@@ -202,7 +208,7 @@ def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFF
     folder = target.parent if str(target.parent) else Path(".")
     prefix = _partial_prefix(target.name)
     remove_stale_partials(folder, prefix, suffix)
-    handle: IO | None = None
+    handle: BinaryIO | TextIO | None = None
     name = ""
     try:
         # Signals wait while the file is made, so a Ctrl-C that comes as it appears is raised

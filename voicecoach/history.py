@@ -18,6 +18,7 @@ from . import routine as routines
 from .errors import UsageError, VoicecoachError
 from .program import Program, Week
 from .routine import Routine
+from .settings import Settings
 from .store import Logged, Run, Store
 from .vocabulary import LEVELS, MAX_SESSION_SECONDS, NEXT_DAY, NO_SYMPTOM, PAIN_SCALE, SYMPTOM_NAMES
 
@@ -369,7 +370,7 @@ class Plan:
                     "program.")
         return RULE_IN_ONE_LINE
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         at = self.position
         return {
             "date": self.date.isoformat(), "program": self.program.id, "title": self.program.title,
@@ -394,10 +395,9 @@ class Plan:
         return f"{at.done} of {per_week} sessions done this week"
 
     def text(self) -> str:
-        info = self.to_json()
-        lines = [f"{info['title']} ({info['program']}), started {info['started']}",
-                 f"Week {info['week']} of {info['weeks']}: {info['routine']}, {info['level']} level; "
-                 f"{self.counts()}"]
+        lines = [f"{self.program.title} ({self.program.id}), started {self.run.started.isoformat()}",
+                 f"Week {self.position.week} of {len(self.program.weeks)}: {self.routine_name}, "
+                 f"{self.level} level; {self.counts()}"]
         lines.append(self.advice)
         if self.position.paused:
             return "\n".join(lines)
@@ -405,10 +405,11 @@ class Plan:
             lines.append(f"The morning after your session on {self.unrated.date}, was your back "
                          "better, the same or worse than before it? Say it with 'voicecoach log "
                          f"--next-day {'|'.join(NEXT_DAY)}'.")
-        if info["note"]:
-            lines.append(info["note"])
-        width = max(len(e["name"]) for e in info["exercises"])
-        lines += [f"  {e['name']:<{width}}  {programs.describe_numbers(e)}" for e in info["exercises"]]
+        if self.week.note:
+            lines.append(self.week.note)
+        exercises = programs.resolved(self.routine, self.level)
+        width = max(len(e["name"]) for e in exercises)
+        lines += [f"  {e['name']:<{width}}  {programs.describe_numbers(e)}" for e in exercises]
         lines.append("Play it with 'voicecoach today --play', or take it to a phone with "
                      "'voicecoach today --export', then 'voicecoach log'.")
         return "\n".join(lines)
@@ -640,8 +641,7 @@ def logged_text(record: Logged | None, plan: Plan | None) -> str:
 
 
 def _estimated(routine: Routine, level: str) -> float:
-    from .settings import Settings
-    from .timeline import estimated_seconds
+    from .timeline import estimated_seconds  # the planner: cli imports this module at start-up
 
     return round(estimated_seconds(routine, Settings(level=level)))
 
@@ -669,7 +669,7 @@ def record_played(store: Store, routine_id: str, plan: Plan | None, on: dt.date,
 # Reading
 
 
-def session_json(session: Logged) -> dict:
+def session_json(session: Logged) -> dict[str, object]:
     return {"date": session.date.isoformat(), "routine": session.routine,
             "program": session.program, "week": session.week, "completed": session.completed,
             "seconds": session.seconds, "pain_before": session.pain_before,
@@ -677,7 +677,7 @@ def session_json(session: Logged) -> dict:
             "symptoms": list(session.symptoms) if session.symptoms is not None else None}
 
 
-def history_json(store: Store, today: dt.date) -> dict:
+def history_json(store: Store, today: dt.date) -> dict[str, object]:
     sessions = store.sessions()
     return {"sessions": [session_json(s) for s in sessions],
             "streak_weeks": streak_weeks(sessions, store.runs(), today)}

@@ -6,17 +6,21 @@ so neither pays for scipy and pyloudnorm, whose imports alone cost about 1.5 s o
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+Response = npt.NDArray[np.complex128]  # a filter's gain and phase at each frequency
 
 
 def _biquad(b: tuple[float, float, float], a: tuple[float, float, float],
-            frequencies: np.ndarray, rate: int) -> np.ndarray:
-    z = np.exp(-2j * np.pi * frequencies / rate)
+            frequencies: npt.NDArray[np.floating[Any]], rate: int) -> Response:
+    z: Response = np.exp(-2j * np.pi * frequencies / rate)
     return (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
 
 
-def k_weighting_response(frequencies: np.ndarray, rate: int) -> np.ndarray:
+def k_weighting_response(frequencies: npt.NDArray[np.floating[Any]], rate: int) -> Response:
     """The frequency response of BS.1770's K-weighting at `rate`: its high shelf (+4 dB above
     about 1.7 kHz) then its high-pass (about 38 Hz), biquads by the audio EQ cookbook's formulas."""
     gain = 10 ** (3.99984 / 40)

@@ -4,7 +4,9 @@ An engine (`engines/`) speaks a line at its own sample rate; here it is resample
 trimmed, brought to the session loudness and faded (audio.py), and kept in the content-addressed
 cache under a key naming the engine and its version, the voice, the pace and the text. Lines are
 made by forked worker processes, one per core, in the order they are asked for; their lengths
-arrive as they are made, so playback can start before the last line exists (`Making`).
+arrive as they are made, so playback can start before the last line exists (`Making`). What is
+known of the lines, their lengths and which are on their way, has one owner (`Lengths`) behind one
+lock: the making thread writes it, the player's thread and the planner read it.
 """
 from __future__ import annotations
 
@@ -18,11 +20,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from typing import NotRequired, TypedDict
 
 from . import interrupts
 from .cache import Cache, Entry, make_key
 from .engines import Choice, Voice, all_voices, resolve
-from .errors import SpeechError, VoicecoachError
+from .errors import OutputError, SpeechError, VoicecoachError
 from .settings import PACES, SAMPLE_RATE, Settings
 from .sounds import TONE_FORMAT, TONES
 
@@ -47,6 +50,63 @@ def resolve_voice(wanted: str | None) -> Choice:
     return resolve(wanted)
 
 
+class Lengths:
+    """What is known of a Speech's lines: each one's length in samples, which are on their way
+    (claimed by a Making), and how many were made here. One lock guards it all, and its condition
+    is the one every waiter waits on: a Making keeps its own state under it too, so a line that
+    arrives wakes whoever waits for it, whichever Making made it."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()  # reentrant: a Making holds it while it asks here
+        self._samples: dict[str, int] = {}
+        self._coming: set[str] = set()
+        self._made = 0
+
+    def get(self, text: str) -> int | None:
+        with self.changed:
+            return self._samples.get(text)
+
+    def __contains__(self, text: object) -> bool:
+        with self.changed:
+            return text in self._samples
+
+    @property
+    def made(self) -> int:
+        with self.changed:
+            return self._made
+
+    def coming(self, text: str) -> bool:
+        with self.changed:
+            return text in self._coming
+
+    def claim(self, texts: Iterable[str]) -> list[str]:
+        """The lines neither known nor on their way, each once and in order, now on their way."""
+        with self.changed:
+            claimed = [t for t in dict.fromkeys(texts) if t not in self._samples and t not in self._coming]
+            self._coming.update(claimed)
+            return claimed
+
+    def learn(self, text: str, samples: int, made: bool = False) -> None:
+        """A line's length, from the cache or (`made`) just made; whoever waits for it is woken."""
+        with self.changed:
+            self._samples[text] = samples
+            self._coming.discard(text)
+            self._made += made
+            self.changed.notify_all()
+
+    def release(self, texts: Iterable[str]) -> None:
+        """Lines a Making will not make after all (it stopped or failed): no longer on their way."""
+        with self.changed:
+            self._coming.difference_update(texts)
+            self.changed.notify_all()
+
+    def settled(self, texts: Iterable[str]) -> bool:
+        """Every line known, or one that is neither known nor on its way (nobody will make it)."""
+        with self.changed:
+            return all(t in self._samples for t in texts) or any(
+                t not in self._samples and t not in self._coming for t in texts)
+
+
 class Speech:
     """Spoken lines and cue tones as cached, loudness-matched clips at the session's rate."""
 
@@ -58,13 +118,17 @@ class Speech:
         self.cache = cache or Cache()
         self.sample_rate = sample_rate
         self.jobs = max(1, jobs or os.cpu_count() or 1)
-        self._lengths: dict[str, int] = {}
-        self.synthesized = 0  # clips made by this instance: tests and benchmarks read it
+        self.lengths = Lengths()
 
     @classmethod
     def of(cls, settings: Settings, cache: Cache | None = None) -> Speech:
         """The speech a session at these settings uses: its voice and pace."""
         return cls(voice=settings.voice, words_per_minute=settings.words_per_minute, cache=cache)
+
+    @property
+    def synthesized(self) -> int:
+        """Clips made for this instance (by its workers or here): tests and benchmarks read it."""
+        return self.lengths.made
 
     # keys ----------------------------------------------------------------
     @property
@@ -89,11 +153,14 @@ class Speech:
 
     # lines ---------------------------------------------------------------
     def prepare(self, texts: Iterable[str], progress: ProgressFactory | None = None) -> int:
-        """Make every line not yet cached, on all cores; return how many were made."""
+        """Make every line not yet cached, on all cores; return how many were missing. A line
+        another Making has on its way is waited for, not made again."""
         missing = self.missing(texts)
-        if missing:
-            with self.making(missing, progress(len(missing)) if progress else None) as making:
-                making.wait(missing)
+        left = missing
+        while left:  # again only for a line another Making gave up on (it stopped or failed)
+            with self.making(left, progress(len(left)) if progress else None) as making:
+                making.wait(left)
+            left = self.missing(left)
         return len(missing)
 
     def making(self, texts: Iterable[str], progress: Progress | None = None,
@@ -103,31 +170,36 @@ class Speech:
         return Making(self, self.missing(texts), progress, tones)
 
     def missing(self, texts: Iterable[str]) -> list[str]:
-        """The lines not yet cached (their lengths are learnt for the ones that are)."""
+        """The lines not yet cached (their lengths are learnt for the ones that are); a line on
+        its way is among them until it is made."""
         missing = []
         for text in dict.fromkeys(texts):
-            if text not in self._lengths:
+            if text not in self.lengths:
                 entry = self.cache.get(self.key(text))  # the key covers the sample rate
                 if entry is not None:
-                    self._lengths[text] = entry.samples
+                    self.lengths.learn(text, entry.samples)
                 else:
                     missing.append(text)
         return missing
 
     def known_length(self, text: str) -> int | None:
-        return self._lengths.get(text)
+        return self.lengths.get(text)
 
     def length(self, text: str) -> int:
-        """The exact length of the line's clip, in samples at the session's rate."""
-        if text not in self._lengths:
+        """The exact length of the line's clip, in samples at the session's rate (made, or waited
+        for while a Making has it on its way, when it is not known yet)."""
+        known = self.lengths.get(text)
+        if known is None:
             self.prepare([text])
-        return self._lengths[text]
+            known = self.lengths.get(text)
+        assert known is not None, text  # prepare() raises rather than leave a line unknown
+        return known
 
     def clip(self, text: str) -> bytes:
         """The line's PCM; a damaged entry is made again, to the same bytes."""
         entry = self.cache.get(self.key(text))
         if entry is None:
-            self._lengths[text] = self.make(text)
+            self.lengths.learn(text, self.make(text), made=True)
             entry = self.cache.get(self.key(text))
             if entry is None:
                 raise SpeechError(text, f"the cache at {self.cache.root} cannot keep clips")
@@ -137,7 +209,7 @@ class Speech:
         key = self.tone_key(name)
         entry = self.cache.get(key)
         if entry is None:
-            from . import audio
+            from . import audio  # numpy, soxr, pydub: for making sound only, never at start-up
 
             entry = self._store(key, audio.tone(name, self.sample_rate))
         return entry.pcm
@@ -145,8 +217,9 @@ class Speech:
     # making clips --------------------------------------------------------
     def make(self, text: str) -> int:
         """Speak one line with the engine, finish it and cache it; its length in samples. Runs in
-        a worker process or, to heal one entry, in this one (engines never keep state here)."""
-        from . import audio
+        a worker process or, to heal one entry, in this one (engines never keep state here).
+        The caller counts it (Lengths.learn)."""
+        from . import audio  # numpy, soxr, pydub: for making sound only, never at start-up
 
         pcm, rate = self.choice.engine.synthesize(text, self.choice.voice, self.words_per_minute)
         if len(pcm) % 2:
@@ -154,15 +227,12 @@ class Speech:
         pcm = audio.finish(audio.resample(pcm, rate, self.sample_rate), self.sample_rate, trim_edges=True)
         if not pcm:
             raise SpeechError(text, "the engine produced no sound for it")
-        self.synthesized += 1
         return self._store(self.key(text), pcm).samples
 
     def _store(self, key: str, pcm: bytes) -> Entry:
         try:
             return self.cache.put(key, pcm, self.sample_rate)
         except OSError as exc:
-            from .errors import OutputError
-
             raise OutputError(str(self.cache.root), exc.strerror or str(exc)) from None
 
 
@@ -171,13 +241,18 @@ class Making:
 
     The workers are forked when this is made, before its thread starts, so no process is forked
     from a process with a second thread; the thread hands each idle worker the next line and
-    records each length as it arrives. `wait()` blocks until the lines asked for exist; `first()`
+    records each length as it arrives, in the speech's Lengths. A line already on its way in
+    another Making is not made again. `wait()` blocks until the lines asked for exist; `first()`
     moves lines to the front of the queue. Use it as a context manager: leaving stops the workers.
+    Its own state is kept under the Lengths' lock, the one lock of everything it shares.
     """
 
     def __init__(self, speech: Speech, texts: list[str], progress: Progress | None = None,
                  tones: bool = False):
         self.speech = speech
+        self._lengths = speech.lengths
+        self._changed = speech.lengths.changed
+        texts = self._lengths.claim(texts)
         self.total = len(texts)
         self.made = 0
         self.current: str | None = None  # the latest line handed to a worker, for a status line
@@ -185,7 +260,6 @@ class Making:
         self._queue = deque(texts)
         self._busy: dict[int, str] = {}  # worker index -> the line it is making
         self._progress = progress
-        self._changed = threading.Condition()
         self._stopping = False
         self._workers: list[_Worker] = []
         self._thread: threading.Thread | None = None
@@ -195,15 +269,24 @@ class Making:
         # audio.py (numpy, soxr) is imported by each worker as it makes its first line, never
         # here: a parent that plays as soon as the first line exists must not wait for it
         if not hasattr(os, "fork"):  # pragma: no cover - Windows: one line after another, here
-            while self._queue:
-                text = self._queue.popleft()
-                self._record(text, speech.make(text), made_here=True)
+            try:
+                while self._queue:
+                    self._record(self._queue[0], speech.make(self._queue[0]))
+                    self._queue.popleft()
+            finally:
+                self._lengths.release(self._queue)
             return
         self._results, results_in = os.pipe()
         try:
             for index in range(min(speech.jobs, len(texts))):
                 self._workers.append(_Worker.fork(index, speech, results_in, self._results,
                                                   tones and index == 0))
+        except BaseException:
+            self._lengths.release(texts)
+            for worker in self._workers:
+                worker.stop()
+            os.close(self._results)
+            raise
         finally:
             os.close(results_in)
         self._thread = threading.Thread(target=self._run, name="voicecoach-making", daemon=True)
@@ -220,13 +303,14 @@ class Making:
         return self.made >= self.total or self.error is not None
 
     def add(self, texts: Iterable[str]) -> None:
-        """Make these lines too, after the others, unless they are made or on their way."""
+        """Make these lines too, after the others, unless they are made or on their way (here
+        or in another Making)."""
         with self._changed:
-            for text in dict.fromkeys(texts):
-                if text not in self.speech._lengths and text not in self._queue \
-                        and text not in self._busy.values():  # _busy maps a worker to its line
-                    self._queue.append(text)
-                    self.total += 1
+            if self._stopping or self.error is not None:
+                return
+            added = self._lengths.claim(texts)
+            self._queue.extend(added)
+            self.total += len(added)
 
     def first(self, texts: Iterable[str], add: bool = False) -> None:
         """Make these lines before the others still waiting (adding them, if asked)."""
@@ -241,12 +325,13 @@ class Making:
 
     def wait(self, texts: Iterable[str], timeout: float | None = None) -> bool:
         """Until every line given has its length (True), or the timeout passes (False); the
-        first error of any line is raised here."""
+        first error of any line is raised here. Also False as soon as a line given is neither
+        known nor on its way (another Making that had it stopped or failed): nobody will make it."""
         wanted = list(texts)
-        lengths = self.speech._lengths
+        lengths = self._lengths
         with self._changed:
             self._changed.wait_for(lambda: self.error is not None or self._stopping
-                                   or all(t in lengths for t in wanted), timeout)
+                                   or lengths.settled(wanted), timeout)
             if self.error is not None:
                 raise self.error
             return all(t in lengths for t in wanted)
@@ -264,6 +349,10 @@ class Making:
             self._changed.notify_all()
         if self._thread is not None:
             self._thread.join()
+        with self._changed:  # what it will not make is no longer on its way: another may make it
+            self._lengths.release([*self._queue, *self._busy.values()])
+            self._queue.clear()
+            self._busy.clear()
         for worker in self._workers:
             worker.stop()
         self._workers = []
@@ -272,19 +361,19 @@ class Making:
             self._thread = None
 
     # the thread ----------------------------------------------------------
-    def _record(self, text: str, samples: int, made_here: bool = False) -> None:
+    def _record(self, text: str, samples: int) -> None:
         with self._changed:
-            self.speech._lengths[text] = samples
-            if not made_here:  # a worker's count is its own: count its line here
-                self.speech.synthesized += 1
+            self._lengths.learn(text, samples, made=True)  # wakes every waiter
             self.made += 1
-            self._changed.notify_all()
         if self._progress:
             self._progress(1, text)
 
     def _fail(self, error: VoicecoachError) -> None:
         with self._changed:
             self.error = error
+            self._lengths.release([*self._queue, *self._busy.values()])
+            self._queue.clear()
+            self._busy.clear()
             self._changed.notify_all()
 
     def _run(self) -> None:
@@ -298,11 +387,11 @@ class Making:
                             busy[index] = self.current = self._queue.popleft()
                             worker.give(busy[index])
                 for message in reader.read(POLL_S):
-                    with self._changed:
-                        text = busy.pop(message["worker"])
                     if "error" in message:
                         self._fail(VoicecoachError(message["error"]))
                         return
+                    with self._changed:
+                        text = busy.pop(message["worker"])
                     self._record(text, message["samples"])
                 for index in list(busy):
                     if not self._workers[index].alive():
@@ -312,6 +401,14 @@ class Making:
             self._fail(SpeechError(self.current or "", f"a speech worker failed ({exc})"))
 
 
+class _Message(TypedDict):
+    """What a worker says of the line it was given: its length, or why it could not be made."""
+
+    worker: int
+    samples: NotRequired[int]
+    error: NotRequired[str]
+
+
 class _Messages:
     """Newline-delimited JSON from the workers' shared pipe (each message one atomic write)."""
 
@@ -319,7 +416,7 @@ class _Messages:
         self.fd = fd
         self.pending = b""
 
-    def read(self, timeout: float) -> Iterator[dict]:
+    def read(self, timeout: float) -> Iterator[_Message]:
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if ready:
             self.pending += os.read(self.fd, 65536)
@@ -422,7 +519,7 @@ def _serve(speech: Speech, lines_in: int, results_in: int, index: int, tones_due
             return
         text = data.decode("utf-8")
         try:
-            message: dict = {"worker": index, "samples": speech.make(text)}
+            message: _Message = {"worker": index, "samples": speech.make(text)}
         except VoicecoachError as error:
             message = {"worker": index, "error": str(error)[:1000]}
         except Exception as exc:  # noqa: BLE001 - reported as the line's error, never a hang

@@ -6,10 +6,11 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import VoicecoachError
 
@@ -20,6 +21,9 @@ TOKEN_FILE = "serve-token"  # serve's secret, kept beside the history
 PRIVATE_FOLDER = 0o700  # the history holds pain ratings and notes: the owner's alone
 PRIVATE_FILE = 0o600
 BUSY_SECONDS = 30.0
+# A row as sqlite3 hands it back: its values untyped (an old or hand-edited file may hold anything),
+# so each reader converts them, and _session checks them.
+Row = tuple[Any, ...]
 
 # One list of statements per schema version: MIGRATIONS[n] takes a database from version n to
 # n + 1. Version 1 is the first release's schema; later releases only ever append.
@@ -248,7 +252,7 @@ class Store:
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def _retry(self, action) -> None:
+    def _retry(self, action: Callable[[], object]) -> None:
         """Changing the journal mode does not wait on the busy timeout, so wait here."""
         deadline = time.monotonic() + BUSY_SECONDS
         while True:
@@ -285,7 +289,7 @@ class Store:
             self.db.execute("ROLLBACK")
             raise self._failed(exc) from None
 
-    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+    def _query(self, sql: str, args: tuple[object, ...] = ()) -> list[Row]:
         try:
             return self.db.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
@@ -300,7 +304,7 @@ class Store:
             self._query("INSERT INTO runs (program, ref, title, sessions_per_week, started) "
                         "VALUES (?, ?, ?, ?, ?)",
                         (program, ref, title, sessions_per_week, started.isoformat()))
-            run_id = self._query("SELECT last_insert_rowid()")[0][0]
+            run_id = int(self._query("SELECT last_insert_rowid()")[0][0])
         return Run(run_id, program, ref, title, sessions_per_week, started)
 
     def runs(self) -> list[Run]:
@@ -323,7 +327,7 @@ class Store:
             "pain_after, note, symptoms, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (date.isoformat(), routine, run, week, int(completed), seconds, pain_before,
              pain_after, note, _joined(symptoms), _now()))
-        return self._query("SELECT last_insert_rowid()")[0][0]
+        return int(self._query("SELECT last_insert_rowid()")[0][0])
 
     def set_after(self, session_id: int, next_day: str | None,
                   symptoms: tuple[str, ...] | None) -> None:
@@ -359,7 +363,7 @@ class Store:
         sql = ("SELECT s.id, s.date, s.routine, s.run, r.program, s.week, s.completed, s.seconds, "
                "s.pain_before, s.pain_after, s.note, s.next_day, s.symptoms "
                "FROM sessions s LEFT JOIN runs r ON r.id = s.run")
-        args: tuple = ()
+        args: tuple[object, ...] = ()
         if run is not None:
             sql += " WHERE s.run = ?"
             args = (run,)
@@ -375,7 +379,7 @@ class Store:
         return found
 
 
-def _session(row: tuple) -> Logged | None:
+def _session(row: Row) -> Logged | None:
     """A session as stored, or None for a row no version of voicecoach should have written (an
     infinite length, a date that is not one): the rest of the history is still read."""
     number, date, routine, run, program, week, completed, seconds, before, after, note, \

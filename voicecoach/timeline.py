@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from . import safety
 from .errors import FitError, Problem, RoutineError
 from .routine import Exercise, Range, Routine, phase_of, wordings
-from .settings import SAMPLE_RATE, Settings
+from .settings import MINUTES_RANGE, SAMPLE_RATE, Settings
 from .sounds import tone_samples
 from .vocabulary import COUNTDOWN, MAX_SESSION_SECONDS, UPRIGHT, Level, Role, Sound
 
@@ -1115,7 +1115,8 @@ def fit(routine: Routine, settings: Settings, measure: Measure,
         below = [m for m in minutes if m * 60 * sample_rate < target]
         above = [m for m in minutes if m * 60 * sample_rate > target]
         nearest = (below[-1], above[0]) if below and above else None
-        return FitError(routine.named, wanted, minutes[0], minutes[-1], nearest)
+        return FitError(routine.named, wanted, minutes[0], minutes[-1], nearest,
+                        minutes_range=MINUTES_RANGE)
 
     if not shortest * (1 - FIT_TOLERANCE) <= target <= longest * (1 + FIT_TOLERANCE):
         lengths = {(F_MIN, G_MIN): shortest, (F_MAX, G_MAX): longest}
@@ -1154,7 +1155,7 @@ def fit_error(routine: Routine, settings: Settings, measure: Measure) -> FitErro
     assert settings.minutes is not None
     low = plan(routine, settings, measure, (F_MIN, G_MIN)).duration / 60
     high = plan(routine, settings, measure, (F_MAX, G_MAX)).duration / 60
-    return FitError(routine.named, settings.minutes, low, high)
+    return FitError(routine.named, settings.minutes, low, high, minutes_range=MINUTES_RANGE)
 
 
 def refuse_too_long(routine: Routine) -> None:

@@ -13,52 +13,16 @@ is an espeak voice, as it was before there was more than one engine. Piper is op
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from ..errors import SpeechEngineMissing, UnknownVoice
-
-Clip = tuple[bytes, int]  # 16-bit mono little-endian PCM, and its sample rate
-
-
-@dataclass(frozen=True)
-class Voice:
-    engine: str  # the registry's name for the engine: "espeak", "flite"
-    name: str  # the voice's short name within its engine: "en-us", "slt"
-    native: str  # what the engine itself calls it (pyttsx3's id "gmw/en-us"; flite's "slt")
-    label: str  # for people: "English (America)"
-    languages: tuple[str, ...]
-    licence: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.engine}:{self.name}"
-
-
-class Engine(Protocol):
-    name: str
-    default_voice: str  # the short name used when a session names no voice
-
-    def identity(self) -> str:
-        """Engine name and version: part of every cache key, so clips of two engines or two
-        versions never mix. Raises SpeechEngineMissing when the engine is not installed."""
-        ...
-
-    def voices(self) -> list[Voice]:
-        """The voices installed for this engine."""
-        ...
-
-    def synthesize(self, text: str, voice: Voice | None, words_per_minute: int) -> Clip:
-        """One line, spoken at words_per_minute (as espeak-ng means it) by `voice`, or by the
-        engine's default voice when None. The same arguments give the same samples every time."""
-        ...
+from .base import Clip, Engine, Voice
+from .espeak import Espeak
+from .flite import Flite
+from .piper import Piper
 
 
 def registry() -> dict[str, Engine]:
     """Every engine voicecoach knows, by name; whether each is installed is for it to say."""
-    from .espeak import Espeak
-    from .flite import Flite
-    from .piper import Piper
-
     return {"espeak": Espeak(), "flite": Flite(), "piper": Piper()}
 
 

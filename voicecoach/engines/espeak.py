@@ -32,12 +32,17 @@ import tempfile
 import threading
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .. import interrupts
 from ..errors import SpeechEngineMissing, SpeechError
-from . import Clip, Voice
+from .base import Clip, Voice
+
+if TYPE_CHECKING:  # pyttsx3 ships no type hints: to mypy its Engine is Any, named here for the reader
+    from pyttsx3.engine import Engine
 
 CHILD_TIMEOUT_S = 60.0
 LICENCE = "GPL-3.0-or-later (espeak-ng); what it says is yours to use"
@@ -53,7 +58,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _quiet_stdout():
+def _quiet_stdout() -> Iterator[None]:
     with contextlib.redirect_stdout(io.StringIO()):
         yield
 
@@ -91,7 +96,7 @@ def _fork(work: Callable[[], None]) -> int:
 
 
 def _is_mbrola(native: str | None) -> bool:
-    return bool(native) and native.split("/")[-1].startswith("mb-")  # type: ignore[union-attr]
+    return native is not None and native.split("/")[-1].startswith("mb-")
 
 
 def _mbrola_installed(name: str) -> bool:
@@ -99,7 +104,7 @@ def _mbrola_installed(name: str) -> bool:
     return any(Path(folder, database).exists() for folder in MBROLA_FOLDERS)
 
 
-def _engine(native: str | None, words_per_minute: int):
+def _engine(native: str | None, words_per_minute: int) -> Engine:
     import pyttsx3
 
     engine = pyttsx3.init()
@@ -109,7 +114,7 @@ def _engine(native: str | None, words_per_minute: int):
     return engine
 
 
-def _samples_before_events(engine) -> None:
+def _samples_before_events(engine: Engine) -> None:
     """Make pyttsx3's espeak driver keep the last buffer of every line.
 
     Its callback handles the end-of-message event (writing the file) before it appends the
@@ -123,10 +128,11 @@ def _samples_before_events(engine) -> None:
         return  # not the espeak driver
     from pyttsx3.drivers import _espeak
 
-    def in_order(wav, numsamples, events):
+    def in_order(wav: ctypes._Pointer[ctypes.c_short], numsamples: int, events: object) -> int:
         if numsamples > 0 and driver._speaking:
             driver._data_buffer += ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short))
-        return on_synth(wav, 0, events)
+        handled: int = on_synth(wav, 0, events)  # the driver's own answer, passed on unchanged
+        return handled
 
     _espeak.SetSynthCallback(in_order)
 
@@ -154,7 +160,7 @@ def _take(text: str, native: str | None, words_per_minute: int, path: str) -> No
     _synchronous_take(_espeak, text, native, words_per_minute, path)
 
 
-def _synchronous_take(_espeak, text: str, native: str | None, words_per_minute: int,
+def _synchronous_take(_espeak: ModuleType, text: str, native: str | None, words_per_minute: int,
                       path: str) -> None:
     """libespeak-ng in its synchronous mode: every call runs in this thread, in order, so the rate
     set is the rate spoken. The same calls as pyttsx3's driver makes, so the same samples."""
@@ -169,7 +175,7 @@ def _synchronous_take(_espeak, text: str, native: str | None, words_per_minute: 
     _espeak.SetParameter(_espeak.RATE, words_per_minute, 0)
     chunks: list[bytes] = []
 
-    def on_samples(wav, numsamples, events) -> int:
+    def on_samples(wav: ctypes._Pointer[ctypes.c_short], numsamples: int, events: object) -> int:
         if numsamples > 0:
             chunks.append(ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short)))
         return 0
@@ -203,7 +209,7 @@ def _take_by_driver(text: str, native: str | None, words_per_minute: int,
 
 
 def _read_take(path: Path) -> Clip:
-    from .. import audio
+    from .. import audio  # numpy, soxr, pydub: only in the process that speaks, never at start-up
 
     pcm, rate = audio.read_clip(path.read_bytes())
     sidecar = Path(str(path) + ".rate")

@@ -16,7 +16,7 @@ import wave
 from pathlib import Path
 
 from ..errors import SpeechEngineMissing, SpeechError
-from . import Clip, Voice
+from .base import Clip, Voice
 
 PROGRAM = "flite"
 LICENCE = "BSD-style (CMU flite); commercial use fine"

@@ -28,8 +28,9 @@ from importlib import import_module, metadata
 from pathlib import Path
 from typing import Any
 
+from .. import config
 from ..errors import SpeechEngineMissing, SpeechError
-from . import Clip, Voice
+from .base import Clip, Voice
 
 INSTALL = "pip install 'voicecoach[piper]'"
 FOLDERS_ENV = "VOICECOACH_VOICES"
@@ -152,8 +153,6 @@ def folders() -> list[Path]:
     """Where voice files are looked for: VOICECOACH_VOICES (paths separated as PATH's are),
     then the config file's `voices`."""
     listed = [Path(p).expanduser() for p in os.environ.get(FOLDERS_ENV, "").split(os.pathsep) if p]
-    from .. import config
-
     configured = config.load().voices
     if configured:
         listed.append(Path(configured).expanduser())
