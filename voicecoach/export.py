@@ -6,7 +6,7 @@ tag written first: title, artist, album, genre, a comment naming the source arti
 CHAP frame per chapter under a top-level ordered CTOC, so podcast players can skip exercises.
 Loudness is set where clips enter the cache (audio.py): every clip and tone at -16.5 LUFS under
 a peak limiter, which puts a whole session near -17.5 LUFS integrated and under -1 dBTP. A bed
-(bed.py) is set against that known voice loudness, 20 dB under it between lines by default and
+(bed/) is set against that known voice loudness, 20 dB under it between lines by default and
 ducked under every line, and gives way at the voice's peak ceiling: the export keeps both figures.
 """
 from __future__ import annotations
