@@ -13,16 +13,17 @@ from pathlib import Path
 import numpy as np
 import pyloudnorm
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import signal
 
-from voicecoach import bed as bed_module
 from voicecoach import routine as routines
 from voicecoach import timeline as planner
 from voicecoach.bed import (
     ATTACK_S,
     BRIDGE_S,
+    BUILT_IN,
     FADE_IN_S,
     FADE_OUT_S,
     RELEASE_S,
@@ -32,8 +33,11 @@ from voicecoach.bed import (
     duck_gain,
     loudest_level,
     open_bed,
+    register,
 )
+from voicecoach.bed import decode as bed_decode
 from voicecoach.cache import Cache
+from voicecoach.cli import cli
 from voicecoach.errors import BedError, BedNotFound
 from voicecoach.loudness import loudness
 from voicecoach.session import prepare
@@ -150,7 +154,7 @@ def test_a_mostly_quiet_session_gets_a_quieter_bed_so_the_file_keeps_its_loudnes
 
 # -- the sources ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["brown", "pad"])
+@pytest.mark.parametrize("name", list(BUILT_IN))
 def test_a_built_in_bed_is_the_same_every_time_at_its_level_and_loops_without_a_seam(name):
     bed, again = open_bed(name, RATE), open_bed(name, RATE, -20.0)
     span = bed.loop.size * 2 + 12345  # across two turns of its loop
@@ -166,6 +170,61 @@ def test_a_built_in_bed_is_the_same_every_time_at_its_level_and_loops_without_a_
     assert steps[seam] <= np.percentile(steps, 99.9)  # no click where it repeats
     quieter = open_bed(name, RATE, -30.0)
     assert abs(rms_db(quieter.samples(0, RATE * 10)) - rms_db(whole[: RATE * 10]) + 10) < 0.01
+
+
+@pytest.fixture
+def a_tone_bed():
+    """A bed registered by name the way the built-ins are: a steady 440 Hz tone (a whole number of
+    cycles in the loop), gone from the registry again after the test."""
+    def tone(size: int, rate: int, random: np.random.Generator) -> np.ndarray:
+        return 0.1 * np.sin(2 * np.pi * 440 * np.arange(size) / rate)
+
+    register("test-tone", "a steady 440 Hz tone, for the tests", stream=99)(tone)
+    yield "test-tone"
+    del BUILT_IN["test-tone"]
+
+
+def strongest_hz(samples: np.ndarray) -> float:
+    spectrum = np.abs(np.fft.rfft(samples))
+    return float(np.fft.rfftfreq(samples.size, 1 / RATE)[np.argmax(spectrum)])
+
+
+def test_a_bed_registered_by_name_plays_its_own_sound_at_its_level(a_tone_bed):
+    tone, pad = open_bed(a_tone_bed, RATE).samples(0, RATE * 10), open_bed("pad", RATE).samples(0, RATE * 10)
+    assert strongest_hz(tone) == 440.0  # its own sound, not the pad's chord (strongest at 73 Hz)...
+    assert abs(strongest_hz(pad) - 73.4) < 0.2
+    measured = pyloudnorm.Meter(RATE).integrated_loudness(tone)
+    assert abs(measured - (TARGET_LUFS - 20)) < 0.5  # ...and set to the level asked for it
+    listed = CliRunner().invoke(cli, ["beds"])
+    assert listed.exit_code == 0
+    assert "test-tone  a steady 440 Hz tone, for the tests" in listed.output.splitlines()
+    with pytest.raises(BedNotFound, match="Built-in beds: brown, pad, test-tone;"):
+        open_bed("rain", RATE)
+
+
+def test_a_bed_name_or_random_stream_already_taken_is_refused(a_tone_bed):
+    def silence(size: int, rate: int, random: np.random.Generator) -> np.ndarray:
+        return np.zeros(size)
+
+    with pytest.raises(ValueError, match="a bed named 'brown' is already registered"):
+        register("brown", "another brown", stream=98)(silence)
+    with pytest.raises(ValueError, match="random stream 99 is already another bed's"):
+        register("hush", "nothing", stream=99)(silence)
+    with pytest.raises(ValueError, match="not 'none'"):
+        register("none", "nothing", stream=97)(silence)
+    assert "hush" not in BUILT_IN and "none" not in BUILT_IN
+
+
+def test_an_unknown_bed_name_is_one_line_naming_the_built_in_beds(tmp_path):
+    result = voicecoach("render", "desk-break", "--bed", "rain", "-o", str(tmp_path / "s.wav"),
+                        cache=tmp_path / "cache")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("voicecoach: no audio file or built-in bed named 'rain'. Built-in beds: "
+                               "brown, pad")  # (a bed added later joins the list)
+    assert lines[0].endswith("; run 'voicecoach beds' to hear what they are.")
+    assert not (tmp_path / "s.wav").exists()
 
 
 def test_loudness_agrees_with_pyloudnorm():
@@ -240,7 +299,7 @@ def test_a_bed_that_cannot_be_used_is_refused_by_name(tmp_path, make, message, e
 @pytest.fixture(scope="module")
 def renders(tmp_path_factory, speech_cache):
     folder = tmp_path_factory.mktemp("bed")
-    for name, extra in (("plain", []), ("brown", ["--bed", "brown"]), ("pad", ["--bed", "pad"])):
+    for name, extra in (("plain", []), *((name, ["--bed", name]) for name in BUILT_IN)):
         result = voicecoach("render", *OPTIONS, *extra, "-o", str(folder / f"{name}.wav"), cache=speech_cache)
         assert result.returncode == 0, result.stderr
     timeline = json.loads(voicecoach("show", *OPTIONS, "--json", cache=speech_cache).stdout)
@@ -261,7 +320,7 @@ def quiet_stretches(spans: list[tuple[int, int]]) -> list[slice]:
             for (_, end), (start, _) in zip(spans, spans[1:], strict=False) if start - end >= 3 * RATE]
 
 
-@pytest.mark.parametrize("name", ["brown", "pad"])
+@pytest.mark.parametrize("name", list(BUILT_IN))
 def test_between_lines_the_bed_sits_20_db_under_the_voice_and_ducks_under_every_line(renders, name):
     folder, spans = renders
     plain, bed = difference(folder, name)
@@ -457,8 +516,8 @@ def test_a_bed_file_is_decoded_once(tmp_path, monkeypatch, suffix):
         subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), str(tmp_path / "music.mp3")], check=True)
         path = tmp_path / "music.mp3"
     decodes = []
-    real = bed_module.decode_stream
-    monkeypatch.setattr(bed_module, "decode_stream", lambda *a: decodes.append(a) or real(*a))
+    real = bed_decode.decode_stream
+    monkeypatch.setattr(bed_decode, "decode_stream", lambda *a: decodes.append(a) or real(*a))
     cache = Cache(tmp_path / "cache")
     first = open_bed(str(path), RATE, cache=cache)
     heard = first.samples(0, first.length * 3)

@@ -3,9 +3,10 @@ to the session loudness (ITU-R BS.1770, loudness.py) under a peak limiter and fa
 tones made from their recipes. The only importer of soxr and pydub.
 
 Run once per clip, when it enters the cache, so playback and export never pay for it. Only the
-cold path imports this module, and only in the speech workers (speech.py): numpy, soxr and pydub
-take about 0.15 s of CPU, which a process that should make a sound first never spends. It uses
-no scipy or pyloudnorm (1.5 s of CPU and 80 MB to import).
+cold path imports this module, and only in the speech workers (speech.py), or to decode a WAV bed
+at another rate (bed/decode.py): numpy, soxr and pydub take about 0.15 s of CPU, which a process
+that should make a sound first never spends. It uses no scipy or pyloudnorm (1.5 s of CPU and
+80 MB to import).
 """
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ with warnings.catch_warnings():  # pydub warns about ffmpeg at import; WAV and t
     from pydub import AudioSegment
     from pydub.generators import Sine
 
-# TARGET_LUFS and CEILING_DBFS live in settings.py: the bed (bed.py) is set against them too.
+# TARGET_LUFS and CEILING_DBFS live in settings.py: the bed (bed/) is set against them too.
 LIMITER_WINDOW_S = 0.004  # look-ahead and release of the limiter
+RESAMPLE_QUALITY = "HQ"  # python-soxr's high quality, for clips and bed files alike
 SILENCE_DBFS = -48.0  # quieter than this at a clip's edges is trimmed away
 EDGE_PAD_S = 0.01
 FADE_IN_MS = 4
@@ -118,8 +120,15 @@ def resample(pcm: bytes, rate: int, sample_rate: int) -> bytes:
     if rate == sample_rate or not pcm:
         return pcm
     samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64)
-    out: Signal = soxr.resample(samples, rate, sample_rate, quality="HQ")  # soxr has no types
+    out: Signal = soxr.resample(samples, rate, sample_rate, quality=RESAMPLE_QUALITY)  # soxr has no types
     return np.clip(np.round(out), -32768, 32767).astype(np.int16).tobytes()
+
+
+def stream_resampler(rate: int, sample_rate: int) -> soxr.ResampleStream:
+    """The same resampling as `resample`, for float32 mono given a block at a time
+    (`resample_chunk(block)`, then `resample_chunk(empty, last=True)` for what it holds back): a
+    bed file is decoded in bounded memory however long it is (bed/decode.py)."""
+    return soxr.ResampleStream(rate, sample_rate, 1, dtype="float32", quality=RESAMPLE_QUALITY)
 
 
 def decode(raw: bytes, sample_rate: int) -> bytes:

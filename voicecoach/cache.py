@@ -203,7 +203,7 @@ class Cache:
             except OSError as exc:
                 failed += 1
                 reason = reason or exc.strerror or str(exc)
-        beds = self.root / BEDS  # bed files decoded once (bed.py): made again when next used
+        beds = self.root / BEDS  # bed files decoded once (bed/decode.py): made again when next used
         if beds.is_dir():
             for path in beds.iterdir():
                 if path.suffix in (".wav", ".json") and path.is_file():
@@ -240,7 +240,7 @@ def _count_and_bytes(files: list[Path], suffix: str | set[str]) -> tuple[int, in
     return len([p for p in files if p.suffix in wanted]), total
 
 
-BEDS = "beds"  # bed files decoded at the session rate (bed.py), in the cache folder
+BEDS = "beds"  # bed files decoded at the session rate (bed/decode.py), in the cache folder
 EPISODES = "episodes"  # serve's finished episodes, in the cache folder: all can be made again
 
 

@@ -3,7 +3,7 @@ of any registered format (formats.py: MP3, M4B), with its chapters and tags, and
 
 Loudness is set where clips enter the cache (audio.py): every clip and tone at -16.5 LUFS under
 a peak limiter, which puts a whole session near -17.5 LUFS integrated and under -1 dBTP. A bed
-(bed.py) is set against that known voice loudness, 20 dB under it between lines by default and
+(bed/) is set against that known voice loudness, 20 dB under it between lines by default and
 ducked under every line, and gives way at the voice's peak ceiling: the export keeps both figures.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Integrated loudness (ITU-R BS.1770) with numpy alone: the K-weighting applied by FFT, 400 ms
-blocks every 100 ms, both gates. Speech clips (audio.py) and beds (bed.py) are measured with it,
+blocks every 100 ms, both gates. Speech clips (audio.py) and beds (bed/) are measured with it,
 so neither pays for scipy and pyloudnorm, whose imports alone cost about 1.5 s of CPU and 80 MB
 (it agrees with pyloudnorm to about a tenth of a dB: tests/test_bed.py, tests/test_speech.py).
 """

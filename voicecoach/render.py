@@ -3,7 +3,7 @@
 The session is silence with clips at planned samples, and clips never overlap, so the stream is
 built by walking the events in order: no mixing, no whole-session buffer, linear in length and
 bounded in memory whatever the session's length. A sound bed, when there is one, is added under
-each block (bed.py): the voice and tones stay what they are, sample for sample.
+each block (bed/mix.py): the voice and tones stay what they are, sample for sample.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .speech import Speech
 from .timeline import Event, Timeline
 from .vocabulary import Sound
 
-if TYPE_CHECKING:  # bed.py imports numpy: only a session with a bed loads it
+if TYPE_CHECKING:  # the bed package imports numpy: only a session with a bed loads it
     from .bed import Bed
 
 BLOCK_SECONDS = 1.0

@@ -107,10 +107,10 @@ def bed_for(settings: Settings, routine: Routine, cache: Cache | None = None) ->
         return None
     from .bed import loudest_level, open_bed  # numpy: only with a bed
 
-    bed = open_bed(settings.bed, SAMPLE_RATE, settings.bed_level, cache=cache)
+    cap = None
     if settings.minutes is None:
-        bed.cap_db = loudest_level(planner.plan(routine, settings, planner.estimate_measure(settings)))
-    return bed
+        cap = loudest_level(planner.plan(routine, settings, planner.estimate_measure(settings)))
+    return open_bed(settings.bed, SAMPLE_RATE, settings.bed_level, cache=cache, cap_db=cap)
 
 
 class Live:

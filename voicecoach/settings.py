@@ -54,7 +54,7 @@ class Settings:
     pace: str = DEFAULT_PACE
     minutes: float | None = None
     voice: str | None = None
-    bed: str | None = None  # a built-in bed's name or an audio file (bed.py); None: no bed
+    bed: str | None = None  # a built-in bed's name or an audio file (bed/); None: no bed
     bed_level: float = DEFAULT_BED_LEVEL
     safety_screen: bool = False  # the full safety screen instead of the short note (a first session)
 
