@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from . import routine as routines
@@ -73,19 +74,19 @@ class Made:
     made: dt.datetime
     summary: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "title": self.title, "seconds": self.seconds, "bytes": self.size,
                 "chapters": [{"startTime": start, "title": title} for start, title in self.chapters],
                 "made": self.made.isoformat(timespec="seconds"), "summary": self.summary}
 
     @classmethod
-    def from_json(cls, data: dict) -> Made:
+    def from_json(cls, data: dict[str, Any]) -> Made:
         return cls(data["key"], data["title"], float(data["seconds"]), int(data["bytes"]),
                    tuple((float(c["startTime"]), str(c["title"])) for c in data["chapters"]),
                    dt.datetime.fromisoformat(data["made"]), data.get("summary", ""))
 
 
-def json_chapters(made: Made) -> dict:
+def json_chapters(made: Made) -> dict[str, Any]:
     """Podcasting 2.0 JSON chapters, version 1.2."""
     return {"version": "1.2.0",
             "chapters": [{"startTime": round(start, 3), "title": title} for start, title in made.chapters]}

@@ -85,4 +85,5 @@ def rss(base: str, episodes: Sequence[Made], now: dt.datetime | None = None,
              type="application/json+chapters")
         _add(item, f"{{{PODCAST}}}transcript", url=f"{base}{made.key}.vtt", type="text/vtt")
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml + b"\n"

@@ -117,7 +117,7 @@ class Timeline:
     def seconds(self, samples: int) -> float:
         return samples / self.sample_rate
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         at = self.seconds
         return {
             "routine": self.routine_id,

@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -48,7 +49,7 @@ class _Layout:
     frames: int  # as many as the file really holds
 
 
-def _wav_layout(path: Path, handle) -> _Layout | None:
+def _wav_layout(path: Path, handle: BinaryIO) -> _Layout | None:
     """The layout of a PCM or float WAV, or None for another kind of WAV (ffmpeg reads it);
     BedError when the header asks for what no audio file needs."""
     size = os.fstat(handle.fileno()).st_size
@@ -86,7 +87,7 @@ def _wav_layout(path: Path, handle) -> _Layout | None:
     raise BedError(str(path), "it is not a WAV file that can be read (no format or no samples)")
 
 
-def _wav_blocks(path: Path, handle, layout: _Layout, rate: int) -> Iterator[np.ndarray]:
+def _wav_blocks(path: Path, handle: BinaryIO, layout: _Layout, rate: int) -> Iterator[np.ndarray]:
     """Float32 mono at `rate` from a WAV's samples, read and resampled in bounded blocks."""
     channels, width = layout.channels, layout.width
     per_block = max(1, BLOCK_BYTES // (width * channels))

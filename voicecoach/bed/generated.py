@@ -98,7 +98,8 @@ def brown(size: int, rate: int, random: np.random.Generator) -> np.ndarray:
     shape = (1 / f) / np.sqrt(1 + (f / 600) ** 4) * (f / 40) / np.sqrt(1 + (f / 40) ** 2)
     shape[0] = 0.0
     loop = np.fft.irfft((noise[0::2] + 1j * noise[1::2]) * shape, n=size)
-    return (0.1 / np.sqrt(np.mean(loop ** 2))) * loop
+    scaled: np.ndarray = (0.1 / np.sqrt(np.mean(loop ** 2))) * loop
+    return scaled
 
 
 # (frequency Hz, level dB, breathing period s): D2 A2 D3 F#3 A3 and a quiet E4; each note two

@@ -136,4 +136,5 @@ class Under:
         bed = self.bed.samples(start, end) * duck_gain(self.timeline, start, end, self.ducks) * self.trim
         room = np.maximum(self.ceiling, np.abs(voice))  # never below what the voice already uses
         added = np.round(np.clip(voice + bed, -room, room) - voice)
-        return (voice + added).astype("<i2").tobytes()
+        mixed: bytes = (voice + added).astype("<i2").tobytes()
+        return mixed
