@@ -90,8 +90,15 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
     return value
 
 
+def _language_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .i18n import check
+
+    return None if value is None else check(value.strip().lower())
+
+
 def session_options(command: Callable) -> Callable:
-    """--level, --pace, --minutes and --voice, shared by every command that builds a session."""
+    """--level, --pace, --minutes, --voice and --language, shared by every command that builds a
+    session."""
 
     @click.option("--level", type=click.Choice(LEVELS), default=None,
                   help="Picks from ranges: beginner the low end, advanced the high end "
@@ -107,12 +114,17 @@ def session_options(command: Callable) -> Callable:
     @click.option("--safety-screen", is_flag=True,
                   help="Open with the full safety screen ('voicecoach safety') instead of the "
                        "short note, as a first session does.")
+    @click.option("--language", metavar="LANG", default=None, callback=_language_option,
+                  help="The language the session speaks, e.g. de or es: a built-in routine's "
+                       "translation (default: your config file's, else your locale's, else "
+                       "English; a routine file speaks its own).")
     @functools.wraps(command)
     def wrapper(*args, level: str | None, pace: str | None, minutes: float | None, voice: str | None,
-                safety_screen: bool, **kwargs):
+                safety_screen: bool, language: str | None, **kwargs):
         defaults = _defaults()
         settings = Settings(level=level or defaults.level, pace=pace or defaults.pace, minutes=minutes,
-                            voice=voice or defaults.voice, safety_screen=safety_screen)
+                            voice=voice or defaults.voice, safety_screen=safety_screen,
+                            **_language(language, defaults))
         try:
             return command(*args, settings=settings, **kwargs)
         except UnknownVoice as error:
@@ -121,6 +133,18 @@ def session_options(command: Callable) -> Callable:
             raise
 
     return wrapper
+
+
+def _language(option: str | None, defaults: Defaults) -> dict[str, Any]:
+    """The language asked for and where: the option, the config file, then the locale."""
+    from .i18n import from_locale
+
+    if option:
+        return {"language": option, "language_from": "option"}
+    if defaults.language:
+        return {"language": defaults.language, "language_from": "config"}
+    found = from_locale()
+    return {"language": found, "language_from": "locale"} if found else {}
 
 
 def bed_options(command: Callable) -> Callable:
@@ -377,7 +401,9 @@ def play(routine_name: str, settings: Settings, from_exercise: str | None, liste
       voicecoach play desk-break --bed ~/Music/rain.mp3
       voicecoach play floor-relax --listen
     """
-    routine = routines.load(routine_name)
+    from .session import load_routine
+
+    routine = load_routine(routine_name, settings)
     export = ["export", routine_name, *settings.option_args()]
     again = ["play", routine_name, *settings.option_args()]
     _play_and_record(routine, settings, export, again, from_exercise,
@@ -393,7 +419,7 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
     a stop."""
     from . import timeline as planner
     from .handsfree import steering
-    from .player import RESUME_TEXT, Controls, Device, Keys, Player, find_chapter, safety_end, status_line
+    from .player import Controls, Device, Keys, Player, find_chapter, resume_lines, safety_end, status_line
     from .session import start as start_session
     from .settings import SAMPLE_RATE
 
@@ -425,8 +451,8 @@ def _play_and_record(routine: routines.Routine, settings: Settings, export: list
         settings = replace(settings, safety_screen=True)
     with Keys(sys.stdin) as keys, status_line(sys.stderr, interactive and sys.stderr.isatty()) as status:
         fitting = _Fitting(status, settings) if settings.minutes is not None else None
-        session, live = start_session(routine, settings, _cache(), (RESUME_TEXT, "3", "2", "1"),
-                                      fitting)
+        session, live = start_session(routine, settings, _cache(),
+                                      resume_lines(planner.book_of(routine)), fitting)
         try:
             player = Player(session.timeline, session.speech, device, status, bed=session.bed,
                             growing=live)
@@ -686,7 +712,9 @@ def beds() -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON list of id, name, engine, languages and licence.")
-def voices(as_json: bool) -> None:
+@click.option("--language", metavar="LANG", default=None,
+              help="Only the voices that speak this language, e.g. de.")
+def voices(as_json: bool, language: str | None) -> None:
     """List the voices of every installed speech engine (espeak-ng, flite, Piper), for --voice.
 
     Voice ids are ENGINE:VOICE; a bare name is an espeak voice.
@@ -695,13 +723,20 @@ def voices(as_json: bool) -> None:
     Examples:
       voicecoach voices
       voicecoach voices --json
+      voicecoach voices --language de
       voicecoach show desk-break --voice espeak:en-gb-x-rp
       voicecoach say "Lie on your back." --voice flite:slt
       voicecoach say "Lie on your back." --voice piper:joe
     """
+    from .i18n import speaks
     from .speech import list_voices
 
     found = list_voices()
+    if language:
+        wanted = language.strip().lower()
+        found = [v for v in found if any(speaks(code, wanted) for code in v.languages)]
+        if not found:
+            raise UsageError(f"no installed voice speaks '{language}'")
     if as_json:
         click.echo(json.dumps([{"id": v.id, "name": v.label, "engine": v.engine,
                                 "languages": list(v.languages), "licence": v.licence}
@@ -723,7 +758,11 @@ def voices(as_json: bool) -> None:
               help="Speech rate (default: normal, or your config file's).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a WAV file instead of playing.")
-def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> None:
+@click.option("--language", metavar="LANG", default=None, callback=_language_option,
+              help="The language the line is in: its voice is espeak-ng's for it unless --voice "
+                   "names one that speaks it.")
+def say(text: str, voice: str | None, pace: str | None, output: Path | None,
+        language: str | None) -> None:
     """Say one line, made exactly as a session makes it (cache, loudness, fades), to audition a voice.
 
     \b
@@ -732,10 +771,11 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
       voicecoach say "Rest for 30 seconds." --voice flite:rms --pace slow
       voicecoach say "Halfway." --voice flite:slt -o halfway.wav
     """
-    from .session import say_line
+    from .session import say_line, speaking
 
     defaults = _defaults()
-    session = say_line(text, Settings(pace=pace or defaults.pace, voice=voice or defaults.voice), _cache())
+    settings = Settings(pace=pace or defaults.pace, voice=voice or defaults.voice)
+    session = say_line(text, speaking(language, settings) if language else settings, _cache())
     if output is not None:
         from .render import write_wav
 
@@ -743,7 +783,8 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
         return
     from .player import Device, Player
 
-    given = [*(["--voice", voice] if voice else []), *(["--pace", pace] if pace else [])]
+    given = [*(["--voice", voice] if voice else []), *(["--pace", pace] if pace else []),
+             *(["--language", language] if language else [])]
     instead = f"To hear it from a file instead, run: {_typed('say', text, *given, '-o', 'FILE.wav')}"
     Player(session.timeline, session.speech, Device(session.timeline.sample_rate, instead)).play()
 

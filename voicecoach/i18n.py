@@ -18,7 +18,7 @@ from pathlib import Path
 from babel.support import NullTranslations, Translations
 
 from . import phrases
-from .errors import VoicecoachError
+from .errors import UsageError, VoicecoachError
 from .numbers import Number
 from .phrases import Counted, Phrase
 
@@ -32,17 +32,19 @@ class Language:
     """What the planner and the speech layer need to know of a language besides its phrases."""
 
     code: str
-    name: str  # in the language itself, as `voices` and errors show it
+    name: str  # in the language itself
+    english: str  # as messages (which are English) name it
     chars_per_word: float  # the length estimate (`list`) counts words by characters
     voice: str  # espeak-ng's voice for it
 
 
-# Characters a spoken word: measured on the built-in sessions' text (spaces included): English
-# 5.5; German words are longer, Spanish ones a little.
+# Characters a spoken word (a space included), for the length estimate: English 5.5 as before;
+# German's and Spanish's are first estimates (longer words, more syllables a word), to be
+# measured against espeak-ng on the translated built-ins once they are in (scripts/audit.py).
 LANGUAGES: Mapping[str, Language] = {
-    "en": Language("en", "English", 5.5, "en"),
-    "de": Language("de", "Deutsch", 6.5, "de"),
-    "es": Language("es", "español", 5.8, "es"),
+    "en": Language("en", "English", "English", 5.5, "en"),
+    "de": Language("de", "Deutsch", "German", 6.5, "de"),
+    "es": Language("es", "español", "Spanish", 5.8, "es"),
 }
 
 
@@ -53,6 +55,48 @@ class LanguageError(VoicecoachError):
         self.language = language
         super().__init__(f"{where}: no phrasebook for language '{language}'; there are "
                          f"{', '.join(available())}")
+
+
+class NotTranslated(UsageError):
+    """A built-in routine or program has no translation in the language asked for."""
+
+    def __init__(self, what: str, name: str, language: str):
+        self.name, self.language = name, language
+        theirs = translations(what, name)
+        super().__init__(f"the built-in {what} '{name}' has no {_name(language)} translation "
+                         f"({'library' if what == 'routine' else 'programs'}/{language}/{name}"
+                         f".yaml); it is in {', '.join(_name(code) for code in theirs)}")
+
+
+class LanguageMismatch(UsageError):
+    """--language asks for another language than the routine file is written in."""
+
+    def __init__(self, path: str, asked: str, own: str):
+        super().__init__(f"{path} is in {_name(own)} ('language: {own}'); it cannot be said in "
+                         f"{_name(asked)}: drop --language {asked}, or give a routine written in "
+                         f"{_name(asked)}")
+
+
+class VoiceLanguage(UsageError):
+    """The voice asked for cannot speak the session's language."""
+
+    def __init__(self, voice: str, language: str, able: list[str]):
+        can = ", ".join(able) if able else "none is installed"
+        super().__init__(f"the voice {voice} does not speak {_name(language)}; voices that do: "
+                         f"{can} (voicecoach voices --language {language})")
+
+
+def _name(code: str) -> str:
+    return LANGUAGES[code].english if code in LANGUAGES else code
+
+
+def translations(what: str, name: str) -> list[str]:
+    """The languages a built-in routine ('routine') or program ('program') is in."""
+    from importlib import resources
+
+    folder = resources.files("voicecoach") / ("library" if what == "routine" else "programs")
+    return [SOURCE, *(code for code in available()[1:]
+                      if folder.joinpath(code, f"{name}.yaml").is_file())]
 
 
 class CatalogMissing(VoicecoachError):
@@ -92,6 +136,11 @@ def from_locale(environ: Mapping[str, str] | None = None) -> str | None:
     return None
 
 
+def speaks(voice_language: str, language: str) -> bool:
+    """Whether a voice's language tag ('en-gb', 'en_US', 'es-419') is `language`."""
+    return voice_language.replace("_", "-").split("-")[0].lower() == language
+
+
 class Phrasebook:
     """The phrases of one language: `book(phrases.REST_FOR, duration=...)`."""
 
@@ -101,8 +150,8 @@ class Phrasebook:
 
     @property
     def info(self) -> Language:
-        return LANGUAGES.get(self.language, Language(self.language, self.language, 5.5,
-                                                     self.language))
+        return LANGUAGES.get(self.language, Language(self.language, self.language, self.language,
+                                                     5.5, self.language))
 
     def _values(self, values: Mapping[str, object]) -> dict[str, object]:
         return {name: Number(value, self.language) if isinstance(value, int) else value

@@ -29,7 +29,8 @@ MAX_DEPTH = 16
 MAX_EVENTS = 20_000
 MAX_SESSION_SECONDS = 4 * 3600
 
-ROUTINE_KEYS = ("title", "source", "summary", "intro", "outro", "rest", "equipment", "exercises")
+ROUTINE_KEYS = ("title", "source", "summary", "intro", "outro", "rest", "equipment", "exercises",
+                "language")
 EXERCISE_KEYS = (
     "name", "position", "setup", "how", "cues", "caution", "sides", "switch", "alternate", "sets",
     "rest", "hold", "reps", "duration", "tempo", "check_in", "again",
@@ -164,6 +165,7 @@ class Routine:
     rest: float | None = None
     builtin: bool = False
     equipment: tuple[str, ...] = ()
+    language: str = "en"  # the language its text is in, and its session speaks (i18n.py)
 
     @property
     def named(self) -> str:
@@ -516,6 +518,7 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
     summary = check.text(top, "summary", False, root.line)
     intro = check.text(top, "intro", False, root.line)
     outro = check.text(top, "outro", False, root.line)
+    language = _language(check, top)
     rest = None
     if "rest" in top:
         value = check.bounded(top["rest"][1], "rest", "rest", None, allow_range=False)
@@ -566,7 +569,7 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
     if not check.problems:
         routine = Routine(id=routine_id, path=path, title=title or "", exercises=tuple(exercises),
                           source=source, summary=summary, intro=intro, outro=outro, rest=rest,
-                          builtin=builtin, equipment=tuple(equipment))
+                          builtin=builtin, equipment=tuple(equipment), language=language)
         from .settings import Settings  # both import this module: imported here, when needed
         from .timeline import estimated_seconds
 
@@ -578,6 +581,22 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
         else:
             return routine
     raise RoutineError(check.problems)
+
+
+def _language(check: _Checker, top: dict) -> str:
+    """The file's `language:`, one with a phrasebook (i18n.py); English when it has none."""
+    from .i18n import SOURCE, available
+
+    if "language" not in top:
+        return SOURCE
+    node = top["language"][1]
+    known = available()
+    value = node.value.strip().lower() if isinstance(node.value, str) else None
+    if value not in known:
+        check.add(node.line, f"'language' must be one of {', '.join(known)} (the languages with a "
+                  f"phrasebook), got {_describe(node.value)}")
+        return SOURCE
+    return value
 
 
 def _exercise(check: _Checker, item: _Node, number: int) -> Exercise | None:
@@ -803,16 +822,23 @@ def _id_from(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "routine"
 
 
-def load(name_or_path: str) -> Routine:
-    """A built-in routine by id, or a routine file by path."""
+def load(name_or_path: str, language: str | None = None) -> Routine:
+    """A built-in routine by id, or a routine file by path. A built-in in another `language`
+    than English is its translation, library/LANGUAGE/ID.yaml (NotTranslated when there is none);
+    a file is in its own language whatever is asked (session.load_routine checks)."""
     candidate = Path(name_or_path)
     looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path
     known = builtin_ids()
     if looks_like_path or (name_or_path not in known and os.path.lexists(name_or_path)):
         return load_file(candidate, name_or_path)
     if name_or_path in known:  # a built-in id wins over a folder of the same name (export --split)
-        resource = resources.files("voicecoach") / "library" / f"{name_or_path}.yaml"
-        return load_text(resource.read_bytes(), f"library/{name_or_path}.yaml", name_or_path,
+        folder = "library" if language in (None, "en") else f"library/{language}"
+        resource = resources.files("voicecoach").joinpath(*folder.split("/"), f"{name_or_path}.yaml")
+        if not resource.is_file():
+            from .i18n import NotTranslated
+
+            raise NotTranslated("routine", name_or_path, language or "en")
+        return load_text(resource.read_bytes(), f"{folder}/{name_or_path}.yaml", name_or_path,
                          builtin=True)
     raise RoutineNotFound(name_or_path, known)
 
