@@ -31,6 +31,7 @@ from .export import DEFAULT_BITRATE, write_session
 from .files import atomic_output, read_regular
 from .history import Plan
 from .routine import LEVELS, Routine
+from .session import load_routine
 from .settings import MINUTES_RANGE, Settings
 
 FOLDER = EPISODES  # inside the speech cache folder: everything in it can be made again
@@ -165,7 +166,7 @@ class Offer:
                     if ref in self._bad and self._bad[ref] == stamp:
                         continue  # still as it was when found bad: said already
                     try:
-                        cached = (stamp, routines.load(ref))
+                        cached = (stamp, load_routine(ref, self.base))  # in --language's
                     except VoicecoachError as error:
                         if strict:
                             raise
