@@ -217,6 +217,19 @@ def test_the_locale_names_the_language_when_it_has_a_catalog(test_catalogs):
     assert i18n.from_locale({}) is None
 
 
+def test_the_config_file_names_a_language(tmp_path, test_catalogs):
+    from voicecoach import config
+    from voicecoach.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_text('pace = "slow"\nlanguage = "ES"\n')
+    assert config.load(path).language == "es"
+    path.write_text('pace = "slow"\nlanguage = "fr"\n')
+    with pytest.raises(ConfigError, match=r"config.toml:2: 'language' must be one of en, de, es, "
+                                          r"got 'fr'"):
+        config.load(path)
+
+
 def routine_file(folder: Path, language: str | None) -> Path:
     path = folder / "mine.yaml"
     head = f"language: {language}\n" if language else ""
