@@ -46,6 +46,18 @@ def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def english_locale() -> Iterator[None]:
+    """A locale that names no language with a phrasebook, so a developer's own (LANG=de_DE.UTF-8)
+    never turns the sessions the tests make into German; tests of the locale pass their own."""
+    patch = pytest.MonkeyPatch()
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        patch.delenv(name, raising=False)
+    patch.setenv("LANG", "C.UTF-8")
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """An empty config file for every test, so a developer's own defaults (voice, pace, level)
     never change what the tests see; tests of the config file set VOICECOACH_CONFIG themselves."""

@@ -51,7 +51,7 @@ def test_listen_in_the_config_file(tmp_path):
     ('voice = flite:rms  # my voice\n', 1, "'voice' is text, so it needs quotes: voice = \"flite:rms\""),
     ('pace = "slow"\nlevel = [1, \n', 2, "not valid TOML: Invalid value"),
     ('pace = "slow"\n\ncolour = "blue"\n', 3, "unknown setting 'colour'; the settings are voice, pace, "
-                                              "level, bed, bed_level, voices and listen"),
+                                              "level, bed, bed_level, voices, listen and language"),
     ('listen = "yes"\n', 1, "'listen' must be true or false, such as listen = true"),
     ('pase = "slow"\n', 1, "unknown setting 'pase'; did you mean 'pace'?"),
     ('bed = 5\n', 1, "'bed' must be a quoted name, such as bed = \"brown\""),

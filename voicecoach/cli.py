@@ -93,8 +93,15 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float | None) -
     return value
 
 
+def _language_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .i18n import check
+
+    return None if value is None else check(value.strip().lower())
+
+
 def session_options(command: Callable) -> Callable:
-    """--level, --pace, --minutes and --voice, shared by every command that builds a session."""
+    """--level, --pace, --minutes, --voice and --language, shared by every command that builds a
+    session."""
 
     @click.option("--level", type=click.Choice(LEVELS), default=None,
                   help="Picks from ranges: beginner the low end, advanced the high end "
@@ -110,11 +117,16 @@ def session_options(command: Callable) -> Callable:
     @click.option("--safety-screen", is_flag=True,
                   help="Open with the full safety screen ('voicecoach safety') instead of the "
                        "short note, as a first session does.")
+    @click.option("--language", metavar="LANG", default=None, callback=_language_option,
+                  help="The language the session speaks, e.g. de or es: a built-in routine's "
+                       "translation (default: your config file's, else your locale's, else "
+                       "English; a routine file speaks its own).")
     @functools.wraps(command)
     def wrapper(*args: Any, level: str | None, pace: str | None, minutes: float | None,
-                voice: str | None, safety_screen: bool, **kwargs: Any) -> Any:
+                voice: str | None, safety_screen: bool, language: str | None,
+                **kwargs: Any) -> Any:
         options = Options(level=level, pace=pace, minutes=minutes, voice=voice,
-                          safety_screen=safety_screen)
+                          safety_screen=safety_screen, language=language)
         try:
             return command(*args, options=options, **kwargs)
         except UnknownVoice as error:
@@ -379,8 +391,10 @@ def play(routine_name: str, options: Options, from_exercise: str | None, listen:
       voicecoach play desk-break --bed ~/Music/rain.mp3
       voicecoach play floor-relax --listen
     """
+    from .session import load_routine  # the planner and the engines: only to play
+
     settings = _settings(options)
-    routine = routines.load(routine_name)
+    routine = load_routine(routine_name, settings)
     again = ["play", routine_name, *settings.option_args()]
     _play(routine, settings, ["export", routine_name, *settings.option_args()], again,
           from_exercise, listen=_defaults().listen if listen is None else listen)
@@ -616,7 +630,9 @@ def beds() -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON list of id, name, engine, languages and licence.")
-def voices(as_json: bool) -> None:
+@click.option("--language", metavar="LANG", default=None,
+              help="Only the voices that speak this language, e.g. de.")
+def voices(as_json: bool, language: str | None) -> None:
     """List the voices of every installed speech engine (espeak-ng, flite, Piper), for --voice.
 
     Voice ids are ENGINE:VOICE; a bare name is an espeak voice.
@@ -625,13 +641,20 @@ def voices(as_json: bool) -> None:
     Examples:
       voicecoach voices
       voicecoach voices --json
+      voicecoach voices --language de
       voicecoach show desk-break --voice espeak:en-gb-x-rp
       voicecoach say "Lie on your back." --voice flite:slt
       voicecoach say "Lie on your back." --voice piper:joe
     """
+    from .i18n import speaks
     from .speech import list_voices
 
     found = list_voices()
+    if language:
+        wanted = language.strip().lower()
+        found = [v for v in found if any(speaks(code, wanted) for code in v.languages)]
+        if not found:
+            raise UsageError(f"no installed voice speaks '{language}'")
     if as_json:
         click.echo(json.dumps([{"id": v.id, "name": v.label, "engine": v.engine,
                                 "languages": list(v.languages), "licence": v.licence}
@@ -653,7 +676,11 @@ def voices(as_json: bool) -> None:
               help="Speech rate (default: normal, or your config file's).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a WAV file instead of playing.")
-def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> None:
+@click.option("--language", metavar="LANG", default=None, callback=_language_option,
+              help="The language the line is in: its voice is espeak-ng's for it unless --voice "
+                   "names one that speaks it.")
+def say(text: str, voice: str | None, pace: str | None, output: Path | None,
+        language: str | None) -> None:
     """Say one line, made exactly as a session makes it (cache, loudness, fades), to audition a voice.
 
     \b
@@ -662,9 +689,10 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
       voicecoach say "Rest for 30 seconds." --voice flite:rms --pace slow
       voicecoach say "Halfway." --voice flite:slt -o halfway.wav
     """
-    from .session import say_line
+    from .session import say_line, speaking
 
-    session = say_line(text, _settings(Options(pace=pace, voice=voice)), _cache())
+    settings = _settings(Options(pace=pace, voice=voice, language=language))
+    session = say_line(text, speaking(language, settings) if language else settings, _cache())
     if output is not None:
         from .render import write_wav
 
@@ -672,7 +700,8 @@ def say(text: str, voice: str | None, pace: str | None, output: Path | None) -> 
         return
     from .player import Device, Player
 
-    given = [*(["--voice", voice] if voice else []), *(["--pace", pace] if pace else [])]
+    given = [*(["--voice", voice] if voice else []), *(["--pace", pace] if pace else []),
+             *(["--language", language] if language else [])]
     instead = f"To hear it from a file instead, run: {_typed('say', text, *given, '-o', 'FILE.wav')}"
     Player(session.timeline, session.speech, Device(session.timeline.sample_rate, instead)).play()
 

@@ -1,5 +1,5 @@
-"""The user's config file (TOML): default voice, pace, level, sound bed and a folder of Piper
-voices. Command-line options win over it.
+"""The user's config file (TOML): default voice, pace, level, sound bed, a folder of Piper
+voices and the language sessions speak. Command-line options win over it.
 
 It lives in the platformdirs config folder (`~/.config/voicecoach/config.toml` on Linux), or
 wherever VOICECOACH_CONFIG points. A missing file is no config, unless VOICECOACH_CONFIG names it;
@@ -23,9 +23,9 @@ from .vocabulary import DEFAULT_LEVEL, DEFAULT_PACE, LEVELS, PACE_NAMES
 
 ENV_VAR = "VOICECOACH_CONFIG"
 EXAMPLE = 'voice = "flite:slt"\npace = "slow"\nlevel = "beginner"\nbed = "brown"\nbed_level = -24\n'
-SETTINGS = ("voice", "pace", "level", "bed", "bed_level", "voices", "listen")
+SETTINGS = ("voice", "pace", "level", "bed", "bed_level", "voices", "listen", "language")
 EXAMPLES = {"voice": "flite:slt", "pace": "slow", "level": "beginner", "bed": "brown",
-            "voices": "~/piper-voices"}
+            "voices": "~/piper-voices", "language": "de"}
 MAX_BYTES = 64 * 1024  # seven settings take a hundred bytes
 
 
@@ -38,6 +38,7 @@ class Defaults:
     bed_level: float = DEFAULT_BED_LEVEL
     voices: str | None = None  # a folder of Piper voices (NAME.onnx + NAME.onnx.json)
     listen: bool = False  # spoken commands while playing (play --listen)
+    language: str | None = None  # the language sessions speak (i18n.py); None: the locale's
     source: str = field(default="", compare=False)  # the file read, for errors found later
     lines: tuple[tuple[str, int], ...] = field(default=(), compare=False)  # (setting, line)
 
@@ -143,6 +144,11 @@ def load(where: Path | None = None) -> Defaults:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(str(where), line, f"'{key}' must be a quoted name, such as "
                               f"{key} = \"{EXAMPLES[key]}\"")
+        if key == "language":
+            from .i18n import available
+
+            choices["language"] = tuple(available())
+            value = value.strip().lower()
         if key in choices and value not in choices[key]:
             raise ConfigError(str(where), line, f"'{key}' must be one of {', '.join(choices[key])}, "
                               f"got '{value}'")

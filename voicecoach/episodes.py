@@ -33,6 +33,7 @@ from .files import atomic_output, read_regular
 from .formats import DEFAULT, Format
 from .history import Plan
 from .routine import Routine
+from .session import load_routine
 from .settings import MINUTES_RANGE, Settings
 from .vocabulary import LEVELS
 
@@ -175,7 +176,7 @@ class Offer:
                     if ref in self._bad and self._bad[ref] == stamp:
                         continue  # still as it was when found bad: said already
                     try:
-                        cached = (stamp, routines.load(ref))
+                        cached = (stamp, load_routine(ref, self.base))  # in --language's
                     except VoicecoachError as error:
                         if strict:
                             raise

@@ -21,14 +21,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from . import phrases
 from .errors import AudioDeviceError, UsageError
+from .i18n import ENGLISH, Phrasebook, phrasebook
 from .render import SAMPLE_BYTES, Renderer
 from .speech import Speech
 from .timeline import Chapter, Event, Role, Timeline, clock
-from .vocabulary import COUNT_IN, Sound
+from .vocabulary import COUNTDOWN, Sound
 
 if TYPE_CHECKING:
     from .bed import Bed
+
+
+def resume_lines(book: Phrasebook = ENGLISH) -> tuple[str, ...]:
+    """What a resumed session says before it goes on: 'Resuming.', then a count-in."""
+    return (book(phrases.RESUMING),
+            *(book(phrases.COUNTDOWN, number=n) for n in range(COUNTDOWN, 0, -1)))
 
 CHUNK_TARGET_S = 12.0  # a chunk is cut in the first quiet gap after this much sound...
 CHUNK_MAX_S = 90.0  # ...but not inside a countdown or a run of reps until it is this long
@@ -36,7 +44,7 @@ GOOD_GAP_S = 0.4
 
 POLL_S = 0.05
 MIN_CHUNK_S = 1.0  # with speech still being made, a chunk this short is played rather than waited on
-RESUME_TEXT = "Resuming."  # session.PLAYBACK_LINES makes it with every session
+RESUME_TEXT = ENGLISH(phrases.RESUMING)  # session.playback_lines() makes it with every session
 ACKNOWLEDGE_TONE = "tick"
 PREVIOUS_GRACE_S = 3.0  # 'previous' this close to an exercise's start goes to the one before
 
@@ -539,8 +547,9 @@ class Player:
     def _count_in(self) -> None:
         """'Resuming', then 3, 2, 1 a second apart, so the listener is ready again."""
         rate = self.timeline.sample_rate
-        pieces = [self.speech.clip(RESUME_TEXT)]
-        for number in COUNT_IN:
+        said = resume_lines(phrasebook(self.timeline.language))
+        pieces = [self.speech.clip(said[0])]
+        for number in said[1:]:
             clip = self.speech.clip(number)
             pieces.append(clip)
             pieces.append(bytes(max(0, rate * SAMPLE_BYTES - len(clip))))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import routine as routines
 from .errors import Problem, RoutineError, RoutineNotFound, UsageError
+from .i18n import NotTranslated
 from .routine import (
     Exercise,
     Range,
@@ -25,7 +26,7 @@ from .routine import (
 )
 from .vocabulary import LEVELS
 
-PROGRAM_KEYS = ("title", "source", "summary", "sessions_per_week", "weeks")
+PROGRAM_KEYS = ("title", "source", "summary", "sessions_per_week", "weeks", "language")
 WEEK_KEYS = ("routine", "level", "changes", "note")
 CHANGE_KEYS = ("reps", "sets", "hold", "duration", "rest", "swap")
 SWAP_KEYS = ("name", "setup", "how", "cues", "caution")
@@ -95,6 +96,7 @@ class Program:
     source: str | None = None
     summary: str | None = None
     builtin: bool = False
+    language: str = "en"  # its text's, and its built-in routines' (their translations)
 
     def week(self, number: int) -> Week:
         return self.weeks[min(number, len(self.weeks)) - 1]
@@ -202,8 +204,9 @@ def builtin_ids() -> list[str]:
     return routines.builtin_ids("programs")
 
 
-def load(name_or_path: str) -> Program:
-    """A built-in program by id, or a program file by path."""
+def load(name_or_path: str, language: str | None = None) -> Program:
+    """A built-in program by id (in another `language` than English, its translation
+    programs/LANGUAGE/ID.yaml), or a program file by path."""
     candidate = Path(name_or_path)
     looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path
     known = builtin_ids()
@@ -211,8 +214,11 @@ def load(name_or_path: str) -> Program:
         data = routines.read_file(candidate, name_or_path, "program")
         return load_text(data, name_or_path, candidate.resolve().parent)
     if name_or_path in known:
-        resource = resources.files("voicecoach") / "programs" / f"{name_or_path}.yaml"
-        return load_text(resource.read_bytes(), f"programs/{name_or_path}.yaml", None,
+        folder = "programs" if language in (None, "en") else f"programs/{language}"
+        resource = resources.files("voicecoach").joinpath(*folder.split("/"), f"{name_or_path}.yaml")
+        if not resource.is_file():
+            raise NotTranslated("program", name_or_path, language or "en")
+        return load_text(resource.read_bytes(), f"{folder}/{name_or_path}.yaml", None,
                          name_or_path, builtin=True)
     raise ProgramNotFound(name_or_path, known)
 
@@ -238,6 +244,7 @@ def _validate(root: _Node, path: str, program_id: str, folder: Path | None,
     title = check.text(top, "title", True, root.line)
     source = check.text(top, "source", False, root.line)
     summary = check.text(top, "summary", False, root.line)
+    language = routines._language(check, top)
     per_week = None
     if _present(check, top, "sessions_per_week", PROGRAM_KEYS, root.line,
                 f"1 to {MAX_SESSIONS_PER_WEEK}"):
@@ -255,14 +262,15 @@ def _validate(root: _Node, path: str, program_id: str, folder: Path | None,
         else:
             for number, node in enumerate(list_node.value, start=1):
                 check.where = f"week {number}: "
-                week = _week(check, node, number, folder)
+                week = _week(check, node, number, folder, language)
                 check.where = ""
                 if week is not None:
                     weeks.append(week)
     if check.problems:
         raise RoutineError(check.problems)
     assert title is not None and per_week is not None
-    return Program(program_id, path, title, per_week, tuple(weeks), source, summary, builtin)
+    return Program(program_id, path, title, per_week, tuple(weeks), source, summary, builtin,
+                   language)
 
 
 def _present(check: _Checker, mapping: dict, key: str, allowed: tuple[str, ...], line: int,
@@ -287,7 +295,8 @@ def _whole(check: _Checker, node: _Node, what: str, low: int, high: int) -> int 
     return value
 
 
-def _week(check: _ProgramChecker, node: _Node, number: int, folder: Path | None) -> Week | None:
+def _week(check: _ProgramChecker, node: _Node, number: int, folder: Path | None,
+          language: str = "en") -> Week | None:
     if not isinstance(node.value, dict):
         check.add(node.line, f"a week must be a mapping with 'routine', got {_describe(node.value)}")
         return None
@@ -310,7 +319,7 @@ def _week(check: _ProgramChecker, node: _Node, number: int, folder: Path | None)
     found: list[Routine] = []
     if _present(check, mapping, "routine", WEEK_KEYS, node.line,
                 "a built-in routine's id or a routine file"):
-        found = _routines(check, mapping["routine"][1], folder)
+        found = _routines(check, mapping["routine"][1], folder, language)
     changes: list[Change] = []
     if "changes" in mapping and found:
         changes = _changes(check, mapping["changes"][1], found)
@@ -319,7 +328,8 @@ def _week(check: _ProgramChecker, node: _Node, number: int, folder: Path | None)
     return Week(number, tuple(found), level, tuple(changes), note, node.line)
 
 
-def _routines(check: _ProgramChecker, node: _Node, folder: Path | None) -> list[Routine]:
+def _routines(check: _ProgramChecker, node: _Node, folder: Path | None,
+              language: str = "en") -> list[Routine]:
     names = node.value if isinstance(node.value, list) else [_Node(node.value, node.line)]
     if not names or len(names) > MAX_ROUTINES_A_WEEK:
         check.add(node.line, f"'routine' must name a routine, or a list of 1 to "
@@ -337,7 +347,7 @@ def _routines(check: _ProgramChecker, node: _Node, folder: Path | None) -> list[
                       f"file beside the program (such as mine.yaml), got {_show(name)}")
             continue
         try:
-            found.append(_routine(name.strip(), folder))
+            found.append(_routine(name.strip(), folder, language))
         except RoutineNotFound:
             known = routines.builtin_ids()
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
@@ -345,16 +355,19 @@ def _routines(check: _ProgramChecker, node: _Node, folder: Path | None) -> list[
             check.add(name_node.line, f"unknown routine {_show(name)}; {hint}")
         except RoutineError as error:
             check.add(name_node.line, f"routine {_show(name)} cannot be used: {error.problems[0]}")
+        except NotTranslated as error:  # a program in German names a routine not yet in German
+            check.add(name_node.line, str(error))
     return found
 
 
-def _routine(name: str, folder: Path | None) -> Routine:
+def _routine(name: str, folder: Path | None, language: str = "en") -> Routine:
+    """A week's routine: a file beside the program, or a built-in in the program's language."""
     looks_like_path = name.endswith((".yaml", ".yml"))
     if looks_like_path and folder is not None:
         return routines.load_file(folder / name, name)
     if looks_like_path and folder is None:
         raise RoutineNotFound(name, routines.builtin_ids())  # a built-in program names built-ins
-    return routines.load(name)
+    return routines.load(name, language)
 
 
 def _changes(check: _ProgramChecker, node: _Node, found: list[Routine]) -> list[Change]:

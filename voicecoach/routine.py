@@ -27,7 +27,8 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 16
 MAX_EVENTS = 20_000
 
-ROUTINE_KEYS = ("title", "source", "summary", "intro", "outro", "rest", "equipment", "exercises")
+ROUTINE_KEYS = ("title", "source", "summary", "intro", "outro", "rest", "equipment", "exercises",
+                "language")
 EXERCISE_KEYS = (
     "name", "position", "setup", "how", "cues", "caution", "sides", "switch", "alternate", "sets",
     "rest", "hold", "reps", "duration", "tempo", "check_in", "again",
@@ -159,6 +160,7 @@ class Routine:
     builtin: bool = False
     equipment: tuple[str, ...] = ()
     exercises_line: int = 1  # where the exercises begin in the file, for a problem with them all
+    language: str = "en"  # the language its text is in, and its session speaks (i18n.py)
 
     @property
     def named(self) -> str:
@@ -515,6 +517,7 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
     summary = check.text(top, "summary", False, root.line)
     intro = check.text(top, "intro", False, root.line)
     outro = check.text(top, "outro", False, root.line)
+    language = _language(check, top)
     rest = None
     if "rest" in top:
         value = check.bounded(top["rest"][1], "rest", "rest", None, allow_range=False)
@@ -552,10 +555,26 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
     if not check.problems:
         routine = Routine(id=routine_id, path=path, title=title or "", exercises=tuple(exercises),
                           source=source, summary=summary, intro=intro, outro=outro, rest=rest,
-                          builtin=builtin, equipment=tuple(equipment),
+                          builtin=builtin, equipment=tuple(equipment), language=language,
                           exercises_line=top["exercises"][0].line)
         return routine  # its length is the planner's to judge: timeline.refuse_too_long
     raise RoutineError(check.problems)
+
+
+def _language(check: _Checker, top: dict[str, Any]) -> str:
+    """The file's `language:`, one with a phrasebook (i18n.py); English when it has none."""
+    from .i18n import SOURCE, available
+
+    if "language" not in top:
+        return SOURCE
+    node = top["language"][1]
+    known = available()
+    value = node.value.strip().lower() if isinstance(node.value, str) else None
+    if value not in known:
+        check.add(node.line, f"'language' must be one of {', '.join(known)} (the languages with a "
+                  f"phrasebook), got {_describe(node.value)}")
+        return SOURCE
+    return value
 
 
 # ---------------------------------------------------------------------------
@@ -923,16 +942,23 @@ def _id_from(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem).strip("-") or "routine"
 
 
-def load(name_or_path: str) -> Routine:
-    """A built-in routine by id, or a routine file by path."""
+def load(name_or_path: str, language: str | None = None) -> Routine:
+    """A built-in routine by id, or a routine file by path. A built-in in another `language`
+    than English is its translation, library/LANGUAGE/ID.yaml (NotTranslated when there is none);
+    a file is in its own language whatever is asked (session.load_routine checks)."""
     candidate = Path(name_or_path)
     looks_like_path = candidate.suffix in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path
     known = builtin_ids()
     if looks_like_path or (name_or_path not in known and os.path.lexists(name_or_path)):
         return load_file(candidate, name_or_path)
     if name_or_path in known:  # a built-in id wins over a folder of the same name (export --split)
-        resource = resources.files("voicecoach") / "library" / f"{name_or_path}.yaml"
-        return load_text(resource.read_bytes(), f"library/{name_or_path}.yaml", name_or_path,
+        folder = "library" if language in (None, "en") else f"library/{language}"
+        resource = resources.files("voicecoach").joinpath(*folder.split("/"), f"{name_or_path}.yaml")
+        if not resource.is_file():
+            from .i18n import NotTranslated
+
+            raise NotTranslated("routine", name_or_path, language or "en")
+        return load_text(resource.read_bytes(), f"{folder}/{name_or_path}.yaml", name_or_path,
                          builtin=True)
     raise RoutineNotFound(name_or_path, known)
 

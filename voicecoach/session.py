@@ -8,11 +8,12 @@ from . import safety
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing, UsageError
+from .i18n import LANGUAGES, SOURCE, LanguageMismatch, NotTranslated, VoiceLanguage, speaks
 from .routine import Cue, Routine, load
 from .settings import SAMPLE_RATE, Settings
-from .speech import Making, ProgressFactory, Speech
+from .speech import Making, ProgressFactory, Speech, list_voices, resolve_voice
 from .timeline import Role, Timeline, clock
-from .vocabulary import COUNT_IN, MAX_SESSION_SECONDS, Sound
+from .vocabulary import MAX_SESSION_SECONDS, Sound
 
 if TYPE_CHECKING:
     from .bed import Bed
@@ -20,7 +21,11 @@ if TYPE_CHECKING:
 # What `play` may say beyond this plan: "Resuming." and the count-in after a pause, and the full
 # safety screen at a first session. `render` and `export` make them too, so the first `play` after
 # an export finds every line it needs cached.
-PLAYBACK_LINES = (*safety.screen_lines(), "Resuming.", *COUNT_IN)
+def playback_lines(routine: Routine) -> tuple[str, ...]:
+    from .player import resume_lines  # simpleaudio: only where playback is
+
+    book = planner.book_of(routine)
+    return (*safety.screen_lines(book), *resume_lines(book))
 
 
 @dataclass
@@ -62,12 +67,49 @@ class Session:
         return "\n".join(out)
 
 
+def load_routine(routine_ref: str, settings: Settings) -> Routine:
+    """The routine a session is made of, in the language asked for: a built-in's translation
+    (when the language came from the locale and there is none, the English), or a file, which is
+    in its own language: --language naming another is an error; a default just follows it."""
+    asked = settings.language
+    if asked is None or asked == SOURCE and settings.language_from != "option":
+        return load(routine_ref)
+    try:
+        routine = load(routine_ref, asked)
+    except NotTranslated:
+        if settings.language_from != "locale":
+            raise
+        return load(routine_ref)
+    if settings.language_from == "option" and routine.language != asked:
+        raise LanguageMismatch(routine.path, asked, routine.language)
+    return routine
+
+
+def speaking(language: str, settings: Settings) -> Settings:
+    """The settings with a voice that speaks `language`: espeak-ng's for it when no voice is
+    asked for; a voice asked for that cannot speak it is refused, naming those that can."""
+    if language == SOURCE:
+        return settings
+    if settings.voice is None:
+        return replace(settings, voice=LANGUAGES[language].voice if language in LANGUAGES
+                       else language)
+    choice = resolve_voice(settings.voice)
+    spoken = choice.voice.languages if choice.voice else ("en",)
+    if not any(speaks(code, language) for code in spoken):
+        able = [voice.id for voice in list_voices()
+                if any(speaks(code, language) for code in voice.languages)]
+        raise VoiceLanguage(choice.id, language, able)
+    return settings
+
+
 def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,
             progress: ProgressFactory | None = None) -> Session:
-    routine = routine_of(routine_ref)
+    routine = load_routine(routine_ref, settings) if isinstance(routine_ref, str) else routine_ref
+    planner.refuse_too_long(routine)  # before any speech is made for it
+    settings = speaking(routine.language, settings)
     bed = bed_for(settings, routine, cache)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
-    speech.prepare([*planner.candidate_texts(routine, settings), *PLAYBACK_LINES], progress)
+    speech.prepare([*planner.candidate_texts(routine, settings), *playback_lines(routine)], progress)
     scale = planner.NO_SCALE
     if settings.minutes is not None:
         # Fitting plans many scales, so lines not yet made are estimated from their text; the
@@ -88,14 +130,6 @@ def prepare(routine_ref: str | Routine, settings: Settings, cache: Cache | None 
             raise planner.fit_error(routine, settings, speech.length)
         return Session(routine, settings, speech, timeline, bed)
     return Session(routine, settings, speech, planner.plan(routine, settings, speech.length), bed)
-
-
-def routine_of(routine_ref: str | Routine) -> Routine:
-    """The routine a session is made of, loaded if named, and refused when its session would be
-    too long (before any speech is made for it)."""
-    routine = load(routine_ref) if isinstance(routine_ref, str) else routine_ref
-    planner.refuse_too_long(routine)
-    return routine
 
 
 def bed_for(settings: Settings, routine: Routine, cache: Cache | None = None) -> Bed | None:
@@ -164,14 +198,16 @@ def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = 
     heard (then `also`), and the plan is exact for what is made so far. With --minutes, fitting
     needs every line's length first: that is `prepare`, with `progress` told. The Live (None when
     every line was cached) must be closed: `live.making.close()`."""
-    routine = routine_of(routine_ref)
+    routine = load_routine(routine_ref, settings) if isinstance(routine_ref, str) else routine_ref
+    planner.refuse_too_long(routine)  # before any speech is made for it
+    settings = speaking(routine.language, settings)
     if settings.minutes is not None:
         session = prepare(routine, settings, cache, progress)
         session.speech.prepare(also)
         return session, None
     bed = bed_for(settings, routine, cache)  # a bed that cannot be used is said before any speech is made
     speech = Speech.of(settings, cache)
-    texts = [*planner.candidate_texts(routine, settings), *PLAYBACK_LINES, *also]
+    texts = [*planner.candidate_texts(routine, settings), *playback_lines(routine), *also]
     if not speech.missing(texts):
         timeline = planner.plan(routine, settings, speech.length)
         return Session(routine, settings, speech, timeline, bed), None

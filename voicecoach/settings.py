@@ -57,6 +57,10 @@ class Settings:
     bed: str | None = None  # a built-in bed's name or an audio file (bed/); None: no bed
     bed_level: float = DEFAULT_BED_LEVEL
     safety_screen: bool = False  # the full safety screen instead of the short note (a first session)
+    # the language asked for (i18n.py), and where: "option" (--language), "config" or "locale";
+    # None: not asked, and a session speaks its routine's own language
+    language: str | None = None
+    language_from: str = ""
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -95,6 +99,8 @@ class Settings:
             args += ["--voice", self.voice]
         if self.safety_screen:
             args += ["--safety-screen"]
+        if self.language and self.language_from == "option":
+            args += ["--language", self.language]
         if self.bed:
             args += ["--bed", self.bed]
             if self.bed_level != DEFAULT_BED_LEVEL:

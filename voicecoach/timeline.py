@@ -18,8 +18,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from . import safety
+from . import phrases, safety
 from .errors import FitError, Problem, RoutineError
+from .i18n import ENGLISH, Phrasebook, phrasebook
 from .routine import Exercise, Range, Routine, phase_of, wordings
 from .settings import MINUTES_RANGE, SAMPLE_RATE, Settings
 from .sounds import tone_samples
@@ -56,14 +57,13 @@ F_MIN, F_MAX = 0.5, 2.0  # how far --minutes may scale holds, timed work and res
 G_MIN, G_MAX = 0.5, 2.0  # how far --minutes may scale reps and sets
 START_POSITION = "standing"  # where a listener is when a session begins
 
+# Every word below that the session says is the phrasebook's (phrases.py, i18n.py): the planner
+# asks a Phrasebook for it in the routine's language, and never builds a sentence itself.
 SAFETY = safety.NOTE  # the short note every session speaks (safety.note(): how to stop varies)
-RELEASE = "And relax."
-LAST_ONE = "Last one."
 OUTROS = {  # when a routine has no outro of its own: where the body is decides what to say
-    "standing": "That is the end of the session. Walk around gently for a moment before you go on.",
-    "sitting": "That is the end of the session. Take a few easy breaths, then get up slowly.",
-    None: "That is the end of the session. Roll onto your side and take your time before you "
-          "get up.",
+    "standing": phrases.OUTRO_STANDING,
+    "sitting": phrases.OUTRO_SITTING,
+    None: phrases.OUTRO_FLOOR,
 }
 
 
@@ -109,6 +109,7 @@ class Timeline:
     events: tuple[Event, ...]
     chapters: tuple[Chapter, ...]
     notes: tuple[Note, ...] = ()
+    language: str = "en"  # what it speaks: playback says its own lines (resuming) in it too
 
     @property
     def duration(self) -> float:
@@ -187,44 +188,55 @@ def clock(seconds: float) -> str:
     return f"{minutes:02d}:{secs:02d}"
 
 
-def spoken_duration(seconds: float) -> str:
-    """'1 minute 30 seconds', '45 seconds', '20 minutes' (numbers as digits read well)."""
-    seconds = int(round(seconds))
-    minutes, secs = divmod(seconds, 60)
-    parts = []
-    if minutes:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    if secs or not minutes:
-        parts.append(f"{secs} second{'s' if secs != 1 else ''}")
-    return " ".join(parts)
+def spoken_duration(seconds: float, book: Phrasebook = ENGLISH) -> str:
+    """'1 minute 30 seconds', '45 seconds', '20 minutes', in the phrasebook's language."""
+    return book.duration(seconds)
 
 
-def work_line(work: Work) -> str:
+def rep_sides(exercise: Exercise, book: Phrasebook = ENGLISH) -> tuple[str, str]:
+    """The two sides of alternating reps, first side first: the routine's own names, or the
+    phrasebook's left and right."""
+    if len(exercise.alternate_sides) == 2:
+        return exercise.alternate_sides[0], exercise.alternate_sides[1]
+    return book(phrases.LEFT), book(phrases.RIGHT)
+
+
+def work_line(work: Work, book: Phrasebook = ENGLISH) -> str:
     exercise = work.exercise
-    sets = f", {work.sets} sets" if work.sets > 1 else ""
-    each = " on each side" if exercise.sides else ""
+    in_sets = book.counted(phrases.SETS, work.sets, sets=work.sets) if work.sets > 1 else ""
     if exercise.alternate:
-        first = exercise.rep_sides[0]
-        return (f"{work.reps} reps, {work.reps // 2} each side, switching every rep{sets}, "
-                f"{first} first.")
+        reps = book.counted(phrases.REPS, work.reps, reps=work.reps)
+        return book(phrases.ALTERNATE, amount=reps, each=work.reps // 2,
+                    in_sets=book(phrases.ALTERNATE_SETS, in_sets=in_sets) if in_sets else "",
+                    first=rep_sides(exercise, book)[0])
     if exercise.kind == "hold":
-        return f"Hold for {spoken_duration(work.seconds)}{sets}{each}."
-    if exercise.kind == "duration":
-        return f"Keep going for {spoken_duration(work.seconds)}{sets}{each}."
-    return f"{work.reps} {'rep' if work.reps == 1 else 'reps'}{sets}{each}."
+        amount = book(phrases.HOLD, duration=book.duration(work.seconds))
+    elif exercise.kind == "duration":
+        amount = book(phrases.KEEP_GOING, duration=book.duration(work.seconds))
+    else:
+        amount = book.counted(phrases.REPS, work.reps, reps=work.reps)
+    template = ((phrases.WORK_SETS_EACH_SIDE if in_sets else phrases.WORK_EACH_SIDE)
+                if exercise.sides else (phrases.WORK_SETS if in_sets else phrases.WORK))
+    return book(template, amount=amount, in_sets=in_sets)
 
 
-def side_line(label: str, first: bool) -> str:
-    return f"Start with your {label}." if first else f"Switch to your {label}."
+def side_line(label: str, first: bool, book: Phrasebook = ENGLISH) -> str:
+    return book(phrases.START_WITH if first else phrases.SWITCH_TO, side=label)
 
 
-def count_line(rep: int, last: bool, side: str | None = None) -> str:
+def side_alone(side: str, book: Phrasebook = ENGLISH) -> str:
+    """A side named on its own on a rep: 'Left.'"""
+    said = book(phrases.SIDE_ALONE, side=side)
+    return f"{said[0].upper()}{said[1:]}"
+
+
+def count_line(rep: int, last: bool, side: str | None = None, book: Phrasebook = ENGLISH) -> str:
     """A rep's number as said on the rep: '4', '4, right leg', '8, left, last one.'; the first
     rep of alternating work says its side alone (the start tone stands in for its number)."""
     if rep == 1:
-        return f"{side[0].upper()}{side[1:]}." if side else "1"
-    named = f"{rep}, {side}" if side else str(rep)
-    return f"{named}, last one." if last else named
+        return side_alone(side, book) if side else book(phrases.COUNT, rep=1)
+    named = book(phrases.COUNT_SIDE, rep=rep, side=side) if side else book(phrases.COUNT, rep=rep)
+    return book(phrases.COUNT_LAST, count=named) if last else named
 
 
 def rounded_rest(seconds: float) -> float:
@@ -232,34 +244,30 @@ def rounded_rest(seconds: float) -> float:
     return float(round(seconds)) if seconds <= 20 else 5.0 * round(seconds / 5)
 
 
-def rest_line(seconds: float) -> str:
-    return f"Rest for {spoken_duration(seconds)}."
+def rest_line(seconds: float, book: Phrasebook = ENGLISH) -> str:
+    return book(phrases.REST_FOR, duration=book.duration(seconds))
 
 
-def next_line(seconds: float) -> str:
+def next_line(seconds: float, book: Phrasebook = ENGLISH) -> str:
     """Instead of a rest line when the rest is all talk: true, and no promise of quiet."""
-    return f"The next one starts in {spoken_duration(seconds)}."
+    return book(phrases.NEXT_STARTS_IN, duration=book.duration(seconds))
 
 
-def switch_line(exercise: Exercise, label: str) -> str:
-    return exercise.switch or f"Switch to your {label}."
+def switch_line(exercise: Exercise, label: str, book: Phrasebook = ENGLISH) -> str:
+    return exercise.switch or side_line(label, False, book)
 
 
-CHECK_INS = ("{done} done, {left} to go.", "{left} still to go.", "That is {done}. {left} left.")
-
-
-def check_in_line(done: float, left: float, turn: int = 0) -> str:
+def check_in_line(done: float, left: float, turn: int = 0, book: Phrasebook = ENGLISH) -> str:
     """A check-in, worded in turn so that a long hold does not hear one sentence over and over."""
-    return CHECK_INS[turn % len(CHECK_INS)].format(done=spoken_duration(done),
-                                                   left=spoken_duration(left))
+    return book(phrases.CHECK_INS[turn % len(phrases.CHECK_INS)], done=book.duration(done),
+                left=book.duration(left))
 
 
 # After a rest in a position that tires, how to rest there, and how to come back into it
-REST_HOW = {"hands-and-knees": "Sit back on your heels and let your wrists rest.",
-            "kneeling": "Sit back on your heels, or to one side, and let your legs rest."}
-BACK_INTO = {"hands-and-knees": "Come forward onto your hands and knees, hands under your "
-                                "shoulders.",
-             "kneeling": "Come back up onto your knees."}
+REST_HOW = {"hands-and-knees": phrases.REST_HOW_HANDS_AND_KNEES,
+            "kneeling": phrases.REST_HOW_KNEELING}
+BACK_INTO = {"hands-and-knees": phrases.BACK_INTO_HANDS_AND_KNEES,
+             "kneeling": phrases.BACK_INTO_KNEELING}
 
 
 # ---------------------------------------------------------------------------
@@ -279,58 +287,72 @@ class Step:
 # changes go through these. The seconds are the time to do the step after its last word, at
 # normal pace: a roll or a move on the floor 8, a double roll 10, down to kneeling 10, up to
 # standing 12.
-_STEPS: dict[tuple[str, str], Step] = {
-    ("lying-back", "lying-side"): Step("Bend your knees and roll onto your side.", 8),
-    ("lying-side", "lying-back"): Step("Roll onto your back.", 8),
-    ("lying-side", "lying-front"): Step("Roll on over onto your front.", 8),
-    ("lying-front", "lying-side"): Step("Roll onto your side.", 8),
-    ("lying-back", "lying-front"): Step("Roll onto your side, then on over onto your front.", 10),
-    ("lying-front", "lying-back"): Step("Roll onto your side, then onto your back.", 10),
-    ("lying-side", "hands-and-knees"): Step("Push yourself up with your hands onto your hands "
-                                            "and knees.", 8),
-    ("lying-front", "hands-and-knees"): Step("Press up with your hands and draw your knees under "
-                                             "your hips, onto your hands and knees.", 8),
-    ("hands-and-knees", "lying-front"): Step("Slide your knees back and lower yourself slowly "
-                                             "onto your front.", 8),
-    ("hands-and-knees", "lying-side"): Step("Sit onto one hip, then lower yourself onto your "
-                                            "side, using your hands.", 8),
-    ("hands-and-knees", "kneeling"): Step("Walk your hands back to your knees and lift your "
-                                          "body upright, kneeling.", 8),
-    ("kneeling", "hands-and-knees"): Step("If one foot is forward, bring it back beside the other "
-                                          "knee. Then lean forward and put your hands on the "
-                                          "floor under your shoulders.", 8),
-    ("kneeling", "standing"): Step("Bring one foot forward, flat on the floor. With both hands "
-                                   "on that knee, push up slowly to standing.", 12),
-    ("standing", "kneeling"): Step("Step one foot back and lower that knee gently to the floor, "
-                                   "hands on your front thigh, then bring the other knee down.", 10),
-    ("hands-and-knees", "sitting"): Step("Shift your hips to one side and sit down, using your "
-                                         "hands.", 8),
-    ("sitting", "hands-and-knees"): Step("Turn to one side and come onto your hands and "
-                                         "knees.", 8),
-    ("sitting", "lying-side"): Step("Lower yourself onto your side, using your hands.", 8),
-    ("lying-side", "sitting"): Step("Push yourself up to sitting with your hands.", 8),
-    ("sitting", "lying-back"): Step("Lean back onto your elbows, then lower yourself onto your "
-                                    "back.", 8),
+@dataclass(frozen=True)
+class _Way:
+    """A step as the tables keep it: its phrase, its seconds, and when it ends lying on one side,
+    the same step naming the left or the right side."""
+
+    said: phrases.Phrase
+    seconds: float
+    left: phrases.Phrase | None = None
+    right: phrases.Phrase | None = None
+
+
+_P = phrases
+_STEPS: dict[tuple[str, str], _Way] = {
+    ("lying-back", "lying-side"): _Way(_P.STEP_BACK_TO_SIDE, 8, _P.STEP_BACK_TO_LEFT_SIDE,
+                                       _P.STEP_BACK_TO_RIGHT_SIDE),
+    ("lying-side", "lying-back"): _Way(_P.STEP_SIDE_TO_BACK, 8),
+    ("lying-side", "lying-front"): _Way(_P.STEP_SIDE_TO_FRONT, 8),
+    ("lying-front", "lying-side"): _Way(_P.STEP_FRONT_TO_SIDE, 8, _P.STEP_FRONT_TO_LEFT_SIDE,
+                                        _P.STEP_FRONT_TO_RIGHT_SIDE),
+    ("lying-back", "lying-front"): _Way(_P.STEP_BACK_TO_FRONT, 10),
+    ("lying-front", "lying-back"): _Way(_P.STEP_FRONT_TO_BACK, 10),
+    ("lying-side", "hands-and-knees"): _Way(_P.STEP_SIDE_TO_HANDS_AND_KNEES, 8),
+    ("lying-front", "hands-and-knees"): _Way(_P.STEP_FRONT_TO_HANDS_AND_KNEES, 8),
+    ("hands-and-knees", "lying-front"): _Way(_P.STEP_HANDS_AND_KNEES_TO_FRONT, 8),
+    ("hands-and-knees", "lying-side"): _Way(_P.STEP_HANDS_AND_KNEES_TO_SIDE, 8,
+                                            _P.STEP_HANDS_AND_KNEES_TO_LEFT_SIDE,
+                                            _P.STEP_HANDS_AND_KNEES_TO_RIGHT_SIDE),
+    ("hands-and-knees", "kneeling"): _Way(_P.STEP_HANDS_AND_KNEES_TO_KNEELING, 8),
+    ("kneeling", "hands-and-knees"): _Way(_P.STEP_KNEELING_TO_HANDS_AND_KNEES, 8),
+    ("kneeling", "standing"): _Way(_P.STEP_KNEELING_TO_STANDING, 12),
+    ("standing", "kneeling"): _Way(_P.STEP_STANDING_TO_KNEELING, 10),
+    ("hands-and-knees", "sitting"): _Way(_P.STEP_HANDS_AND_KNEES_TO_SITTING, 8),
+    ("sitting", "hands-and-knees"): _Way(_P.STEP_SITTING_TO_HANDS_AND_KNEES, 8),
+    ("sitting", "lying-side"): _Way(_P.STEP_SITTING_TO_SIDE, 8, _P.STEP_SITTING_TO_LEFT_SIDE,
+                                    _P.STEP_SITTING_TO_RIGHT_SIDE),
+    ("lying-side", "sitting"): _Way(_P.STEP_SIDE_TO_SITTING, 8),
+    ("sitting", "lying-back"): _Way(_P.STEP_SITTING_TO_BACK, 8),
 }
 # the same steps with a hand on the chair, for a routine that lists one in its equipment
-_CHAIR_STEPS: dict[tuple[str, str], Step] = {
-    ("kneeling", "standing"): Step("Bring one foot forward, flat on the floor. With a hand on "
-                                   "the chair, push up slowly to standing.", 12),
-    ("standing", "kneeling"): Step("With a hand on the chair, step one foot back and lower that "
-                                   "knee gently to the floor, then bring the other knee down.", 10),
+_CHAIR_STEPS: dict[tuple[str, str], _Way] = {
+    ("kneeling", "standing"): _Way(_P.STEP_KNEELING_TO_STANDING_CHAIR, 12),
+    ("standing", "kneeling"): _Way(_P.STEP_STANDING_TO_KNEELING_CHAIR, 10),
 }
-_SIDE_NAMED = re.compile(r"\b(left|right) side\b", re.IGNORECASE)
+
+
+def _side_named(setup: str, book: Phrasebook) -> str | None:
+    """'left' or 'right' when the setup's words name the side to lie on ('... on your left
+    side'), by the phrasebook's words for it in the routine's language."""
+    found = []  # (where, side): the first named wins, as the listener reads it
+    for side, words in (("left", phrases.SETUP_LEFT_SIDE), ("right", phrases.SETUP_RIGHT_SIDE)):
+        spellings = "|".join(re.escape(w.strip()) for w in book(words).split("|") if w.strip())
+        match = re.search(rf"\b(?:{spellings})\b", setup, re.IGNORECASE) if spellings else None
+        if match:
+            found.append((match.start(), side))
+    return min(found)[1] if found else None
 
 
 def transition_steps(before: str | None, after: str | None, chair: bool = False,
-                     setup: str = "") -> list[Step]:
+                     setup: str = "", book: Phrasebook = ENGLISH) -> list[Step]:
     """The steps from one position to the next, fewest seconds first; none when either is unknown.
     With a chair, the steps to and from standing use it; when the setup names the side to lie on,
     the roll onto it says which."""
     if before is None or after is None or before == after:
         return []
     steps = {**_STEPS, **_CHAIR_STEPS} if chair else _STEPS
-    best: dict[str, tuple[float, list[Step]]] = {before: (0.0, [])}
+    best: dict[str, tuple[float, list[_Way]]] = {before: (0.0, [])}
     frontier = [before]
     while frontier:  # Dijkstra over a graph of seven positions: a plain scan is enough
         here = min(frontier, key=lambda p: best[p][0])
@@ -341,12 +363,11 @@ def transition_steps(before: str | None, after: str | None, chair: bool = False,
                 best[b] = (cost + step.seconds, path + [step])
                 frontier.append(b)
     path = best[after][1] if after in best else []
-    named = _SIDE_NAMED.search(setup)
-    if path and after == "lying-side" and named:
-        last = path[-1]
-        path[-1] = replace(last, text=last.text.replace(
-            "onto your side", f"onto your {named.group(1).lower()} side"))
-    return path
+    named = _side_named(setup, book) if path and after == "lying-side" else None
+    said = [way.said for way in path]
+    if named:
+        said[-1] = (path[-1].left if named == "left" else path[-1].right) or said[-1]
+    return [Step(book(phrase), way.seconds) for phrase, way in zip(said, path, strict=True)]
 
 
 def _named_phase(cue: str, exercise: Exercise) -> str | None:
@@ -362,11 +383,16 @@ def _named_phase(cue: str, exercise: Exercise) -> str | None:
     return None
 
 
-def outro_for(routine: Routine) -> str:
+def outro_for(routine: Routine, book: Phrasebook = ENGLISH) -> str:
     if routine.outro:
         return routine.outro
     last = routine.exercises[-1].position
-    return OUTROS.get(last if last in ("standing", "sitting") else None, OUTROS[None])
+    return book(OUTROS.get(last if last in ("standing", "sitting") else None, OUTROS[None]))
+
+
+def book_of(routine: Routine) -> Phrasebook:
+    """The phrasebook a routine's session speaks from: its own language's."""
+    return phrasebook(routine.language)
 
 
 # ---------------------------------------------------------------------------
@@ -510,6 +536,7 @@ class _Planner:
     def __init__(self, routine: Routine, settings: Settings, measure: Measure, sample_rate: int):
         self.routine = routine
         self.settings = settings
+        self.book = book_of(routine)
         self._measure = measure
         self._lengths: dict[str, int] = {}
         self.sample_rate = sample_rate
@@ -589,12 +616,13 @@ class _Planner:
     def build(self, works: list[Work]) -> Timeline:
         routine = self.routine
         nobody = Context()
-        chapters: list[tuple[int, str, str | None]] = [(0, "Introduction", None)]
-        self.say(Line(f"{routine.title}.", Role.TITLE, 0.6))
+        book = self.book
+        chapters: list[tuple[int, str, str | None]] = [(0, book(phrases.INTRODUCTION), None)]
+        self.say(Line(book(phrases.TITLE, title=routine.title), Role.TITLE, 0.6))
         # a session done on the floor is stopped on your side; one done upright, sitting down
         floor = any(w.exercise.position not in UPRIGHT for w in works)
-        short = safety.note(on_the_floor=floor)
-        for text in safety.screen_lines() if self.settings.safety_screen else [short]:
+        short = safety.note(on_the_floor=floor, book=book)
+        for text in safety.screen_lines(book) if self.settings.safety_screen else [short]:
             self.say(Line(text, Role.SAFETY, 0.6))
         if routine.intro:
             self.say(Line(routine.intro, Role.INTRO, 0.8))
@@ -610,7 +638,8 @@ class _Planner:
                       for number in range(1, work.sets + 1)]
             turn = 0  # which cue comes next, across the rounds of this exercise
             said_before = dict(self._said)
-            rested = REST_HOW.get(exercise.position or "") if len(rounds) > 1 else None
+            how_to_rest = REST_HOW.get(exercise.position or "") if len(rounds) > 1 else None
+            rested = book(how_to_rest) if how_to_rest else None
             for round_index, (side, number) in enumerate(rounds):
                 context = Context(exercise.name, number if work.sets > 1 else None, side)
                 marks = self.rhythm(work)
@@ -628,17 +657,18 @@ class _Planner:
                     turn = turn + said if later else max(turn, len(exercise.cues))
                 else:
                     lines = []
-                    back = exercise.again or (BACK_INTO.get(exercise.position or "")
-                                              if rested else None)
+                    back_into = BACK_INTO.get(exercise.position or "")
+                    back = exercise.again or (book(back_into) if rested and back_into else None)
                     if number == 1:  # the same work again, on the next side
-                        text = switch_line(exercise, side or "")
+                        text = switch_line(exercise, side or "", book)
                         if back and not exercise.switch:
                             lines.append(Line(back, Role.TRANSITION, self.move_seconds(
                                 MOVE_ON_FLOOR), context))
                         lines.append(Line(text, Role.SIDE, self.change_seconds(exercise, text),
                                           context))
                     else:
-                        lines.append(Line(f"Set {number} of {work.sets}.", Role.SET, context=context))
+                        lines.append(Line(book(phrases.SET_OF, number=number, sets=work.sets),
+                                          Role.SET, context=context))
                         if back:
                             lines.append(Line(back, Role.TRANSITION, self.change_seconds(
                                 exercise, back), context))
@@ -652,7 +682,7 @@ class _Planner:
                 self.cursor = start + rhythm_end
                 if self.limit is not None and self.cursor > self.limit:
                     raise _TooLong(self.cursor / self.sample_rate)
-                self.say(Line(RELEASE, Role.RELEASE, context=context))
+                self.say(Line(book(phrases.RELEASE), Role.RELEASE, context=context))
                 rest, rest_context = work.rest, context
             position = exercise.position or position
             unheard = [cue for cue in exercise.cues if all(  # not said here, though it could be
@@ -664,8 +694,8 @@ class _Planner:
                           "'phase', or make a tempo phase longer")
 
         self.cursor += self.s(0.7)
-        chapters.append((self.cursor, "Finish", None))
-        self.say(Line(outro_for(routine), Role.OUTRO, 0.4))
+        chapters.append((self.cursor, book(phrases.FINISH), None))
+        self.say(Line(outro_for(routine, book), Role.OUTRO, 0.4))
         finish = self.put(Role.FINISH, "finish", self.cursor, nobody)
         length = finish.end + self.s(TAIL)
 
@@ -674,7 +704,7 @@ class _Planner:
                       for i, (_, title, exercise_name) in enumerate(chapters))
         events = tuple(sorted(self.events, key=lambda e: (e.start, e.end)))
         return Timeline(routine.id, routine.title, self.sample_rate, length, events, tiles,
-                        tuple(self.notes))
+                        tuple(self.notes), routine.language)
 
     def check(self, work: Work, positions_used: bool) -> None:
         """Notes on what will work but sound wrong, for `check` to warn about."""
@@ -710,13 +740,13 @@ class _Planner:
         what it is, how to get there, the setup with time to settle, how the movement goes."""
         exercise = work.exercise
         mine = Context(exercise.name)  # the side is not named until its own line
-        lines = [Line(f"{'First' if first else 'Next up'}: {exercise.name}.", Role.ANNOUNCE,
-                      context=mine)]
-        for step in transition_steps(position, exercise.position, chair, exercise.setup):
+        lines = [Line(self.book(phrases.FIRST if first else phrases.NEXT_UP, exercise=exercise.name),
+                      Role.ANNOUNCE, context=mine)]
+        for step in transition_steps(position, exercise.position, chair, exercise.setup, self.book):
             lines.append(Line(step.text, Role.TRANSITION, self.move_seconds(step.seconds), mine))
         lines.append(Line(exercise.setup, Role.SETUP, context=mine))
         if context.side is not None:
-            lines.append(Line(side_line(context.side, True), Role.SIDE, context=context))
+            lines.append(Line(side_line(context.side, True, self.book), Role.SIDE, context=context))
         lines[-1] = replace(lines[-1], pause=self.settings.position_seconds)  # time to settle
         early = len(lines)
         if exercise.how:
@@ -729,7 +759,7 @@ class _Planner:
         if said and said[0]:
             self.said_cue(unheard[0], said[0])
             lines.append(Line(said[0], Role.CUE, context=mine))
-        lines.append(Line(work_line(work), Role.WORK, context=mine))
+        lines.append(Line(work_line(work, self.book), Role.WORK, context=mine))
         if len(said) > 1 and said[1]:
             cue = Line(said[1], Role.CUE, context=mine)
             after = [cue, *lines[early:-1], replace(lines[-1], pause=READY)]
@@ -753,7 +783,7 @@ class _Planner:
             owed = max(self.s(rest), need + self.s(GAP))  # a breath after the rest line
             seconds = rounded_rest(owed / self.sample_rate)
             quiet = owed - need - self.s(GAP) >= self.s(QUIET_REST)
-            text = rest_line(seconds) if quiet else next_line(seconds)
+            text = rest_line(seconds, self.book) if quiet else next_line(seconds, self.book)
             said = self.say(Line(f"{text} {rest_how}" if rest_how else text, Role.REST,
                                  context=rest_context))
             start = said.end + owed
@@ -765,7 +795,8 @@ class _Planner:
     def countdown_into(self, start: int, context: Context) -> None:
         """'3, 2, 1', each number on its second; the start tone comes with the round's marks."""
         for number in range(COUNTDOWN, 0, -1):
-            self.put(Role.COUNTDOWN, str(number), start - self.s(number), context)
+            self.put(Role.COUNTDOWN, self.book(phrases.COUNTDOWN, number=number),
+                     start - self.s(number), context)
 
     # one round of work ---------------------------------------------------
     def rhythm(self, work: Work) -> Round:
@@ -782,8 +813,9 @@ class _Planner:
         marks.add(0, Role.START, "start")
         for number in range(COUNTDOWN, 0, -1):  # the closing countdown: as many as fit
             at = end - number * second
-            if at >= tone + gap and at + self.length(str(number)) <= end:
-                marks.add(at, Role.COUNTDOWN, str(number))
+            said = self.book(phrases.COUNTDOWN, number=number)
+            if at >= tone + gap and at + self.length(said) <= end:
+                marks.add(at, Role.COUNTDOWN, said)
         marks.add(end, Role.END, "end")
         marks.length = end
 
@@ -792,7 +824,8 @@ class _Planner:
                 marks.add(at, role, text)
 
         if seconds >= REMAINING_MIN:
-            offer(f"{spoken_duration(REMAINING_AT)} left.", Role.REMAINING, end - self.s(REMAINING_AT))
+            offer(self.book(phrases.LEFT_IN_WORK, duration=self.book.duration(REMAINING_AT)),
+                  Role.REMAINING, end - self.s(REMAINING_AT))
         every = work.exercise.check_in or (AUTO_CHECK_IN if seconds >= AUTO_CHECK_IN else None)
         check_ins: list[float] = []
         if every:
@@ -801,13 +834,13 @@ class _Planner:
                 check_ins.append(every * k)
                 k += 1
         if seconds >= HALFWAY_MIN:
-            text = "Halfway."
+            text = self.book(phrases.HALFWAY)
             if any(abs(t - seconds / 2) < 10 for t in check_ins):
-                text = f"Halfway. {check_in_line(seconds / 2, seconds / 2)}"
+                text = f"{text} {check_in_line(seconds / 2, seconds / 2, 0, self.book)}"
                 check_ins = [t for t in check_ins if abs(t - seconds / 2) >= 10]
             offer(text, Role.HALFWAY, self.s(seconds / 2))
         for k, done in enumerate(check_ins):
-            offer(check_in_line(done, seconds - done, k), Role.CHECK_IN, self.s(done))
+            offer(check_in_line(done, seconds - done, k, self.book), Role.CHECK_IN, self.s(done))
         marks.cue_from = tone + gap + self.s(0.6)
         return marks
 
@@ -833,17 +866,18 @@ class _Planner:
                           f"tempo word '{phase.word}' takes {said:.1f}s "
                           f"to say and does not fit its {phase.seconds:g}s phase at "
                           f"{self.settings.pace} pace; a tick sounds instead")
-        sides = exercise.rep_sides if exercise.alternate else None
+        sides = rep_sides(exercise, self.book) if exercise.alternate else None
         for rep in range(1, work.reps + 1):
             rep_start = (rep - 1) * rep_length
             side = sides[(rep - 1) % 2] if sides else None
-            count = count_line(rep, False, side)
+            count = count_line(rep, False, side, self.book)
             if rep == work.reps and rep > 1:  # "last one", in the quiet just before it
-                combined = count_line(rep, True, side)
+                combined = count_line(rep, True, side, self.book)
                 self.length(combined)  # asked for either way, so the speech layer makes it
-                said_before = rep_start - small - self.length(LAST_ONE)
+                last_one = self.book(phrases.LAST_ONE)
+                said_before = rep_start - small - self.length(last_one)
                 if said_before >= last_end + small:
-                    marks.add(said_before, Role.LAST_REP, LAST_ONE)
+                    marks.add(said_before, Role.LAST_REP, last_one)
                 elif self._leaves_room(combined, exercise.tempo[0].word, phases[0]):
                     count = combined  # "7, last one.", when the first word still follows in time
             lead_end = rep_start + tone if rep == 1 else rep_start
@@ -898,7 +932,7 @@ class _Planner:
                              if rep == 1 else 0)
         choices = [count]
         if side and rep > 1:
-            choices.append(f"{side[0].upper()}{side[1:]}.")
+            choices.append(side_alone(side, self.book))
         for text in choices:
             if self.length(text) + small <= room:
                 return text
@@ -1173,7 +1207,8 @@ def estimated_seconds(routine: Routine, settings: Settings, limit: float | None 
     """The session's length, planned with speech lengths estimated from the text: no synthesis.
     The one estimate there is: `list` shows it, and refuse_too_long refuses a routine over four
     hours with it. Past `limit` seconds planning stops, so a huge routine is refused at once."""
-    planner = _Planner(routine, settings, estimate_measure(settings), SAMPLE_RATE)
+    planner = _Planner(routine, settings, estimate_measure(settings, book=book_of(routine)),
+                       SAMPLE_RATE)
     if limit is not None:
         planner.limit = planner.s(limit)
     try:
@@ -1182,9 +1217,11 @@ def estimated_seconds(routine: Routine, settings: Settings, limit: float | None 
         return too_long.seconds
 
 
-def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE) -> Measure:
-    """A length estimate from the text alone, for `list`: about 5.5 characters a word."""
-    per_char = 60.0 / (settings.spoken_wpm * 5.5)
+def estimate_measure(settings: Settings, sample_rate: int = SAMPLE_RATE,
+                     book: Phrasebook = ENGLISH) -> Measure:
+    """A length estimate from the text alone, for `list`: the language's characters a word
+    (English about 5.5, German words are longer)."""
+    per_char = 60.0 / (settings.spoken_wpm * book.info.chars_per_word)
 
     def measure(text: str) -> int:
         return int(sample_rate * (0.15 + len(text) * per_char))

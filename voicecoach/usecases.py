@@ -18,9 +18,10 @@ from .cache import Cache
 from .config import Defaults
 from .errors import FitError, VoicecoachError
 from .formats import Format
+from .i18n import from_locale
 from .settings import SAMPLE_RATE, Settings
 from .store import Store
-from .vocabulary import COUNT_IN, NO_BED
+from .vocabulary import NO_BED
 
 if TYPE_CHECKING:
     from .player import Stop
@@ -43,17 +44,26 @@ class Options:
     safety_screen: bool = False
     bed: str | None = None
     bed_level: float | None = None
+    language: str | None = None
 
     def settings(self, defaults: Defaults, week_level: str | None = None) -> Settings:
         """The one place a Settings is built from options and the config file: an option given
         wins, then a program week's level, then the config file's, then the built-in default.
-        A bed of 'none' is no bed, e.g. to turn off the config file's."""
+        A bed of 'none' is no bed, e.g. to turn off the config file's. The language: the option,
+        the config file's, then the locale's (LANG), noting which (a routine file's own language
+        yields only to an option)."""
         bed = self.bed if self.bed is not None else defaults.bed
+        language, language_from = self.language, "option"
+        if language is None:
+            language, language_from = defaults.language, "config"
+        if language is None:
+            language, language_from = from_locale(), "locale"
         return Settings(level=self.level or week_level or defaults.level,
                         pace=self.pace or defaults.pace, minutes=self.minutes,
                         voice=self.voice or defaults.voice, safety_screen=self.safety_screen,
                         bed=None if bed is None or bed.lower() == NO_BED else bed,
-                        bed_level=self.bed_level if self.bed_level is not None else defaults.bed_level)
+                        bed_level=self.bed_level if self.bed_level is not None else defaults.bed_level,
+                        language=language, language_from=language_from if language else "")
 
 
 class Asker(Protocol):
@@ -157,7 +167,7 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
     # The planner, the player and the engines: loaded when a session plays, not for every command
     from . import timeline as planner
     from .handsfree import steering
-    from .player import RESUME_TEXT, Controls, Device, Keys, Player, find_chapter, safety_end, status_line
+    from .player import Controls, Device, Keys, Player, find_chapter, safety_end, status_line
     from .session import start as start_session
 
     day = day or dt.date.today()
@@ -189,7 +199,7 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
     with Keys(playback.keys_from or nowhere) as keys, \
             status_line(playback.status_to or nowhere, playback.status_to is not None) as status:
         fitting = _Fitting(status, settings) if settings.minutes is not None else None
-        session, live = start_session(routine, settings, cache, (RESUME_TEXT, *COUNT_IN), fitting)
+        session, live = start_session(routine, settings, cache, (), fitting)
         try:
             player = Player(session.timeline, session.speech, device, status, bed=session.bed,
                             growing=live)

@@ -1,0 +1,271 @@
+"""The phrasebook's English source: every word a session says or shows that is not the routine's
+own text, marked for pybabel (`phrase` and `counted`), said through a `Phrasebook` (i18n.py).
+
+Each phrase has a context, which tells a translator where it is heard; `{name}` placeholders are
+filled by the code. A number placeholder is spelled out in words by the code, in the form the
+translation asks for (`{seconds:feminine}`, see voicecoach/locale/README.md); English keeps the
+digits it has always shown. Sentences are joined with a space by the code.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Phrase(NamedTuple):
+    """A phrase as written in the code: its context and its English text (the msgid)."""
+
+    context: str
+    text: str
+
+
+class Counted(NamedTuple):
+    """A phrase about a number of things, with its English singular and plural; the catalog
+    gives as many forms as the language's plural rule has."""
+
+    context: str
+    singular: str
+    plural: str
+
+
+def phrase(context: str, text: str) -> Phrase:
+    """Mark a phrase for the catalog (pybabel keyword `phrase:1c,2`)."""
+    return Phrase(context, text)
+
+
+def counted(context: str, singular: str, plural: str) -> Counted:
+    """Mark a counted phrase for the catalog (pybabel keyword `counted:1c,2,3`)."""
+    return Counted(context, singular, plural)
+
+
+# --- numbers and durations ------------------------------------------------------------------
+# TRANSLATORS: a count of seconds in a duration, as in "Rest for 30 seconds." Give the number the
+# noun's gender, e.g. German "{seconds:feminine} Sekunde", Spanish "{seconds:masculine} segundo".
+SECONDS = counted("duration", "{seconds} second", "{seconds} seconds")
+# TRANSLATORS: a count of minutes in a duration, as in "Hold for 2 minutes." German
+# "{minutes:feminine} Minute", Spanish "{minutes:masculine} minuto".
+MINUTES = counted("duration", "{minutes} minute", "{minutes} minutes")
+# TRANSLATORS: a duration of whole minutes and some seconds, both already said with their nouns:
+# "1 minute 30 seconds". Add a word such as "und" / "y" if your language wants one.
+MINUTES_AND_SECONDS = phrase("duration", "{minutes} {seconds}")
+
+# --- the beginning --------------------------------------------------------------------------
+# TRANSLATORS: the first thing a session says: the routine's title (already translated in the
+# routine file), as a sentence.
+TITLE = phrase("title", "{title}.")
+# TRANSLATORS: said at the start of every session, under 20 seconds at normal pace. {stop} is
+# one of the two "how to stop" phrases below. "Five out of ten" is a pain score.
+NOTE = phrase("safety note", "Safety first: pain up to five out of ten is fine if it settles by "
+              "morning. Sharp or leg pain, numbness or tingling? {stop}. A numb groin, trouble "
+              "peeing or a weak leg? Get emergency care now.")
+# TRANSLATORS: {stop} in the safety note, for a session done lying or kneeling on the floor.
+ON_THE_FLOOR = phrase("safety note", "Stop and rest on your side")
+# TRANSLATORS: {stop} in the safety note, for a session done standing or sitting.
+UPRIGHT = phrase("safety note", "Stop and sit down")
+
+# TRANSLATORS: the full safety screen: printed by `voicecoach safety`, spoken at a first session
+# (each heading, then a full stop, then its paragraph), shown on the phone page and in the feed.
+SCREEN = (
+    (phrase("safety screen heading", "Before you start"),
+     phrase("safety screen",
+            "Check with a doctor before you exercise if any of these is true. You have had "
+            "cancer, or you are losing weight without trying. You have had a recent fall or "
+            "injury, or you have osteoporosis. You take steroids long term, or your immune system "
+            "is weak. You are pregnant, have recently given birth, or had back surgery in the "
+            "past year. Your pain is constant, or it wakes you at night and no position eases it, "
+            "or your symptoms are getting worse. If you have a fever or feel unwell with your back "
+            "pain, see a doctor today.")),
+    (phrase("safety screen heading", "How much pain is fine"),
+     phrase("safety screen",
+            "Some pain during and after these exercises is normal and safe, as long as it stays at "
+            "five out of ten or less, rises no more than two points during a session, and is back "
+            "to its usual level by the next morning. When it is not, do less. A program does this "
+            "for you when you log your pain: it repeats a week, steps back, or pauses.")),
+    (phrase("safety screen heading", "When to stop"),
+     phrase("safety screen",
+            "Stop if a movement brings sharp pain, if your pain goes above five, if pain spreads "
+            "into a buttock or down a leg, or if you feel numbness or tingling. To stop on the "
+            "floor, open your eyes, bend your knees, and roll onto your side in one piece. Rest "
+            "there until it eases. To get up, push onto your hands and knees, then use a chair. "
+            "You can also just rest and let the session play on.")),
+    (phrase("safety screen heading", "Get help now"),
+     phrase("safety screen",
+            "If you go numb around your bottom, private parts or inner thighs, find it hard to "
+            "pee, lose control of your bladder or bowels, have pain, numbness or weakness in both "
+            "legs, or one leg grows weak, stop and go to an emergency department now. Do not drive "
+            "yourself.")),
+    (phrase("safety screen heading", "One more thing"),
+     phrase("safety screen",
+            "This guide does not replace a physiotherapist or a doctor. If your back is not "
+            "getting better after a few weeks, see one.")),
+)
+
+# --- chapters (shown, not spoken: MP3 chapters, the phone page, the lock screen) -------------
+# TRANSLATORS: the title of the first chapter: the title, the safety note and the introduction.
+INTRODUCTION = phrase("chapter", "Introduction")
+# TRANSLATORS: the title of the last chapter: the closing words and the finish tone.
+FINISH = phrase("chapter", "Finish")
+
+# --- getting ready for an exercise ----------------------------------------------------------
+# TRANSLATORS: announces the first exercise; {exercise} is its name from the routine file.
+FIRST = phrase("announce", "First: {exercise}.")
+# TRANSLATORS: announces every later exercise; {exercise} is its name from the routine file.
+NEXT_UP = phrase("announce", "Next up: {exercise}.")
+
+# TRANSLATORS: what the work is, said just before the count-in. {amount} is one of the "amount"
+# phrases, {in_sets} the "sets" phrase (only when there is more than one set).
+WORK = phrase("work", "{amount}.")
+WORK_SETS = phrase("work", "{amount}, {in_sets}.")
+# TRANSLATORS: as above, for an exercise done on each side in turn.
+WORK_EACH_SIDE = phrase("work", "{amount} on each side.")
+WORK_SETS_EACH_SIDE = phrase("work", "{amount}, {in_sets} on each side.")
+# TRANSLATORS: {amount} in a "work" phrase: a number of repetitions of a movement.
+REPS = counted("amount", "{reps} rep", "{reps} reps")
+# TRANSLATORS: {amount} in a "work" phrase: holding a position still; {duration} is a duration
+# such as "30 seconds" or "1 minute 30 seconds".
+HOLD = phrase("amount", "Hold for {duration}")
+# TRANSLATORS: {amount} in a "work" phrase: moving for a time; {duration} as above.
+KEEP_GOING = phrase("amount", "Keep going for {duration}")
+# TRANSLATORS: {sets} in a "work" phrase: how many times the work is done, with rests between.
+SETS = counted("sets", "{sets} set", "{sets} sets")
+# TRANSLATORS: reps that switch sides on every rep. {amount} is the "amount" phrase for reps;
+# {each} is half the reps (a number: give it the noun's gender); {first} is the side the first
+# rep is done on, a name from the routine file or one of the "side name" phrases below.
+# {in_sets} is empty, or the phrase below (a comma, then the "sets" phrase).
+ALTERNATE = phrase("work", "{amount}, {each} each side, switching every rep{in_sets}, {first} "
+                   "first.")
+# TRANSLATORS: {in_sets} in the phrase above when there is more than one set: a comma, then the
+# "sets" phrase.
+ALTERNATE_SETS = phrase("work", ", {in_sets}")
+
+# TRANSLATORS: the names of the two sides of an alternating exercise whose routine file does not
+# name them: "Left." is said on a rep, "left first" in the work line.
+LEFT = phrase("side name", "left")
+RIGHT = phrase("side name", "right")
+# TRANSLATORS: which side an exercise done on each side starts with; {side} is the routine's own
+# name for it, such as "left leg" (German "linkes Bein"): "Start with your left leg."
+START_WITH = phrase("side", "Start with your {side}.")
+# TRANSLATORS: said when the same work goes on with the other side; {side} as above.
+SWITCH_TO = phrase("side", "Switch to your {side}.")
+# TRANSLATORS: between sets: "Set 2 of 3." German "Satz {number:numbering} von {sets}" style.
+SET_OF = phrase("set", "Set {number} of {sets}.")
+
+# --- moving between positions: said with eyes closed, time to move after each ----------------
+# TRANSLATORS: a step from one position to the next, said while the listener lies or kneels with
+# eyes closed; they do it after hearing it, so say it as one clear instruction. "onto your side"
+# means lying on one side.
+STEP_BACK_TO_SIDE = phrase("transition", "Bend your knees and roll onto your side.")
+STEP_BACK_TO_LEFT_SIDE = phrase("transition", "Bend your knees and roll onto your left side.")
+STEP_BACK_TO_RIGHT_SIDE = phrase("transition", "Bend your knees and roll onto your right side.")
+STEP_SIDE_TO_BACK = phrase("transition", "Roll onto your back.")
+STEP_SIDE_TO_FRONT = phrase("transition", "Roll on over onto your front.")
+STEP_FRONT_TO_SIDE = phrase("transition", "Roll onto your side.")
+STEP_FRONT_TO_LEFT_SIDE = phrase("transition", "Roll onto your left side.")
+STEP_FRONT_TO_RIGHT_SIDE = phrase("transition", "Roll onto your right side.")
+STEP_BACK_TO_FRONT = phrase("transition", "Roll onto your side, then on over onto your front.")
+STEP_FRONT_TO_BACK = phrase("transition", "Roll onto your side, then onto your back.")
+STEP_SIDE_TO_HANDS_AND_KNEES = phrase("transition", "Push yourself up with your hands onto your "
+                                      "hands and knees.")
+STEP_FRONT_TO_HANDS_AND_KNEES = phrase("transition", "Press up with your hands and draw your "
+                                       "knees under your hips, onto your hands and knees.")
+STEP_HANDS_AND_KNEES_TO_FRONT = phrase("transition", "Slide your knees back and lower yourself "
+                                       "slowly onto your front.")
+STEP_HANDS_AND_KNEES_TO_SIDE = phrase("transition", "Sit onto one hip, then lower yourself onto "
+                                      "your side, using your hands.")
+STEP_HANDS_AND_KNEES_TO_LEFT_SIDE = phrase("transition", "Sit onto one hip, then lower yourself "
+                                           "onto your left side, using your hands.")
+STEP_HANDS_AND_KNEES_TO_RIGHT_SIDE = phrase("transition", "Sit onto one hip, then lower yourself "
+                                            "onto your right side, using your hands.")
+STEP_HANDS_AND_KNEES_TO_KNEELING = phrase("transition", "Walk your hands back to your knees and "
+                                          "lift your body upright, kneeling.")
+STEP_KNEELING_TO_HANDS_AND_KNEES = phrase("transition", "If one foot is forward, bring it back "
+                                          "beside the other knee. Then lean forward and put your "
+                                          "hands on the floor under your shoulders.")
+STEP_KNEELING_TO_STANDING = phrase("transition", "Bring one foot forward, flat on the floor. "
+                                   "With both hands on that knee, push up slowly to standing.")
+STEP_STANDING_TO_KNEELING = phrase("transition", "Step one foot back and lower that knee gently "
+                                   "to the floor, hands on your front thigh, then bring the other "
+                                   "knee down.")
+STEP_HANDS_AND_KNEES_TO_SITTING = phrase("transition", "Shift your hips to one side and sit down, "
+                                         "using your hands.")
+STEP_SITTING_TO_HANDS_AND_KNEES = phrase("transition", "Turn to one side and come onto your hands "
+                                         "and knees.")
+STEP_SITTING_TO_SIDE = phrase("transition", "Lower yourself onto your side, using your hands.")
+STEP_SITTING_TO_LEFT_SIDE = phrase("transition", "Lower yourself onto your left side, using your "
+                                   "hands.")
+STEP_SITTING_TO_RIGHT_SIDE = phrase("transition", "Lower yourself onto your right side, using "
+                                    "your hands.")
+STEP_SIDE_TO_SITTING = phrase("transition", "Push yourself up to sitting with your hands.")
+STEP_SITTING_TO_BACK = phrase("transition", "Lean back onto your elbows, then lower yourself onto "
+                              "your back.")
+# TRANSLATORS: the same steps for a routine that uses a chair: a hand on the chair.
+STEP_KNEELING_TO_STANDING_CHAIR = phrase("transition", "Bring one foot forward, flat on the "
+                                         "floor. With a hand on the chair, push up slowly to "
+                                         "standing.")
+STEP_STANDING_TO_KNEELING_CHAIR = phrase("transition", "With a hand on the chair, step one foot "
+                                         "back and lower that knee gently to the floor, then "
+                                         "bring the other knee down.")
+# TRANSLATORS: not spoken. The words that, found in an exercise's setup (the routine's own text),
+# mean it is done lying on the left side, so the roll onto the side says which. Several spellings
+# may be given separated by "|", e.g. German "linke Seite|linken Seite".
+SETUP_LEFT_SIDE = phrase("setup words", "left side")
+SETUP_RIGHT_SIDE = phrase("setup words", "right side")
+
+# TRANSLATORS: added to the rest line between rounds in a position that tires.
+REST_HOW_HANDS_AND_KNEES = phrase("rest", "Sit back on your heels and let your wrists rest.")
+REST_HOW_KNEELING = phrase("rest", "Sit back on your heels, or to one side, and let your legs "
+                           "rest.")
+# TRANSLATORS: after such a rest, coming back into the position for the next round.
+BACK_INTO_HANDS_AND_KNEES = phrase("transition", "Come forward onto your hands and knees, hands "
+                                   "under your shoulders.")
+BACK_INTO_KNEELING = phrase("transition", "Come back up onto your knees.")
+
+# --- the work itself --------------------------------------------------------------------------
+# TRANSLATORS: a rep's number, said on the rep while moving, to the beat: keep it as short as the
+# number itself. {rep} is spelled in your counting form ("{rep:numbering}" is the default).
+COUNT = phrase("count", "{rep}")
+# TRANSLATORS: a rep's number and its side, for reps that switch sides: "4, right". Short.
+COUNT_SIDE = phrase("count", "{rep}, {side}")
+# TRANSLATORS: the first rep of alternating work says its side alone: "Left." {side} is the side
+# name; the code writes its first letter as a capital.
+SIDE_ALONE = phrase("count", "{side}.")
+# TRANSLATORS: the count of the last rep, with "last one": "8, last one." or "8, left, last one."
+COUNT_LAST = phrase("count", "{count}, last one.")
+# TRANSLATORS: said in the moment before the last rep. Two or three syllables at most.
+LAST_ONE = phrase("last rep", "Last one.")
+# TRANSLATORS: the count-in before the work starts, one number on each second: 3, 2, 1. Also
+# the closing countdown of timed work. Keep it one word.
+COUNTDOWN = phrase("countdown", "{number}")
+# TRANSLATORS: said in the middle of a hold or timed work.
+HALFWAY = phrase("halfway", "Halfway.")
+# TRANSLATORS: said 10 seconds before the end of a hold or timed work; {duration} is "10 seconds".
+LEFT_IN_WORK = phrase("remaining", "{duration} left.")
+# TRANSLATORS: check-ins during a long hold, said in turn so the same sentence is not heard over
+# and over; {done} and {left} are durations such as "5 minutes".
+CHECK_INS = (phrase("check-in", "{done} done, {left} to go."),
+             phrase("check-in", "{left} still to go."),
+             phrase("check-in", "That is {done}. {left} left."))
+# TRANSLATORS: said right after the work ends.
+RELEASE = phrase("release", "And relax.")
+
+# --- rests ------------------------------------------------------------------------------------
+# TRANSLATORS: a rest with quiet in it; {duration} is the time to the next start tone.
+REST_FOR = phrase("rest", "Rest for {duration}.")
+# TRANSLATORS: instead of "Rest for ..." when the rest is filled with talk about the next
+# exercise: no promise of quiet.
+NEXT_STARTS_IN = phrase("rest", "The next one starts in {duration}.")
+
+# --- the end ----------------------------------------------------------------------------------
+# TRANSLATORS: the last words of a session whose routine has no outro of its own, by where the
+# body is after the last exercise: standing.
+OUTRO_STANDING = phrase("outro", "That is the end of the session. Walk around gently for a moment "
+                        "before you go on.")
+# TRANSLATORS: as above, sitting.
+OUTRO_SITTING = phrase("outro", "That is the end of the session. Take a few easy breaths, then get "
+                       "up slowly.")
+# TRANSLATORS: as above, lying or kneeling on the floor.
+OUTRO_FLOOR = phrase("outro", "That is the end of the session. Roll onto your side and take your "
+                     "time before you get up.")
+
+# --- playback ---------------------------------------------------------------------------------
+# TRANSLATORS: said when the listener resumes a paused session, before a count-in of 3, 2, 1.
+RESUMING = phrase("resume", "Resuming.")
