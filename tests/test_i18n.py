@@ -328,6 +328,9 @@ def test_a_translated_session_has_no_english_framework_phrase_and_no_digit(langu
             timeline = planner.plan(routine, settings, planner.estimate_measure(settings))
             texts = [e.text for e in timeline.events if e.kind == "speech"]
             texts += [c.title for c in timeline.chapters]
+            sentences = [e.text for e in timeline.events if e.kind == "speech"
+                         and e.role not in ("count", "phase", "countdown")]
+            assert not [t for t in sentences if t[:1].islower()], routine_id  # "sechs Wied..."
             for text in texts:
                 assert not re.search(r"\d", text), (routine_id, text)
                 for fragment in fragments:

@@ -201,7 +201,18 @@ def rep_sides(exercise: Exercise, book: Phrasebook = ENGLISH) -> tuple[str, str]
     return book(phrases.LEFT), book(phrases.RIGHT)
 
 
+def sentence(text: str) -> str:
+    """A line as shown and captioned: its first letter a capital. A translation may begin with a
+    spelled number ("sechs Wiederholungen"); English lines begin with a digit or a capital and
+    are left as they are."""
+    return text[:1].upper() + text[1:]
+
+
 def work_line(work: Work, book: Phrasebook = ENGLISH) -> str:
+    return sentence(_work_line(work, book))
+
+
+def _work_line(work: Work, book: Phrasebook) -> str:
     exercise = work.exercise
     in_sets = book.counted(phrases.SETS, work.sets, sets=work.sets) if work.sets > 1 else ""
     if exercise.alternate:
@@ -259,8 +270,8 @@ def switch_line(exercise: Exercise, label: str, book: Phrasebook = ENGLISH) -> s
 
 def check_in_line(done: float, left: float, turn: int = 0, book: Phrasebook = ENGLISH) -> str:
     """A check-in, worded in turn so that a long hold does not hear one sentence over and over."""
-    return book(phrases.CHECK_INS[turn % len(phrases.CHECK_INS)], done=book.duration(done),
-                left=book.duration(left))
+    return sentence(book(phrases.CHECK_INS[turn % len(phrases.CHECK_INS)],
+                         done=book.duration(done), left=book.duration(left)))
 
 
 # After a rest in a position that tires, how to rest there, and how to come back into it
