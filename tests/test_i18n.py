@@ -336,3 +336,13 @@ def test_a_translated_session_has_no_english_framework_phrase_and_no_digit(langu
                 for fragment in fragments:
                     assert not re.search(rf"(?<![A-Za-zÀ-ÿ]){re.escape(fragment)}(?![A-Za-zÀ-ÿ])",
                                          text), (routine_id, fragment, text)
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_check_of_a_translated_built_in_warns_of_nothing(language, speech_cache):
+    """`check` measures a German or Spanish routine with a voice of its language, and does not
+    look for English equipment nouns in its intro (it warned of the mat and chair in every one)."""
+    path = CHECKOUT / "voicecoach" / "library" / language / "three-exercises.yaml"
+    result = voicecoach("check", str(path), cache=speech_cache)
+    assert (result.returncode, result.stdout) == (0, ""), result.stdout
+    assert result.stderr == f"{path}: ok\n"

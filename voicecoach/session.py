@@ -236,7 +236,7 @@ def check_warnings(routine: Routine, cache: Cache | None = None) -> list[Problem
     lengths estimated from the text when there is no speech engine), as located warnings. A
     routine too long to play is refused (RoutineError), as the loader refuses a broken one."""
     planner.refuse_too_long(routine)
-    settings = Settings()
+    settings = speaking(routine.language, Settings())  # measured with a voice of its language
     try:
         notes = prepare(routine, settings, cache).timeline.notes
     except SpeechEngineMissing:

@@ -720,7 +720,7 @@ class _Planner:
     def check(self, work: Work, positions_used: bool) -> None:
         """Notes on what will work but sound wrong, for `check` to warn about."""
         exercise = work.exercise
-        if exercise.number == 1:
+        if exercise.number == 1 and self.routine.language == "en":  # it knows English nouns only
             intro = (self.routine.intro or "").lower()
             missing = [item for item in self.routine.equipment if item not in intro]
             if missing:
