@@ -1,7 +1,6 @@
 """MP3 export read back with ffprobe, ffmpeg's ebur128 and mutagen: length, tags, chapters, loudness."""
 from __future__ import annotations
 
-import json
 import re
 import signal
 import subprocess
@@ -20,7 +19,7 @@ from voicecoach.export import ENCODER_DELAY, info_frame, safe_name
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
 
-from helpers import interrupt_while_writing, loudness, voicecoach
+from helpers import interrupt_while_writing, loudness, probe, voicecoach
 
 UNICODE_ROUTINE = """\
 title: Rücken sanft — Übungen für den Abend ✓
@@ -38,12 +37,6 @@ exercises:
       - lift: 2s
       - lower: 2s
 """
-
-
-def probe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters",
-                          "-of", "json", str(path)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ chapters and tags against the session and the MP3 of the same session; --format 
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import signal
@@ -22,7 +21,7 @@ from voicecoach.cli import cli
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
 
-from helpers import Running, interrupt_while_writing, serving, voicecoach
+from helpers import Running, interrupt_while_writing, probe, serving, voicecoach
 
 ROUTINE = "desk-break"  # the shortest built-in: about five minutes of audio
 SHORT_ROUTINE = """\
@@ -39,12 +38,6 @@ exercises:
       - tilt: 2s
       - release: 2s
 """
-
-
-def probe(path: Path) -> dict:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters",
-                          "-of", "json", str(path)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
 
 
 def decoded(path: Path) -> bytes:

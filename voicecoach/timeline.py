@@ -237,8 +237,7 @@ def side_line(label: str, first: bool, book: Phrasebook = ENGLISH) -> str:
 
 def side_alone(side: str, book: Phrasebook = ENGLISH) -> str:
     """A side named on its own on a rep: 'Left.'"""
-    said = book(phrases.SIDE_ALONE, side=side)
-    return f"{said[0].upper()}{said[1:]}"
+    return sentence(book(phrases.SIDE_ALONE, side=side))
 
 
 def count_line(rep: int, last: bool, side: str | None = None, book: Phrasebook = ENGLISH) -> str:

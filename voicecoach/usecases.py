@@ -21,7 +21,7 @@ from .formats import Format
 from .i18n import from_locale
 from .settings import SAMPLE_RATE, Settings
 from .store import Store
-from .vocabulary import NO_BED
+from .vocabulary import DEFAULT_LEVEL, NO_BED
 
 if TYPE_CHECKING:
     from .player import Stop
@@ -122,12 +122,9 @@ def today_session(store: Store, day: dt.date, options: Options, defaults: Defaul
     if plan.position.paused:
         raise history.ProgramPaused(plan.advice)
     settings = options.settings(defaults, week_level=plan.level)
-    given = settings.option_args()
-    if options.level is not None and "--level" not in given:
-        given = ["--level", settings.level, *given]  # standard, given to override the week's
-    elif options.level is None:
-        given = [arg for index, arg in enumerate(given)  # the week's level, not the person's
-                 if arg != "--level" and (index == 0 or given[index - 1] != "--level")]
+    given = replace(settings, level=DEFAULT_LEVEL).option_args()  # the week's level is not repeated
+    if options.level is not None:  # a level given overrides the week's, standard too
+        given = ["--level", settings.level, *given]
     return Today(plan, settings, given)
 
 

@@ -38,7 +38,6 @@ EQUIPMENT = ("chair", "wall", "cushion", "ottoman", "mat", "towel", "counter", "
 
 MAX_SESSION_SECONDS = 4 * 3600  # the longest session a routine may make (and --minutes may ask)
 COUNTDOWN = 3  # numbers in a countdown
-COUNT_IN = tuple(str(number) for number in range(COUNTDOWN, 0, -1))  # "3", "2", "1"
 NO_BED = "none"  # --bed none: no bed, e.g. to turn off a default from a config file
 
 
