@@ -300,10 +300,15 @@ def test_language_on_the_command_line(tmp_path, speech_cache):
 
 # --- no English left ----------------------------------------------------------------------------
 
-def english_fragments() -> list[str]:
-    """The words of every English phrase between its placeholders, four letters or more."""
+def english_fragments(language: str) -> list[str]:
+    """The words of every English phrase between its placeholders, four letters or more; but not
+    a phrase the language says the same way (a pace is "normal" in German and Spanish too)."""
+    same = {message.id for message in catalogs.read(catalogs.catalogs()[language], language)
+            if isinstance(message.id, str) and message.string == message.id}
     found = set()
     for message in catalogs.read(catalogs.TEMPLATE):
+        if message.id in same:
+            continue
         for text in (message.id,) if isinstance(message.id, str) else message.id:
             for part in re.split(r"\{[^}]*\}", text or ""):
                 part = part.strip(" ,.:?")
@@ -319,7 +324,7 @@ def test_a_translated_session_has_no_english_framework_phrase_and_no_digit(langu
                   if (CHECKOUT / "voicecoach" / "library" / language / f"{routine_id}.yaml").exists()]
     if not translated:
         pytest.skip(f"no built-in routine translated to {language} yet (voicecoach/library/{language}/)")
-    fragments = english_fragments()
+    fragments = english_fragments(language)
     for routine_id in translated:
         routine = load(routine_id, language)
         assert routine.language == language

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, phrases
 from . import routine as routines
 from . import timeline as planner
 from .cache import EPISODES, Cache
@@ -32,6 +32,7 @@ from .export import DEFAULT_BITRATE, write_session
 from .files import atomic_output, read_regular
 from .formats import DEFAULT, Format
 from .history import Plan
+from .i18n import phrasebook
 from .routine import Routine
 from .session import load_routine
 from .settings import MINUTES_RANGE, Settings
@@ -126,9 +127,11 @@ def length_choices(routine: Routine, settings: Settings) -> list[int]:
 
 def episode(routine: Routine, settings: Settings, log_ref: str | None, today: bool = False,
             fmt: Format = DEFAULT) -> Episode:
-    length = f", {settings.minutes:g} minutes" if settings.minutes else ""
-    title = routine.title + (f" ({settings.level}{length})" if settings.level != "standard" or length
-                             else "")
+    book = phrasebook(routine.language)
+    length = book(phrases.LENGTH_IN_TITLE, minutes=f"{settings.minutes:g}") if settings.minutes else ""
+    level = book.name(phrases.LEVEL_NAMES, settings.level)
+    title = (book(phrases.TITLE_WITH_LEVEL, title=routine.title, level=level, length=length)
+             if settings.level != "standard" or length else routine.title)
     return Episode(make_key(routine, settings, fmt=fmt), routine, settings, title, log_ref, today)
 
 
@@ -139,8 +142,10 @@ def today_episode(plan: Plan | None, base: Settings, level_given: bool,
         return None
     settings = base if level_given else replace(base, level=plan.level)
     found = episode(plan.routine, settings, None, today=True, fmt=fmt)
-    week = f"{plan.program.title}, week {plan.position.week}"
-    return replace(found, title=f"Today: {plan.routine.title} ({week}, {settings.level})")
+    book = phrasebook(plan.routine.language)
+    return replace(found, title=book(phrases.TODAY_TITLE, title=plan.routine.title,
+                                     program=plan.program.title, week=str(plan.position.week),
+                                     level=book.name(phrases.LEVEL_NAMES, settings.level)))
 
 
 class Offer:

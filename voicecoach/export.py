@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import phrases
 from .files import atomic_output, make_folder
 from .formats import DEFAULT, Format, Mark, Tags
+from .i18n import ENGLISH, phrasebook
 from .mp3 import ENCODER_DELAY as ENCODER_DELAY  # where they lived; the MP3 tests read them here
 from .mp3 import info_frame as info_frame
 from .render import SAMPLE_BYTES, Renderer
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BITRATE = 64  # kbit/s: plenty for mono speech at 22.05 kHz, in MP3 or AAC
 ARTIST = "voicecoach"
-ALBUM = "voicecoach back-care sessions"
+ALBUM = ENGLISH(phrases.SHOW_TITLE)
 GENRE = "Fitness"
 
 Progress = Callable[[int], None]
@@ -43,8 +45,11 @@ class Written:
 
 
 def _comment(routine: Routine, settings: Settings) -> str:
-    source = f"From the article \u201c{routine.source}\u201d. " if routine.source else ""
-    return f"{source}Level {settings.level}, {settings.pace} pace. Made by voicecoach."
+    """Where the routine comes from, its level and pace, in the routine's language."""
+    book = phrasebook(routine.language)
+    source = book(phrases.FROM_ARTICLE, source=routine.source) if routine.source else ""
+    return source + book(phrases.MADE_AT, level=book.name(phrases.LEVEL_NAMES, settings.level),
+                         pace=book.name(phrases.PACE_NAMES, settings.pace))
 
 
 def _ms(timeline: Timeline, samples: int) -> int:
@@ -73,7 +78,8 @@ def write_file(path: Path, routine: Routine, settings: Settings, timeline: Timel
     else:
         chapters = []
         title = span.title
-    tags = Tags(title, ARTIST, routine.title if span else ALBUM, GENRE, _comment(routine, settings), track)
+    album = routine.title if span else phrasebook(routine.language)(phrases.SHOW_TITLE)
+    tags = Tags(title, ARTIST, album, GENRE, _comment(routine, settings), track)
     fmt.write(Path(path), _counted(renderer.blocks(start, end), progress), timeline.sample_rate,
               end - start, chapters, tags, bitrate)
     return Written(Path(path), (end - start) / timeline.sample_rate)
@@ -146,7 +152,8 @@ def write_captions(audio: Path, routine: Routine, timeline: Timeline,
     lines = [(timeline.seconds(e.start - start), timeline.seconds(e.end - start), e.text)
              for e in timeline.events if e.kind == Sound.SPEECH and start <= e.start < end]
     total = timeline.seconds(end - start)
-    lrc = [f"[ti:{routine.title}]", f"[ar:{ARTIST}]", f"[al:{ALBUM}]",
+    album = phrasebook(routine.language)(phrases.SHOW_TITLE)
+    lrc = [f"[ti:{routine.title}]", f"[ar:{ARTIST}]", f"[al:{album}]",
            f"[length:{int(total // 60):02d}:{int(total % 60):02d}]"]
     for at, _, text in lines:
         lrc.append(f"{_lrc_stamp(at)}{_one_line(text)}")

@@ -8,16 +8,25 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from . import phrases
 from .episodes import Made
 from .formats import DEFAULT, Format
+from .i18n import ENGLISH, Phrasebook
 from .safety import screen_text
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
-TITLE = "voicecoach back-care sessions"
-DESCRIPTION = ("Voice-guided back-care sessions you can follow lying down with your eyes closed, "
-               "made on your own computer by voicecoach.\n\n" + screen_text())
+TITLE = ENGLISH(phrases.SHOW_TITLE)
+
+
+def description(book: Phrasebook = ENGLISH) -> str:
+    """The podcast's description: what it is, then the safety screen (which safety.py gives in
+    English only)."""
+    return book(phrases.SHOW_DESCRIPTION) + "\n\n" + screen_text()
+
+
+DESCRIPTION = description()
 
 ET.register_namespace("itunes", ITUNES)
 ET.register_namespace("podcast", PODCAST)
@@ -46,28 +55,29 @@ def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
 
 
 def rss(base: str, episodes: Sequence[Made], now: dt.datetime | None = None,
-        fmt: Format = DEFAULT) -> bytes:
+        fmt: Format = DEFAULT, book: Phrasebook = ENGLISH) -> bytes:
     """The feed, every URL under `base` (http://ADDRESS:PORT/TOKEN/), each enclosure a file of
     `fmt`. An episode's guid is its key, which is the same exactly when its sound is the same; its
-    date is when it was made."""
+    date is when it was made. The framework's words are `book`'s, and so is `<language>`."""
     now = now or dt.datetime.now(dt.UTC)
     root = ET.Element("rss", {"version": "2.0"})
     channel = _add(root, "channel")
-    _add(channel, "title", TITLE)
+    title = book(phrases.SHOW_TITLE)
+    _add(channel, "title", title)
     _add(channel, "link", base)
-    _add(channel, "description", DESCRIPTION)
-    _add(channel, "language", "en")
+    _add(channel, "description", description(book))
+    _add(channel, "language", book.language)
     _add(channel, "generator", "voicecoach")
     _add(channel, "lastBuildDate", email.utils.format_datetime(now))
     _add(channel, f"{{{ITUNES}}}author", "voicecoach")
-    _add(channel, f"{{{ITUNES}}}summary", DESCRIPTION)
+    _add(channel, f"{{{ITUNES}}}summary", description(book))
     _add(channel, f"{{{ITUNES}}}explicit", "false")
     _add(channel, f"{{{ITUNES}}}type", "episodic")
     _add(channel, f"{{{ITUNES}}}image", href=f"{base}cover.png")
     _add(channel, f"{{{ITUNES}}}category", text="Health & Fitness")
     image = _add(channel, "image")
     _add(image, "url", f"{base}cover.png")
-    _add(image, "title", TITLE)
+    _add(image, "title", title)
     _add(image, "link", base)
     _add(channel, f"{{{PODCAST}}}locked", "yes", owner="voicecoach")
     for made in episodes:

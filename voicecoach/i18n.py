@@ -168,6 +168,12 @@ class Phrasebook:
         text = self.translations.npgettext(said.context, said.singular, said.plural, n)
         return text.format(**self._values(values))
 
+    def name(self, names: Mapping[str, Phrase], key: str) -> str:
+        """A level's or pace's name as shown (phrases.LEVEL_NAMES, PACE_NAMES); the key itself
+        when it has none."""
+        said = names.get(key)
+        return self(said) if said is not None else key
+
     def number(self, n: int, form: str = "") -> str:
         """A number on its own (a count, the count-in), in the counting form."""
         return format(Number(n, self.language), form)

@@ -11,9 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import phrases
 from .episodes import Episode, Made
 from .formats import DEFAULT, Format
 from .history import SYMPTOMS
+from .i18n import ENGLISH, Phrasebook
 from .safety import SCREEN
 from .timeline import clock
 
@@ -38,8 +40,8 @@ class Listed:
     lengths: Sequence[tuple[int, Episode]]
 
 
-def _page(title: str, body: str, head: str = "") -> str:
-    return (f"<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+def _page(title: str, body: str, head: str = "", book: Phrasebook = ENGLISH) -> str:
+    return (f"<!doctype html>\n<html lang=\"{escape(book.language)}\"><head><meta charset=\"utf-8\">\n"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<meta name=\"referrer\" content=\"no-referrer\">\n"
             f"<title>{escape(title)}</title>\n<link rel=\"stylesheet\" href=\"page.css\">\n"
@@ -51,45 +53,53 @@ def _link(episode: Episode, text: str, current: bool = False) -> str:
     return f'<a href="{escape(episode.key)}.html"{mark}>{escape(text)}</a>'
 
 
-def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: str = "") -> str:
-    """The front page: today's program session, then every routine with its levels and lengths."""
-    parts = ["<header><h1>voicecoach</h1><p>Back-care sessions to follow lying down, eyes closed.</p>"
-             "</header>"]
+def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: str = "",
+          book: Phrasebook = ENGLISH) -> str:
+    """The front page: today's program session, then every routine with its levels and lengths,
+    in `book`'s language."""
+    parts = [f"<header><h1>voicecoach</h1><p>{escape(book(phrases.PAGE_TAGLINE))}</p></header>"]
     if note:
         parts.append(f'<p class="note" role="status">{escape(note)}</p>')
     screen = "".join(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in SCREEN)
-    parts.append(f'<section class="card safety"><details><summary>Safety: read before your first '
-                 f"session</summary>{screen}</details></section>")
+    parts.append(f'<section class="card safety"><details><summary>{escape(book(phrases.PAGE_SAFETY))}'
+                 f"</summary>{screen}</details></section>")
     if today is not None:
         parts.append(f'<section class="card today"><h2>{escape(today.title)}</h2>'
-                     f'<p><a class="play" href="{escape(today.key)}.html">Play today\'s session</a>'
+                     f'<p><a class="play" href="{escape(today.key)}.html">'
+                     f"{escape(book(phrases.PAGE_PLAY_TODAY))}</a>"
                      "</p></section>")
     for entry in listed:
         routine = entry.main.routine
-        levels = " ".join(_link(e, e.level, e.key == entry.main.key) for e in entry.levels)
+        levels = " ".join(_link(e, book.name(phrases.LEVEL_NAMES, e.level), e.key == entry.main.key)
+                          for e in entry.levels)
         fitted = entry.main.settings.minutes  # serve --minutes: every session fitted to it
-        length = f"{fitted:g} min" if fitted else f"~{round(entry.minutes)} min"
-        lengths = " ".join([_link(entry.main, length if fitted else f"as written, {length}", True)]
-                           + [_link(e, f"{m} min") for m, e in entry.lengths])
+        length = (book(phrases.PAGE_MINUTES, minutes=f"{fitted:g}") if fitted
+                  else book(phrases.PAGE_ABOUT_MINUTES, minutes=str(round(entry.minutes))))
+        written = length if fitted else book(phrases.PAGE_AS_WRITTEN, length=length)
+        lengths = " ".join([_link(entry.main, written, True)]
+                           + [_link(e, book(phrases.PAGE_MINUTES, minutes=str(m))) for m, e in entry.lengths])
+        count = len(routine.exercises)
+        meta = book.counted(phrases.PAGE_META, count, length=length, count=str(count))
         summary = f"<p>{escape(routine.summary)}</p>" if routine.summary else ""
         parts.append(
             f'<section class="card"><h2>{escape(routine.title)}</h2>'
-            f'<p class="meta">{length}, {len(routine.exercises)} exercises</p>'
-            f'<p><a class="play" href="{escape(entry.main.key)}.html">Play</a></p>'
-            f'<p class="choices">Level: {levels}</p><p class="choices">Length: {lengths}</p>'
-            f"<details><summary>About</summary>{summary}</details></section>")
-    parts.append('<footer><p>AntennaPod (Android): add <a href="feed.xml">this feed</a> by its '
-                 f"address:</p><p class=\"url\">{escape(feed_url)}</p><p>Podcast apps that "
-                 "fetch feeds on their own servers (Apple Podcasts, Overcast, Pocket Casts) cannot "
-                 "reach it: play here, or keep a session with its download link.</p></footer>")
-    return _page("voicecoach", "\n".join(parts))
+            f'<p class="meta">{escape(meta)}</p>'
+            f'<p><a class="play" href="{escape(entry.main.key)}.html">{escape(book(phrases.PAGE_PLAY))}'
+            f'</a></p><p class="choices">{escape(book(phrases.PAGE_LEVEL))} {levels}</p>'
+            f'<p class="choices">{escape(book(phrases.PAGE_LENGTH))} {lengths}</p>'
+            f"<details><summary>{escape(book(phrases.PAGE_ABOUT))}</summary>{summary}</details></section>")
+    feed_link = f'<a href="feed.xml">{escape(book(phrases.PAGE_THIS_FEED))}</a>'
+    how = escape(book(phrases.PAGE_FEED_HOW)).replace("{feed}", feed_link)
+    parts.append(f'<footer><p>{how}</p><p class="url">{escape(feed_url)}</p>'
+                 f"<p>{escape(book(phrases.PAGE_FEED_LIMIT))}</p></footer>")
+    return _page("voicecoach", "\n".join(parts), book=book)
 
 
-def _symptoms() -> str:
+def _symptoms(book: Phrasebook) -> str:
     """The warning symptoms, to tick after a session; none ticked says there were none."""
     boxes = "".join(f'<label class="symptom"><input type="checkbox" name="symptom" value="{escape(name)}"> '
                     f"{escape(words[0].upper() + words[1:])}</label>" for name, words in SYMPTOMS.items())
-    return (f'<fieldset class="symptoms"><legend>Did you notice any of these?</legend>{boxes}'
+    return (f'<fieldset class="symptoms"><legend>{escape(book(phrases.PAGE_SYMPTOMS))}</legend>{boxes}'
             "</fieldset>")
 
 
@@ -99,7 +109,7 @@ def _pain(name: str, label: str) -> str:
             "</select></label>")
 
 
-def player(episode: Episode, made: Made, fmt: Format = DEFAULT) -> str:
+def player(episode: Episode, made: Made, fmt: Format = DEFAULT, book: Phrasebook = ENGLISH) -> str:
     """One session: the player with captions, its chapters, the download and the "done" form."""
     key = escape(episode.key)
     audio = f"{key}{fmt.suffix}"
@@ -108,42 +118,48 @@ def player(episode: Episode, made: Made, fmt: Format = DEFAULT) -> str:
         f'<span class="at">{clock(start)}</span> {escape(title)}</a></li>'
         for start, title in made.chapters)
     download_name = escape(f"{episode.title}{fmt.suffix}".replace("/", "-"))
-    body = f"""<p class="back"><a href="./">&larr; All sessions</a></p>
+    open_link = f'<a href="{audio}">{escape(book(phrases.PAGE_OPEN_FILE, format=fmt.label))}</a>'
+    cannot = escape(book(phrases.PAGE_CANNOT_PLAY)).replace("{link}", open_link)
+    download = escape(book(phrases.PAGE_DOWNLOAD, format=fmt.label, size=f"{made.size / 1e6:.1f}"))
+    lang, spoken = escape(book.language), escape(book(phrases.PAGE_SPOKEN_LINES))
+    body = f"""{_back(book)}
 <h1>{escape(episode.title)}</h1>
 <p class="meta">{clock(made.seconds)}</p>
 <audio id="player" controls preload="metadata" src="{audio}" data-title="{escape(episode.title)}"
  data-artwork="cover.png">
-<track kind="captions" srclang="en" label="Spoken lines" src="{key}.vtt" default>
-<p>This browser cannot play it here: <a href="{audio}">open the {fmt.label}</a>.</p>
+<track kind="captions" srclang="{lang}" label="{spoken}" src="{key}.vtt" default>
+<p>{cannot}</p>
 </audio>
 <p id="line" class="line" aria-live="polite"></p>
-<h2>Exercises</h2>
+<h2>{escape(book(phrases.PAGE_EXERCISES))}</h2>
 <ol class="chapters">
 {chapters}
 </ol>
-<p><a class="download" href="{audio}" download="{download_name}">Download {fmt.label},
- {made.size / 1e6:.1f} MB</a></p>
+<p><a class="download" href="{audio}" download="{download_name}">{download}</a></p>
 <form class="done" method="post" action="done">
-<h2>Done?</h2>
+<h2>{escape(book(phrases.PAGE_DONE))}</h2>
 <input type="hidden" name="episode" value="{key}">
-<p>{_pain("pain_before", "Pain before, 0-10")}</p>
-<p>{_pain("pain_after", "Pain after, 0-10")}</p>
-{_symptoms()}
-<p><button type="submit">Log this session</button></p>
+<p>{_pain("pain_before", book(phrases.PAGE_PAIN_BEFORE))}</p>
+<p>{_pain("pain_after", book(phrases.PAGE_PAIN_AFTER))}</p>
+{_symptoms(book)}
+<p><button type="submit">{escape(book(phrases.PAGE_LOG))}</button></p>
 </form>
 <script src="player.js" defer></script>"""
-    return _page(episode.title, body)
+    return _page(episode.title, body, book=book)
 
 
-def making(episode: Episode, seconds: int) -> str:
+def _back(book: Phrasebook) -> str:
+    return f'<p class="back"><a href="./">&larr; {escape(book(phrases.PAGE_ALL_SESSIONS))}</a></p>'
+
+
+def making(episode: Episode, seconds: int, book: Phrasebook = ENGLISH) -> str:
     """While the session is made: the page reloads itself (no JavaScript needed)."""
-    body = (f'<p class="back"><a href="./">&larr; All sessions</a></p><h1>{escape(episode.title)}</h1>'
-            f'<p class="line">Making this session. This page reloads by itself when it is ready.</p>')
-    return _page(episode.title, body, f'<meta http-equiv="refresh" content="{seconds}">')
+    body = (f'{_back(book)}<h1>{escape(episode.title)}</h1>'
+            f'<p class="line">{escape(book(phrases.PAGE_MAKING))}</p>')
+    return _page(episode.title, body, f'<meta http-equiv="refresh" content="{seconds}">', book)
 
 
-def message(title: str, text: str) -> str:
+def message(title: str, text: str, book: Phrasebook = ENGLISH) -> str:
     """A short answer, such as what the "done" form logged, with a way back."""
-    body = (f'<h1>{escape(title)}</h1><p class="line">{escape(text)}</p>'
-            '<p class="back"><a href="./">&larr; All sessions</a></p>')
-    return _page(title, body)
+    body = f'<h1>{escape(title)}</h1><p class="line">{escape(text)}</p>{_back(book)}'
+    return _page(title, body, book=book)

@@ -266,6 +266,91 @@ OUTRO_SITTING = phrase("outro", "That is the end of the session. Take a few easy
 OUTRO_FLOOR = phrase("outro", "That is the end of the session. Roll onto your side and take your "
                      "time before you get up.")
 
+# --- the phone page, the podcast feed and exported files (shown, never spoken) ---------------
+# TRANSLATORS: not spoken. Shown on the phone page that `serve` gives, in the podcast feed and in
+# the tags of an exported file. Numbers here are digits the code writes ("10 min"); keep the
+# placeholders as they are. The person reading is about to lie down for a back-care session.
+# TRANSLATORS: the names of the three levels, shown as a choice on the page and in titles.
+LEVEL_BEGINNER = phrase("level name", "beginner")
+LEVEL_STANDARD = phrase("level name", "standard")
+LEVEL_ADVANCED = phrase("level name", "advanced")
+# TRANSLATORS: the names of the three paces, shown in an exported file's comment.
+PACE_SLOW = phrase("pace name", "slow")
+PACE_NORMAL = phrase("pace name", "normal")
+PACE_BRISK = phrase("pace name", "brisk")
+LEVEL_NAMES = {"beginner": LEVEL_BEGINNER, "standard": LEVEL_STANDARD, "advanced": LEVEL_ADVANCED}
+PACE_NAMES = {"slow": PACE_SLOW, "normal": PACE_NORMAL, "brisk": PACE_BRISK}
+# TRANSLATORS: the podcast's name in a podcast app, and the album of an exported file.
+SHOW_TITLE = phrase("feed", "voicecoach back-care sessions")
+# TRANSLATORS: the podcast's description; the safety screen follows it.
+SHOW_DESCRIPTION = phrase("feed", "Voice-guided back-care sessions you can follow lying down with "
+                          "your eyes closed, made on your own computer by voicecoach.")
+# TRANSLATORS: an episode's title when it is not at the standard level or is fitted to a length:
+# "Cat-cow (beginner, 10 minutes)". {title} is the routine's, {level} a level name, {length}
+# empty or LENGTH_IN_TITLE.
+TITLE_WITH_LEVEL = phrase("episode title", "{title} ({level}{length})")
+# TRANSLATORS: added to the level in an episode's title; {minutes} is digits such as 10.
+LENGTH_IN_TITLE = phrase("episode title", ", {minutes} minutes")
+# TRANSLATORS: the title of the day's session of a program: "Today: Morning back (Back in shape,
+# week 2, beginner)". {week} is digits.
+TODAY_TITLE = phrase("episode title", "Today: {title} ({program}, week {week}, {level})")
+# TRANSLATORS: an exported file's comment: where the routine comes from (may be left out), then
+# its level and pace.
+FROM_ARTICLE = phrase("file comment", "From the article \u201c{source}\u201d. ")
+MADE_AT = phrase("file comment", "Level {level}, {pace} pace. Made by voicecoach.")
+# TRANSLATORS: the front page. Under the heading "voicecoach".
+PAGE_TAGLINE = phrase("page", "Back-care sessions to follow lying down, eyes closed.")
+# TRANSLATORS: opens the safety screen.
+PAGE_SAFETY = phrase("page", "Safety: read before your first session")
+PAGE_PLAY_TODAY = phrase("page", "Play today's session")
+# TRANSLATORS: a button that starts a session.
+PAGE_PLAY = phrase("page", "Play")
+# TRANSLATORS: a session's length in minutes, digits: "10 min"; the second one is an estimate.
+PAGE_MINUTES = phrase("page", "{minutes} min")
+PAGE_ABOUT_MINUTES = phrase("page", "~{minutes} min")
+# TRANSLATORS: the length of a routine as its file has it, not fitted: "as written, ~12 min".
+PAGE_AS_WRITTEN = phrase("page", "as written, {length}")
+# TRANSLATORS: "12 min, 5 exercises"; {count} is digits.
+PAGE_META = counted("page", "{length}, {count} exercise", "{length}, {count} exercises")
+# TRANSLATORS: before the links to a routine's levels, then to its lengths.
+PAGE_LEVEL = phrase("page", "Level:")
+PAGE_LENGTH = phrase("page", "Length:")
+# TRANSLATORS: opens a routine's summary.
+PAGE_ABOUT = phrase("page", "About")
+# TRANSLATORS: {feed} is a link whose text is PAGE_THIS_FEED; the feed's address follows.
+PAGE_FEED_HOW = phrase("page", "AntennaPod (Android): add {feed} by its address:")
+PAGE_THIS_FEED = phrase("page", "this feed")
+PAGE_FEED_LIMIT = phrase("page", "Podcast apps that fetch feeds on their own servers (Apple "
+                         "Podcasts, Overcast, Pocket Casts) cannot reach it: play here, or keep a "
+                         "session with its download link.")
+# TRANSLATORS: a session's page. The link back to the front page.
+PAGE_ALL_SESSIONS = phrase("page", "All sessions")
+# TRANSLATORS: the name of the captions track (the lines the voice says).
+PAGE_SPOKEN_LINES = phrase("page", "Spoken lines")
+# TRANSLATORS: {link} is a link whose text is PAGE_OPEN_FILE; {format} is "MP3" or similar.
+PAGE_CANNOT_PLAY = phrase("page", "This browser cannot play it here: {link}.")
+PAGE_OPEN_FILE = phrase("page", "open the {format}")
+# TRANSLATORS: the heading over the session's chapters.
+PAGE_EXERCISES = phrase("page", "Exercises")
+# TRANSLATORS: {size} is digits such as 4.2.
+PAGE_DOWNLOAD = phrase("page", "Download {format}, {size} MB")
+# TRANSLATORS: the heading of the form that logs a session after it.
+PAGE_DONE = phrase("page", "Done?")
+PAGE_PAIN_BEFORE = phrase("page", "Pain before, 0-10")
+PAGE_PAIN_AFTER = phrase("page", "Pain after, 0-10")
+# TRANSLATORS: over the warning symptoms to tick.
+PAGE_SYMPTOMS = phrase("page", "Did you notice any of these?")
+PAGE_LOG = phrase("page", "Log this session")
+PAGE_MAKING = phrase("page", "Making this session. This page reloads by itself when it is ready.")
+# TRANSLATORS: the heading when the form could not log the session; the reason follows.
+PAGE_NOT_LOGGED = phrase("page", "Not logged")
+PAGE_PAIN_NUMBER = phrase("page", "Pain is a whole number from 0 to 10, or left empty.")
+# TRANSLATORS: {reason} is an error message (it may be in English).
+PAGE_NO_TODAY = phrase("page", "Today's program session is not shown: {reason}")
+PAGE_STILL_MAKING = phrase("page", "This session is still being made; try again soon.")
+PAGE_STOPPING = phrase("page", "The server is stopping.")
+PAGE_CANNOT_MAKE = phrase("page", "This session cannot be made: {reason}")
+
 # --- playback ---------------------------------------------------------------------------------
 # TRANSLATORS: said when the listener resumes a paused session, before a count-in of 3, 2, 1.
 RESUMING = phrase("resume", "Resuming.")

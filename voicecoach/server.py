@@ -33,11 +33,12 @@ from typing import IO
 from aiohttp import web
 from multidict import CIMultiDict
 
-from . import history, page
+from . import history, page, phrases
 from .episodes import Episode, Episodes, Made, Offer, Stopped, today_episode
 from .errors import VoicecoachError
 from .feed import rss
 from .files import atomic_output, kind_of
+from .i18n import SOURCE, phrasebook
 from .interrupts import Terminated
 from .store import PRIVATE_FILE, TOKEN_FILE, Store, data_folder, make_data_folder
 
@@ -202,6 +203,8 @@ class Server:
         self._rendering = 0  # renders running in the pool
         self._render_done = threading.Condition()
         self._jobs: dict[str, asyncio.Future[Made]] = {}
+        # the words of the page and the feed: in the language asked for (--language, config, LANG)
+        self.book = phrasebook(offer.base.language or SOURCE)
 
     # routes ---------------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -241,7 +244,7 @@ class Server:
             said = plan.advice if plan is not None and plan.position.decision != "start" else ""
             return _Today(today_episode(plan, self.offer.base, self.level_given, self.offer.format), said)
         except VoicecoachError as error:
-            return _Today(None, f"Today's program session is not shown: {_public(error)}")
+            return _Today(None, self.book(phrases.PAGE_NO_TODAY, reason=_public(error)))
 
     async def _offered(self) -> tuple[dict[str, Episode], _Today]:
         loop = asyncio.get_running_loop()
@@ -296,12 +299,13 @@ class Server:
         try:
             return await self.made(episode)
         except TimeoutError:
-            return web.Response(status=503, text="This session is still being made; try again soon.\n",
+            return web.Response(status=503, text=self.book(phrases.PAGE_STILL_MAKING) + "\n",
                                 headers={"Retry-After": str(RETRY_AFTER)})
         except Stopped:
-            return web.Response(status=503, text="The server is stopping.\n")
+            return web.Response(status=503, text=self.book(phrases.PAGE_STOPPING) + "\n")
         except VoicecoachError as error:  # said in the log in full by _finished
-            return web.Response(status=500, text=f"This session cannot be made: {_public(error)}\n")
+            said = self.book(phrases.PAGE_CANNOT_MAKE, reason=_public(error))
+            return web.Response(status=500, text=f"{said}\n")
 
     # handlers ---------------------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.Response:
@@ -316,7 +320,7 @@ class Server:
                        and e.settings.level == self.offer.base.level]
             listed.append(page.Listed(main, self.offer.minutes(ref, routine), levels, lengths))
         note = request.query.get("logged", "")[:300] or today.problem
-        html = page.index(listed, today.episode, f"{self.base}feed.xml", note)
+        html = page.index(listed, today.episode, f"{self.base}feed.xml", note, self.book)
         return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-cache"})
 
     async def feed(self, request: web.Request) -> web.Response:
@@ -330,7 +334,7 @@ class Server:
                     return made
                 continue  # one that cannot be made is left out, not the whole feed
             found.append(made)
-        return web.Response(body=rss(self.base, found, fmt=self.episodes.format),
+        return web.Response(body=rss(self.base, found, fmt=self.episodes.format, book=self.book),
                             content_type="application/rss+xml",
                             charset="utf-8", headers={"Cache-Control": "no-cache"})
 
@@ -359,10 +363,10 @@ class Server:
         made = self.episodes.finished(episode.key)
         if made is None:
             self.start(episode)
-            return web.Response(text=page.making(episode, REFRESH_SECONDS), content_type="text/html",
-                                headers={"Cache-Control": "no-store"})
-        return web.Response(text=page.player(episode, made, self.episodes.format), content_type="text/html",
-                            headers={"Cache-Control": "no-cache"})
+            return web.Response(text=page.making(episode, REFRESH_SECONDS, self.book),
+                                content_type="text/html", headers={"Cache-Control": "no-store"})
+        return web.Response(text=page.player(episode, made, self.episodes.format, self.book),
+                            content_type="text/html", headers={"Cache-Control": "no-cache"})
 
     async def episode_file(self, request: web.Request) -> web.StreamResponse:
         key, kind = request.match_info["key"], request.match_info["kind"]
@@ -398,10 +402,10 @@ class Server:
             symptoms = history.check_symptoms([str(v) for v in form.getall("symptom", [])]) or ()
         except ValueError:
             return web.Response(status=400, content_type="text/html", text=page.message(
-                "Not logged", "Pain is a whole number from 0 to 10, or left empty."))
+                self.book(phrases.PAGE_NOT_LOGGED), self.book(phrases.PAGE_PAIN_NUMBER), self.book))
         except VoicecoachError as error:
             return web.Response(status=400, content_type="text/html",
-                                text=page.message("Not logged", str(error)))
+                                text=page.message(self.book(phrases.PAGE_NOT_LOGGED), str(error), self.book))
 
         def log() -> str:
             made = self.episodes.finished(episode.key)  # its real length, at the level and length played
@@ -418,7 +422,8 @@ class Server:
         except VoicecoachError as error:
             self.told(f"voicecoach: not logged: {error}")
             return web.Response(status=400, content_type="text/html",
-                                text=page.message("Not logged", _public(error)))
+                                text=page.message(self.book(phrases.PAGE_NOT_LOGGED), _public(error),
+                                                  self.book))
         self.told(said)
         # After a POST, a GET: reloading the page does not log the session twice.
         raise web.HTTPSeeOther(location=f"./?logged={_quote(said)}")
