@@ -236,3 +236,29 @@ def test_caption_text_is_escaped_so_a_line_never_becomes_a_timing_or_a_tag(tmp_p
     timing = re.compile(r"\d\d:\d\d:\d\d\.\d\d\d --> \d\d:\d\d:\d\d\.\d\d\d")
     assert all(timing.fullmatch(line) for line in vtt.splitlines() if "-->" in line), vtt
     assert "Up --&gt; down &lt;b&gt;slowly&lt;/b&gt; &amp; breathe" in vtt.splitlines()
+
+
+def test_export_in_german_tags_chapters_and_captions(tmp_path, speech_cache):
+    """`export --language de`: the built-in's German text and the framework's German words in the
+    tags, the chapters (read back by mutagen and ffprobe) and the captions; no English one left."""
+    mp3 = tmp_path / "pause.mp3"
+    result = voicecoach("export", "desk-break", "--language", "de", "--level", "beginner", "--pace",
+                        "slow", "-o", str(mp3), "--captions", cache=speech_cache)
+    assert result.returncode == 0, result.stderr
+    tag = ID3(mp3)
+    assert str(tag["TIT2"]) == "Pause vom Schreibtisch"
+    assert str(tag["TALB"]) == "voicecoach – Einheiten für den Rücken"
+    assert str(tag.getall("COMM")[0]) == ("Nach dem Artikel \u201e4 Effective Moves to Relieve Back "
+                                          "Pain\u201c. Stufe Einsteiger, Tempo langsam. Erstellt "
+                                          "mit voicecoach.")
+    titles = [str(f.sub_frames["TIT2"]) for f in tag.getall("CHAP")]
+    probed = [c["tags"]["title"] for c in probe(mp3)["chapters"]]
+    assert sorted(titles) == sorted(probed)
+    assert probed[0] == "Einleitung" and probed[-1] == "Abschluss"
+    lrc = mp3.with_suffix(".lrc").read_text(encoding="utf-8")
+    vtt = mp3.with_suffix(".vtt").read_text(encoding="utf-8")
+    assert "[al:voicecoach – Einheiten für den Rücken]" in lrc
+    assert "Und locker lassen." in vtt
+    for english in ("voicecoach back-care sessions", "Introduction", "Finish", "And relax.", "beginner",
+                    "Level ", " pace"):
+        assert english not in lrc + vtt + str(tag.getall("COMM")[0]) + " ".join(probed)

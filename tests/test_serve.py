@@ -638,3 +638,39 @@ def test_error_pages_name_the_file_not_the_servers_folders(tmp_path: Path):
     finally:
         _, stderr = running.stop()
     assert f"voicecoach: not logged: {database}: damaged" in stderr
+
+
+def test_in_german_the_feed_and_the_pages_say_the_frameworks_words_in_german(tmp_path: Path):
+    """`serve --language de`: the feed's <language>, its title and description, the episode's title
+    with its level, the page's words and a "Not logged" answer, all German, over real HTTP."""
+    running = serving(tmp_path / "data", ROUTINE, "--language", "de", "--level", "beginner",
+                      log=tmp_path / "stderr.txt")
+    try:
+        status, _, body = running.get("feed.xml")
+        assert status == 200
+        channel = ET.fromstring(body).find("channel")
+        assert channel.findtext("language") == "de"
+        assert channel.findtext("title") == "voicecoach – Einheiten für den Rücken"
+        assert channel.findtext("description").startswith("Angeleitete Einheiten für den Rücken, ")
+        item = channel.find("item")
+        assert item.findtext("title") == "Pause vom Schreibtisch (Einsteiger)"
+        key = re.search(r"/([a-z0-9-]+)\.mp3$", item.find("enclosure").get("url")).group(1)
+        index = running.get("")[2].decode()
+        assert '<html lang="de">' in index
+        for german in ("Einheiten für den Rücken, im Liegen mit geschlossenen Augen.", ">Abspielen</a>",
+                       "Stufe: ", "Dauer: ", "<summary>Worum es geht</summary>",
+                       'AntennaPod (Android): Füge <a href="feed.xml">diesen Feed</a> über seine Adresse',
+                       ">Einsteiger</a>", "Übungen</p>"):
+            assert german in index, german
+        html = running.get(f"{key}.html")[2].decode()
+        for german in ('<html lang="de">', "Alle Einheiten</a>", "<h2>Übungen</h2>", "<h2>Fertig?</h2>",
+                       'srclang="de" label="Gesprochener Text"', "Schmerz vorher, 0–10",
+                       "MP3 herunterladen, ", "Einheit eintragen</button>"):
+            assert german in html, german
+        status, _, answer = running.request("POST", "done", {"Content-Type": "application/x-www-form-urlencoded"},
+                                            f"episode={key}&pain_before=eleven".encode())
+        assert status == 400
+        assert "<h1>Nicht eingetragen</h1>" in answer.decode() and '<html lang="de">' in answer.decode()
+    finally:
+        code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr
