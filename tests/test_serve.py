@@ -667,8 +667,9 @@ def test_in_german_the_feed_and_the_pages_say_the_frameworks_words_in_german(tmp
                        'srclang="de" label="Gesprochener Text"', "Schmerz vorher, 0–10",
                        "MP3 herunterladen, ", "Einheit eintragen</button>"):
             assert german in html, german
-        status, _, answer = running.request("POST", "done", {"Content-Type": "application/x-www-form-urlencoded"},
-                                            f"episode={key}&pain_before=eleven".encode())
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        sent = f"episode={key}&pain_before=eleven".encode()
+        status, _, answer = running.request("POST", "done", form, sent)
         assert status == 400
         assert "<h1>Nicht eingetragen</h1>" in answer.decode() and '<html lang="de">' in answer.decode()
     finally:

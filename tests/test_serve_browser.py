@@ -11,6 +11,9 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, sync_playwright
 
+from voicecoach import phrases
+from voicecoach.i18n import phrasebook
+
 from helpers import Running, serving
 
 CHROMIUM = "/usr/bin/chromium"  # scripts/setup --test installs Debian's package
@@ -134,3 +137,86 @@ def test_the_lock_screen_follows_the_player_and_its_buttons_move_by_exercise(tmp
         at(chapters[1][0], chapters[2][0])
         page.wait_for_function("navigator.mediaSession.playbackState === 'playing'")
         assert lock_screen() == ("playing", "Stand and reach")
+
+
+SPANISH_ROUTINE = """\
+language: es
+title: Pausa corta
+summary: Dos minutos para mover la espalda con calma.
+rest: 5s
+exercises:
+  - name: Rodillas al pecho
+    position: lying-back
+    setup: Túmbate boca arriba con las rodillas dobladas.
+    how: Lleva las rodillas hacia el pecho y quédate ahí.
+    hold: 10s
+"""
+
+SHOWN_CONTEXTS = {"page", "feed", "episode title", "level name", "pace name"}
+
+
+def english_shown() -> list[str]:
+    """The English words of every phrase the page and the feed show (between placeholders, four
+    letters or more), but not those Spanish says the same way."""
+    book = phrasebook("es")
+    found = set()
+    for said in vars(phrases).values():
+        if isinstance(said, phrases.Phrase) and said.context in SHOWN_CONTEXTS and book(said) != said.text:
+            texts = [said.text]
+        elif isinstance(said, phrases.Counted) and said.context in SHOWN_CONTEXTS:
+            texts = [said.singular, said.plural]
+        else:
+            continue
+        found |= {part.strip(" ,.:?~") for text in texts for part in re.split(r"\{[^}]*\}", text)
+                  if len(re.sub(r"[^A-Za-z]", "", part)) >= 4}
+    return sorted(found)
+
+
+def test_served_in_spanish_the_page_shows_spanish(tmp_path: Path):
+    """`serve --language es` with a Spanish routine: Chromium shows the front page and the session's
+    page in Spanish (`lang` and the visible words), and none of the framework's English words."""
+    assert shutil.which(CHROMIUM), "Debian's chromium is needed: scripts/setup --test installs it"
+    routine = tmp_path / "pausa.yaml"
+    routine.write_text(SPANISH_ROUTINE, encoding="utf-8")
+    running = serving(tmp_path / "data", str(routine), "--language", "es", "--level", "beginner",
+                      log=tmp_path / "stderr.txt")
+    try:
+        index = running.get("")[2].decode()
+        key = re.search(r'href="(pausa-beginner-[0-9a-f]{12})\.html"', index).group(1)
+        assert running.get(f"{key}.mp3")[0] == 200  # made before the page is opened
+        english = english_shown()
+        assert "Log this session" in english and "Did you notice any of these" in english
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True,
+                viewport=PHONE, is_mobile=True, has_touch=True)
+            try:
+                page = browser.new_page()
+                page.goto(running.url)
+                assert page.evaluate("document.documentElement.lang") == "es"
+                front = page.inner_text("body")
+                for spanish in ("Sesiones para la espalda, para seguir tumbado con los ojos cerrados.",
+                                "Seguridad: léelo antes de tu primera sesión", "Reproducir", "Nivel:",
+                                "Duración:", "principiante", "1 ejercicio", "Acerca de esta sesión",
+                                "añade este feed con su dirección"):
+                    assert spanish in front, spanish
+                page.goto(f"{running.url}{key}.html")
+                assert page.evaluate("document.documentElement.lang") == "es"
+                assert page.title() == "Pausa corta (principiante)"
+                session = page.inner_text("body")
+                for spanish in ("Todas las sesiones", "Ejercicios", "¿Terminaste?", "Dolor antes, 0-10",
+                                "Dolor después, 0-10", "¿Has notado algo de esto?", "Descargar MP3, ",
+                                "Registrar esta sesión"):
+                    assert spanish in session, spanish
+                track = page.locator("track")
+                track = (track.get_attribute("srclang"), track.get_attribute("label"))
+                assert track == ("es", "Texto hablado")
+                for shown in (front, session):
+                    left = [words for words in english if re.search(rf"(?<![A-Za-z]){re.escape(words)}"
+                                                                    r"(?![A-Za-z])", shown)]
+                    assert not left, left
+            finally:
+                browser.close()
+    finally:
+        code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr
