@@ -652,6 +652,7 @@ def test_in_german_the_feed_and_the_pages_say_the_frameworks_words_in_german(tmp
         assert channel.findtext("language") == "de"
         assert channel.findtext("title") == "voicecoach – Einheiten für den Rücken"
         assert channel.findtext("description").startswith("Angeleitete Einheiten für den Rücken, ")
+        assert "\n\nBevor du beginnst\n" in channel.findtext("description")  # the safety screen
         item = channel.find("item")
         assert item.findtext("title") == "Pause vom Schreibtisch (Einsteiger)"
         key = re.search(r"/([a-z0-9-]+)\.mp3$", item.find("enclosure").get("url")).group(1)

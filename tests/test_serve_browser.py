@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext, sync_playwright
 
 from voicecoach import phrases
-from voicecoach.i18n import phrasebook
+from voicecoach.i18n import ENGLISH, phrasebook
 
 from helpers import Running, serving
 
@@ -152,7 +152,8 @@ exercises:
     hold: 10s
 """
 
-SHOWN_CONTEXTS = {"page", "feed", "episode title", "level name", "pace name"}
+SHOWN_CONTEXTS = {"page", "feed", "episode title", "level name", "pace name", "safety screen heading",
+                  "safety screen"}
 
 
 def english_shown() -> list[str]:
@@ -160,7 +161,8 @@ def english_shown() -> list[str]:
     letters or more), but not those Spanish says the same way."""
     book = phrasebook("es")
     found = set()
-    for said in vars(phrases).values():
+    screen = [said for pair in phrases.SCREEN for said in pair]
+    for said in [*vars(phrases).values(), *screen]:
         if isinstance(said, phrases.Phrase) and said.context in SHOWN_CONTEXTS and book(said) != said.text:
             texts = [said.text]
         elif isinstance(said, phrases.Counted) and said.context in SHOWN_CONTEXTS:
@@ -194,7 +196,9 @@ def test_served_in_spanish_the_page_shows_spanish(tmp_path: Path):
                 page = browser.new_page()
                 page.goto(running.url)
                 assert page.evaluate("document.documentElement.lang") == "es"
+                page.click("summary")  # the safety screen, opened
                 front = page.inner_text("body")
+                assert ENGLISH(phrases.SCREEN[0][0]) in english and "Antes de empezar" in front
                 for spanish in ("Sesiones para la espalda, para seguir tumbado con los ojos cerrados.",
                                 "Seguridad: léelo antes de tu primera sesión", "Reproducir", "Nivel:",
                                 "Duración:", "principiante", "1 ejercicio", "Acerca de esta sesión",

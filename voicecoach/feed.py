@@ -21,9 +21,8 @@ TITLE = ENGLISH(phrases.SHOW_TITLE)
 
 
 def description(book: Phrasebook = ENGLISH) -> str:
-    """The podcast's description: what it is, then the safety screen (which safety.py gives in
-    English only)."""
-    return book(phrases.SHOW_DESCRIPTION) + "\n\n" + screen_text()
+    """The podcast's description: what it is, then the safety screen."""
+    return book(phrases.SHOW_DESCRIPTION) + "\n\n" + screen_text(book)
 
 
 DESCRIPTION = description()

@@ -16,7 +16,7 @@ from .episodes import Episode, Made
 from .formats import DEFAULT, Format
 from .history import SYMPTOMS
 from .i18n import ENGLISH, Phrasebook
-from .safety import SCREEN
+from .safety import screen
 from .timeline import clock
 
 PAIN_CHOICES = range(0, 11)
@@ -60,9 +60,9 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
     parts = [f"<header><h1>voicecoach</h1><p>{escape(book(phrases.PAGE_TAGLINE))}</p></header>"]
     if note:
         parts.append(f'<p class="note" role="status">{escape(note)}</p>')
-    screen = "".join(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in SCREEN)
+    said = "".join(f"<h3>{escape(heading)}</h3><p>{escape(text)}</p>" for heading, text in screen(book))
     parts.append(f'<section class="card safety"><details><summary>{escape(book(phrases.PAGE_SAFETY))}'
-                 f"</summary>{screen}</details></section>")
+                 f"</summary>{said}</details></section>")
     if today is not None:
         parts.append(f'<section class="card today"><h2>{escape(today.title)}</h2>'
                      f'<p><a class="play" href="{escape(today.key)}.html">'
