@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -338,3 +339,63 @@ def test_today_on_a_terminal_asks_how_the_morning_after_was_and_records_it():
     assert json.loads(vc("history", "--json").stdout)["sessions"][0]["next_day"] == "worse"
     asked_again, text = on_terminal("today", "--date", tuesday)  # rated now: not asked again
     assert asked_again == 0 and "better, the same or worse" not in text
+
+
+# ---------------------------------------------------------------------------
+# `today` in the listener's language, and what its count says
+
+
+TERMINAL_CONTEXTS = {"reason", "advice", "today", "symptom", "symptom list", "level name"}
+
+
+def english_fragments() -> set[str]:
+    """The English words of every terminal phrase, cut at their placeholders: none may be left in
+    a German or Spanish `today` (short bits such as ' of ' could be in a name, so are not asked)."""
+    from voicecoach import phrases
+
+    said = [value for value in vars(phrases).values() if isinstance(value, phrases.Phrase)]
+    said += [*phrases.SYMPTOM_TEXTS.values(), *phrases.LEVEL_NAMES.values()]
+    return {bit.strip() for p in said if p.context in TERMINAL_CONTEXTS
+            for bit in re.split(r"\{[^}]*\}", p.text) if len(bit.strip()) >= 12}
+
+
+@pytest.mark.parametrize(("language", "emergency", "clinician"), [
+    ("de", "Geh jetzt sofort in eine Notaufnahme und fahr nicht selbst dorthin.",
+     "Lass dich physiotherapeutisch oder ärztlich untersuchen"),
+    ("es", "ve ahora mismo a urgencias y no conduzcas tú.",
+     "Consulta con un fisioterapeuta o un médico"),
+])
+def test_today_speaks_the_listener_s_language_and_says_the_pause_advice_in_it(language, emergency,
+                                                                              clinician):
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    log_three("--pain-before", "9", "--pain-after", "9")  # paused: see a clinician
+    week_2 = MONDAY + dt.timedelta(days=7)
+    paused = vc("today", "--date", week_2.isoformat(), "--language", language)
+    assert paused.returncode == 0, paused.stderr
+    assert clinician in paused.stdout and "'voicecoach program resume'" in paused.stdout
+    assert vc("log", "--date", week_2.isoformat(), "--pain-after", "2", "--symptom",
+              "bladder-bowel").returncode == 0
+    urgent = vc("today", "--date", week_2.isoformat(), "--language", language).stdout
+    assert emergency in urgent
+    for shown in (paused.stdout, urgent):
+        left = [bit for bit in english_fragments() if bit in shown]
+        assert left == [], shown
+    assert today(week_2)["advice"].startswith("The program is paused: ")  # --json stays English
+
+
+def test_lang_chooses_the_language_of_today_and_a_step_back_counts_from_itself():
+    assert vc("program", "start", "three-exercises-daily", "--date", MONDAY.isoformat()).returncode == 0
+    assert vc("log", "--date", MONDAY.isoformat(), "--pain-before", "4", "--pain-after", "8").returncode == 0
+    tuesday = MONDAY + dt.timedelta(days=1)
+    assert vc("log", "--date", tuesday.isoformat(), "--pain-before", "3", "--pain-after", "3").returncode == 0
+    shown = vc("today", "--date", tuesday.isoformat()).stdout
+    assert "1 of 7 sessions done since the step back" in shown and "this week" not in shown
+    assert "Stepped back to week 1 at the beginner level: pain was 8 of 10 after the session on " \
+        "2026-03-02." in shown
+    spanish = voicecoach("today", "--date", tuesday.isoformat(),
+                         env={**os.environ, "LANG": "es_ES.UTF-8"}).stdout
+    assert "1 de 7 sesiones hechas desde el paso atrás" in spanish
+    assert "Un paso atrás, a la semana 1 en el nivel principiante: el dolor fue de 8 sobre 10" in spanish
+    assert vc("log", "--date", tuesday.isoformat(), "--pain-after", "3", "--symptom", "fever").returncode == 0
+    paused = vc("today", "--date", tuesday.isoformat()).stdout
+    assert "beginner level; paused, so no sessions count until it is resumed" in paused

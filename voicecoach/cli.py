@@ -929,13 +929,16 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     if play and export_mp3:
         raise click.UsageError("give --play or --export, not both")
     store = _store()
-    plan = history.plan_for(store, on or dt.date.today())
+    day = on or dt.date.today()
+    plan = history.plan_for(store, day)
     if (plan is not None and plan.unrated is not None and not as_json and sys.stdin is not None
             and sys.stdin.isatty() and not plan.position.paused):
         # it may hold the week: asked before saying what to do
         usecases.rate_the_morning_after(store, plan, _Terminal())
-        plan = history.plan_for(store, on or dt.date.today())
+        plan = history.plan_for(store, day)
     if not (play or export_mp3):
+        if not as_json:  # the text in the person's language; --json stays English
+            plan = usecases.today_plan(store, day, options, _defaults())
         if as_json:
             click.echo(json.dumps(plan.to_json() if plan else {"program": None,
                                   "message": history.START_HINT}, indent=1, ensure_ascii=False))

@@ -18,7 +18,7 @@ from .cache import Cache
 from .config import Defaults
 from .errors import FitError, VoicecoachError
 from .formats import Format
-from .i18n import from_locale
+from .i18n import ENGLISH, SOURCE, Phrasebook, available, from_locale, phrasebook
 from .settings import SAMPLE_RATE, Settings
 from .store import Store
 from .vocabulary import DEFAULT_LEVEL, NO_BED
@@ -111,6 +111,25 @@ class Today:
     plan: history.Plan
     settings: Settings
     given: list[str]
+
+
+def terminal_book(options: Options, defaults: Defaults, own: str = SOURCE) -> Phrasebook:
+    """The language the terminal speaks to the person in, chosen as a session's is: --language,
+    then a program or routine file's own language, then the config file's, then the locale's;
+    English when none of them has a phrasebook."""
+    chosen = options.settings(defaults).language
+    if options.language is None and own != SOURCE:
+        chosen = own
+    return phrasebook(chosen) if chosen in available() else ENGLISH
+
+
+def today_plan(store: Store, day: dt.date, options: Options, defaults: Defaults) -> history.Plan | None:
+    """Today's plan, its reasons and advice in the terminal's language (terminal_book)."""
+    plan = history.plan_for(store, day)
+    if plan is None:
+        return None
+    book = terminal_book(options, defaults, plan.program.language)
+    return plan if book is ENGLISH else history.plan_for(store, day, book)
 
 
 def today_session(store: Store, day: dt.date, options: Options, defaults: Defaults) -> Today:
