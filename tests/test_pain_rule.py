@@ -345,7 +345,8 @@ def test_today_on_a_terminal_asks_how_the_morning_after_was_and_records_it():
 # `today` in the listener's language, and what its count says
 
 
-TERMINAL_CONTEXTS = {"reason", "advice", "today", "symptom", "symptom list", "level name"}
+TERMINAL_CONTEXTS = {"reason", "advice", "today", "symptom", "symptom list", "level name", "log",
+                     "session state", "history", "history heading"}
 
 
 def english_fragments() -> set[str]:
@@ -354,7 +355,9 @@ def english_fragments() -> set[str]:
     from voicecoach import phrases
 
     said = [value for value in vars(phrases).values() if isinstance(value, phrases.Phrase)]
-    said += [*phrases.SYMPTOM_TEXTS.values(), *phrases.LEVEL_NAMES.values()]
+    said += [*phrases.SYMPTOM_TEXTS.values(), *phrases.LEVEL_NAMES.values(),
+             *phrases.HISTORY_HEADINGS, phrases.Phrase("history", phrases.STREAK.singular),
+             phrases.Phrase("history", phrases.STREAK.plural)]
     return {bit.strip() for p in said if p.context in TERMINAL_CONTEXTS
             for bit in re.split(r"\{[^}]*\}", p.text) if len(bit.strip()) >= 12}
 
@@ -399,3 +402,35 @@ def test_lang_chooses_the_language_of_today_and_a_step_back_counts_from_itself()
     assert vc("log", "--date", tuesday.isoformat(), "--pain-after", "3", "--symptom", "fever").returncode == 0
     paused = vc("today", "--date", tuesday.isoformat()).stdout
     assert "beginner level; paused, so no sessions count until it is resumed" in paused
+
+
+def test_log_and_history_speak_the_listener_s_language_and_keep_the_data():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    logged = vc("log", "--date", MONDAY.isoformat(), "--pain-before", "2", "--pain-after", "3",
+                "--symptom", "leg-numb", "--note", "leg numb", "--language", "es")
+    assert logged.returncode == 0, logged.stderr
+    assert logged.stdout.startswith("Registrada la sesión strength-basics del 2026-03-02 (completa) "
+                                    "para strength-20-30-40, semana 1.\n")
+    assert "Consulta con un fisioterapeuta o un médico antes de volver a hacer estos ejercicios." \
+        in logged.stdout
+    urgent = vc("log", "--date", MONDAY.isoformat(), "--symptom", "saddle-numb", "--language", "de")
+    assert "Geh jetzt sofort in eine Notaufnahme und fahr nicht selbst dorthin." in urgent.stdout
+    shown = vc("history", "--language", "es").stdout
+    lines = shown.splitlines()
+    assert lines[0].split() == ["FECHA", "RUTINA", "PROGRAMA", "SEMANA", "HECHA", "DOLOR", "DÍA",
+                                "SIGUIENTE", "SÍNTOMAS"]
+    assert lines[1].split() == ["2026-03-02", "strength-basics", "strength-20-30-40", "1", "completa",
+                                "2", "->", "3", "-", "leg-numb,", "saddle-numb"]  # data as recorded
+    assert lines[-1] == "Racha: 0 semanas seguidas con las sesiones previstas"
+    for said in (logged.stdout, urgent.stdout, shown):
+        assert [bit for bit in english_fragments() if bit in said] == [], said
+    assert vc("history").stdout.startswith("DATE        ROUTINE ")  # English by default (LANG=C)
+
+
+def test_a_symptom_logged_without_a_program_is_advised_in_the_listener_s_language():
+    logged = vc("log", "--routine", "desk-break", "--date", MONDAY.isoformat(), "--symptom", "fever",
+                "--language", "de")
+    assert logged.returncode == 0, logged.stderr
+    assert logged.stdout.splitlines()[-1] == (
+        "Du hast Folgendes gemeldet: Fieber oder allgemeines Unwohlsein. Lass die Übungen weg, die "
+        "das auslösen, und geh bald zu einer Ärztin oder einem Arzt.")

@@ -25,6 +25,7 @@ from .config import Defaults
 from .config import load as load_config
 from .config import path as config_path
 from .errors import RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
+from .i18n import ENGLISH, SOURCE, Phrasebook
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, SAMPLE_RATE, Settings
 from .store import FILE_NAME, TOKEN_FILE, Store, data_folder
 from .usecases import Options, input_files
@@ -97,6 +98,17 @@ def _language_option(ctx: click.Context, param: click.Parameter, value: str | No
     from .i18n import check
 
     return None if value is None else check(value.strip().lower())
+
+
+_shown_language = click.option(
+    "--language", metavar="LANG", default=None, callback=_language_option,
+    help="The language of what is shown, e.g. de or es (default: the config file's, then LANG).")
+
+
+def _book(language: str | None, plan: history.Plan | None) -> Phrasebook:
+    """The phrasebook of what a command shows: as a session's language is chosen."""
+    own = plan.program.language if plan is not None else SOURCE
+    return usecases.terminal_book(Options(language=language), _defaults(), own)
 
 
 def session_options(command: Callable) -> Callable:
@@ -983,9 +995,10 @@ def _partial(ctx: click.Context, param: click.Parameter, value: float | None) ->
 @click.option("--symptom", "symptoms", metavar="NAME", multiple=True,
               help=f"A warning symptom (repeatable): {', '.join(SYMPTOM_NAMES)}; or "
                    f"'{NO_SYMPTOM}'.")
+@_shown_language
 def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | None,
                 pain_after: int | None, partial: float | None, note: str | None,
-                next_day: str | None, symptoms: tuple[str, ...]) -> None:
+                next_day: str | None, symptoms: tuple[str, ...], language: str | None) -> None:
     """Record a session done away from 'play', say from an MP3 on a phone.
 
     By default it is today's program session, completed. Pain is 0 (none) to 10 (worst).
@@ -1011,10 +1024,14 @@ def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | 
       voicecoach log --pain-after 6 --symptom leg-numb
       voicecoach log --routine desk-break
     """
-    record, plan = history.log(_store(), on or dt.date.today(), routine_ref, pain_before,
+    store = _store()
+    record, plan = history.log(store, on or dt.date.today(), routine_ref, pain_before,
                                pain_after, partial, note, next_day=next_day,
                                symptoms=history.check_symptoms(symptoms))
-    click.echo(history.logged_text(record, plan))
+    book = _book(language, plan)
+    if plan is not None and book is not ENGLISH:
+        plan = history.plan_for(store, plan.date, book)
+    click.echo(history.logged_text(record, plan, book))
 
 
 @cli.command("history")
@@ -1023,7 +1040,9 @@ def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | 
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Draw pain and sessions per week into FILE.png or FILE.svg.")
 @_date_option
-def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> None:
+@_shown_language
+def history_command(as_json: bool, chart: Path | None, on: dt.date | None,
+                    language: str | None) -> None:
     """Show the sessions done, with pain before and after, and the streak of weeks.
 
     The streak counts calendar weeks in a row with at least the planned sessions; the current
@@ -1047,7 +1066,7 @@ def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> No
         click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False,
                               allow_nan=False))
     else:
-        click.echo(history.history_text(store, day))
+        click.echo(history.history_text(store, day, _book(language, None)))
     _skipped(store)
 
 

@@ -595,16 +595,17 @@ def _renumber(store: Store, plan: Plan) -> None:
                                   store.resumes(plan.run.id)))
 
 
-def symptom_advice(symptoms: Sequence[str] | None) -> str | None:
+def symptom_advice(symptoms: Sequence[str] | None, book: Phrasebook = ENGLISH) -> str | None:
     """What to do about symptoms reported, program or not: urgent ones need help now."""
     if not symptoms:
         return None
     urgent = [name for name in symptoms if name in URGENT]
     if urgent:
-        return f"You reported {described(urgent)}. {EMERGENCY}"
-    who = "a doctor" if set(symptoms) & SEE_A_DOCTOR else "a physiotherapist or doctor"
-    return (f"You reported {described(symptoms)}: stop the exercises that bring it on, and see "
-            f"{who} soon.")
+        return book(phrases.YOU_REPORTED_URGENT, symptoms=described(urgent, book),
+                    emergency=book(phrases.EMERGENCY))
+    see = (phrases.YOU_REPORTED_DOCTOR if set(symptoms) & SEE_A_DOCTOR else
+           phrases.YOU_REPORTED_CLINICIAN)
+    return book(see, symptoms=described(symptoms, book))
 
 
 # Words in a note that may mean a warning symptom was written down instead of reported
@@ -612,33 +613,34 @@ _WARNING_WORDS = re.compile(r"\b(leg|legs|numb\w*|tingl\w*|weak\w*|bladder|bowel
                             r"fever\w*|night|sciatic\w*)\b", re.IGNORECASE)
 
 
-def note_hint(note: str | None, symptoms: Sequence[str] | None) -> str | None:
+def note_hint(note: str | None, symptoms: Sequence[str] | None,
+              book: Phrasebook = ENGLISH) -> str | None:
     """When a note reads like a warning symptom that was not reported as one, how to report it."""
     found = _WARNING_WORDS.search(note or "")
     if not found or symptoms is not None:
         return None
-    return (f"Your note mentions '{found.group(0)}'. If that is a symptom, say so with --symptom "
-            "(for example: voicecoach log --symptom leg-numb); 'voicecoach log --help' lists them.")
+    return book(phrases.NOTE_HINT, word=found.group(0))
 
 
-def logged_text(record: Logged | None, plan: Plan | None) -> str:
-    """What `log` says: what was recorded, and where the program stands after it."""
+def logged_text(record: Logged | None, plan: Plan | None, book: Phrasebook = ENGLISH) -> str:
+    """What `log` says: what was recorded, and where the program stands after it (the plan's
+    advice is in the plan's own language: plan_for with the same book)."""
     if record is None:
-        line = "Recorded how your last session went."
+        line = book(phrases.RECORDED_NEXT_DAY)
     else:
-        done = "completed" if record.completed else f"partial, {_minutes(record.seconds)}"
-        line = f"Logged {record.routine} on {record.date} ({done})"
-        if record.program:
-            line += f" for {record.program}, week {record.week}"
-        line += "."
+        done = (book(phrases.COMPLETED) if record.completed else
+                book(phrases.PARTIAL_AFTER, minutes=_minutes(record.seconds)))
+        line = (book(phrases.LOGGED_FOR, routine=record.routine, date=str(record.date), done=done,
+                     program=record.program, week=str(record.week)) if record.program else
+                book(phrases.LOGGED, routine=record.routine, date=str(record.date), done=done))
     lines = [line]
     if plan is not None and (record is None or record.program is not None):
-        lines.append(f"Now week {plan.position.week} of {len(plan.program.weeks)}, "
-                     f"{plan.counts()}.")
+        lines.append(book(phrases.NOW_WEEK, week=str(plan.position.week),
+                          weeks=str(len(plan.program.weeks)), counts=plan.counts()))
         lines.append(plan.advice)
     if record is not None and record.symptoms and not (plan and plan.position.paused):
-        lines.append(symptom_advice(record.symptoms) or "")
-    hint = note_hint(record.note, record.symptoms) if record is not None else None
+        lines.append(symptom_advice(record.symptoms, book) or "")
+    hint = note_hint(record.note, record.symptoms, book) if record is not None else None
     if hint:
         lines.append(hint)
     return "\n".join(lines)
@@ -687,23 +689,35 @@ def history_json(store: Store, today: dt.date) -> dict[str, object]:
             "streak_weeks": streak_weeks(sessions, store.runs(), today)}
 
 
-def history_text(store: Store, today: dt.date) -> str:
+# The `history` table's columns: each at least this wide, wider for a longer heading
+_COLUMNS = (10, 18, 22, 4, 12, 7, 8, 0)
+
+
+def history_text(store: Store, today: dt.date, book: Phrasebook = ENGLISH) -> str:
+    """The `history` table: headings and words in `book`'s language, the data as recorded."""
     sessions = store.sessions()
     if not sessions:
-        return "No sessions recorded yet. 'voicecoach play' records one, or 'voicecoach log'."
-    lines = [f"{'DATE':<10}  {'ROUTINE':<18}  {'PROGRAM':<22}  {'WEEK':>4}  {'DONE':<12}  "
-             f"{'PAIN':<7}  {'NEXT DAY':<8}  SYMPTOMS"]
+        return book(phrases.NO_SESSIONS)
+    headings = [book(said) for said in phrases.HISTORY_HEADINGS]
+    widths = [max(width, len(heading)) for width, heading in zip(_COLUMNS, headings, strict=True)]
+
+    def row(cells: Sequence[str]) -> str:
+        padded = [cell.rjust(width) if n == 3 else cell.ljust(width)
+                  for n, (cell, width) in enumerate(zip(cells[:-1], widths[:-1], strict=True))]
+        return "  ".join([*padded, cells[-1]])  # the last column is not padded
+
+    lines = [row(headings)]
     for s in sessions:
-        done = "completed" if s.completed else f"partial {_minutes(s.seconds)}"
+        done = (book(phrases.COMPLETED) if s.completed else
+                book(phrases.PARTIAL, minutes=_minutes(s.seconds)))
         pain = "-" if s.pain_before is None and s.pain_after is None else (
             f"{'-' if s.pain_before is None else s.pain_before} -> "
             f"{'-' if s.pain_after is None else s.pain_after}")
-        symptoms = "-" if s.symptoms is None else ", ".join(s.symptoms) or "none"
-        lines.append(f"{s.date.isoformat():<10}  {s.routine:<18}  {s.program or '-':<22}  "
-                     f"{s.week or '-':>4}  {done:<12}  {pain:<7}  {s.next_day or '-':<8}  {symptoms}")
+        symptoms = "-" if s.symptoms is None else ", ".join(s.symptoms) or book(phrases.NO_SYMPTOMS)
+        lines.append(row([s.date.isoformat(), s.routine, s.program or "-", str(s.week or "-"), done,
+                          pain, s.next_day or "-", symptoms]))
     streak = streak_weeks(sessions, store.runs(), today)
-    lines.append(f"Streak: {streak} week{'s' if streak != 1 else ''} in a row with the planned "
-                 "sessions")
+    lines.append(book.counted(phrases.STREAK, streak, count=str(streak)))
     return "\n".join(lines)
 
 

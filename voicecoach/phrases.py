@@ -397,3 +397,43 @@ PLAY_IT = phrase("today", "Play it with 'voicecoach today --play', or take it to
 LEVEL_NAMES = {"beginner": phrase("level name", "beginner"),
                "standard": phrase("level name", "standard"),
                "advanced": phrase("level name", "advanced")}
+# TRANSLATORS: SAFETY. What `log` says after an urgent warning symptom; {emergency} is the
+# emergency sentence above.
+YOU_REPORTED_URGENT = phrase("advice", "You reported {symptoms}. {emergency}")
+# TRANSLATORS: SAFETY. After fever or night pain: a doctor first, not a physiotherapist.
+YOU_REPORTED_DOCTOR = phrase("advice", "You reported {symptoms}: stop the exercises that bring it "
+                             "on, and see a doctor soon.")
+# TRANSLATORS: SAFETY. After leg pain, numbness or tingling.
+YOU_REPORTED_CLINICIAN = phrase("advice", "You reported {symptoms}: stop the exercises that bring "
+                                "it on, and see a physiotherapist or doctor soon.")
+# TRANSLATORS: a note's English word ({word}) may be a warning symptom; keep the commands as they are.
+NOTE_HINT = phrase("log", "Your note mentions '{word}'. If that is a symptom, say so with --symptom "
+                   "(for example: voicecoach log --symptom leg-numb); 'voicecoach log --help' lists "
+                   "them.")
+# TRANSLATORS: `log --next-day` recorded the morning after.
+RECORDED_NEXT_DAY = phrase("log", "Recorded how your last session went.")
+# TRANSLATORS: `log` recorded a session; {routine} is its id, {done} "completed" or "partial, 5:20".
+LOGGED = phrase("log", "Logged {routine} on {date} ({done}).")
+# TRANSLATORS: as above, in a program: {program} is its id.
+LOGGED_FOR = phrase("log", "Logged {routine} on {date} ({done}) for {program}, week {week}.")
+# TRANSLATORS: a session played to the end.
+COMPLETED = phrase("session state", "completed")
+# TRANSLATORS: a session stopped early, after {minutes} (as 5:20), in `log`.
+PARTIAL_AFTER = phrase("session state", "partial, {minutes}")
+# TRANSLATORS: as above, in the `history` table (a narrow column).
+PARTIAL = phrase("session state", "partial {minutes}")
+# TRANSLATORS: where the program stands after `log`; {counts} is one of the counts of `today`.
+NOW_WEEK = phrase("log", "Now week {week} of {weeks}, {counts}.")
+# TRANSLATORS: `history` with nothing recorded; keep the commands as they are.
+NO_SESSIONS = phrase("history", "No sessions recorded yet. 'voicecoach play' records one, or "
+                     "'voicecoach log'.")
+# TRANSLATORS: the column headings of `history`, in capitals.
+HISTORY_HEADINGS = (phrase("history heading", "DATE"), phrase("history heading", "ROUTINE"),
+                    phrase("history heading", "PROGRAM"), phrase("history heading", "WEEK"),
+                    phrase("history heading", "DONE"), phrase("history heading", "PAIN"),
+                    phrase("history heading", "NEXT DAY"), phrase("history heading", "SYMPTOMS"))
+# TRANSLATORS: no warning symptom was reported, in the `history` table.
+NO_SYMPTOMS = phrase("history", "none")
+# TRANSLATORS: the last line of `history`; {count} is a number in digits.
+STREAK = counted("history", "Streak: {count} week in a row with the planned sessions",
+                 "Streak: {count} weeks in a row with the planned sessions")
