@@ -434,3 +434,19 @@ def test_a_symptom_logged_without_a_program_is_advised_in_the_listener_s_languag
     assert logged.stdout.splitlines()[-1] == (
         "Du hast Folgendes gemeldet: Fieber oder allgemeines Unwohlsein. Lass die Übungen weg, die "
         "das auslösen, und geh bald zu einer Ärztin oder einem Arzt.")
+
+
+def test_today_on_a_terminal_asks_the_morning_after_in_spanish_with_spanish_keys():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    assert vc("log", "--date", MONDAY.isoformat(), "--pain-before", "2", "--pain-after", "3").returncode == 0
+    tuesday = (MONDAY + dt.timedelta(days=1)).isoformat()
+
+    def worse(output: bytes) -> bytes | None:  # p: peor (w is no answer in Spanish)
+        return b"p\r" if b"m mejor, i igual, p peor" in output else None
+
+    status, text = on_terminal("today", "--date", tuesday, "--language", "es", answer=worse)
+    assert status == 0, text
+    assert "¿tenías la espalda mejor, igual o peor que antes?" in text
+    assert "Tu espalda todavía no se ha calmado: la mañana después de la sesión del 2026-03-02 " \
+        "tenías la espalda peor." in text
+    assert json.loads(vc("history", "--json").stdout)["sessions"][0]["next_day"] == "worse"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, files, formats, history, interrupts, usecases
+from . import __version__, files, formats, history, interrupts, phrases, usecases
 from . import program as programs
 from . import routine as routines
 from .cache import Cache
@@ -419,7 +419,7 @@ def _play(routine: routines.Routine, settings: Settings, export: list[str], agai
     after a stop."""
     interactive = sys.stdin is not None and sys.stdin.isatty()
     playback = usecases.Playback(
-        asker=_Terminal() if interactive else usecases.NoOne(),
+        asker=_Terminal(_book(routine.language, None)) if interactive else usecases.NoOne(),
         tell=lambda line: click.echo(line, err=True),
         no_device_hint="To take the session to a phone instead, run: " + _typed(*export),
         keys_from=sys.stdin, status_to=sys.stderr if interactive and sys.stderr.isatty() else None,
@@ -450,14 +450,19 @@ def _debug_line(text: str) -> None:
 
 
 class _Terminal:
-    """The questions a session asks (usecases.Asker), typed at this terminal."""
+    """The questions a session asks (usecases.Asker), typed at this terminal, in `book`'s
+    language: a question comes as its English phrase (phrases.py, context "prompt")."""
+
+    def __init__(self, book: Phrasebook = ENGLISH):
+        self.book = book
 
     def pain(self, question: str) -> int | None:
         """A pain rating from 0 to 10 typed at the terminal; Enter (or Ctrl-C) skips it."""
+        asked = self.book(phrases.PAIN_SCALE_PROMPT,
+                          question=self.book(phrases.phrase("prompt", question)))
         while True:
             try:
-                answer = click.prompt(f"{question}, 0-10 (Enter skips)", default="",
-                                      show_default=False, err=True)
+                answer = click.prompt(asked, default="", show_default=False, err=True)
             except click.exceptions.Abort:
                 click.echo("", err=True)
                 return None
@@ -465,38 +470,38 @@ class _Terminal:
                 return None
             if re.fullmatch(r"[0-9]{1,2}", answer.strip()) and 0 <= int(answer) <= 10:
                 return int(answer)
-            click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
-
+            click.echo("  " + self.book(phrases.PAIN_RETRY), err=True)
 
     def next_day(self, session: Logged) -> str | None:
         """How the back was the morning after the last session, asked in one keystroke; recorded."""
+        keys = {self.book(phrases.KEY_BETTER): "better", self.book(phrases.KEY_SAME): "same",
+                self.book(phrases.KEY_WORSE): "worse"}
+        letters = dict(zip(("better", "same", "worse"), keys, strict=True))
         while True:
             try:
-                answer = click.prompt(f"The morning after your session on {session.date}, was your "
-                                      "back better, the same or worse than before it? b better, "
-                                      "s same, w worse (Enter skips)",
+                answer = click.prompt(self.book(phrases.NEXT_DAY_PROMPT, date=str(session.date),
+                                                **letters),
                                       default="", show_default=False, err=True)
             except click.exceptions.Abort:
                 click.echo("", err=True)
                 return None
-            word = {"b": "better", "s": "same", "w": "worse"}.get(answer.strip().lower()[:1])
+            word = keys.get(answer.strip().lower()[:1])
             if not answer.strip():
                 return None
             if word:
                 return word
-            click.echo("  b, s or w, or Enter to skip", err=True)
-
+            click.echo("  " + self.book(phrases.NEXT_DAY_RETRY, **letters), err=True)
 
     def symptoms(self) -> tuple[str, ...] | None:
         """Warning symptoms, by number, in one line; Enter says none, Ctrl-C skips the question."""
         names = list(history.SYMPTOMS)
-        click.echo("Did you notice any of these? Type their numbers (e.g. 2 5), or Enter for none:",
-                   err=True)
+        click.echo(self.book(phrases.SYMPTOMS_INTRO), err=True)
         for number, name in enumerate(names, start=1):
-            click.echo(f"  {number} {history.SYMPTOMS[name]}", err=True)
+            click.echo(f"  {number} {self.book(phrases.SYMPTOM_TEXTS[name])}", err=True)
         while True:
             try:
-                answer = click.prompt("Symptoms", default="", show_default=False, err=True)
+                answer = click.prompt(self.book(phrases.SYMPTOMS_PROMPT), default="",
+                                      show_default=False, err=True)
             except click.exceptions.Abort:
                 click.echo("", err=True)
                 return None
@@ -506,7 +511,7 @@ class _Terminal:
             if picked and not re.sub(r"[\d\s,]", "", answer) and all(
                     1 <= int(n) <= len(names) for n in picked):
                 return tuple(dict.fromkeys(names[int(n) - 1] for n in picked))
-            click.echo(f"  numbers from 1 to {len(names)}, or Enter for none", err=True)
+            click.echo("  " + self.book(phrases.SYMPTOMS_RETRY, last=str(len(names))), err=True)
 
     def confirm(self, question: str) -> bool:
         return click.confirm(question, default=False, err=True)
@@ -946,7 +951,7 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     if (plan is not None and plan.unrated is not None and not as_json and sys.stdin is not None
             and sys.stdin.isatty() and not plan.position.paused):
         # it may hold the week: asked before saying what to do
-        usecases.rate_the_morning_after(store, plan, _Terminal())
+        usecases.rate_the_morning_after(store, plan, _Terminal(_book(options.language, plan)))
         plan = history.plan_for(store, day)
     if not (play or export_mp3):
         if not as_json:  # the text in the person's language; --json stays English

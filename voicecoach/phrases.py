@@ -437,3 +437,29 @@ NO_SYMPTOMS = phrase("history", "none")
 # TRANSLATORS: the last line of `history`; {count} is a number in digits.
 STREAK = counted("history", "Streak: {count} week in a row with the planned sessions",
                  "Streak: {count} weeks in a row with the planned sessions")
+# TRANSLATORS: the terminal asks for a pain score before a session (typed, not spoken).
+PAIN_BEFORE = phrase("prompt", "Pain before you start")
+# TRANSLATORS: the terminal asks for a pain score after a session.
+PAIN_NOW = phrase("prompt", "Pain now")
+# TRANSLATORS: {question} is one of the two above; keep "0-10" and the Enter key's name.
+PAIN_SCALE_PROMPT = phrase("prompt", "{question}, 0-10 (Enter skips)")
+# TRANSLATORS: after an answer that is not a pain score.
+PAIN_RETRY = phrase("prompt", "a whole number from 0 (no pain) to 10 (the worst), or Enter to skip")
+# TRANSLATORS: the one-key answers to the morning-after question, each a different letter: the
+# first letter of your word for better, the same, worse.
+KEY_BETTER = phrase("answer key", "b")
+KEY_SAME = phrase("answer key", "s")
+KEY_WORSE = phrase("answer key", "w")
+# TRANSLATORS: {better}, {same}, {worse} are the three letters above.
+NEXT_DAY_PROMPT = phrase("prompt", "The morning after your session on {date}, was your back "
+                         "better, the same or worse than before it? {better} better, {same} same, "
+                         "{worse} worse (Enter skips)")
+# TRANSLATORS: after an answer that is none of the three letters.
+NEXT_DAY_RETRY = phrase("prompt", "{better}, {same} or {worse}, or Enter to skip")
+# TRANSLATORS: before the numbered list of warning symptoms, after a session.
+SYMPTOMS_INTRO = phrase("prompt", "Did you notice any of these? Type their numbers (e.g. 2 5), or "
+                        "Enter for none:")
+# TRANSLATORS: the prompt under that list.
+SYMPTOMS_PROMPT = phrase("prompt", "Symptoms")
+# TRANSLATORS: after an answer that is not numbers from the list; {last} is its last number.
+SYMPTOMS_RETRY = phrase("prompt", "numbers from 1 to {last}, or Enter for none")

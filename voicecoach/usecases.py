@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from . import files, formats, history
+from . import files, formats, history, phrases
 from . import routine as routines
 from .cache import Cache
 from .config import Defaults
@@ -203,7 +203,7 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
     asker = playback.asker
     if plan is not None:
         rate_the_morning_after(store, plan, asker)
-    pain_before = asker.pain("Pain before you start") if plan is not None else None
+    pain_before = asker.pain(phrases.PAIN_BEFORE.text) if plan is not None else None
     if pain_before is not None and pain_before >= history.SETTLE_FIRST:
         playback.tell(f"Your pain is {pain_before} of 10 before you start. {history.REST_TODAY}")
         if not asker.confirm("Play the session anyway?"):
@@ -264,7 +264,7 @@ def _record(store: Store, routine: routines.Routine, plan: history.Plan | None, 
             reached: int, pain_before: int | None, asker: Asker) -> Played:
     """Ask pain and symptoms after a session (not after Ctrl-C) and record what was heard."""
     asked = stop is None or stop.reason != "interrupt"
-    pain_after = asker.pain("Pain now") if asked else None
+    pain_after = asker.pain(phrases.PAIN_NOW.text) if asked else None
     symptoms = asker.symptoms() if asked else None
     if jump is not None:  # what was heard: the safety words, and after the jump
         played = jump[0] + reached - jump[1] if reached >= jump[1] else min(reached, jump[0])
