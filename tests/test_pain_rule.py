@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -338,3 +339,114 @@ def test_today_on_a_terminal_asks_how_the_morning_after_was_and_records_it():
     assert json.loads(vc("history", "--json").stdout)["sessions"][0]["next_day"] == "worse"
     asked_again, text = on_terminal("today", "--date", tuesday)  # rated now: not asked again
     assert asked_again == 0 and "better, the same or worse" not in text
+
+
+# ---------------------------------------------------------------------------
+# `today` in the listener's language, and what its count says
+
+
+TERMINAL_CONTEXTS = {"reason", "advice", "today", "symptom", "symptom list", "level name", "log",
+                     "session state", "history", "history heading"}
+
+
+def english_fragments() -> set[str]:
+    """The English words of every terminal phrase, cut at their placeholders: none may be left in
+    a German or Spanish `today` (short bits such as ' of ' could be in a name, so are not asked)."""
+    from voicecoach import phrases
+
+    said = [value for value in vars(phrases).values() if isinstance(value, phrases.Phrase)]
+    said += [*phrases.SYMPTOM_TEXTS.values(), *phrases.LEVEL_NAMES.values(),
+             *phrases.HISTORY_HEADINGS, phrases.Phrase("history", phrases.STREAK.singular),
+             phrases.Phrase("history", phrases.STREAK.plural)]
+    return {bit.strip() for p in said if p.context in TERMINAL_CONTEXTS
+            for bit in re.split(r"\{[^}]*\}", p.text) if len(bit.strip()) >= 12}
+
+
+@pytest.mark.parametrize(("language", "emergency", "clinician"), [
+    ("de", "Geh jetzt sofort in eine Notaufnahme und fahr nicht selbst dorthin.",
+     "Lass dich physiotherapeutisch oder ärztlich untersuchen"),
+    ("es", "ve ahora mismo a urgencias y no conduzcas tú.",
+     "Consulta con un fisioterapeuta o un médico"),
+])
+def test_today_speaks_the_listener_s_language_and_says_the_pause_advice_in_it(language, emergency,
+                                                                              clinician):
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    log_three("--pain-before", "9", "--pain-after", "9")  # paused: see a clinician
+    week_2 = MONDAY + dt.timedelta(days=7)
+    paused = vc("today", "--date", week_2.isoformat(), "--language", language)
+    assert paused.returncode == 0, paused.stderr
+    assert clinician in paused.stdout and "'voicecoach program resume'" in paused.stdout
+    assert vc("log", "--date", week_2.isoformat(), "--pain-after", "2", "--symptom",
+              "bladder-bowel").returncode == 0
+    urgent = vc("today", "--date", week_2.isoformat(), "--language", language).stdout
+    assert emergency in urgent
+    for shown in (paused.stdout, urgent):
+        left = [bit for bit in english_fragments() if bit in shown]
+        assert left == [], shown
+    assert today(week_2)["advice"].startswith("The program is paused: ")  # --json stays English
+
+
+def test_lang_chooses_the_language_of_today_and_a_step_back_counts_from_itself():
+    assert vc("program", "start", "three-exercises-daily", "--date", MONDAY.isoformat()).returncode == 0
+    assert vc("log", "--date", MONDAY.isoformat(), "--pain-before", "4", "--pain-after", "8").returncode == 0
+    tuesday = MONDAY + dt.timedelta(days=1)
+    assert vc("log", "--date", tuesday.isoformat(), "--pain-before", "3", "--pain-after", "3").returncode == 0
+    shown = vc("today", "--date", tuesday.isoformat()).stdout
+    assert "1 of 7 sessions done since the step back" in shown and "this week" not in shown
+    assert "Stepped back to week 1 at the beginner level: pain was 8 of 10 after the session on " \
+        "2026-03-02." in shown
+    spanish = voicecoach("today", "--date", tuesday.isoformat(),
+                         env={**os.environ, "LANG": "es_ES.UTF-8"}).stdout
+    assert "1 de 7 sesiones hechas desde el paso atrás" in spanish
+    assert "Un paso atrás, a la semana 1 en el nivel principiante: el dolor fue de 8 sobre 10" in spanish
+    assert vc("log", "--date", tuesday.isoformat(), "--pain-after", "3", "--symptom", "fever").returncode == 0
+    paused = vc("today", "--date", tuesday.isoformat()).stdout
+    assert "beginner level; paused, so no sessions count until it is resumed" in paused
+
+
+def test_log_and_history_speak_the_listener_s_language_and_keep_the_data():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    logged = vc("log", "--date", MONDAY.isoformat(), "--pain-before", "2", "--pain-after", "3",
+                "--symptom", "leg-numb", "--note", "leg numb", "--language", "es")
+    assert logged.returncode == 0, logged.stderr
+    assert logged.stdout.startswith("Registrada la sesión strength-basics del 2026-03-02 (completa) "
+                                    "para strength-20-30-40, semana 1.\n")
+    assert "Consulta con un fisioterapeuta o un médico antes de volver a hacer estos ejercicios." \
+        in logged.stdout
+    urgent = vc("log", "--date", MONDAY.isoformat(), "--symptom", "saddle-numb", "--language", "de")
+    assert "Geh jetzt sofort in eine Notaufnahme und fahr nicht selbst dorthin." in urgent.stdout
+    shown = vc("history", "--language", "es").stdout
+    lines = shown.splitlines()
+    assert lines[0].split() == ["FECHA", "RUTINA", "PROGRAMA", "SEMANA", "HECHA", "DOLOR", "DÍA",
+                                "SIGUIENTE", "SÍNTOMAS"]
+    assert lines[1].split() == ["2026-03-02", "strength-basics", "strength-20-30-40", "1", "completa",
+                                "2", "->", "3", "-", "leg-numb,", "saddle-numb"]  # data as recorded
+    assert lines[-1] == "Racha: 0 semanas seguidas con las sesiones previstas"
+    for said in (logged.stdout, urgent.stdout, shown):
+        assert [bit for bit in english_fragments() if bit in said] == [], said
+    assert vc("history").stdout.startswith("DATE        ROUTINE ")  # English by default (LANG=C)
+
+
+def test_a_symptom_logged_without_a_program_is_advised_in_the_listener_s_language():
+    logged = vc("log", "--routine", "desk-break", "--date", MONDAY.isoformat(), "--symptom", "fever",
+                "--language", "de")
+    assert logged.returncode == 0, logged.stderr
+    assert logged.stdout.splitlines()[-1] == (
+        "Du hast Folgendes gemeldet: Fieber oder allgemeines Unwohlsein. Lass die Übungen weg, die "
+        "das auslösen, und geh bald zu einer Ärztin oder einem Arzt.")
+
+
+def test_today_on_a_terminal_asks_the_morning_after_in_spanish_with_spanish_keys():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    assert vc("log", "--date", MONDAY.isoformat(), "--pain-before", "2", "--pain-after", "3").returncode == 0
+    tuesday = (MONDAY + dt.timedelta(days=1)).isoformat()
+
+    def worse(output: bytes) -> bytes | None:  # p: peor (w is no answer in Spanish)
+        return b"p\r" if b"m mejor, i igual, p peor" in output else None
+
+    status, text = on_terminal("today", "--date", tuesday, "--language", "es", answer=worse)
+    assert status == 0, text
+    assert "¿tenías la espalda mejor, igual o peor que antes?" in text
+    assert "Tu espalda todavía no se ha calmado: la mañana después de la sesión del 2026-03-02 " \
+        "tenías la espalda peor." in text
+    assert json.loads(vc("history", "--json").stdout)["sessions"][0]["next_day"] == "worse"

@@ -16,7 +16,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import podcastparser
 import pytest
@@ -666,13 +666,21 @@ def test_in_german_the_feed_and_the_pages_say_the_frameworks_words_in_german(tmp
         html = running.get(f"{key}.html")[2].decode()
         for german in ('<html lang="de">', "Alle Einheiten</a>", "<h2>Übungen</h2>", "<h2>Fertig?</h2>",
                        'srclang="de" label="Gesprochener Text"', "Schmerz vorher, 0–10",
-                       "MP3 herunterladen, ", "Einheit eintragen</button>"):
+                       "MP3 herunterladen, ", "Einheit eintragen</button>",
+                       'value="leg-numb"> Taubheit oder Kribbeln in einem Bein</label>'):
             assert german in html, german
         form = {"Content-Type": "application/x-www-form-urlencoded"}
         sent = f"episode={key}&pain_before=eleven".encode()
         status, _, answer = running.request("POST", "done", form, sent)
         assert status == 400
         assert "<h1>Nicht eingetragen</h1>" in answer.decode() and '<html lang="de">' in answer.decode()
+        sent = f"episode={key}&pain_before=3&pain_after=4&symptom=leg-numb".encode()
+        status, headers, _ = running.request("POST", "done", form, sent)
+        assert status == 303
+        said = unquote(headers["location"].split("logged=", 1)[1])
+        assert re.match(r"desk-break am \d{4}-\d\d-\d\d eingetragen \(", said), said
+        assert ("Du hast Folgendes gemeldet: Taubheit oder Kribbeln in einem Bein. Lass die Übungen weg"
+                in said), said
     finally:
         code, stderr = running.stop()
     assert code == 130 and "Traceback" not in stderr

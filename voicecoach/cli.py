@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, files, formats, history, interrupts, usecases
+from . import __version__, files, formats, history, interrupts, phrases, usecases
 from . import program as programs
 from . import routine as routines
 from .cache import Cache
@@ -25,6 +25,7 @@ from .config import Defaults
 from .config import load as load_config
 from .config import path as config_path
 from .errors import RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
+from .i18n import ENGLISH, SOURCE, Phrasebook
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, SAMPLE_RATE, Settings
 from .store import FILE_NAME, TOKEN_FILE, Store, data_folder
 from .usecases import Options, input_files
@@ -97,6 +98,17 @@ def _language_option(ctx: click.Context, param: click.Parameter, value: str | No
     from .i18n import check
 
     return None if value is None else check(value.strip().lower())
+
+
+_shown_language = click.option(
+    "--language", metavar="LANG", default=None, callback=_language_option,
+    help="The language of what is shown, e.g. de or es (default: the config file's, then LANG).")
+
+
+def _book(language: str | None, plan: history.Plan | None) -> Phrasebook:
+    """The phrasebook of what a command shows: as a session's language is chosen."""
+    own = plan.program.language if plan is not None else SOURCE
+    return usecases.terminal_book(Options(language=language), _defaults(), own)
 
 
 def session_options(command: Callable) -> Callable:
@@ -407,7 +419,7 @@ def _play(routine: routines.Routine, settings: Settings, export: list[str], agai
     after a stop."""
     interactive = sys.stdin is not None and sys.stdin.isatty()
     playback = usecases.Playback(
-        asker=_Terminal() if interactive else usecases.NoOne(),
+        asker=_Terminal(_book(routine.language, None)) if interactive else usecases.NoOne(),
         tell=lambda line: click.echo(line, err=True),
         no_device_hint="To take the session to a phone instead, run: " + _typed(*export),
         keys_from=sys.stdin, status_to=sys.stderr if interactive and sys.stderr.isatty() else None,
@@ -438,14 +450,19 @@ def _debug_line(text: str) -> None:
 
 
 class _Terminal:
-    """The questions a session asks (usecases.Asker), typed at this terminal."""
+    """The questions a session asks (usecases.Asker), typed at this terminal, in `book`'s
+    language: a question comes as its English phrase (phrases.py, context "prompt")."""
+
+    def __init__(self, book: Phrasebook = ENGLISH):
+        self.book = book
 
     def pain(self, question: str) -> int | None:
         """A pain rating from 0 to 10 typed at the terminal; Enter (or Ctrl-C) skips it."""
+        asked = self.book(phrases.PAIN_SCALE_PROMPT,
+                          question=self.book(phrases.phrase("prompt", question)))
         while True:
             try:
-                answer = click.prompt(f"{question}, 0-10 (Enter skips)", default="",
-                                      show_default=False, err=True)
+                answer = click.prompt(asked, default="", show_default=False, err=True)
             except click.exceptions.Abort:
                 click.echo("", err=True)
                 return None
@@ -453,38 +470,38 @@ class _Terminal:
                 return None
             if re.fullmatch(r"[0-9]{1,2}", answer.strip()) and 0 <= int(answer) <= 10:
                 return int(answer)
-            click.echo("  a whole number from 0 (no pain) to 10 (the worst), or Enter to skip", err=True)
-
+            click.echo("  " + self.book(phrases.PAIN_RETRY), err=True)
 
     def next_day(self, session: Logged) -> str | None:
         """How the back was the morning after the last session, asked in one keystroke; recorded."""
+        keys = {self.book(phrases.KEY_BETTER): "better", self.book(phrases.KEY_SAME): "same",
+                self.book(phrases.KEY_WORSE): "worse"}
+        letters = dict(zip(("better", "same", "worse"), keys, strict=True))
         while True:
             try:
-                answer = click.prompt(f"The morning after your session on {session.date}, was your "
-                                      "back better, the same or worse than before it? b better, "
-                                      "s same, w worse (Enter skips)",
+                answer = click.prompt(self.book(phrases.NEXT_DAY_PROMPT, date=str(session.date),
+                                                **letters),
                                       default="", show_default=False, err=True)
             except click.exceptions.Abort:
                 click.echo("", err=True)
                 return None
-            word = {"b": "better", "s": "same", "w": "worse"}.get(answer.strip().lower()[:1])
+            word = keys.get(answer.strip().lower()[:1])
             if not answer.strip():
                 return None
             if word:
                 return word
-            click.echo("  b, s or w, or Enter to skip", err=True)
-
+            click.echo("  " + self.book(phrases.NEXT_DAY_RETRY, **letters), err=True)
 
     def symptoms(self) -> tuple[str, ...] | None:
         """Warning symptoms, by number, in one line; Enter says none, Ctrl-C skips the question."""
         names = list(history.SYMPTOMS)
-        click.echo("Did you notice any of these? Type their numbers (e.g. 2 5), or Enter for none:",
-                   err=True)
+        click.echo(self.book(phrases.SYMPTOMS_INTRO), err=True)
         for number, name in enumerate(names, start=1):
-            click.echo(f"  {number} {history.SYMPTOMS[name]}", err=True)
+            click.echo(f"  {number} {self.book(phrases.SYMPTOM_TEXTS[name])}", err=True)
         while True:
             try:
-                answer = click.prompt("Symptoms", default="", show_default=False, err=True)
+                answer = click.prompt(self.book(phrases.SYMPTOMS_PROMPT), default="",
+                                      show_default=False, err=True)
             except click.exceptions.Abort:
                 click.echo("", err=True)
                 return None
@@ -494,7 +511,7 @@ class _Terminal:
             if picked and not re.sub(r"[\d\s,]", "", answer) and all(
                     1 <= int(n) <= len(names) for n in picked):
                 return tuple(dict.fromkeys(names[int(n) - 1] for n in picked))
-            click.echo(f"  numbers from 1 to {len(names)}, or Enter for none", err=True)
+            click.echo("  " + self.book(phrases.SYMPTOMS_RETRY, last=str(len(names))), err=True)
 
     def confirm(self, question: str) -> bool:
         return click.confirm(question, default=False, err=True)
@@ -929,13 +946,16 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     if play and export_mp3:
         raise click.UsageError("give --play or --export, not both")
     store = _store()
-    plan = history.plan_for(store, on or dt.date.today())
+    day = on or dt.date.today()
+    plan = history.plan_for(store, day)
     if (plan is not None and plan.unrated is not None and not as_json and sys.stdin is not None
             and sys.stdin.isatty() and not plan.position.paused):
         # it may hold the week: asked before saying what to do
-        usecases.rate_the_morning_after(store, plan, _Terminal())
-        plan = history.plan_for(store, on or dt.date.today())
+        usecases.rate_the_morning_after(store, plan, _Terminal(_book(options.language, plan)))
+        plan = history.plan_for(store, day)
     if not (play or export_mp3):
+        if not as_json:  # the text in the person's language; --json stays English
+            plan = usecases.today_plan(store, day, options, _defaults())
         if as_json:
             click.echo(json.dumps(plan.to_json() if plan else {"program": None,
                                   "message": history.START_HINT}, indent=1, ensure_ascii=False))
@@ -980,9 +1000,10 @@ def _partial(ctx: click.Context, param: click.Parameter, value: float | None) ->
 @click.option("--symptom", "symptoms", metavar="NAME", multiple=True,
               help=f"A warning symptom (repeatable): {', '.join(SYMPTOM_NAMES)}; or "
                    f"'{NO_SYMPTOM}'.")
+@_shown_language
 def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | None,
                 pain_after: int | None, partial: float | None, note: str | None,
-                next_day: str | None, symptoms: tuple[str, ...]) -> None:
+                next_day: str | None, symptoms: tuple[str, ...], language: str | None) -> None:
     """Record a session done away from 'play', say from an MP3 on a phone.
 
     By default it is today's program session, completed. Pain is 0 (none) to 10 (worst).
@@ -1008,10 +1029,14 @@ def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | 
       voicecoach log --pain-after 6 --symptom leg-numb
       voicecoach log --routine desk-break
     """
-    record, plan = history.log(_store(), on or dt.date.today(), routine_ref, pain_before,
+    store = _store()
+    record, plan = history.log(store, on or dt.date.today(), routine_ref, pain_before,
                                pain_after, partial, note, next_day=next_day,
                                symptoms=history.check_symptoms(symptoms))
-    click.echo(history.logged_text(record, plan))
+    book = _book(language, plan)
+    if plan is not None and book is not ENGLISH:
+        plan = history.plan_for(store, plan.date, book)
+    click.echo(history.logged_text(record, plan, book))
 
 
 @cli.command("history")
@@ -1020,7 +1045,9 @@ def log_command(on: dt.date | None, routine_ref: str | None, pain_before: int | 
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Draw pain and sessions per week into FILE.png or FILE.svg.")
 @_date_option
-def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> None:
+@_shown_language
+def history_command(as_json: bool, chart: Path | None, on: dt.date | None,
+                    language: str | None) -> None:
     """Show the sessions done, with pain before and after, and the streak of weeks.
 
     The streak counts calendar weeks in a row with at least the planned sessions; the current
@@ -1044,7 +1071,7 @@ def history_command(as_json: bool, chart: Path | None, on: dt.date | None) -> No
         click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False,
                               allow_nan=False))
     else:
-        click.echo(history.history_text(store, day))
+        click.echo(history.history_text(store, day, _book(language, None)))
     _skipped(store)
 
 

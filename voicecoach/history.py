@@ -13,9 +13,11 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
+from . import phrases
 from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
+from .i18n import ENGLISH, Phrasebook
 from .program import Program, Week
 from .routine import Routine
 from .settings import Settings
@@ -55,28 +57,17 @@ NOT_ACCEPTABLE_IN_A_ROW = 2  # this many sessions in a row over the rule step ba
 # The warning symptoms `log --symptom` takes, in plain words. Urgent ones (signs of cauda equina
 # syndrome, or a nerve losing strength) need an emergency department now; fever and night pain a
 # doctor soon; leg pain or numbness a physiotherapist or doctor soon.
-SYMPTOMS = {
-    "leg-pain": "pain spreading down a leg",
-    "leg-numb": "numbness or tingling in a leg",
-    "leg-weak": "a leg growing weak",
-    "both-legs": "pain, numbness or weakness in both legs",
-    "saddle-numb": "numbness around your bottom, private parts or inner thighs",
-    "bladder-bowel": "trouble peeing, or a change in bladder or bowel control",
-    "fever": "fever or feeling unwell",
-    "night-pain": "pain at night that no position eases",
-}
+SYMPTOMS = {name: said.text for name, said in phrases.SYMPTOM_TEXTS.items()}  # English
 URGENT = frozenset({"leg-weak", "both-legs", "saddle-numb", "bladder-bowel"})
 SEE_A_DOCTOR = frozenset({"fever", "night-pain"})  # not for a physiotherapist first
 if tuple(SYMPTOMS) != SYMPTOM_NAMES or not set(SYMPTOMS) >= URGENT | SEE_A_DOCTOR:  # pragma: no cover
     raise ImportError("history.SYMPTOMS must describe vocabulary.SYMPTOM_NAMES, in order")
-EMERGENCY = ("That needs emergency care now: go to an emergency department, and do not drive "
-             "yourself. Do not exercise until you have been seen.")
-KEEP_ACTIVE = "Meanwhile keep gently active: walking is fine, and bed rest does not help."
-RESUMED = "the program was resumed after a pause, one step easier"
-WITHIN = "each session of the week was within the pain rule"
+EMERGENCY = ENGLISH(phrases.EMERGENCY)
+KEEP_ACTIVE = ENGLISH(phrases.KEEP_ACTIVE)
+RESUMED = ENGLISH(phrases.RESUMED)
+WITHIN = ENGLISH(phrases.WITHIN)
 SETTLE_FIRST = 6  # pain before a session at this or more: rest today instead
-REST_TODAY = ("Rest today, or take an easy walk, and do the next session when your back is back "
-              "to its usual level.")
+REST_TODAY = ENGLISH(phrases.REST_TODAY)
 
 
 class Decision(StrEnum):
@@ -121,47 +112,54 @@ def _pains(session: Logged) -> list[int]:
     return [p for p in (session.pain_before, session.pain_after) if p is not None]
 
 
-def over_the_rule(session: Logged) -> str | None:
+def over_the_rule(session: Logged, book: Phrasebook = ENGLISH) -> str | None:
     """Why a session was not acceptable under the pain rule, or None. Unrated pain is taken as
-    acceptable, except in a session stopped early: that may have been the pain."""
-    on = f"the session on {session.date}"
+    acceptable, except in a session stopped early: that may have been the pain. Numbers are given
+    as text: the terminal shows digits, in every language."""
+    on = str(session.date)
     before, after = session.pain_before, session.pain_after
     if after is not None and after > ACCEPTABLE_PAIN:
-        return f"pain after {on} was {after} of 10, above {ACCEPTABLE_PAIN}"
+        return book(phrases.PAIN_AFTER_ABOVE, date=on, pain=str(after), limit=str(ACCEPTABLE_PAIN))
     if before is not None and after is not None and after - before > ACCEPTABLE_RISE:
-        return f"pain rose from {before} to {after} during {on}, more than {ACCEPTABLE_RISE} points"
+        return book(phrases.PAIN_ROSE, before=str(before), after=str(after), date=on,
+                    rise=str(ACCEPTABLE_RISE))
     if session.next_day == "worse":
-        return f"your back was worse the morning after {on}"
+        return book(phrases.WORSE_MORNING, date=on)
     if session.symptoms:
-        return f"{described(session.symptoms)} after {on}"
+        return book(phrases.SYMPTOMS_AFTER, symptoms=described(session.symptoms, book), date=on)
     if not session.completed and after is None:
-        return f"{on} was stopped early, with no pain rating after it"
+        return book(phrases.STOPPED_EARLY, date=on)
     return None
 
 
-def described(symptoms: Sequence[str]) -> str:
-    words = [SYMPTOMS.get(name, name) for name in symptoms]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+def described(symptoms: Sequence[str], book: Phrasebook = ENGLISH) -> str:
+    """The symptoms in plain words, joined as a list."""
+    words = [book(phrases.SYMPTOM_TEXTS[name]) if name in phrases.SYMPTOM_TEXTS else name
+             for name in symptoms]
+    if len(words) == 1:
+        return words[0]
+    return book(phrases.AND_LAST, first=", ".join(words[:-1]), last=words[-1])
 
 
-def worse(week_sessions: Sequence[Logged]) -> str | None:
+def worse(week_sessions: Sequence[Logged], book: Phrasebook = ENGLISH) -> str | None:
     """Why a week's sessions do not let the program move on: the first one over the rule, or
     ratings (before, or after, sessions) that end the week higher than they began it: pain
     rising session on session is not settling, even while each session is within the rule."""
     for session in week_sessions:
-        reason = over_the_rule(session)
+        reason = over_the_rule(session, book)
         if reason:
             return reason
     for when in ("before", "after"):
         rated = [getattr(s, f"pain_{when}") for s in week_sessions
                  if getattr(s, f"pain_{when}") is not None]
         if len(rated) >= 2 and rated[-1] > rated[0]:
-            return f"pain {when} sessions rose from {rated[0]} to {rated[-1]} over the week"
+            rose = phrases.WEEK_ROSE_BEFORE if when == "before" else phrases.WEEK_ROSE_AFTER
+            return book(rose, first=str(rated[0]), last=str(rated[-1]))
     return None
 
 
 def position(program: Program, sessions: Sequence[Logged], resumes: Sequence[int] = (),
-             on: dt.date | None = None) -> Position:
+             on: dt.date | None = None, book: Phrasebook = ENGLISH) -> Position:
     """Walk a run's sessions in date order under the pain rule. A week moves on when its planned
     sessions are completed (one a day counts) and each was within the rule, and is held
     otherwise; it is decided once the morning after its last session has come (`on`: today). A
@@ -169,19 +167,19 @@ def position(program: Program, sessions: Sequence[Logged], resumes: Sequence[int
     back a week (in week 1, a level) at once; a warning symptom, or PAUSE_PAIN in PAUSE_SESSIONS
     sessions, pauses the program until it is resumed. `resumes`: the newest session id at each
     `program resume`; a resume goes on one step easier, and what came before it no longer
-    pauses."""
-    return _walk(program, sessions, resumes, on)[0]
+    pauses. The reasons are said in `book`'s language."""
+    return _walk(program, sessions, resumes, on, book)[0]
 
 
 def weeks_done_in(program: Program, sessions: Sequence[Logged],
                   resumes: Sequence[int] = ()) -> dict[int, int]:
     """The program week each session (by id) was done in, as the walk finds it: a session logged
     late, with an earlier date, can move the sessions after it into another week."""
-    return _walk(program, sessions, resumes, None)[1]
+    return _walk(program, sessions, resumes, None, ENGLISH)[1]
 
 
 def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
-          on: dt.date | None) -> tuple[Position, dict[int, int]]:
+          on: dt.date | None, book: Phrasebook) -> tuple[Position, dict[int, int]]:
     lowest = LEVELS.index(program.weeks[0].level)  # how far week 1's level can go down
     resumed_after = max(resumes, default=0)
     # where each resume falls in the walk: after the last session recorded before it
@@ -194,16 +192,16 @@ def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
     weeks: dict[int, int] = {}
 
     def reported(session: Logged, urgent: bool) -> Position:
-        return Position(at.week, 0, Decision.PAUSE, f"you reported "
-                        f"{described(session.symptoms or ())} after the session on {session.date}",
-                        urgent=urgent)
+        said = book(phrases.REPORTED, symptoms=described(session.symptoms or (), book),
+                    date=str(session.date))
+        return Position(at.week, 0, Decision.PAUSE, said, urgent=urgent)
 
     def easier(reason: str) -> Position:
         week, down = (at.week - 1, 0) if at.week > 1 else (1, min(at.levels_down + 1, lowest))
         return Position(week, 0, Decision.STEP_BACK, reason, down)
 
     if 0 in resume_points:
-        at = easier(RESUMED)
+        at = easier(book(phrases.RESUMED))
     for session in sessions:
         weeks[session.id] = at.week
         fresh = session.id > resumed_after  # what was reported before a resume no longer pauses
@@ -218,18 +216,18 @@ def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
             if _pains(session) and max(_pains(session)) >= PAUSE_PAIN:
                 severe += 1
                 if severe >= PAUSE_SESSIONS and pause is None:
-                    pause = Position(at.week, 0, Decision.PAUSE, f"pain reached {PAUSE_PAIN} of 10 "
-                                     f"or more in {PAUSE_SESSIONS} sessions, the last on "
-                                     f"{session.date}")
-        reason = over_the_rule(session)
+                    pause = Position(at.week, 0, Decision.PAUSE, book(
+                        phrases.SEVERE, pain=str(PAUSE_PAIN), sessions=str(PAUSE_SESSIONS),
+                        date=str(session.date)))
+        reason = over_the_rule(session, book)
         in_a_row = in_a_row + 1 if reason else 0
         step = None
         if session.pain_after is not None and session.pain_after >= STEP_BACK_PAIN:
-            step = f"pain was {session.pain_after} of 10 after the session on {session.date}"
+            step = book(phrases.STEP_BACK_PAIN, pain=str(session.pain_after), date=str(session.date))
         elif in_a_row >= NOT_ACCEPTABLE_IN_A_ROW:
-            step = f"{NOT_ACCEPTABLE_IN_A_ROW} sessions in a row were over the pain rule ({reason})"
+            step = book(phrases.IN_A_ROW, count=str(NOT_ACCEPTABLE_IN_A_ROW), reason=reason)
         if session.id in resume_points:  # the resume itself: what was before it starts easier
-            step = step or RESUMED
+            step = step or book(phrases.RESUMED)
         if step:
             at = easier(step)
             block, tried, in_a_row = [], [], 0
@@ -248,15 +246,15 @@ def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
         if on is not None and session.date >= on:  # the morning after it has not come yet
             at = replace(at, done=len(block))
             continue
-        reason = worse(tried)
+        reason = worse(tried, book)
         if reason:
             at = Position(at.week, 0, Decision.HOLD, reason, at.levels_down, len(block))
         elif at.levels_down:  # back up the way it came down, a level at a time
-            at = Position(1, 0, Decision.ADVANCE, WITHIN, at.levels_down - 1, len(block))
+            at = Position(1, 0, Decision.ADVANCE, book(phrases.WITHIN), at.levels_down - 1, len(block))
         elif at.week < len(program.weeks):
-            at = Position(at.week + 1, 0, Decision.ADVANCE, WITHIN, 0, len(block))
+            at = Position(at.week + 1, 0, Decision.ADVANCE, book(phrases.WITHIN), 0, len(block))
         else:
-            at = Position(at.week, 0, Decision.FINISHED, "every week of the plan is done", 0,
+            at = Position(at.week, 0, Decision.FINISHED, book(phrases.ALL_DONE), 0,
                           len(block))
         block, tried = [], []
     if len(block) >= program.sessions_per_week:  # the week's sessions are done; decided tomorrow
@@ -306,6 +304,7 @@ class Plan:
     position: Position
     date: dt.date
     unrated: Logged | None = None  # the last session before the day, if its next day is not said
+    book: Phrasebook = ENGLISH  # the language of the position's reasons and of the advice
 
     @property
     def week(self) -> Week:
@@ -327,48 +326,47 @@ class Plan:
     @property
     def advice(self) -> str:
         """What the rule's last decision means for the person, in plain words."""
-        at = self.position
+        at, book = self.position, self.book
         if at.decision == Decision.PAUSE:
             if at.urgent:
-                return f"The program is paused: {at.reason}. {EMERGENCY}"
-            return (f"The program is paused: {at.reason}. See a physiotherapist or doctor before "
-                    f"you do these exercises again. {KEEP_ACTIVE} When they say you can go on, "
-                    "'voicecoach program resume' continues the program, one step easier.")
+                return book(phrases.PAUSED_URGENT, reason=at.reason, emergency=book(phrases.EMERGENCY))
+            return book(phrases.PAUSED, reason=at.reason, keep_active=book(phrases.KEEP_ACTIVE))
         return " ".join(part for part in (self._decided(), self._today()) if part)
 
     def _today(self) -> str | None:
         """A word on today itself: the week's sessions are done, or the last one went badly."""
-        at = self.position
+        at, book = self.position, self.book
         if at.last_over and at.decision != Decision.STEP_BACK:
-            return f"Your back has not settled yet: {at.last_over}. {REST_TODAY}"
+            return book(phrases.NOT_SETTLED, reason=at.last_over, rest=book(phrases.REST_TODAY))
         if at.done >= self.program.sessions_per_week:
-            return ("This week's sessions are done. Tomorrow, say how your back was in the "
-                    "morning; the program moves on if the week stayed within the pain rule.")
+            return book(phrases.WEEK_DONE)
         return None
+
+    def _level_name(self) -> str:
+        return self.book.name(phrases.LEVEL_NAMES, self.level)
 
     def _decided(self) -> str:
         """The rule's last decision, in plain words."""
-        at = self.position
+        at, book = self.position, self.book
         if at.decision == Decision.STEP_BACK:
-            to = f"week 1 at the {self.level} level" if at.week == 1 else f"week {at.week}"
+            to = (book(phrases.TO_WEEK_ONE_AT, level=self._level_name()) if at.week == 1 else
+                  book(phrases.TO_WEEK, week=str(at.week)))
             lowest = at.week == 1 and self.level == LEVELS[0]
-            if at.reason == RESUMED:
-                return f"Going on at {to}: {RESUMED}. Go gently, and stop if the symptoms come back."
-            return (f"Stepped back to {to}: {at.reason}. "
-                    + (f"This is already the easiest week and level. {REST_TODAY} If the pain does "
-                       "not settle within a few days, see a physiotherapist or doctor." if lowest else
-                       "Take it easier until your back settles; the program moves on again after "
-                       "a week within the pain rule."))
+            if at.reason == book(phrases.RESUMED):
+                return book(phrases.GOING_ON, to=to, reason=at.reason)
+            return " ".join((book(phrases.STEPPED_BACK, to=to, reason=at.reason),
+                             book(phrases.LOWEST, rest=book(phrases.REST_TODAY)) if lowest else
+                             book(phrases.TAKE_IT_EASIER)))
         if at.decision == Decision.HOLD:
-            return (f"Week {at.week} again at the same numbers: {at.reason}. It moves on after a "
-                    "week in which every session is within the pain rule.")
+            return book(phrases.HELD, week=str(at.week), reason=at.reason)
         if at.decision == Decision.ADVANCE:
-            return f"On to week {at.week}" + (f" at the {self.level} level" if at.levels_down else "") \
-                + f": {at.reason}."
+            if at.levels_down:
+                return book(phrases.ON_TO_WEEK_AT, week=str(at.week), level=self._level_name(),
+                            reason=at.reason)
+            return book(phrases.ON_TO_WEEK, week=str(at.week), reason=at.reason)
         if at.decision == Decision.FINISHED:
-            return ("Every week of the plan is done; its last week goes on until you start another "
-                    "program.")
-        return RULE_IN_ONE_LINE
+            return book(phrases.FINISHED)
+        return book(phrases.RULE, limit=str(ACCEPTABLE_PAIN), rise=str(ACCEPTABLE_RISE))
 
     def to_json(self) -> dict[str, object]:
         at = self.position
@@ -385,40 +383,43 @@ class Plan:
         }
 
     def counts(self) -> str:
-        """The sessions done, said so that a decision just made does not read as nothing done."""
-        at, per_week = self.position, self.program.sessions_per_week
+        """The sessions done, said so that a decision just made does not read as nothing done: a
+        step back starts the easier week again, so its count is of the sessions since then, and a
+        paused program counts none."""
+        at, book = self.position, self.book
+        per_week, done = str(self.program.sessions_per_week), str(at.done)
         if at.done == 0 and at.decided_after and at.decision == Decision.HOLD:
-            return f"{at.decided_after} of {per_week} sessions done; the week is held, so do it again"
+            return book(phrases.WEEK_COUNT_HELD, done=str(at.decided_after), per_week=per_week)
         if at.done == 0 and at.decided_after and at.decision == Decision.ADVANCE:
-            return (f"0 of {per_week} sessions done this week ({at.decided_after} of {per_week} "
-                    "done the week before)")
-        return f"{at.done} of {per_week} sessions done this week"
+            return book(phrases.WEEK_COUNT_ADVANCED, done=str(at.decided_after), per_week=per_week)
+        if at.paused:
+            return book(phrases.WEEK_PAUSED)
+        if at.decision == Decision.STEP_BACK:
+            return book(phrases.WEEK_COUNT_STEPPED_BACK, done=done, per_week=per_week)
+        return book(phrases.WEEK_COUNT, done=done, per_week=per_week)
 
     def text(self) -> str:
-        lines = [f"{self.program.title} ({self.program.id}), started {self.run.started.isoformat()}",
-                 f"Week {self.position.week} of {len(self.program.weeks)}: {self.routine_name}, "
-                 f"{self.level} level; {self.counts()}"]
+        book, at = self.book, self.position
+        lines = [book(phrases.HEADER, title=self.program.title, id=self.program.id,
+                      date=self.run.started.isoformat()),
+                 book(phrases.WEEK_LINE, week=str(at.week), weeks=str(len(self.program.weeks)),
+                      routine=self.routine_name, level=self._level_name(), counts=self.counts())]
         lines.append(self.advice)
-        if self.position.paused:
+        if at.paused:
             return "\n".join(lines)
         if self.unrated:
-            lines.append(f"The morning after your session on {self.unrated.date}, was your back "
-                         "better, the same or worse than before it? Say it with 'voicecoach log "
-                         f"--next-day {'|'.join(NEXT_DAY)}'.")
+            lines.append(book(phrases.UNRATED, date=str(self.unrated.date),
+                              choices="|".join(NEXT_DAY)))
         if self.week.note:
             lines.append(self.week.note)
         exercises = programs.resolved(self.routine, self.level)
         width = max(len(e["name"]) for e in exercises)
         lines += [f"  {e['name']:<{width}}  {programs.describe_numbers(e)}" for e in exercises]
-        lines.append("Play it with 'voicecoach today --play', or take it to a phone with "
-                     "'voicecoach today --export', then 'voicecoach log'.")
+        lines.append(book(phrases.PLAY_IT))
         return "\n".join(lines)
 
 
-RULE_IN_ONE_LINE = (
-    f"Some pain during and after the session is fine if it stays at {ACCEPTABLE_PAIN} of 10 or "
-    f"below, rises no more than {ACCEPTABLE_RISE} points, and has settled by the next morning; "
-    "the program moves on only after a week like that.")
+RULE_IN_ONE_LINE = ENGLISH(phrases.RULE, limit=str(ACCEPTABLE_PAIN), rise=str(ACCEPTABLE_RISE))
 
 
 def _program_of(run: Run) -> Program:
@@ -430,8 +431,9 @@ def _program_of(run: Run) -> Program:
     return programs.load(run.ref)
 
 
-def plan_for(store: Store, on: dt.date) -> Plan | None:
-    """Today's session of the active program, counting what was done up to `on`."""
+def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH) -> Plan | None:
+    """Today's session of the active program, counting what was done up to `on`; its reasons
+    and advice said in `book`'s language (JSON keeps English: plan_for without a book)."""
     run = store.active_run()
     if run is None:
         return None
@@ -439,7 +441,8 @@ def plan_for(store: Store, on: dt.date) -> Plan | None:
     sessions = [s for s in store.sessions(run.id) if run.started <= s.date <= on]
     before = [s for s in sessions if s.date < on]
     unrated = before[-1] if before and before[-1].next_day is None else None
-    return Plan(run, program, position(program, sessions, store.resumes(run.id), on), on, unrated)
+    at = position(program, sessions, store.resumes(run.id), on, book)
+    return Plan(run, program, at, on, unrated, book)
 
 
 # ---------------------------------------------------------------------------
@@ -491,14 +494,14 @@ def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: 
         pain_after: int | None = None, partial: float | None = None,
         note: str | None = None, length: float | None = None, next_day: str | None = None,
         symptoms: tuple[str, ...] | None = None,
-        today: dt.date | None = None) -> tuple[Logged | None, Plan | None]:
+        today: dt.date | None = None, book: Phrasebook = ENGLISH) -> tuple[Logged | None, Plan | None]:
     """Record a session done outside `play` (from an MP3, say): by default today's program
     session, completed. A routine of the current week counts for the program; any other routine
     is recorded on its own. `length`: the completed session's seconds when known (serve knows the
     episode played), else estimated. `next_day` is how the back was the morning after the last
     session logged before this one. Given alone, `next_day` and `symptoms` go with the last
     session logged, and no session is added (None comes back for it). Returns the record and
-    the plan as it stands today."""
+    the plan as it stands today, its reasons and advice in `book`'s language."""
     check_pain(pain_before, "pain before")
     check_pain(pain_after, "pain after")
     if next_day is not None and next_day not in NEXT_DAY:
@@ -519,7 +522,7 @@ def log(store: Store, on: dt.date, routine_ref: str | None = None, pain_before: 
         if not about_last:
             record_id = _add(store, on, given, pain_before, pain_after, partial, note, length,
                              symptoms)
-    after = plan_for(store, max(on, today or dt.date.today()))
+    after = plan_for(store, max(on, today or dt.date.today()), book)
     if record_id is None:
         return None, after
     return next(s for s in store.sessions() if s.id == record_id), after
@@ -591,16 +594,17 @@ def _renumber(store: Store, plan: Plan) -> None:
                                   store.resumes(plan.run.id)))
 
 
-def symptom_advice(symptoms: Sequence[str] | None) -> str | None:
+def symptom_advice(symptoms: Sequence[str] | None, book: Phrasebook = ENGLISH) -> str | None:
     """What to do about symptoms reported, program or not: urgent ones need help now."""
     if not symptoms:
         return None
     urgent = [name for name in symptoms if name in URGENT]
     if urgent:
-        return f"You reported {described(urgent)}. {EMERGENCY}"
-    who = "a doctor" if set(symptoms) & SEE_A_DOCTOR else "a physiotherapist or doctor"
-    return (f"You reported {described(symptoms)}: stop the exercises that bring it on, and see "
-            f"{who} soon.")
+        return book(phrases.YOU_REPORTED_URGENT, symptoms=described(urgent, book),
+                    emergency=book(phrases.EMERGENCY))
+    see = (phrases.YOU_REPORTED_DOCTOR if set(symptoms) & SEE_A_DOCTOR else
+           phrases.YOU_REPORTED_CLINICIAN)
+    return book(see, symptoms=described(symptoms, book))
 
 
 # Words in a note that may mean a warning symptom was written down instead of reported
@@ -608,33 +612,34 @@ _WARNING_WORDS = re.compile(r"\b(leg|legs|numb\w*|tingl\w*|weak\w*|bladder|bowel
                             r"fever\w*|night|sciatic\w*)\b", re.IGNORECASE)
 
 
-def note_hint(note: str | None, symptoms: Sequence[str] | None) -> str | None:
+def note_hint(note: str | None, symptoms: Sequence[str] | None,
+              book: Phrasebook = ENGLISH) -> str | None:
     """When a note reads like a warning symptom that was not reported as one, how to report it."""
     found = _WARNING_WORDS.search(note or "")
     if not found or symptoms is not None:
         return None
-    return (f"Your note mentions '{found.group(0)}'. If that is a symptom, say so with --symptom "
-            "(for example: voicecoach log --symptom leg-numb); 'voicecoach log --help' lists them.")
+    return book(phrases.NOTE_HINT, word=found.group(0))
 
 
-def logged_text(record: Logged | None, plan: Plan | None) -> str:
-    """What `log` says: what was recorded, and where the program stands after it."""
+def logged_text(record: Logged | None, plan: Plan | None, book: Phrasebook = ENGLISH) -> str:
+    """What `log` says: what was recorded, and where the program stands after it (the plan's
+    advice is in the plan's own language: plan_for with the same book)."""
     if record is None:
-        line = "Recorded how your last session went."
+        line = book(phrases.RECORDED_NEXT_DAY)
     else:
-        done = "completed" if record.completed else f"partial, {_minutes(record.seconds)}"
-        line = f"Logged {record.routine} on {record.date} ({done})"
-        if record.program:
-            line += f" for {record.program}, week {record.week}"
-        line += "."
+        done = (book(phrases.COMPLETED) if record.completed else
+                book(phrases.PARTIAL_AFTER, minutes=_minutes(record.seconds)))
+        line = (book(phrases.LOGGED_FOR, routine=record.routine, date=str(record.date), done=done,
+                     program=record.program, week=str(record.week)) if record.program else
+                book(phrases.LOGGED, routine=record.routine, date=str(record.date), done=done))
     lines = [line]
     if plan is not None and (record is None or record.program is not None):
-        lines.append(f"Now week {plan.position.week} of {len(plan.program.weeks)}, "
-                     f"{plan.counts()}.")
+        lines.append(book(phrases.NOW_WEEK, week=str(plan.position.week),
+                          weeks=str(len(plan.program.weeks)), counts=plan.counts()))
         lines.append(plan.advice)
     if record is not None and record.symptoms and not (plan and plan.position.paused):
-        lines.append(symptom_advice(record.symptoms) or "")
-    hint = note_hint(record.note, record.symptoms) if record is not None else None
+        lines.append(symptom_advice(record.symptoms, book) or "")
+    hint = note_hint(record.note, record.symptoms, book) if record is not None else None
     if hint:
         lines.append(hint)
     return "\n".join(lines)
@@ -683,23 +688,35 @@ def history_json(store: Store, today: dt.date) -> dict[str, object]:
             "streak_weeks": streak_weeks(sessions, store.runs(), today)}
 
 
-def history_text(store: Store, today: dt.date) -> str:
+# The `history` table's columns: each at least this wide, wider for a longer heading
+_COLUMNS = (10, 18, 22, 4, 12, 7, 8, 0)
+
+
+def history_text(store: Store, today: dt.date, book: Phrasebook = ENGLISH) -> str:
+    """The `history` table: headings and words in `book`'s language, the data as recorded."""
     sessions = store.sessions()
     if not sessions:
-        return "No sessions recorded yet. 'voicecoach play' records one, or 'voicecoach log'."
-    lines = [f"{'DATE':<10}  {'ROUTINE':<18}  {'PROGRAM':<22}  {'WEEK':>4}  {'DONE':<12}  "
-             f"{'PAIN':<7}  {'NEXT DAY':<8}  SYMPTOMS"]
+        return book(phrases.NO_SESSIONS)
+    headings = [book(said) for said in phrases.HISTORY_HEADINGS]
+    widths = [max(width, len(heading)) for width, heading in zip(_COLUMNS, headings, strict=True)]
+
+    def row(cells: Sequence[str]) -> str:
+        padded = [cell.rjust(width) if n == 3 else cell.ljust(width)
+                  for n, (cell, width) in enumerate(zip(cells[:-1], widths[:-1], strict=True))]
+        return "  ".join([*padded, cells[-1]])  # the last column is not padded
+
+    lines = [row(headings)]
     for s in sessions:
-        done = "completed" if s.completed else f"partial {_minutes(s.seconds)}"
+        done = (book(phrases.COMPLETED) if s.completed else
+                book(phrases.PARTIAL, minutes=_minutes(s.seconds)))
         pain = "-" if s.pain_before is None and s.pain_after is None else (
             f"{'-' if s.pain_before is None else s.pain_before} -> "
             f"{'-' if s.pain_after is None else s.pain_after}")
-        symptoms = "-" if s.symptoms is None else ", ".join(s.symptoms) or "none"
-        lines.append(f"{s.date.isoformat():<10}  {s.routine:<18}  {s.program or '-':<22}  "
-                     f"{s.week or '-':>4}  {done:<12}  {pain:<7}  {s.next_day or '-':<8}  {symptoms}")
+        symptoms = "-" if s.symptoms is None else ", ".join(s.symptoms) or book(phrases.NO_SYMPTOMS)
+        lines.append(row([s.date.isoformat(), s.routine, s.program or "-", str(s.week or "-"), done,
+                          pain, s.next_day or "-", symptoms]))
     streak = streak_weeks(sessions, store.runs(), today)
-    lines.append(f"Streak: {streak} week{'s' if streak != 1 else ''} in a row with the planned "
-                 "sessions")
+    lines.append(book.counted(phrases.STREAK, streak, count=str(streak)))
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ from .formats import DEFAULT, Format
 from .history import SYMPTOMS
 from .i18n import ENGLISH, Phrasebook
 from .safety import screen
-from .timeline import clock
+from .timeline import clock, sentence
 
 PAIN_CHOICES = range(0, 11)
 
@@ -98,7 +98,7 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
 def _symptoms(book: Phrasebook) -> str:
     """The warning symptoms, to tick after a session; none ticked says there were none."""
     boxes = "".join(f'<label class="symptom"><input type="checkbox" name="symptom" value="{escape(name)}"> '
-                    f"{escape(words[0].upper() + words[1:])}</label>" for name, words in SYMPTOMS.items())
+                    f"{escape(sentence(book(phrases.SYMPTOM_TEXTS[name])))}</label>" for name in SYMPTOMS)
     return (f'<fieldset class="symptoms"><legend>{escape(book(phrases.PAGE_SYMPTOMS))}</legend>{boxes}'
             "</fieldset>")
 

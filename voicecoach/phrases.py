@@ -354,3 +354,193 @@ PAGE_CANNOT_MAKE = phrase("page", "This session cannot be made: {reason}")
 # --- playback ---------------------------------------------------------------------------------
 # TRANSLATORS: said when the listener resumes a paused session, before a count-in of 3, 2, 1.
 RESUMING = phrase("resume", "Resuming.")
+
+# --- the terminal: today's advice and the pain rule -------------------------------------------
+# These are read on the screen, not spoken: numbers and dates stay digits ({date} is 2026-03-09).
+# TRANSLATORS: a warning symptom, as the listener reports it after a session; it is put into
+# sentences such as "you reported {symptoms} after the session on {date}".
+SYMPTOM_TEXTS = {
+    "leg-pain": phrase("symptom", "pain spreading down a leg"),
+    "leg-numb": phrase("symptom", "numbness or tingling in a leg"),
+    "leg-weak": phrase("symptom", "a leg growing weak"),
+    "both-legs": phrase("symptom", "pain, numbness or weakness in both legs"),
+    "saddle-numb": phrase("symptom", "numbness around your bottom, private parts or inner thighs"),
+    "bladder-bowel": phrase("symptom", "trouble peeing, or a change in bladder or bowel control"),
+    "fever": phrase("symptom", "fever or feeling unwell"),
+    "night-pain": phrase("symptom", "pain at night that no position eases"),
+}
+# TRANSLATORS: the last two of several symptoms: "{first}" is one or more already joined by ", ".
+AND_LAST = phrase("symptom list", "{first} and {last}")
+# TRANSLATORS: why a session was over the pain rule. A pain score is "{pain} of 10".
+PAIN_AFTER_ABOVE = phrase("reason", "pain after the session on {date} was {pain} of 10, above "
+                          "{limit}")
+# TRANSLATORS: why a session was over the pain rule; {rise} is a number of points on the scale.
+PAIN_ROSE = phrase("reason", "pain rose from {before} to {after} during the session on {date}, "
+                   "more than {rise} points")
+# TRANSLATORS: why a session was over the pain rule.
+WORSE_MORNING = phrase("reason", "your back was worse the morning after the session on {date}")
+# TRANSLATORS: why a session was over the pain rule: {symptoms} are warning symptoms.
+SYMPTOMS_AFTER = phrase("reason", "{symptoms} after the session on {date}")
+# TRANSLATORS: why a session was over the pain rule.
+STOPPED_EARLY = phrase("reason", "the session on {date} was stopped early, with no pain rating "
+                       "after it")
+# TRANSLATORS: why a week is held: the pain ratings before the week's sessions went up.
+WEEK_ROSE_BEFORE = phrase("reason", "pain before sessions rose from {first} to {last} over the "
+                          "week")
+# TRANSLATORS: as above, the pain ratings after the week's sessions.
+WEEK_ROSE_AFTER = phrase("reason", "pain after sessions rose from {first} to {last} over the week")
+# TRANSLATORS: why the program was paused.
+REPORTED = phrase("reason", "you reported {symptoms} after the session on {date}")
+# TRANSLATORS: why the program was paused; {sessions} is a number of sessions (2).
+SEVERE = phrase("reason", "pain reached {pain} of 10 or more in {sessions} sessions, the last on "
+                "{date}")
+# TRANSLATORS: why the program stepped back.
+STEP_BACK_PAIN = phrase("reason", "pain was {pain} of 10 after the session on {date}")
+# TRANSLATORS: why the program stepped back; {reason} is why the last of them was over the rule.
+IN_A_ROW = phrase("reason", "{count} sessions in a row were over the pain rule ({reason})")
+# TRANSLATORS: why the program stepped back: the listener resumed it after a pause.
+RESUMED = phrase("reason", "the program was resumed after a pause, one step easier")
+# TRANSLATORS: why the program moved on to the next week.
+WITHIN = phrase("reason", "each session of the week was within the pain rule")
+# TRANSLATORS: why the program is finished.
+ALL_DONE = phrase("reason", "every week of the plan is done")
+# TRANSLATORS: SAFETY. Said after an urgent warning symptom (weak leg, numb groin, bladder or
+# bowel trouble): it must be unmistakable that this means an emergency department now, and not
+# driving there oneself.
+EMERGENCY = phrase("advice", "That needs emergency care now: go to an emergency department, and "
+                   "do not drive yourself. Do not exercise until you have been seen.")
+# TRANSLATORS: said while the program is paused.
+KEEP_ACTIVE = phrase("advice", "Meanwhile keep gently active: walking is fine, and bed rest does "
+                     "not help.")
+# TRANSLATORS: after a session that was over the pain rule, or with high pain before one.
+REST_TODAY = phrase("advice", "Rest today, or take an easy walk, and do the next session when your "
+                    "back is back to its usual level.")
+# TRANSLATORS: SAFETY. The program is paused for an urgent symptom; {reason} is why, {emergency}
+# the emergency sentence above.
+PAUSED_URGENT = phrase("advice", "The program is paused: {reason}. {emergency}")
+# TRANSLATORS: SAFETY. The program is paused; the person must see a physiotherapist or doctor
+# first. Keep the command 'voicecoach program resume' as it is.
+PAUSED = phrase("advice", "The program is paused: {reason}. See a physiotherapist or doctor before "
+                "you do these exercises again. {keep_active} When they say you can go on, "
+                "'voicecoach program resume' continues the program, one step easier.")
+# TRANSLATORS: the last session was over the pain rule; {rest} is the "Rest today" sentence.
+NOT_SETTLED = phrase("advice", "Your back has not settled yet: {reason}. {rest}")
+# TRANSLATORS: all of the week's sessions are logged; the week is decided the next morning.
+WEEK_DONE = phrase("advice", "This week's sessions are done. Tomorrow, say how your back was in "
+                   "the morning; the program moves on if the week stayed within the pain rule.")
+# TRANSLATORS: where a step back went to, in week 1: {level} is a level name (beginner ...).
+TO_WEEK_ONE_AT = phrase("advice", "week 1 at the {level} level")
+# TRANSLATORS: where a step back went to.
+TO_WEEK = phrase("advice", "week {week}")
+# TRANSLATORS: after resuming a paused program; {to} is "week 2" or "week 1 at the ... level".
+GOING_ON = phrase("advice", "Going on at {to}: {reason}. Go gently, and stop if the symptoms come "
+                  "back.")
+# TRANSLATORS: the program stepped back; one of the two sentences below follows.
+STEPPED_BACK = phrase("advice", "Stepped back to {to}: {reason}.")
+# TRANSLATORS: SAFETY. After a step back when there is no easier week; {rest} is "Rest today ...".
+LOWEST = phrase("advice", "This is already the easiest week and level. {rest} If the pain does not "
+                "settle within a few days, see a physiotherapist or doctor.")
+# TRANSLATORS: after a step back.
+TAKE_IT_EASIER = phrase("advice", "Take it easier until your back settles; the program moves on "
+                        "again after a week within the pain rule.")
+# TRANSLATORS: the week is held.
+HELD = phrase("advice", "Week {week} again at the same numbers: {reason}. It moves on after a week "
+              "in which every session is within the pain rule.")
+# TRANSLATORS: the program moved on.
+ON_TO_WEEK = phrase("advice", "On to week {week}: {reason}.")
+# TRANSLATORS: the program moved back up a level in week 1.
+ON_TO_WEEK_AT = phrase("advice", "On to week {week} at the {level} level: {reason}.")
+# TRANSLATORS: the program is finished.
+FINISHED = phrase("advice", "Every week of the plan is done; its last week goes on until you start "
+                  "another program.")
+# TRANSLATORS: the pain rule, shown before a program's first decision.
+RULE = phrase("advice", "Some pain during and after the session is fine if it stays at {limit} of "
+              "10 or below, rises no more than {rise} points, and has settled by the next morning; "
+              "the program moves on only after a week like that.")
+# TRANSLATORS: the count of the week's sessions in `today`.
+WEEK_COUNT = phrase("today", "{done} of {per_week} sessions done this week")
+# TRANSLATORS: the count right after a step back: the easier week starts again from nothing.
+WEEK_COUNT_STEPPED_BACK = phrase("today", "{done} of {per_week} sessions done since the step back")
+# TRANSLATORS: the count right after a week was held.
+WEEK_COUNT_HELD = phrase("today", "{done} of {per_week} sessions done; the week is held, so do it again")
+# TRANSLATORS: instead of the count while the program is paused (its sessions no longer count).
+WEEK_PAUSED = phrase("today", "paused, so no sessions count until it is resumed")
+# TRANSLATORS: the count right after the program moved on.
+WEEK_COUNT_ADVANCED = phrase("today", "0 of {per_week} sessions done this week ({done} of {per_week} "
+                        "done the week before)")
+# TRANSLATORS: the first line of `today`: the program's title and id, the day it was started.
+HEADER = phrase("today", "{title} ({id}), started {date}")
+# TRANSLATORS: the second line of `today`: {level} is a level name, {counts} one of the counts.
+WEEK_LINE = phrase("today", "Week {week} of {weeks}: {routine}, {level} level; {counts}")
+# TRANSLATORS: keep the command and {choices} (better|same|worse) as they are.
+UNRATED = phrase("today", "The morning after your session on {date}, was your back better, the "
+                 "same or worse than before it? Say it with 'voicecoach log --next-day {choices}'.")
+# TRANSLATORS: the last line of `today`; keep the commands as they are.
+PLAY_IT = phrase("today", "Play it with 'voicecoach today --play', or take it to a phone with "
+                 "'voicecoach today --export', then 'voicecoach log'.")
+# TRANSLATORS: SAFETY. What `log` says after an urgent warning symptom; {emergency} is the
+# emergency sentence above.
+YOU_REPORTED_URGENT = phrase("advice", "You reported {symptoms}. {emergency}")
+# TRANSLATORS: SAFETY. After fever or night pain: a doctor first, not a physiotherapist.
+YOU_REPORTED_DOCTOR = phrase("advice", "You reported {symptoms}: stop the exercises that bring it "
+                             "on, and see a doctor soon.")
+# TRANSLATORS: SAFETY. After leg pain, numbness or tingling.
+YOU_REPORTED_CLINICIAN = phrase("advice", "You reported {symptoms}: stop the exercises that bring "
+                                "it on, and see a physiotherapist or doctor soon.")
+# TRANSLATORS: a note's English word ({word}) may be a warning symptom; keep the commands as they are.
+NOTE_HINT = phrase("log", "Your note mentions '{word}'. If that is a symptom, say so with --symptom "
+                   "(for example: voicecoach log --symptom leg-numb); 'voicecoach log --help' lists "
+                   "them.")
+# TRANSLATORS: `log --next-day` recorded the morning after.
+RECORDED_NEXT_DAY = phrase("log", "Recorded how your last session went.")
+# TRANSLATORS: `log` recorded a session; {routine} is its id, {done} "completed" or "partial, 5:20".
+LOGGED = phrase("log", "Logged {routine} on {date} ({done}).")
+# TRANSLATORS: as above, in a program: {program} is its id.
+LOGGED_FOR = phrase("log", "Logged {routine} on {date} ({done}) for {program}, week {week}.")
+# TRANSLATORS: a session played to the end.
+COMPLETED = phrase("session state", "completed")
+# TRANSLATORS: a session stopped early, after {minutes} (as 5:20), in `log`.
+PARTIAL_AFTER = phrase("session state", "partial, {minutes}")
+# TRANSLATORS: as above, in the `history` table (a narrow column).
+PARTIAL = phrase("session state", "partial {minutes}")
+# TRANSLATORS: where the program stands after `log`; {counts} is one of the counts of `today`.
+NOW_WEEK = phrase("log", "Now week {week} of {weeks}, {counts}.")
+# TRANSLATORS: `history` with nothing recorded; keep the commands as they are.
+NO_SESSIONS = phrase("history", "No sessions recorded yet. 'voicecoach play' records one, or "
+                     "'voicecoach log'.")
+# TRANSLATORS: the column headings of `history`, in capitals.
+HISTORY_HEADINGS = (phrase("history heading", "DATE"), phrase("history heading", "ROUTINE"),
+                    phrase("history heading", "PROGRAM"), phrase("history heading", "WEEK"),
+                    phrase("history heading", "DONE"), phrase("history heading", "PAIN"),
+                    phrase("history heading", "NEXT DAY"), phrase("history heading", "SYMPTOMS"))
+# TRANSLATORS: no warning symptom was reported, in the `history` table.
+NO_SYMPTOMS = phrase("history", "none")
+# TRANSLATORS: the last line of `history`; {count} is a number in digits.
+STREAK = counted("history", "Streak: {count} week in a row with the planned sessions",
+                 "Streak: {count} weeks in a row with the planned sessions")
+# TRANSLATORS: the terminal asks for a pain score before a session (typed, not spoken).
+PAIN_BEFORE = phrase("prompt", "Pain before you start")
+# TRANSLATORS: the terminal asks for a pain score after a session.
+PAIN_NOW = phrase("prompt", "Pain now")
+# TRANSLATORS: {question} is one of the two above; keep "0-10" and the Enter key's name.
+PAIN_SCALE_PROMPT = phrase("prompt", "{question}, 0-10 (Enter skips)")
+# TRANSLATORS: after an answer that is not a pain score.
+PAIN_RETRY = phrase("prompt", "a whole number from 0 (no pain) to 10 (the worst), or Enter to skip")
+# TRANSLATORS: the one-key answers to the morning-after question, each a different letter: the
+# first letter of your word for better, the same, worse.
+KEY_BETTER = phrase("answer key", "b")
+KEY_SAME = phrase("answer key", "s")
+KEY_WORSE = phrase("answer key", "w")
+# TRANSLATORS: {better}, {same}, {worse} are the three letters above.
+NEXT_DAY_PROMPT = phrase("prompt", "The morning after your session on {date}, was your back "
+                         "better, the same or worse than before it? {better} better, {same} same, "
+                         "{worse} worse (Enter skips)")
+# TRANSLATORS: after an answer that is none of the three letters.
+NEXT_DAY_RETRY = phrase("prompt", "{better}, {same} or {worse}, or Enter to skip")
+# TRANSLATORS: before the numbered list of warning symptoms, after a session.
+SYMPTOMS_INTRO = phrase("prompt", "Did you notice any of these? Type their numbers (e.g. 2 5), or "
+                        "Enter for none:")
+# TRANSLATORS: the prompt under that list.
+SYMPTOMS_PROMPT = phrase("prompt", "Symptoms")
+# TRANSLATORS: after an answer that is not numbers from the list; {last} is its last number.
+SYMPTOMS_RETRY = phrase("prompt", "numbers from 1 to {last}, or Enter for none")

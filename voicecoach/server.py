@@ -236,7 +236,7 @@ class Server:
         try:
             store = Store.default()
             try:
-                plan = history.plan_for(store, dt.date.today())
+                plan = history.plan_for(store, dt.date.today(), self.book)
             finally:
                 store.close()
             if plan is not None and plan.position.paused:  # no session: what to do instead
@@ -412,10 +412,11 @@ class Server:
             store = Store.default()
             try:
                 record, plan = history.log(store, dt.date.today(), episode.log_ref, pains[0], pains[1],
-                                           length=made.seconds if made else None, symptoms=symptoms)
+                                           length=made.seconds if made else None, symptoms=symptoms,
+                                           book=self.book)
             finally:
                 store.close()
-            return history.logged_text(record, plan)
+            return history.logged_text(record, plan, self.book)
 
         try:
             said = await asyncio.get_running_loop().run_in_executor(None, log)

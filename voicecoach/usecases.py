@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from . import files, formats, history
+from . import files, formats, history, phrases
 from . import routine as routines
 from .cache import Cache
 from .config import Defaults
 from .errors import FitError, VoicecoachError
 from .formats import Format
-from .i18n import from_locale
+from .i18n import ENGLISH, SOURCE, Phrasebook, available, from_locale, phrasebook
 from .settings import SAMPLE_RATE, Settings
 from .store import Store
 from .vocabulary import DEFAULT_LEVEL, NO_BED
@@ -113,6 +113,25 @@ class Today:
     given: list[str]
 
 
+def terminal_book(options: Options, defaults: Defaults, own: str = SOURCE) -> Phrasebook:
+    """The language the terminal speaks to the person in, chosen as a session's is: --language,
+    then a program or routine file's own language, then the config file's, then the locale's;
+    English when none of them has a phrasebook."""
+    chosen = options.settings(defaults).language
+    if options.language is None and own != SOURCE:
+        chosen = own
+    return phrasebook(chosen) if chosen in available() else ENGLISH
+
+
+def today_plan(store: Store, day: dt.date, options: Options, defaults: Defaults) -> history.Plan | None:
+    """Today's plan, its reasons and advice in the terminal's language (terminal_book)."""
+    plan = history.plan_for(store, day)
+    if plan is None:
+        return None
+    book = terminal_book(options, defaults, plan.program.language)
+    return plan if book is ENGLISH else history.plan_for(store, day, book)
+
+
 def today_session(store: Store, day: dt.date, options: Options, defaults: Defaults) -> Today:
     """Today's program session, to play or export: refused while no program is active or while it
     is paused; at the week's level unless a level was given."""
@@ -184,7 +203,7 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
     asker = playback.asker
     if plan is not None:
         rate_the_morning_after(store, plan, asker)
-    pain_before = asker.pain("Pain before you start") if plan is not None else None
+    pain_before = asker.pain(phrases.PAIN_BEFORE.text) if plan is not None else None
     if pain_before is not None and pain_before >= history.SETTLE_FIRST:
         playback.tell(f"Your pain is {pain_before} of 10 before you start. {history.REST_TODAY}")
         if not asker.confirm("Play the session anyway?"):
@@ -245,7 +264,7 @@ def _record(store: Store, routine: routines.Routine, plan: history.Plan | None, 
             reached: int, pain_before: int | None, asker: Asker) -> Played:
     """Ask pain and symptoms after a session (not after Ctrl-C) and record what was heard."""
     asked = stop is None or stop.reason != "interrupt"
-    pain_after = asker.pain("Pain now") if asked else None
+    pain_after = asker.pain(phrases.PAIN_NOW.text) if asked else None
     symptoms = asker.symptoms() if asked else None
     if jump is not None:  # what was heard: the safety words, and after the jump
         played = jump[0] + reached - jump[1] if reached >= jump[1] else min(reached, jump[0])
