@@ -40,6 +40,17 @@ __all__ = ["paced_capture", "session_bus"]  # fixtures shared with test_mpris
 VOICES = ("flite:slt", "flite:rms")
 BREATH_S = 0.8
 FULL_SCALE = 32768.0  # a bed's samples are floats, full scale 1
+TWO_HOLDS = """\
+title: Two long holds
+rest: 5s
+exercises:
+  - name: Knee hug
+    setup: Lie on your back and hug one knee to your chest.
+    hold: 40s
+  - name: Both knees hug
+    setup: Stay on your back and hug both knees.
+    hold: 40s
+"""
 
 
 def said(phrase: str, voice: str, cache: Path, bed_db: float | None = -24.0) -> bytes:
@@ -109,14 +120,16 @@ def test_spoken_commands_pause_resume_and_skip(session_bus, microphone, paced_ca
     env, captured_audio = paced_capture
     env["DBUS_SESSION_BUS_ADDRESS"] = session_bus
     assert voicecoach("log", "--routine", "desk-break").returncode == 0  # not a first session
-    session = prepare("desk-break", Settings(), Cache(speech_cache))
+    routine = tmp_path / "two-holds.yaml"  # real time: long silences early, and a next exercise
+    routine.write_text(TWO_HOLDS)
+    session = prepare(str(routine), Settings(), Cache(speech_cache))
     timeline = session.timeline
     rate, events = timeline.sample_rate, timeline.events
     gaps = [(a.end / rate, b.start / rate) for a, b in zip(events, events[1:], strict=False)
             if b.start - a.end >= 3.5 * rate]
     log = tmp_path / "stderr.txt"
     with open(log, "w") as stderr:
-        process = subprocess.Popen(command("play", "desk-break", "--listen", cache=speech_cache), env=env,
+        process = subprocess.Popen(command("play", str(routine), "--listen", cache=speech_cache), env=env,
                                    stdin=subprocess.DEVNULL, stderr=stderr)
 
     def seconds() -> float:

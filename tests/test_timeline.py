@@ -640,8 +640,10 @@ def test_built_in_routines_follow_every_rule_at_every_level_and_pace(routine_id,
 
 
 @pytest.fixture(scope="module")
-def real_speech(tmp_path_factory):
-    return Cache(tmp_path_factory.mktemp("speech"))
+def real_speech(speech_cache):
+    """The run's shared speech cache: the built-ins' lines are made once for every test (and
+    every worker) that speaks them."""
+    return Cache(speech_cache)
 
 
 def test_built_in_routines_teach_every_movement():
