@@ -77,6 +77,11 @@ def on_terminal(*args: str, cache: Path | None = None, env: dict[str, str] | Non
     return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
 
 
+def keys_when(prompt: bytes, keys: bytes) -> Callable[[bytes], bytes | None]:
+    """An `answer` for on_terminal: type `keys` once `prompt` has been written."""
+    return lambda output: keys if prompt in output else None
+
+
 @dataclass(frozen=True)
 class Unprivileged:
     """voicecoach run as uid 65534 (for a test of file permissions, which root ignores) from a copy

@@ -351,3 +351,26 @@ def test_check_of_a_translated_built_in_warns_of_nothing(language, speech_cache)
     result = voicecoach("check", str(path), cache=speech_cache)
     assert (result.returncode, result.stdout) == (0, ""), result.stdout
     assert result.stderr == f"{path}: ok\n"
+
+
+@pytest.mark.parametrize(("language", "header", "source", "total"), [
+    ("de", r"Pause vom Schreibtisch: Stufe Einsteiger, Tempo langsam, insgesamt (\d\d:\d\d)",
+     "Quelle: ", "Insgesamt: "),
+    ("es", r"Pausa en el escritorio: nivel principiante, ritmo lento, (\d\d:\d\d) en total",
+     "Fuente: ", "Total: "),
+])
+def test_show_frames_the_script_in_the_session_s_language(language, header, source, total,
+                                                          speech_cache):
+    shown = voicecoach("show", "desk-break", "--language", language, "--level", "beginner",
+                       "--pace", "slow", cache=speech_cache)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    length = re.fullmatch(header, lines[0])
+    assert length is not None, lines[0]
+    assert lines[1] == f"{source}4 Effective Moves to Relieve Back Pain"  # the article's own title
+    assert lines[-1] == f"{total}{length[1]}"
+    english = voicecoach("show", "desk-break", "--level", "beginner", "--pace", "slow",
+                         cache=speech_cache).stdout.splitlines()
+    assert english[0].startswith("Desk break: beginner level, slow pace, ")
+    assert english[0].endswith(" in all") and english[1].startswith("From: ")
+    assert english[-1].startswith("Total: ")

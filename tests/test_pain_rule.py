@@ -19,7 +19,7 @@ from voicecoach.safety import NOTE, SCREEN, screen_text
 from voicecoach.store import APPLICATION_ID, FILE_NAME, MIGRATIONS, Logged
 from voicecoach.vocabulary import LEVELS
 
-from helpers import on_terminal, voicecoach
+from helpers import keys_when, on_terminal, voicecoach
 
 MONDAY = dt.date(2026, 3, 2)
 URGENT = ("bladder-bowel", "saddle-numb", "both-legs", "leg-weak")
@@ -346,7 +346,7 @@ def test_today_on_a_terminal_asks_how_the_morning_after_was_and_records_it():
 
 
 TERMINAL_CONTEXTS = {"reason", "advice", "today", "symptom", "symptom list", "level name", "log",
-                     "session state", "history", "history heading"}
+                     "session state", "history", "history heading", "prompt", "play", "program"}
 
 
 def english_fragments() -> set[str]:
@@ -450,3 +450,71 @@ def test_today_on_a_terminal_asks_the_morning_after_in_spanish_with_spanish_keys
     assert "Tu espalda todavía no se ha calmado: la mañana después de la sesión del 2026-03-02 " \
         "tenías la espalda peor." in text
     assert json.loads(vc("history", "--json").stdout)["sessions"][0]["next_day"] == "worse"
+
+
+# ---------------------------------------------------------------------------
+# `program start` and `program resume` ask in the listener's language, with its own yes and no
+
+
+def test_starting_another_program_asks_in_spanish_and_takes_s_for_yes():
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    question = ("¿Terminar 'strength-20-30-40' (activo desde el 2026-03-02) y empezar "
+                "'cobra-progression'? [s/N]: ").encode()
+    status, text = on_terminal("program", "start", "cobra-progression", "--language", "es",
+                               answer=[keys_when(question, b"y\r"),  # y is no answer in Spanish
+                                       keys_when(b"s para s\xc3\xad, n o Enter para no", b"n\r")])
+    assert status == 1 and "Todo sigue igual." in text, text
+    assert "[y/N]" not in text
+    assert today(MONDAY)["program"] == "strength-20-30-40"
+    status, text = on_terminal("program", "start", "cobra-progression", "--language", "es",
+                               "--date", MONDAY.isoformat(), answer=keys_when(question, b"s\r"))
+    assert status == 0, text
+    assert "Has empezado Cobra progression, low to forearms (cobra-progression) el 2026-03-02. " \
+        "'voicecoach today' te dice qué toca hoy." in text
+    assert today(MONDAY)["program"] == "cobra-progression"
+
+
+def test_a_program_file_in_german_asks_in_german_and_takes_the_whole_word(tmp_path):
+    german = tmp_path / "rueckenwochen.yaml"
+    german.write_text("language: de\ntitle: Rückenwochen\nsessions_per_week: 3\nweeks:\n"
+                      "  - routine: desk-break\n    level: beginner\n")
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    question = ("'strength-20-30-40' (aktiv seit 2026-03-02) beenden und "
+                f"'{german}' starten? [j/N]: ").encode()
+    status, text = on_terminal("program", "start", str(german), "--date", MONDAY.isoformat(),
+                               answer=keys_when(question, b"Ja\r"))
+    assert status == 0, text
+    assert "Rückenwochen (rueckenwochen) am 2026-03-02 gestartet." in text
+    assert today(MONDAY)["program"] == "rueckenwochen"
+
+
+@pytest.mark.parametrize(("language", "question", "yes", "resumed"), [
+    ("de", "Hast du von physiotherapeutischer oder ärztlicher Seite das Okay bekommen, "
+           "weiterzumachen? [j/N]: ", b"j\r",
+     "Strength towards 20, 30 and 40 geht weiter, einen Schritt leichter: Woche 1, Stufe "
+     "Einsteiger. 'voicecoach today' sagt dir, was heute dran ist. Mach langsam und hör auf, wenn "
+     "die Beschwerden wiederkommen."),
+    ("es", "¿Te ha dicho un fisioterapeuta o un médico que puedes seguir? [s/N]: ", b"si\r",
+     "Strength towards 20, 30 and 40 sigue, un paso más fácil: semana 1, nivel principiante. "
+     "'voicecoach today' te dice qué toca hoy. Ve con calma y para si vuelven los síntomas."),
+])
+def test_resuming_asks_in_the_listener_s_language_and_n_changes_nothing(language, question, yes,
+                                                                        resumed):
+    assert vc("program", "start", "strength-20-30-40", "--date", MONDAY.isoformat()).returncode == 0
+    log_three("--pain-before", "9", "--pain-after", "9")  # paused: see a clinician
+    week_2 = (MONDAY + dt.timedelta(days=7)).isoformat()
+    status, text = on_terminal("program", "resume", "--date", week_2, "--language", language,
+                               answer=keys_when(question.encode(), b"n\r"))
+    assert status == 1, text
+    assert ("Es bleibt alles, wie es war." if language == "de" else "Todo sigue igual.") in text
+    assert [bit for bit in english_fragments() if bit in text] == [], text  # the advice too
+    assert today(MONDAY + dt.timedelta(days=7))["paused"] is True
+    status, text = on_terminal("program", "resume", "--date", week_2, "--language", language,
+                               answer=keys_when(question.encode(), yes))
+    assert status == 0 and resumed in text, text
+    again = vc("program", "resume", "--date", week_2, "--language", language)
+    title = "Strength towards 20, 30 and 40"  # the program's own, as its file has it
+    assert again.stdout == (f"{title} ist nicht pausiert; es bleibt alles, wie es war. 'voicecoach "
+                            "today' sagt dir, was heute dran ist.\n" if language == "de" else
+                            f"{title} no está en pausa; todo sigue igual. 'voicecoach today' te dice "
+                            "qué toca hoy.\n")

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ from voicecoach.render import Renderer
 from voicecoach.session import prepare
 from voicecoach.settings import Settings
 
-from helpers import on_terminal, voicecoach
+from helpers import keys_when, on_terminal, voicecoach
 
 
 @pytest.fixture
@@ -383,3 +384,63 @@ def test_arrow_keys_mean_nothing_and_letters_still_work():
         os.write(master, b"n")
         assert keys.read(0.5) == "n"
     os.close(master)
+
+
+# ---------------------------------------------------------------------------
+# What playing says on the terminal, in the session's language
+
+SPANISH_PROGRAM = """\
+language: es
+title: Semanas de escritorio
+sessions_per_week: 3
+weeks:
+  - routine: desk-break
+    level: beginner
+"""
+
+
+def test_a_paused_program_is_told_before_a_free_session_in_its_language(tmp_path):
+    (tmp_path / "none.conf").write_text(NO_DEVICE)
+    env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"))
+    assert voicecoach("program", "start", "strength-20-30-40").returncode == 0
+    assert voicecoach("log", "--pain-after", "2", "--symptom", "leg-weak").returncode == 0  # urgent
+    result = voicecoach("play", "desk-break", "--language", "de", env=env)
+    assert result.returncode == 3  # no device: nothing more is said
+    assert result.stderr.startswith("Bevor du anfängst: Das Programm ist pausiert: nach der Einheit "
+                                    "am "), result.stderr
+    assert "Geh jetzt sofort in eine Notaufnahme und fahr nicht selbst dorthin." in result.stderr
+    english = voicecoach("play", "desk-break", env=env)
+    assert english.stderr.startswith("Before you play: The program is paused: you reported a leg "
+                                     "growing weak after the session on ")
+
+
+def test_high_pain_before_asks_in_spanish_then_a_stop_says_where_in_spanish(capture, tmp_path,
+                                                                              speech_cache):
+    env, _ = capture
+    plan = tmp_path / "semanas.yaml"
+    plan.write_text(SPANISH_PROGRAM)
+    assert voicecoach("program", "start", str(plan)).returncode == 0
+    first = json.loads(voicecoach("show", "desk-break", "--language", "es", "--level", "beginner",
+                                  "--pace", "brisk", "--json", cache=speech_cache).stdout)
+    exercise = first["chapters"][1]["title"]  # "De pie, brazos arriba"; the show warms the cache
+    pain = keys_when(b"Dolor antes de empezar, 0-10 (Enter para saltar)", b"7\r")
+    anyway = "Antes de empezar, tu dolor ya está en 7 sobre 10. Hoy descansa, o da un paseo " \
+        "tranquilo, y haz la siguiente sesión cuando tu espalda vuelva a estar como siempre.\r\n" \
+        "¿Quieres empezar la sesión de todos modos? [s/N]: "
+    status, text = on_terminal("today", "--play", "--pace", "brisk", cache=speech_cache, env=env,
+                               answer=[pain, keys_when(anyway.encode(), b"n\r")], timeout=60)
+    assert status == 0, text
+    assert "No se ha reproducido ni registrado nada." in text
+    assert json.loads(voicecoach("history", "--json").stdout)["sessions"] == []
+    status, text = on_terminal("today", "--play", "--pace", "brisk", "--from", "1",
+                               cache=speech_cache, env=env,
+                               answer=[pain, keys_when(anyway.encode(), b"s\r"),
+                                       keys_when(f"\r{exercise} |".encode(), b"q"),
+                                       keys_when(b"Dolor ahora, 0-10", b"3\r"),
+                                       keys_when(b"S\xc3\xadntomas", b"\r")], timeout=90)
+    assert status == 0, text
+    stopped = re.search(r"Sesión detenida en \d\d:\d\d, en el ejercicio '([^']+)'\. Para seguir "
+                        r"desde ahí: voicecoach today --play --pace brisk --from '([^']+)'", text)
+    assert stopped is not None and stopped[1] == stopped[2] == exercise, text
+    recorded = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert [(s["completed"], s["pain_before"], s["pain_after"]) for s in recorded] == [(False, 7, 3)]

@@ -10,6 +10,7 @@ import shlex
 import shutil
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -105,9 +106,10 @@ _shown_language = click.option(
     help="The language of what is shown, e.g. de or es (default: the config file's, then LANG).")
 
 
-def _book(language: str | None, plan: history.Plan | None) -> Phrasebook:
-    """The phrasebook of what a command shows: as a session's language is chosen."""
-    own = plan.program.language if plan is not None else SOURCE
+def _book(language: str | None, plan: history.Plan | None, own: str = SOURCE) -> Phrasebook:
+    """The phrasebook of what a command shows: as a session's language is chosen; `own` is the
+    language of the program file at hand when there is no plan."""
+    own = plan.program.language if plan is not None else own
     return usecases.terminal_book(Options(language=language), _defaults(), own)
 
 
@@ -418,12 +420,13 @@ def _play(routine: routines.Routine, settings: Settings, export: list[str], agai
     `export` and `again` are the commands (after `voicecoach`) suggested with no audio device and
     after a stop."""
     interactive = sys.stdin is not None and sys.stdin.isatty()
+    book = _book(routine.language, None)  # the terminal speaks the session's language
     playback = usecases.Playback(
-        asker=_Terminal(_book(routine.language, None)) if interactive else usecases.NoOne(),
+        asker=_Terminal(book) if interactive else usecases.NoOne(),
         tell=lambda line: click.echo(line, err=True),
         no_device_hint="To take the session to a phone instead, run: " + _typed(*export),
         keys_from=sys.stdin, status_to=sys.stderr if interactive and sys.stderr.isatty() else None,
-        listen=listen, debug=_debug_line)
+        listen=listen, debug=_debug_line, book=book)
     played = usecases.play_session(routine, settings, _cache(), playback, plan=plan,
                                    from_exercise=from_exercise, store=_store())
     if played is None:
@@ -433,9 +436,9 @@ def _play(routine: routines.Routine, settings: Settings, export: list[str], agai
         where = stop.chapter.exercise
         if where:
             again = [*again, "--from", where]
-        click.echo(f"Stopped at {clock(played.timeline.seconds(stop.position))}"
-                   f"{f' in {where!r}' if where else ''}. To go on from there: "
-                   f"{_typed(*again)}", err=True)
+        at, command = clock(played.timeline.seconds(stop.position)), _typed(*again)
+        click.echo(book(phrases.STOPPED_IN, clock=at, exercise=repr(where), command=command)
+                   if where else book(phrases.STOPPED_AT, clock=at, command=command), err=True)
     if played.advice:
         click.echo(played.advice, err=True)
     if stop is not None and stop.reason == "interrupt":
@@ -514,7 +517,30 @@ class _Terminal:
             click.echo("  " + self.book(phrases.SYMPTOMS_RETRY, last=str(len(names))), err=True)
 
     def confirm(self, question: str) -> bool:
-        return click.confirm(question, default=False, err=True)
+        """A yes to the question (its English phrase); no is the default."""
+        return self.yes(self.book(phrases.phrase("prompt", question)))
+
+    def yes(self, asked: str) -> bool:
+        """A yes to a question already in this language, as click.confirm asks it in English
+        ("[y/N]"); in another language with its own letters and words ("[j/N]", ja), an accent
+        left out counting ("si" for "sí"). No is the default; Ctrl-C aborts, as in English."""
+        if self.book.language == SOURCE:
+            return click.confirm(asked, default=False, err=True)
+        key_yes, key_no = self.book(phrases.KEY_YES), self.book(phrases.KEY_NO)
+        yes = {_unaccented(key_yes), _unaccented(self.book(phrases.WORD_YES))}
+        no = {_unaccented(key_no), _unaccented(self.book(phrases.WORD_NO)), ""}
+        while True:
+            answer = _unaccented(click.prompt(f"{asked} [{key_yes}/{key_no.upper()}]", default="",
+                                              show_default=False, err=True))
+            if answer in yes or answer in no:
+                return answer in yes
+            click.echo("  " + self.book(phrases.YES_OR_NO_RETRY, yes=key_yes, no=key_no), err=True)
+
+
+def _unaccented(typed: str) -> str:
+    """An answer as compared: trimmed, in small letters, its accents dropped ("Sí" is "si")."""
+    decomposed = unicodedata.normalize("NFD", typed.strip().lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 BITRATES = ("16", "24", "32", "40", "48", "56", "64", "80", "96", "112", "128", "144", "160")
@@ -825,7 +851,8 @@ def program_show(name: str) -> None:
 @click.argument("name", metavar="NAME-or-FILE")
 @_date_option
 @click.option("--yes", is_flag=True, help="End the active program without asking.")
-def program_start(name: str, on: dt.date | None, yes: bool) -> None:
+@_shown_language
+def program_start(name: str, on: dt.date | None, yes: bool, language: str | None) -> None:
     """Start a program (a built-in id or a file); it becomes the one active program.
 
     Starting another while one is active asks first on a terminal; elsewhere it needs --yes.
@@ -834,28 +861,31 @@ def program_start(name: str, on: dt.date | None, yes: bool) -> None:
     Examples:
       voicecoach program start strength-20-30-40
       voicecoach program start my-program.yaml --date 2026-03-02 --yes
+      voicecoach program start cobra-progression --language de
     """
+    book = _book(language, None, programs.load(name).language)  # the file's own language
+
     def replace_active(active) -> bool:
         if yes:
             return True
         if not sys.stdin.isatty():
             raise UsageError(f"program '{active.program}' is active (since {active.started}); "
                              f"starting '{name}' ends it. Add --yes to start it anyway.")
-        return click.confirm(f"End '{active.program}' (active since {active.started}) and start "
-                             f"'{name}'?", err=True)
+        return _Terminal(book).yes(book(phrases.END_AND_START, active=active.program,
+                                        since=str(active.started), program=name))
 
     run = history.start(_store(), name, on or dt.date.today(), replace_active)
     if run is None:
-        click.echo("Nothing changed.", err=True)
+        click.echo(book(phrases.NOTHING_CHANGED), err=True)
         sys.exit(1)
-    click.echo(f"Started {run.title} ({run.program}) on {run.started}. "
-               "'voicecoach today' says what to do.")
+    click.echo(book(phrases.STARTED, title=run.title, program=run.program, date=str(run.started)))
 
 
 @program.command("resume")
 @_date_option
 @click.option("--yes", is_flag=True, help="Resume without asking.")
-def program_resume(on: dt.date | None, yes: bool) -> None:
+@_shown_language
+def program_resume(on: dt.date | None, yes: bool, language: str | None) -> None:
     """Continue a program that paused for pain or a warning symptom.
 
     Resume only when a physiotherapist or doctor has said you can go on. On a terminal it asks
@@ -865,27 +895,28 @@ def program_resume(on: dt.date | None, yes: bool) -> None:
     Examples:
       voicecoach program resume
       voicecoach program resume --yes
+      voicecoach program resume --language es
     """
     store, day = _store(), on or dt.date.today()
     plan = history.plan_for(store, day)
     if plan is None:
         raise history.NoActiveProgram("there is nothing to resume")
+    book = _book(language, plan)
     if not plan.position.paused:
-        click.echo(f"{plan.program.title} is not paused; nothing changed. 'voicecoach today' says "
-                   "what to do.")
+        click.echo(book(phrases.NOT_PAUSED, title=plan.program.title))
         return
     if not yes:
         if not (sys.stdin is not None and sys.stdin.isatty()):
             raise UsageError("resuming a paused program needs a yes: add --yes once a "
                              "physiotherapist or doctor has said you can go on")
-        click.echo(plan.advice, err=True)
-        if not click.confirm("Has a physiotherapist or doctor said you can go on?", err=True):
-            click.echo("Nothing changed.", err=True)
+        shown = history.plan_for(store, day, book) or plan  # the advice in the person's language
+        click.echo(shown.advice, err=True)
+        if not _Terminal(book).yes(book(phrases.CLEARED_TO_GO_ON)):
+            click.echo(book(phrases.NOTHING_CHANGED), err=True)
             sys.exit(1)
     after = history.resume(store, day)
-    click.echo(f"Resumed {after.program.title}, one step easier: week {after.position.week}, "
-               f"{after.level} level. 'voicecoach today' says what to do. Go gently, and stop if "
-               "the symptoms come back.")
+    click.echo(book(phrases.PROGRAM_RESUMED, title=after.program.title, week=str(after.position.week),
+                    level=book.name(phrases.LEVEL_NAMES, after.level)))
 
 
 @cli.command()

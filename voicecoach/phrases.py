@@ -544,3 +544,57 @@ SYMPTOMS_INTRO = phrase("prompt", "Did you notice any of these? Type their numbe
 SYMPTOMS_PROMPT = phrase("prompt", "Symptoms")
 # TRANSLATORS: after an answer that is not numbers from the list; {last} is its last number.
 SYMPTOMS_RETRY = phrase("prompt", "numbers from 1 to {last}, or Enter for none")
+
+# --- play, program and show (terminal) -----------------------------------------------------------
+# Read on the screen, not spoken: numbers, dates and clock times stay digits (05:20 is minutes and
+# seconds); keep commands such as 'voicecoach today' as they are.
+# TRANSLATORS: before a session while the program is paused for an urgent symptom; {advice} is
+# the pause advice (already translated).
+BEFORE_YOU_PLAY = phrase("play", "Before you play: {advice}")
+# TRANSLATORS: the pain score typed before a session is high; {rest} is the "Rest today ..."
+# sentence. A question whether to play anyway follows.
+PAIN_HIGH_BEFORE = phrase("play", "Your pain is {pain} of 10 before you start. {rest}")
+# TRANSLATORS: the question after that sentence, answered yes or no (no is the default).
+PLAY_ANYWAY = phrase("prompt", "Play the session anyway?")
+# TRANSLATORS: the answer was no: the session was not played and nothing went into the history.
+NOTHING_PLAYED = phrase("play", "Nothing played, nothing recorded.")
+# TRANSLATORS: the listener stopped a session; {clock} is how far it got (05:20), {command} the
+# command that goes on from there.
+STOPPED_AT = phrase("play", "Stopped at {clock}. To go on from there: {command}")
+# TRANSLATORS: as above, stopped in an exercise; {exercise} is its name, already in quotes.
+STOPPED_IN = phrase("play", "Stopped at {clock} in {exercise}. To go on from there: {command}")
+# TRANSLATORS: the one-key answers to a yes-or-no question, shown as "[y/N]": the first letter of
+# your word for yes, then for no (no is the default, shown in capitals).
+KEY_YES = phrase("yes or no key", "y")
+KEY_NO = phrase("yes or no key", "n")
+# TRANSLATORS: the whole words accepted as those answers; write them in small letters (an accent
+# may also be left out when typed: "si" counts as "sí").
+WORD_YES = phrase("yes or no word", "yes")
+WORD_NO = phrase("yes or no word", "no")
+# TRANSLATORS: after an answer that is neither; {yes} and {no} are the two letters above.
+YES_OR_NO_RETRY = phrase("prompt", "{yes} for yes, {no} or Enter for no")
+# TRANSLATORS: `program start` asks before it ends the active program; {active} and {program} are
+# program ids, {since} a date. Answered yes or no.
+END_AND_START = phrase("program", "End '{active}' (active since {since}) and start '{program}'?")
+# TRANSLATORS: the answer was no, or there was nothing to do.
+NOTHING_CHANGED = phrase("program", "Nothing changed.")
+# TRANSLATORS: a program was started; {title} is its title, {program} its id.
+STARTED = phrase("program", "Started {title} ({program}) on {date}. 'voicecoach today' says what "
+                 "to do.")
+# TRANSLATORS: SAFETY. `program resume` asks this after the pause advice: only a clinician's
+# go-ahead should resume a program. Answered yes or no.
+CLEARED_TO_GO_ON = phrase("program", "Has a physiotherapist or doctor said you can go on?")
+# TRANSLATORS: `program resume` when the program is not paused.
+NOT_PAUSED = phrase("program", "{title} is not paused; nothing changed. 'voicecoach today' says "
+                    "what to do.")
+# TRANSLATORS: a paused program was resumed; {level} is a level name (beginner ...).
+PROGRAM_RESUMED = phrase("program", "Resumed {title}, one step easier: week {week}, {level} level. "
+                         "'voicecoach today' says what to do. Go gently, and stop if the symptoms "
+                         "come back.")
+# TRANSLATORS: the first line of `show`, over a session's timed script: {level} and {pace} are
+# their names (beginner ..., slow ...), {length} the session's length (05:13).
+SHOW_HEADER = phrase("show", "{title}: {level} level, {pace} pace, {length} in all")
+# TRANSLATORS: the second line of `show`: where the routine comes from (an article's title).
+SHOW_SOURCE = phrase("show", "From: {source}")
+# TRANSLATORS: the last line of `show`: the session's length (05:13).
+SHOW_TOTAL = phrase("show", "Total: {length}")

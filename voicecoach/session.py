@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from . import safety
+from . import phrases, safety
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing, UsageError
@@ -38,12 +38,16 @@ class Session:
 
     def script(self) -> str:
         """The session as `show` prints it: every line and tone at its time, by exercise; a
-        change of position is marked with an arrow, as the listener is moved somewhere new."""
+        change of position is marked with an arrow, as the listener is moved somewhere new. The
+        lines around the script are in the session's language."""
         timeline, settings, routine = self.timeline, self.settings, self.routine
-        out = [f"{routine.title}: {settings.level} level, {settings.pace} pace, "
-               f"{clock(timeline.duration)} in all"]
+        book = planner.book_of(routine)
+        out = [book(phrases.SHOW_HEADER, title=routine.title,
+                    level=book.name(phrases.LEVEL_NAMES, settings.level),
+                    pace=book.name(phrases.PACE_NAMES, settings.pace),
+                    length=clock(timeline.duration))]
         if routine.source:
-            out.append(f"From: {routine.source}")
+            out.append(book(phrases.SHOW_SOURCE, source=routine.source))
         events = iter(timeline.events)
         pending = next(events, None)
         for chapter in timeline.chapters:
@@ -63,7 +67,7 @@ class Session:
                 out.append(f"  {clock(timeline.seconds(event.start))}  {event.role:<10} {text}")
                 pending = next(events, None)
         out.append("")
-        out.append(f"Total: {clock(timeline.duration)}")
+        out.append(book(phrases.SHOW_TOTAL, length=clock(timeline.duration)))
         return "\n".join(out)
 
 

@@ -163,7 +163,8 @@ class Played:
 @dataclass(frozen=True)
 class Playback:
     """What playing needs beyond the session: the keys and status line of a terminal (or none),
-    where to say the optional lines, and the hint given when there is no audio device."""
+    where to say the optional lines and in which language, and the hint given when there is no
+    audio device."""
 
     asker: Asker
     tell: Tell
@@ -172,6 +173,7 @@ class Playback:
     status_to: TextIO | None = None  # a terminal's stderr, for the status line; None: none
     listen: bool = False
     debug: Tell = lambda line: None
+    book: Phrasebook = ENGLISH  # the language of what is told: the session's
 
 
 def play_session(routine: routines.Routine, settings: Settings, cache: Cache, playback: Playback,
@@ -193,21 +195,23 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
     store = store or Store.default()  # a damaged history is reported before the session, not after
     if plan is not None and plan.position.paused:
         raise history.ProgramPaused(plan.advice)
+    book = playback.book
     try:
-        active = plan or history.plan_for(store, day)
+        active = plan or history.plan_for(store, day, book)
     except VoicecoachError:  # a program whose file is gone does not stop a free session
         active = None
     if active is not None and active.position.urgent:  # any session, not only the program's
-        playback.tell(f"Before you play: {active.advice}")
+        playback.tell(book(phrases.BEFORE_YOU_PLAY, advice=active.advice))
     device = Device(SAMPLE_RATE, playback.no_device_hint)  # before any speech is made
     asker = playback.asker
     if plan is not None:
         rate_the_morning_after(store, plan, asker)
     pain_before = asker.pain(phrases.PAIN_BEFORE.text) if plan is not None else None
     if pain_before is not None and pain_before >= history.SETTLE_FIRST:
-        playback.tell(f"Your pain is {pain_before} of 10 before you start. {history.REST_TODAY}")
-        if not asker.confirm("Play the session anyway?"):
-            playback.tell("Nothing played, nothing recorded.")
+        playback.tell(book(phrases.PAIN_HIGH_BEFORE, pain=str(pain_before),
+                           rest=book(phrases.REST_TODAY)))
+        if not asker.confirm(phrases.PLAY_ANYWAY.text):
+            playback.tell(book(phrases.NOTHING_PLAYED))
             return None
     if history.first_session(store, plan):  # the full safety screen, once
         settings = replace(settings, safety_screen=True)
@@ -235,7 +239,7 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
                 live.making.close()
     reached = timeline.length if stop is None else stop.position
     return _record(store, routine, plan, day, timeline, stop, reached - start, jump, reached,
-                   pain_before, asker)
+                   pain_before, asker, book)
 
 
 class _Fitting:
@@ -261,8 +265,9 @@ class _Fitting:
 
 def _record(store: Store, routine: routines.Routine, plan: history.Plan | None, day: dt.date,
             timeline: Timeline, stop: Stop | None, played: int, jump: tuple[int, int] | None,
-            reached: int, pain_before: int | None, asker: Asker) -> Played:
-    """Ask pain and symptoms after a session (not after Ctrl-C) and record what was heard."""
+            reached: int, pain_before: int | None, asker: Asker, book: Phrasebook = ENGLISH) -> Played:
+    """Ask pain and symptoms after a session (not after Ctrl-C) and record what was heard; the
+    advice on what was reported is in `book`'s language."""
     asked = stop is None or stop.reason != "interrupt"
     pain_after = asker.pain(phrases.PAIN_NOW.text) if asked else None
     symptoms = asker.symptoms() if asked else None
@@ -273,8 +278,8 @@ def _record(store: Store, routine: routines.Routine, plan: history.Plan | None, 
                           pain_after, symptoms)
     advice = None
     if symptoms or (pain_after is not None and pain_after > history.ACCEPTABLE_PAIN):
-        after = history.plan_for(store, day) if plan is not None else None
-        advice = after.advice if after is not None else history.symptom_advice(symptoms)
+        after = history.plan_for(store, day, book) if plan is not None else None
+        advice = after.advice if after is not None else history.symptom_advice(symptoms, book)
     return Played(timeline, stop, seconds, pain_after, symptoms, advice or None)
 
 
