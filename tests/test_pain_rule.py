@@ -376,11 +376,13 @@ def test_today_speaks_the_listener_s_language_and_says_the_pause_advice_in_it(la
     paused = vc("today", "--date", week_2.isoformat(), "--language", language)
     assert paused.returncode == 0, paused.stderr
     assert clinician in paused.stdout and "'voicecoach program resume'" in paused.stdout
+    refused = vc("today", "--play", "--date", week_2.isoformat(), "--language", language)
+    assert refused.returncode == 1 and clinician in refused.stderr, refused.stderr
     assert vc("log", "--date", week_2.isoformat(), "--pain-after", "2", "--symptom",
               "bladder-bowel").returncode == 0
     urgent = vc("today", "--date", week_2.isoformat(), "--language", language).stdout
     assert emergency in urgent
-    for shown in (paused.stdout, urgent):
+    for shown in (paused.stdout, refused.stderr, urgent):
         left = [bit for bit in english_fragments() if bit in shown]
         assert left == [], shown
     assert today(week_2)["advice"].startswith("The program is paused: ")  # --json stays English

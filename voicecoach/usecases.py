@@ -135,7 +135,7 @@ def today_plan(store: Store, day: dt.date, options: Options, defaults: Defaults)
 def today_session(store: Store, day: dt.date, options: Options, defaults: Defaults) -> Today:
     """Today's program session, to play or export: refused while no program is active or while it
     is paused; at the week's level unless a level was given."""
-    plan = history.plan_for(store, day)
+    plan = today_plan(store, day, options, defaults)  # its advice in the terminal's language
     if plan is None:
         raise history.NoActiveProgram("there is no session to play or export")
     if plan.position.paused:
