@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voicecoach import program as programs
-from voicecoach.history import Decision, position
+from voicecoach.history import Decision, plan_for, position
 from voicecoach.safety import NOTE, SCREEN, screen_text
-from voicecoach.store import APPLICATION_ID, FILE_NAME, MIGRATIONS, Logged
+from voicecoach.store import APPLICATION_ID, FILE_NAME, MIGRATIONS, Logged, Store
 from voicecoach.vocabulary import LEVELS
 
 from helpers import keys_when, on_terminal, voicecoach
@@ -471,8 +471,8 @@ def test_starting_another_program_asks_in_spanish_and_takes_s_for_yes():
     status, text = on_terminal("program", "start", "cobra-progression", "--language", "es",
                                "--date", MONDAY.isoformat(), answer=keys_when(question, b"s\r"))
     assert status == 0, text
-    assert "Has empezado Cobra progression, low to forearms (cobra-progression) el 2026-03-02. " \
-        "'voicecoach today' te dice qué toca hoy." in text
+    assert ("Has empezado Progresión de la cobra, de baja a antebrazos (cobra-progression) el 2026-03-02. "
+            "'voicecoach today' te dice qué toca hoy." in text), text  # the Spanish program
     assert today(MONDAY)["program"] == "cobra-progression"
 
 
@@ -520,3 +520,21 @@ def test_resuming_asks_in_the_listener_s_language_and_n_changes_nothing(language
                             "today' sagt dir, was heute dran ist.\n" if language == "de" else
                             f"{title} no está en pausa; todo sigue igual. 'voicecoach today' te dice "
                             "qué toca hoy.\n")
+
+
+def test_a_built_in_program_started_in_german_is_its_translation_from_then_on():
+    """`program start ID --language de` makes the German program the active one: `today` gives its
+    title and German routines without being asked again, and English only when asked."""
+    started = vc("program", "start", "strength-20-30-40", "--language", "de", "--date", MONDAY.isoformat())
+    assert started.returncode == 0 and started.stdout.startswith("Kraft auf dem Weg zu zwanzig"), started
+    shown = vc("today", "--date", MONDAY.isoformat()).stdout
+    assert shown.startswith("Kraft auf dem Weg zu zwanzig, dreißig und vierzig (strength-20-30-40), "
+                            "gestartet am "), shown
+    store = Store.default()
+    try:
+        plan = plan_for(store, MONDAY)
+    finally:
+        store.close()
+    assert plan is not None and (plan.program.language, plan.routine.language) == ("de", "de")
+    english = vc("today", "--date", MONDAY.isoformat(), "--language", "en").stdout
+    assert english.startswith("Kraft auf dem Weg") and "Week 1 of 10" in english  # its title is its own

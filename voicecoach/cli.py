@@ -874,7 +874,8 @@ def program_start(name: str, on: dt.date | None, yes: bool, language: str | None
         return _Terminal(book).yes(book(phrases.END_AND_START, active=active.program,
                                         since=str(active.started), program=name))
 
-    run = history.start(_store(), name, on or dt.date.today(), replace_active)
+    run = usecases.start_program(_store(), name, on or dt.date.today(), replace_active,
+                                 Options(language=language), _defaults())
     if run is None:
         click.echo(book(phrases.NOTHING_CHANGED), err=True)
         sys.exit(1)

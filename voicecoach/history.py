@@ -428,6 +428,9 @@ def _program_of(run: Run) -> Program:
         raise VoicecoachError(f"the active program '{run.program}' was started from {run.ref}, which "
                               "is no longer there; put it back, or start another program with "
                               "'voicecoach program start NAME --yes'")
+    language, _, name = run.ref.rpartition("/")
+    if language and not Path(run.ref).is_absolute():  # a built-in's translation: LANGUAGE/ID
+        return programs.load(name, language)
     return programs.load(run.ref)
 
 
@@ -449,15 +452,20 @@ def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH) -> Plan | No
 # Writing
 
 
-def start(store: Store, ref: str, on: dt.date, replace_active: Callable[[Run], bool]) -> Run | None:
-    """Make a program (a built-in id or a file) the active one. The program is checked first, so
-    a mistake changes nothing; `replace_active` is asked before another active one is ended,
-    and None comes back if it says no."""
-    program = programs.load(ref)
+def start(store: Store, ref: str, on: dt.date, replace_active: Callable[[Run], bool],
+          language: str | None = None) -> Run | None:
+    """Make a program (a built-in id or a file) the active one: a built-in in `language`, its
+    translation (NotTranslated when it has none; a file is in its own). The program is checked
+    first, so a mistake changes nothing; `replace_active` is asked before another active one is
+    ended, and None comes back if it says no."""
+    program = programs.load(ref, language)
     active = store.active_run()
     if active is not None and not replace_active(active):
         return None
-    stored = program.id if program.builtin else str(Path(ref).resolve())
+    if program.builtin:  # a translation is kept as LANGUAGE/ID: a built-in id has no slash
+        stored = program.id if program.language == "en" else f"{program.language}/{program.id}"
+    else:
+        stored = str(Path(ref).resolve())
     return store.start_run(program.id, stored, program.title, program.sessions_per_week, on)
 
 

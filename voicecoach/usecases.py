@@ -18,9 +18,9 @@ from .cache import Cache
 from .config import Defaults
 from .errors import FitError, VoicecoachError
 from .formats import Format
-from .i18n import ENGLISH, SOURCE, Phrasebook, available, from_locale, phrasebook
+from .i18n import ENGLISH, SOURCE, NotTranslated, Phrasebook, available, from_locale, phrasebook
 from .settings import SAMPLE_RATE, Settings
-from .store import Store
+from .store import Run, Store
 from .vocabulary import DEFAULT_LEVEL, NO_BED
 
 if TYPE_CHECKING:
@@ -121,6 +121,21 @@ def terminal_book(options: Options, defaults: Defaults, own: str = SOURCE) -> Ph
     if options.language is None and own != SOURCE:
         chosen = own
     return phrasebook(chosen) if chosen in available() else ENGLISH
+
+
+def start_program(store: Store, ref: str, day: dt.date, replace_active: Callable[[Run], bool],
+                  options: Options, defaults: Defaults) -> Run | None:
+    """`program start`: a built-in program in the language asked for, as a routine's is chosen
+    (--language must have a translation; a config or locale language falls back to the English
+    when there is none); a program file is in its own language."""
+    settings = options.settings(defaults)
+    asked = settings.language if settings.language not in (None, SOURCE) else None
+    try:
+        return history.start(store, ref, day, replace_active, asked)
+    except NotTranslated:
+        if settings.language_from == "option":
+            raise
+        return history.start(store, ref, day, replace_active)
 
 
 def today_plan(store: Store, day: dt.date, options: Options, defaults: Defaults) -> history.Plan | None:
