@@ -404,6 +404,22 @@ def test_lang_chooses_the_language_of_today_and_a_step_back_counts_from_itself()
     assert vc("log", "--date", tuesday.isoformat(), "--pain-after", "3", "--symptom", "fever").returncode == 0
     paused = vc("today", "--date", tuesday.isoformat()).stdout
     assert "beginner level; paused, so no sessions count until it is resumed" in paused
+    assert "See a doctor before you do these exercises again." in paused  # fever: a doctor first
+    assert "physiotherapist" not in paused
+
+
+def test_a_pause_for_pain_then_a_fever_sends_the_person_to_a_doctor_and_urgent_wins():
+    monday = MONDAY.isoformat()
+    assert vc("program", "start", "three-exercises-daily", "--date", monday).returncode == 0
+    assert vc("log", "--date", monday, "--pain-after", "2", "--symptom", "leg-pain").returncode == 0
+    assert "See a physiotherapist or doctor before" in today(MONDAY)["advice"]
+    assert vc("log", "--date", MONDAY.isoformat(), "--symptom", "night-pain").returncode == 0
+    advice = today(MONDAY)["advice"]
+    assert "See a doctor before" in advice and "night" in advice, advice
+    assert vc("log", "--date", MONDAY.isoformat(), "--symptom", "bladder-bowel").returncode == 0
+    assert "emergency department" in today(MONDAY)["advice"]
+    assert vc("log", "--date", MONDAY.isoformat(), "--symptom", "fever").returncode == 0
+    assert "emergency department" in today(MONDAY)["advice"]  # an urgent pause stays urgent
 
 
 def test_log_and_history_speak_the_listener_s_language_and_keep_the_data():

@@ -93,6 +93,7 @@ class Position:
     levels_down: int = 0  # how far a step back in week 1 lowered the week's level
     decided_after: int = 0  # sessions in the go the decision ended (shown until the next one)
     urgent: bool = False  # paused for a symptom that needs medical help now
+    doctor: bool = False  # paused for a symptom a doctor should see first (fever, night pain)
     last_over: str | None = None  # why the latest session, not yet decided on, was over the rule
 
     @property
@@ -194,7 +195,8 @@ def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
     def reported(session: Logged, urgent: bool) -> Position:
         said = book(phrases.REPORTED, symptoms=described(session.symptoms or (), book),
                     date=str(session.date))
-        return Position(at.week, 0, Decision.PAUSE, said, urgent=urgent)
+        doctor = bool(set(session.symptoms or ()) & SEE_A_DOCTOR)
+        return Position(at.week, 0, Decision.PAUSE, said, urgent=urgent, doctor=doctor)
 
     def easier(reason: str) -> Position:
         week, down = (at.week - 1, 0) if at.week > 1 else (1, min(at.levels_down + 1, lowest))
@@ -206,9 +208,12 @@ def _walk(program: Program, sessions: Sequence[Logged], resumes: Sequence[int],
         weeks[session.id] = at.week
         fresh = session.id > resumed_after  # what was reported before a resume no longer pauses
         urgent = [name for name in session.symptoms or () if name in URGENT]
+        doctor = bool(set(session.symptoms or ()) & SEE_A_DOCTOR)
         if pause is not None:  # a paused program stays where it stopped, whatever is logged
-            if fresh and urgent and not pause.urgent:  # but an urgent symptom is always said
+            if fresh and urgent and not pause.urgent:  # but an urgent symptom is always said,
                 pause = reported(session, urgent=True)
+            elif fresh and doctor and not (pause.urgent or pause.doctor):  # and one for a doctor
+                pause = reported(session, urgent=False)
             continue
         if fresh:
             if session.symptoms:
@@ -330,7 +335,8 @@ class Plan:
         if at.decision == Decision.PAUSE:
             if at.urgent:
                 return book(phrases.PAUSED_URGENT, reason=at.reason, emergency=book(phrases.EMERGENCY))
-            return book(phrases.PAUSED, reason=at.reason, keep_active=book(phrases.KEEP_ACTIVE))
+            return book(phrases.PAUSED_DOCTOR if at.doctor else phrases.PAUSED, reason=at.reason,
+                        keep_active=book(phrases.KEEP_ACTIVE))
         return " ".join(part for part in (self._decided(), self._today()) if part)
 
     def _today(self) -> str | None:

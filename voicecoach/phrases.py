@@ -423,6 +423,11 @@ PAUSED_URGENT = phrase("advice", "The program is paused: {reason}. {emergency}")
 PAUSED = phrase("advice", "The program is paused: {reason}. See a physiotherapist or doctor before "
                 "you do these exercises again. {keep_active} When they say you can go on, "
                 "'voicecoach program resume' continues the program, one step easier.")
+# TRANSLATORS: SAFETY. As above, paused for fever, feeling unwell or night pain, which a doctor
+# should see first (not a physiotherapist). Keep the command as it is.
+PAUSED_DOCTOR = phrase("advice", "The program is paused: {reason}. See a doctor before you do these "
+                       "exercises again. {keep_active} When they say you can go on, 'voicecoach "
+                       "program resume' continues the program, one step easier.")
 # TRANSLATORS: the last session was over the pain rule; {rest} is the "Rest today" sentence.
 NOT_SETTLED = phrase("advice", "Your back has not settled yet: {reason}. {rest}")
 # TRANSLATORS: all of the week's sessions are logged; the week is decided the next morning.
