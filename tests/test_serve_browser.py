@@ -208,7 +208,7 @@ def test_served_in_spanish_the_page_shows_spanish(tmp_path: Path):
                 assert page.evaluate("document.documentElement.lang") == "es"
                 assert page.title() == "Pausa corta (principiante)"
                 session = page.inner_text("body")
-                for spanish in ("Todas las sesiones", "Ejercicios", "¿Terminaste?", "Dolor antes, 0-10",
+                for spanish in ("Todas las sesiones", "Ejercicios", "¿Has terminado?", "Dolor antes, 0-10",
                                 "Dolor después, 0-10", "¿Has notado algo de esto?", "Descargar MP3, ",
                                 "Registrar esta sesión"):
                     assert spanish in session, spanish
