@@ -17,7 +17,7 @@ from . import phrases
 from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
-from .i18n import ENGLISH, Phrasebook
+from .i18n import ENGLISH, SOURCE, Phrasebook
 from .program import Program, Week
 from .routine import Routine
 from .settings import Settings
@@ -428,16 +428,42 @@ class Plan:
 RULE_IN_ONE_LINE = ENGLISH(phrases.RULE, limit=str(ACCEPTABLE_PAIN), rise=str(ACCEPTABLE_RISE))
 
 
+@dataclass(frozen=True)
+class ProgramRef:
+    """A run's program as its ref names it: a built-in in a language, or a program file."""
+
+    builtin: str | None = None  # a built-in program's id
+    language: str = SOURCE  # the built-in's translation; SOURCE: the built-in itself
+    file: Path | None = None  # a program file, by its absolute path
+
+
+def encode_ref(program: Program) -> str:
+    """What a run keeps to find its program again: a built-in's id (LANGUAGE/ID for its
+    translation: an id has no slash), or the program file's absolute path."""
+    if program.builtin:
+        return program.id if program.language == SOURCE else f"{program.language}/{program.id}"
+    return str(Path(program.path).resolve())
+
+
+def decode_ref(ref: str) -> ProgramRef:
+    """A run's ref read back, as encode_ref wrote it."""
+    if Path(ref).is_absolute():
+        return ProgramRef(file=Path(ref))
+    language, _, name = ref.rpartition("/")
+    return ProgramRef(builtin=name, language=language or SOURCE)
+
+
 def _program_of(run: Run) -> Program:
     """The active run's program, from its built-in id or the file it was started from."""
-    if Path(run.ref).is_absolute() and not Path(run.ref).exists():
-        raise VoicecoachError(f"the active program '{run.program}' was started from {run.ref}, which "
-                              "is no longer there; put it back, or start another program with "
-                              "'voicecoach program start NAME --yes'")
-    language, _, name = run.ref.rpartition("/")
-    if language and not Path(run.ref).is_absolute():  # a built-in's translation: LANGUAGE/ID
-        return programs.load(name, language)
-    return programs.load(run.ref)
+    named = decode_ref(run.ref)
+    if named.file is not None:
+        if not named.file.exists():
+            raise VoicecoachError(f"the active program '{run.program}' was started from {run.ref}, "
+                                  "which is no longer there; put it back, or start another program "
+                                  "with 'voicecoach program start NAME --yes'")
+        return programs.load(str(named.file))
+    assert named.builtin is not None
+    return programs.load(named.builtin, named.language)
 
 
 def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH) -> Plan | None:
@@ -468,11 +494,8 @@ def start(store: Store, ref: str, on: dt.date, replace_active: Callable[[Run], b
     active = store.active_run()
     if active is not None and not replace_active(active):
         return None
-    if program.builtin:  # a translation is kept as LANGUAGE/ID: a built-in id has no slash
-        stored = program.id if program.language == "en" else f"{program.language}/{program.id}"
-    else:
-        stored = str(Path(ref).resolve())
-    return store.start_run(program.id, stored, program.title, program.sessions_per_week, on)
+    return store.start_run(program.id, encode_ref(program), program.title,
+                           program.sessions_per_week, on)
 
 
 def check_pain(value: int | None, what: str) -> int | None:
