@@ -17,7 +17,7 @@ from . import phrases
 from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
-from .i18n import ENGLISH, SOURCE, Phrasebook
+from .i18n import ENGLISH, SOURCE, LanguageMismatch, Phrasebook
 from .program import Program, Week
 from .routine import Routine
 from .settings import Settings
@@ -485,12 +485,16 @@ def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH) -> Plan | No
 
 
 def start(store: Store, ref: str, on: dt.date, replace_active: Callable[[Run], bool],
-          language: str | None = None) -> Run | None:
+          language: str | None = None, named: str | None = None) -> Run | None:
     """Make a program (a built-in id or a file) the active one: a built-in in `language`, its
-    translation (NotTranslated when it has none; a file is in its own). The program is checked
-    first, so a mistake changes nothing; `replace_active` is asked before another active one is
-    ended, and None comes back if it says no."""
+    translation (NotTranslated when it has none; a file is in its own). `named`: the language
+    asked for by name (--language), which a file in another language cannot be said in
+    (LanguageMismatch). The program is checked first, so a mistake changes nothing;
+    `replace_active` is asked before another active one is ended, and None comes back if it
+    says no."""
     program = programs.load(ref, language)
+    if named is not None and program.language != named:  # a built-in is in the language asked
+        raise LanguageMismatch(program.path, named, program.language, "program")
     active = store.active_run()
     if active is not None and not replace_active(active):
         return None

@@ -127,11 +127,13 @@ def start_program(store: Store, ref: str, day: dt.date, replace_active: Callable
                   options: Options, defaults: Defaults) -> Run | None:
     """`program start`: a built-in program in the language asked for, as a routine's is chosen
     (--language must have a translation; a config or locale language falls back to the English
-    when there is none); a program file is in its own language."""
+    when there is none); a program file is in its own language, and --language naming another
+    is refused (a config or locale language just follows the file)."""
     settings = options.settings(defaults)
     asked = settings.language if settings.language not in (None, SOURCE) else None
+    named = settings.language if settings.language_from == "option" else None
     try:
-        return history.start(store, ref, day, replace_active, asked)
+        return history.start(store, ref, day, replace_active, asked, named)
     except NotTranslated:
         if settings.language_from == "option":
             raise
