@@ -445,6 +445,34 @@ def test_log_and_history_speak_the_listener_s_language_and_keep_the_data():
     assert vc("history").stdout.startswith("DATE        ROUTINE ")  # English by default (LANG=C)
 
 
+def test_history_speaks_the_active_program_s_language_as_today_does(tmp_path):
+    """`history` chooses its words' language as `today` does: --language, else the active
+    program's own (a built-in started in German, a German program file), else the config file's
+    or LANG; with the program file gone it is still shown."""
+    monday = MONDAY.isoformat()
+    assert vc("program", "start", "strength-20-30-40", "--language", "de", "--date", monday).returncode == 0
+    assert vc("log", "--date", monday, "--pain-before", "2", "--pain-after", "3").returncode == 0
+    shown = vc("history", "--date", monday).stdout.splitlines()
+    assert shown[0].split()[:3] == ["DATUM", "ROUTINE", "PROGRAMM"], shown
+    assert shown[-1] == "Serie: 0 Wochen in Folge mit den geplanten Einheiten"
+    assert vc("history", "--language", "en").stdout.startswith("DATE ")
+    assert vc("history", "--language", "es").stdout.startswith("FECHA ")
+    spanish_locale = {**os.environ, "LANG": "es_ES.UTF-8"}
+    said_today = voicecoach("today", "--date", monday, env=spanish_locale).stdout
+    assert "Woche 1 von 10" in said_today, said_today
+    assert voicecoach("history", env=spanish_locale).stdout.startswith("DATUM ")  # as today
+
+    german = tmp_path / "rueckenwochen.yaml"
+    german.write_text("language: de\ntitle: Rückenwochen\nsessions_per_week: 3\nweeks:\n"
+                      "  - routine: desk-break\n")
+    assert vc("program", "start", str(german), "--date", monday, "--yes").returncode == 0
+    assert vc("history").stdout.startswith("DATUM ")
+    german.unlink()
+    gone = vc("history")
+    assert gone.returncode == 0 and gone.stdout.startswith("DATE "), gone.stderr
+    assert "2026-03-02  strength-basics" in gone.stdout
+
+
 def test_a_symptom_logged_without_a_program_is_advised_in_the_listener_s_language():
     logged = vc("log", "--routine", "desk-break", "--date", MONDAY.isoformat(), "--symptom", "fever",
                 "--language", "de")

@@ -1104,7 +1104,8 @@ def history_command(as_json: bool, chart: Path | None, on: dt.date | None,
         click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False,
                               allow_nan=False))
     else:
-        click.echo(history.history_text(store, day, _book(language, None)))
+        own = history.program_language(store.active_run())  # as today's words are chosen
+        click.echo(history.history_text(store, day, _book(language, None, own)))
     _skipped(store)
 
 

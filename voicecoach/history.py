@@ -466,6 +466,20 @@ def _program_of(run: Run) -> Program:
     return programs.load(named.builtin, named.language)
 
 
+def program_language(run: Run | None) -> str:
+    """The own language of a run's program (SOURCE for none): a built-in's from its ref, a
+    file's from the file; SOURCE when the file cannot be read (`today` says why)."""
+    if run is None:
+        return SOURCE
+    named = decode_ref(run.ref)
+    if named.file is None:
+        return named.language
+    try:
+        return programs.load(str(named.file)).language
+    except VoicecoachError:
+        return SOURCE
+
+
 def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH) -> Plan | None:
     """Today's session of the active program, counting what was done up to `on`; its reasons
     and advice said in `book`'s language (JSON keeps English: plan_for without a book)."""
