@@ -114,11 +114,16 @@ class Today:
 
 
 def terminal_book(options: Options, defaults: Defaults, own: str = SOURCE) -> Phrasebook:
-    """The language the terminal speaks to the person in, chosen as a session's is: --language,
-    then a program or routine file's own language, then the config file's, then the locale's;
-    English when none of them has a phrasebook."""
-    chosen = options.settings(defaults).language
-    if options.language is None and own != SOURCE:
+    """The language the terminal speaks to the person in (shown_book)."""
+    return shown_book(options.settings(defaults), own)
+
+
+def shown_book(settings: Settings, own: str = SOURCE) -> Phrasebook:
+    """The language words are shown to the person in, on the terminal or the page, chosen as a
+    session's is: --language, then a program or routine file's own language, then the config
+    file's, then the locale's; English when none of them has a phrasebook."""
+    chosen = settings.language
+    if settings.language_from != "option" and own != SOURCE:
         chosen = own
     return phrasebook(chosen) if chosen in available() else ENGLISH
 
