@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sqlite3
 import struct
@@ -375,6 +376,31 @@ def test_an_active_program_whose_file_is_gone_says_so(tmp_path):
     assert result.stderr == (f"voicecoach: the active program 'mine' was started from {plan}, which is no longer "
                              "there; put it back, or start another program with 'voicecoach program start NAME "
                              "--yes'\n")
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_history_columns_line_up_whatever_the_words_and_names(tmp_path, language):
+    """Each column of the `history` table is as wide as its heading or its widest cell ("teilweise
+    5:30", a long routine name): every row's columns start where its heading's do (WEEK, right
+    aligned, ends where its heading does)."""
+    routine = tmp_path / "evening-stretch-for-the-lower-back.yaml"
+    routine.write_text("title: Evening stretch\nexercises:\n  - name: Knee hug\n"
+                       "    position: lying-back\n    setup: Lie on your back.\n    hold: 20s\n")
+    assert vc("program", "start", "three-exercises-daily", "--date", MONDAY.isoformat()).returncode == 0
+    for n, args in enumerate((["--partial", "330", "--pain-before", "2", "--pain-after", "3"],
+                              ["--routine", str(routine), "--symptom", "none"],
+                              ["--pain-after", "2", "--next-day", "better"])):
+        logged = vc("log", "--date", day(n).isoformat(), *args)
+        assert logged.returncode == 0, logged.stderr
+    shown = vc("history", "--language", language, "--date", day(7).isoformat()).stdout
+    table = shown.splitlines()[:-1]  # the streak line after it
+    assert len(table) == 4 and "5:30" in shown and "evening-stretch-for-the-lower-back" in shown
+    edges = []
+    for line in table:
+        cells = list(re.finditer(r"\S+(?: \S+)*", line))  # cells are two spaces or more apart
+        assert len(cells) == 8, line
+        edges.append([cell.end() if n == 3 else cell.start() for n, cell in enumerate(cells)])
+    assert all(row == edges[0] for row in edges), shown
 
 
 def test_a_run_s_ref_reads_back_as_the_program_it_was_written_for(tmp_path, monkeypatch):

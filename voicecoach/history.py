@@ -743,24 +743,13 @@ def history_json(store: Store, today: dt.date) -> dict[str, object]:
             "streak_weeks": streak_weeks(sessions, store.runs(), today)}
 
 
-# The `history` table's columns: each at least this wide, wider for a longer heading
-_COLUMNS = (10, 18, 22, 4, 12, 7, 8, 0)
-
-
 def history_text(store: Store, today: dt.date, book: Phrasebook = ENGLISH) -> str:
-    """The `history` table: headings and words in `book`'s language, the data as recorded."""
+    """The `history` table: headings and words in `book`'s language, the data as recorded; each
+    column as wide as its heading or its widest cell, in any language."""
     sessions = store.sessions()
     if not sessions:
         return book(phrases.NO_SESSIONS)
-    headings = [book(said) for said in phrases.HISTORY_HEADINGS]
-    widths = [max(width, len(heading)) for width, heading in zip(_COLUMNS, headings, strict=True)]
-
-    def row(cells: Sequence[str]) -> str:
-        padded = [cell.rjust(width) if n == 3 else cell.ljust(width)
-                  for n, (cell, width) in enumerate(zip(cells[:-1], widths[:-1], strict=True))]
-        return "  ".join([*padded, cells[-1]])  # the last column is not padded
-
-    lines = [row(headings)]
+    rows = [[book(said) for said in phrases.HISTORY_HEADINGS]]
     for s in sessions:
         done = (book(phrases.COMPLETED) if s.completed else
                 book(phrases.PARTIAL, minutes=_minutes(s.seconds)))
@@ -768,8 +757,16 @@ def history_text(store: Store, today: dt.date, book: Phrasebook = ENGLISH) -> st
             f"{'-' if s.pain_before is None else s.pain_before} -> "
             f"{'-' if s.pain_after is None else s.pain_after}")
         symptoms = "-" if s.symptoms is None else ", ".join(s.symptoms) or book(phrases.NO_SYMPTOMS)
-        lines.append(row([s.date.isoformat(), s.routine, s.program or "-", str(s.week or "-"), done,
-                          pain, s.next_day or "-", symptoms]))
+        rows.append([s.date.isoformat(), s.routine, s.program or "-", str(s.week or "-"), done,
+                     pain, s.next_day or "-", symptoms])
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+
+    def row(cells: Sequence[str]) -> str:
+        padded = [cell.rjust(width) if n == 3 else cell.ljust(width)  # the week, right aligned
+                  for n, (cell, width) in enumerate(zip(cells[:-1], widths[:-1], strict=True))]
+        return "  ".join([*padded, cells[-1]])  # the last column is not padded
+
+    lines = [row(cells) for cells in rows]
     streak = streak_weeks(sessions, store.runs(), today)
     lines.append(book.counted(phrases.STREAK, streak, count=str(streak)))
     return "\n".join(lines)
