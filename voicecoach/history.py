@@ -62,12 +62,7 @@ URGENT = frozenset({"leg-weak", "both-legs", "saddle-numb", "bladder-bowel"})
 SEE_A_DOCTOR = frozenset({"fever", "night-pain"})  # not for a physiotherapist first
 if tuple(SYMPTOMS) != SYMPTOM_NAMES or not set(SYMPTOMS) >= URGENT | SEE_A_DOCTOR:  # pragma: no cover
     raise ImportError("history.SYMPTOMS must describe vocabulary.SYMPTOM_NAMES, in order")
-EMERGENCY = ENGLISH(phrases.EMERGENCY)
-KEEP_ACTIVE = ENGLISH(phrases.KEEP_ACTIVE)
-RESUMED = ENGLISH(phrases.RESUMED)
-WITHIN = ENGLISH(phrases.WITHIN)
 SETTLE_FIRST = 6  # pain before a session at this or more: rest today instead
-REST_TODAY = ENGLISH(phrases.REST_TODAY)
 
 
 class Decision(StrEnum):
@@ -423,9 +418,6 @@ class Plan:
         lines += [f"  {e['name']:<{width}}  {programs.describe_numbers(e)}" for e in exercises]
         lines.append(book(phrases.PLAY_IT))
         return "\n".join(lines)
-
-
-RULE_IN_ONE_LINE = ENGLISH(phrases.RULE, limit=str(ACCEPTABLE_PAIN), rise=str(ACCEPTABLE_RISE))
 
 
 @dataclass(frozen=True)
