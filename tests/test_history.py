@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sqlite3
 import struct
@@ -17,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from voicecoach import program as programs
-from voicecoach.history import position, streak_weeks, worse
+from voicecoach.history import ProgramRef, decode_ref, encode_ref, position, streak_weeks, worse
 from voicecoach.store import APPLICATION_ID, FILE_NAME, SCHEMA_VERSION, Logged, Run, Store
 
-from helpers import on_terminal, voicecoach
+from helpers import on_terminal, one_line, voicecoach
 
 MONDAY = dt.date(2026, 3, 2)
 
@@ -375,6 +376,72 @@ def test_an_active_program_whose_file_is_gone_says_so(tmp_path):
     assert result.stderr == (f"voicecoach: the active program 'mine' was started from {plan}, which is no longer "
                              "there; put it back, or start another program with 'voicecoach program start NAME "
                              "--yes'\n")
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_history_columns_line_up_whatever_the_words_and_names(tmp_path, language):
+    """Each column of the `history` table is as wide as its heading or its widest cell ("teilweise
+    5:30", a long routine name): every row's columns start where its heading's do (WEEK, right
+    aligned, ends where its heading does)."""
+    routine = tmp_path / "evening-stretch-for-the-lower-back.yaml"
+    routine.write_text("title: Evening stretch\nexercises:\n  - name: Knee hug\n"
+                       "    position: lying-back\n    setup: Lie on your back.\n    hold: 20s\n")
+    assert vc("program", "start", "three-exercises-daily", "--date", MONDAY.isoformat()).returncode == 0
+    for n, args in enumerate((["--partial", "330", "--pain-before", "2", "--pain-after", "3"],
+                              ["--routine", str(routine), "--symptom", "none"],
+                              ["--pain-after", "2", "--next-day", "better"])):
+        logged = vc("log", "--date", day(n).isoformat(), *args)
+        assert logged.returncode == 0, logged.stderr
+    shown = vc("history", "--language", language, "--date", day(7).isoformat()).stdout
+    table = shown.splitlines()[:-1]  # the streak line after it
+    assert len(table) == 4 and "5:30" in shown and "evening-stretch-for-the-lower-back" in shown
+    edges = []
+    for line in table:
+        cells = list(re.finditer(r"\S+(?: \S+)*", line))  # cells are two spaces or more apart
+        assert len(cells) == 8, line
+        edges.append([cell.end() if n == 3 else cell.start() for n, cell in enumerate(cells)])
+    assert all(row == edges[0] for row in edges), shown
+
+
+def test_a_run_s_ref_reads_back_as_the_program_it_was_written_for(tmp_path, monkeypatch):
+    """A built-in is kept by its id (LANGUAGE/ID for a translation), a program file by its absolute
+    path, whatever folder it was started from, and each reads back as itself."""
+    english, spanish = programs.load("cobra-progression"), programs.load("cobra-progression", "es")
+    assert encode_ref(english) == "cobra-progression" and encode_ref(spanish) == "es/cobra-progression"
+    assert decode_ref(encode_ref(english)) == ProgramRef(builtin="cobra-progression", language="en")
+    assert decode_ref(encode_ref(spanish)) == ProgramRef(builtin="cobra-progression", language="es")
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "mine.yaml").write_text(
+        "title: Mine\nsessions_per_week: 2\nweeks:\n  - routine: desk-break\n")
+    monkeypatch.chdir(tmp_path)
+    mine = programs.load("plans/mine.yaml")
+    assert encode_ref(mine) == str(tmp_path / "plans" / "mine.yaml")
+    assert decode_ref(encode_ref(mine)) == ProgramRef(file=tmp_path / "plans" / "mine.yaml")
+
+
+def test_today_export_keeps_a_program_file_and_only_a_file_from_being_written_over(tmp_path):
+    """The program file `today --export` reads is never written over; a file here that is only
+    named like a built-in program's ref (de/ID) is not that program, so an -o linked to it is
+    written as asked."""
+    named_like = tmp_path / "de" / "three-exercises-daily"
+    named_like.parent.mkdir()
+    named_like.write_text("not a program\n")
+    (tmp_path / "today.mp3").symlink_to(named_like)
+    started = vc("program", "start", "three-exercises-daily", "--language", "de", "--yes")
+    assert started.returncode == 0, started.stderr
+    exported = voicecoach("today", "--export", "-q", "-o", "today.mp3", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert named_like.read_bytes()[:3] == b"ID3"
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("title: Mine\nsessions_per_week: 2\nweeks:\n  - routine: desk-break\n")
+    (tmp_path / "mine.mp3").symlink_to(mine)
+    assert vc("program", "start", str(mine), "--yes").returncode == 0
+    refused = voicecoach("today", "--export", "-q", "-o", "mine.mp3", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert one_line(refused) == ("voicecoach: cannot write mine.mp3: it is the program file this "
+                                 "command reads; choose another output name")
+    assert mine.read_text().startswith("title: Mine\n")
 
 
 def test_a_session_logged_late_moves_the_weeks_of_those_after_it():

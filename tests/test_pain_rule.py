@@ -19,7 +19,7 @@ from voicecoach.safety import NOTE, SCREEN, screen_text
 from voicecoach.store import APPLICATION_ID, FILE_NAME, MIGRATIONS, Logged, Store
 from voicecoach.vocabulary import LEVELS
 
-from helpers import keys_when, on_terminal, voicecoach
+from helpers import keys_when, on_terminal, one_line, voicecoach
 
 MONDAY = dt.date(2026, 3, 2)
 URGENT = ("bladder-bowel", "saddle-numb", "both-legs", "leg-weak")
@@ -445,6 +445,34 @@ def test_log_and_history_speak_the_listener_s_language_and_keep_the_data():
     assert vc("history").stdout.startswith("DATE        ROUTINE ")  # English by default (LANG=C)
 
 
+def test_history_speaks_the_active_program_s_language_as_today_does(tmp_path):
+    """`history` chooses its words' language as `today` does: --language, else the active
+    program's own (a built-in started in German, a German program file), else the config file's
+    or LANG; with the program file gone it is still shown."""
+    monday = MONDAY.isoformat()
+    assert vc("program", "start", "strength-20-30-40", "--language", "de", "--date", monday).returncode == 0
+    assert vc("log", "--date", monday, "--pain-before", "2", "--pain-after", "3").returncode == 0
+    shown = vc("history", "--date", monday).stdout.splitlines()
+    assert shown[0].split()[:3] == ["DATUM", "ROUTINE", "PROGRAMM"], shown
+    assert shown[-1] == "Serie: 0 Wochen in Folge mit den geplanten Einheiten"
+    assert vc("history", "--language", "en").stdout.startswith("DATE ")
+    assert vc("history", "--language", "es").stdout.startswith("FECHA ")
+    spanish_locale = {**os.environ, "LANG": "es_ES.UTF-8"}
+    said_today = voicecoach("today", "--date", monday, env=spanish_locale).stdout
+    assert "Woche 1 von 10" in said_today, said_today
+    assert voicecoach("history", env=spanish_locale).stdout.startswith("DATUM ")  # as today
+
+    german = tmp_path / "rueckenwochen.yaml"
+    german.write_text("language: de\ntitle: Rückenwochen\nsessions_per_week: 3\nweeks:\n"
+                      "  - routine: desk-break\n")
+    assert vc("program", "start", str(german), "--date", monday, "--yes").returncode == 0
+    assert vc("history").stdout.startswith("DATUM ")
+    german.unlink()
+    gone = vc("history")
+    assert gone.returncode == 0 and gone.stdout.startswith("DATE "), gone.stderr
+    assert "2026-03-02  strength-basics" in gone.stdout
+
+
 def test_a_symptom_logged_without_a_program_is_advised_in_the_listener_s_language():
     logged = vc("log", "--routine", "desk-break", "--date", MONDAY.isoformat(), "--symptom", "fever",
                 "--language", "de")
@@ -504,6 +532,36 @@ def test_a_program_file_in_german_asks_in_german_and_takes_the_whole_word(tmp_pa
     assert status == 0, text
     assert "Rückenwochen (rueckenwochen) am 2026-03-02 gestartet." in text
     assert today(MONDAY)["program"] == "rueckenwochen"
+
+
+def test_a_program_file_is_refused_in_another_language_asked_for_by_name(tmp_path):
+    """A program file's own text is never translated: --language naming another language is one
+    clear line and changes nothing; a config file's or the locale's language falls back to the
+    file's own quietly, and a built-in still starts its translation."""
+    german = tmp_path / "rueckenwochen.yaml"
+    german.write_text("language: de\ntitle: Rückenwochen\nsessions_per_week: 3\nweeks:\n"
+                      "  - routine: desk-break\n    level: beginner\n")
+    monday = MONDAY.isoformat()
+    assert vc("program", "start", "strength-20-30-40", "--date", monday).returncode == 0
+    for asked, name in (("es", "Spanish"), ("en", "English")):
+        refused = vc("program", "start", str(german), "--language", asked, "--date", monday, "--yes")
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert one_line(refused) == (
+            f"voicecoach: {german} is in German ('language: de'); it cannot be said in {name}: drop "
+            f"--language {asked}, or give a program written in {name}")
+    assert today(MONDAY)["program"] == "strength-20-30-40"  # nothing changed
+
+    config = tmp_path / "config.toml"
+    config.write_text('language = "es"\n')
+    for env in ({"VOICECOACH_CONFIG": str(config)}, {"LANG": "es_ES.UTF-8"}):
+        started = voicecoach("program", "start", str(german), "--date", monday, "--yes",
+                             env={**os.environ, **env})
+        assert started.returncode == 0, started.stderr
+        assert started.stdout.startswith("Rückenwochen (rueckenwochen) am 2026-03-02 gestartet."), \
+            started.stdout
+    started = vc("program", "start", "cobra-progression", "--language", "es", "--date", monday, "--yes")
+    assert started.returncode == 0 and started.stdout.startswith("Has empezado Progresión de la cobra")
+    assert today(MONDAY)["title"].startswith("Progresión de la cobra")
 
 
 @pytest.mark.parametrize(("language", "question", "yes", "resumed"), [

@@ -684,3 +684,31 @@ def test_in_german_the_feed_and_the_pages_say_the_frameworks_words_in_german(tmp
     finally:
         code, stderr = running.stop()
     assert code == 130 and "Traceback" not in stderr
+
+
+def test_without_language_the_page_speaks_the_program_s_and_captions_name_the_spoken_one(
+        tmp_path: Path):
+    """With a program started in German and no --language, the page and the "done" answer are
+    German, as `today` is; an English routine's caption track still says it is English, the
+    language its lines are spoken in."""
+    data = tmp_path / "data"
+    env = {**os.environ, "VOICECOACH_DATA": str(data)}
+    started = voicecoach("program", "start", "three-exercises-daily", "--language", "de", env=env)
+    assert started.returncode == 0, started.stderr
+    running = serving(data, ROUTINE, log=tmp_path / "stderr.txt")
+    try:
+        index = running.get("")[2].decode()
+        assert '<html lang="de">' in index and ">Heutige Einheit abspielen</a>" in index
+        key = re.search(r'href="(desk-break-standard-[0-9a-f]{12})\.html"', index).group(1)
+        assert running.get(f"{key}.mp3")[0] == 200  # made, so its page has the player
+        html = running.get(f"{key}.html")[2].decode()
+        assert '<html lang="de">' in html and "<h2>Fertig?</h2>" in html
+        assert '<track kind="captions" srclang="en" label="Gesprochener Text"' in html
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, headers, _ = running.request("POST", "done", form, f"episode={key}&pain_after=2".encode())
+        assert status == 303
+        said = unquote(headers["location"].split("logged=", 1)[1])
+        assert re.match(r"desk-break am \d{4}-\d\d-\d\d eingetragen \(", said), said
+    finally:
+        code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr

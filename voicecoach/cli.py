@@ -1007,8 +1007,9 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     if history.first_session(store, plan):  # a program's first session opens with the screen
         settings = replace(settings, safety_screen=True)
     session = _session(plan.routine, settings, quiet)
+    program_file = history.decode_ref(plan.run.ref).file  # None for a built-in
     _wrote(usecases.export_session(session, output, None, 64, False, False, _progress(session, quiet),
-                                   input_files("", settings, plan.run.ref)), quiet)
+                                   input_files("", settings, str(program_file or ""))), quiet)
 
 
 def _partial(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -1103,7 +1104,8 @@ def history_command(as_json: bool, chart: Path | None, on: dt.date | None,
         click.echo(json.dumps(history.history_json(store, day), indent=1, ensure_ascii=False,
                               allow_nan=False))
     else:
-        click.echo(history.history_text(store, day, _book(language, None)))
+        own = history.program_language(store.active_run())  # as today's words are chosen
+        click.echo(history.history_text(store, day, _book(language, None, own)))
     _skipped(store)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import phrases
 from .files import atomic_output, make_folder
 from .formats import DEFAULT, Format, Mark, Tags
-from .i18n import ENGLISH, phrasebook
+from .i18n import phrasebook
 from .mp3 import ENCODER_DELAY as ENCODER_DELAY  # where they lived; the MP3 tests read them here
 from .mp3 import info_frame as info_frame
 from .render import SAMPLE_BYTES, Renderer
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 DEFAULT_BITRATE = 64  # kbit/s: plenty for mono speech at 22.05 kHz, in MP3 or AAC
 ARTIST = "voicecoach"
-ALBUM = ENGLISH(phrases.SHOW_TITLE)
 GENRE = "Fitness"
 
 Progress = Callable[[int], None]

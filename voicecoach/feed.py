@@ -17,15 +17,12 @@ from .safety import screen_text
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
-TITLE = ENGLISH(phrases.SHOW_TITLE)
 
 
 def description(book: Phrasebook = ENGLISH) -> str:
     """The podcast's description: what it is, then the safety screen."""
     return book(phrases.SHOW_DESCRIPTION) + "\n\n" + screen_text(book)
 
-
-DESCRIPTION = description()
 
 ET.register_namespace("itunes", ITUNES)
 ET.register_namespace("podcast", PODCAST)

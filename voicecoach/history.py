@@ -17,7 +17,7 @@ from . import phrases
 from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
-from .i18n import ENGLISH, Phrasebook
+from .i18n import ENGLISH, SOURCE, LanguageMismatch, Phrasebook
 from .program import Program, Week
 from .routine import Routine
 from .settings import Settings
@@ -62,12 +62,7 @@ URGENT = frozenset({"leg-weak", "both-legs", "saddle-numb", "bladder-bowel"})
 SEE_A_DOCTOR = frozenset({"fever", "night-pain"})  # not for a physiotherapist first
 if tuple(SYMPTOMS) != SYMPTOM_NAMES or not set(SYMPTOMS) >= URGENT | SEE_A_DOCTOR:  # pragma: no cover
     raise ImportError("history.SYMPTOMS must describe vocabulary.SYMPTOM_NAMES, in order")
-EMERGENCY = ENGLISH(phrases.EMERGENCY)
-KEEP_ACTIVE = ENGLISH(phrases.KEEP_ACTIVE)
-RESUMED = ENGLISH(phrases.RESUMED)
-WITHIN = ENGLISH(phrases.WITHIN)
 SETTLE_FIRST = 6  # pain before a session at this or more: rest today instead
-REST_TODAY = ENGLISH(phrases.REST_TODAY)
 
 
 class Decision(StrEnum):
@@ -425,19 +420,56 @@ class Plan:
         return "\n".join(lines)
 
 
-RULE_IN_ONE_LINE = ENGLISH(phrases.RULE, limit=str(ACCEPTABLE_PAIN), rise=str(ACCEPTABLE_RISE))
+@dataclass(frozen=True)
+class ProgramRef:
+    """A run's program as its ref names it: a built-in in a language, or a program file."""
+
+    builtin: str | None = None  # a built-in program's id
+    language: str = SOURCE  # the built-in's translation; SOURCE: the built-in itself
+    file: Path | None = None  # a program file, by its absolute path
+
+
+def encode_ref(program: Program) -> str:
+    """What a run keeps to find its program again: a built-in's id (LANGUAGE/ID for its
+    translation: an id has no slash), or the program file's absolute path."""
+    if program.builtin:
+        return program.id if program.language == SOURCE else f"{program.language}/{program.id}"
+    return str(Path(program.path).resolve())
+
+
+def decode_ref(ref: str) -> ProgramRef:
+    """A run's ref read back, as encode_ref wrote it."""
+    if Path(ref).is_absolute():
+        return ProgramRef(file=Path(ref))
+    language, _, name = ref.rpartition("/")
+    return ProgramRef(builtin=name, language=language or SOURCE)
 
 
 def _program_of(run: Run) -> Program:
     """The active run's program, from its built-in id or the file it was started from."""
-    if Path(run.ref).is_absolute() and not Path(run.ref).exists():
-        raise VoicecoachError(f"the active program '{run.program}' was started from {run.ref}, which "
-                              "is no longer there; put it back, or start another program with "
-                              "'voicecoach program start NAME --yes'")
-    language, _, name = run.ref.rpartition("/")
-    if language and not Path(run.ref).is_absolute():  # a built-in's translation: LANGUAGE/ID
-        return programs.load(name, language)
-    return programs.load(run.ref)
+    named = decode_ref(run.ref)
+    if named.file is not None:
+        if not named.file.exists():
+            raise VoicecoachError(f"the active program '{run.program}' was started from {run.ref}, "
+                                  "which is no longer there; put it back, or start another program "
+                                  "with 'voicecoach program start NAME --yes'")
+        return programs.load(str(named.file))
+    assert named.builtin is not None
+    return programs.load(named.builtin, named.language)
+
+
+def program_language(run: Run | None) -> str:
+    """The own language of a run's program (SOURCE for none): a built-in's from its ref, a
+    file's from the file; SOURCE when the file cannot be read (`today` says why)."""
+    if run is None:
+        return SOURCE
+    named = decode_ref(run.ref)
+    if named.file is None:
+        return named.language
+    try:
+        return programs.load(str(named.file)).language
+    except VoicecoachError:
+        return SOURCE
 
 
 def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH) -> Plan | None:
@@ -459,20 +491,21 @@ def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH) -> Plan | No
 
 
 def start(store: Store, ref: str, on: dt.date, replace_active: Callable[[Run], bool],
-          language: str | None = None) -> Run | None:
+          language: str | None = None, named: str | None = None) -> Run | None:
     """Make a program (a built-in id or a file) the active one: a built-in in `language`, its
-    translation (NotTranslated when it has none; a file is in its own). The program is checked
-    first, so a mistake changes nothing; `replace_active` is asked before another active one is
-    ended, and None comes back if it says no."""
+    translation (NotTranslated when it has none; a file is in its own). `named`: the language
+    asked for by name (--language), which a file in another language cannot be said in
+    (LanguageMismatch). The program is checked first, so a mistake changes nothing;
+    `replace_active` is asked before another active one is ended, and None comes back if it
+    says no."""
     program = programs.load(ref, language)
+    if named is not None and program.language != named:  # a built-in is in the language asked
+        raise LanguageMismatch(program.path, named, program.language, "program")
     active = store.active_run()
     if active is not None and not replace_active(active):
         return None
-    if program.builtin:  # a translation is kept as LANGUAGE/ID: a built-in id has no slash
-        stored = program.id if program.language == "en" else f"{program.language}/{program.id}"
-    else:
-        stored = str(Path(ref).resolve())
-    return store.start_run(program.id, stored, program.title, program.sessions_per_week, on)
+    return store.start_run(program.id, encode_ref(program), program.title,
+                           program.sessions_per_week, on)
 
 
 def check_pain(value: int | None, what: str) -> int | None:
@@ -702,24 +735,13 @@ def history_json(store: Store, today: dt.date) -> dict[str, object]:
             "streak_weeks": streak_weeks(sessions, store.runs(), today)}
 
 
-# The `history` table's columns: each at least this wide, wider for a longer heading
-_COLUMNS = (10, 18, 22, 4, 12, 7, 8, 0)
-
-
 def history_text(store: Store, today: dt.date, book: Phrasebook = ENGLISH) -> str:
-    """The `history` table: headings and words in `book`'s language, the data as recorded."""
+    """The `history` table: headings and words in `book`'s language, the data as recorded; each
+    column as wide as its heading or its widest cell, in any language."""
     sessions = store.sessions()
     if not sessions:
         return book(phrases.NO_SESSIONS)
-    headings = [book(said) for said in phrases.HISTORY_HEADINGS]
-    widths = [max(width, len(heading)) for width, heading in zip(_COLUMNS, headings, strict=True)]
-
-    def row(cells: Sequence[str]) -> str:
-        padded = [cell.rjust(width) if n == 3 else cell.ljust(width)
-                  for n, (cell, width) in enumerate(zip(cells[:-1], widths[:-1], strict=True))]
-        return "  ".join([*padded, cells[-1]])  # the last column is not padded
-
-    lines = [row(headings)]
+    rows = [[book(said) for said in phrases.HISTORY_HEADINGS]]
     for s in sessions:
         done = (book(phrases.COMPLETED) if s.completed else
                 book(phrases.PARTIAL, minutes=_minutes(s.seconds)))
@@ -727,8 +749,16 @@ def history_text(store: Store, today: dt.date, book: Phrasebook = ENGLISH) -> st
             f"{'-' if s.pain_before is None else s.pain_before} -> "
             f"{'-' if s.pain_after is None else s.pain_after}")
         symptoms = "-" if s.symptoms is None else ", ".join(s.symptoms) or book(phrases.NO_SYMPTOMS)
-        lines.append(row([s.date.isoformat(), s.routine, s.program or "-", str(s.week or "-"), done,
-                          pain, s.next_day or "-", symptoms]))
+        rows.append([s.date.isoformat(), s.routine, s.program or "-", str(s.week or "-"), done,
+                     pain, s.next_day or "-", symptoms])
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
+
+    def row(cells: Sequence[str]) -> str:
+        padded = [cell.rjust(width) if n == 3 else cell.ljust(width)  # the week, right aligned
+                  for n, (cell, width) in enumerate(zip(cells[:-1], widths[:-1], strict=True))]
+        return "  ".join([*padded, cells[-1]])  # the last column is not padded
+
+    lines = [row(cells) for cells in rows]
     streak = streak_weeks(sessions, store.runs(), today)
     lines.append(book.counted(phrases.STREAK, streak, count=str(streak)))
     return "\n".join(lines)

@@ -69,11 +69,11 @@ class NotTranslated(UsageError):
 
 
 class LanguageMismatch(UsageError):
-    """--language asks for another language than the routine file is written in."""
+    """--language asks for another language than the routine (or program) file is written in."""
 
-    def __init__(self, path: str, asked: str, own: str):
+    def __init__(self, path: str, asked: str, own: str, what: str = "routine"):
         super().__init__(f"{path} is in {_name(own)} ('language: {own}'); it cannot be said in "
-                         f"{_name(asked)}: drop --language {asked}, or give a routine written in "
+                         f"{_name(asked)}: drop --language {asked}, or give a {what} written in "
                          f"{_name(asked)}")
 
 

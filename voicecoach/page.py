@@ -121,7 +121,8 @@ def player(episode: Episode, made: Made, fmt: Format = DEFAULT, book: Phrasebook
     open_link = f'<a href="{audio}">{escape(book(phrases.PAGE_OPEN_FILE, format=fmt.label))}</a>'
     cannot = escape(book(phrases.PAGE_CANNOT_PLAY)).replace("{link}", open_link)
     download = escape(book(phrases.PAGE_DOWNLOAD, format=fmt.label, size=f"{made.size / 1e6:.1f}"))
-    lang, spoken = escape(book.language), escape(book(phrases.PAGE_SPOKEN_LINES))
+    # the captions are the lines as spoken: in the routine's language, whatever the page's
+    lang, spoken = escape(episode.routine.language), escape(book(phrases.PAGE_SPOKEN_LINES))
     body = f"""{_back(book)}
 <h1>{escape(episode.title)}</h1>
 <p class="meta">{clock(made.seconds)}</p>

@@ -38,9 +38,10 @@ from .episodes import Episode, Episodes, Made, Offer, Stopped, today_episode
 from .errors import VoicecoachError
 from .feed import rss
 from .files import atomic_output, kind_of
-from .i18n import SOURCE, phrasebook
+from .i18n import Phrasebook
 from .interrupts import Terminated
 from .store import PRIVATE_FILE, TOKEN_FILE, Store, data_folder, make_data_folder
+from .usecases import shown_book
 
 DEFAULT_PORT = 8710
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
@@ -187,6 +188,7 @@ def qr_text(url: str) -> str:
 @dataclass
 class _Today:
     episode: Episode | None
+    book: Phrasebook  # the language of the page and the feed, as the active program makes it
     problem: str = ""
 
 
@@ -203,8 +205,6 @@ class Server:
         self._rendering = 0  # renders running in the pool
         self._render_done = threading.Condition()
         self._jobs: dict[str, asyncio.Future[Made]] = {}
-        # the words of the page and the feed: in the language asked for (--language, config, LANG)
-        self.book = phrasebook(offer.base.language or SOURCE)
 
     # routes ---------------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -233,18 +233,24 @@ class Server:
 
     # episodes ---------------------------------------------------------------------------------
     def _today(self) -> _Today:
+        """Today's program session, and the language of the page and the feed: chosen as the
+        terminal's is (--language, the active program's own, the config file's, LANG), read
+        again for each request, as the program may change while the server runs."""
+        book = shown_book(self.offer.base)
         try:
             store = Store.default()
             try:
-                plan = history.plan_for(store, dt.date.today(), self.book)
+                book = shown_book(self.offer.base, history.program_language(store.active_run()))
+                plan = history.plan_for(store, dt.date.today(), book)
             finally:
                 store.close()
             if plan is not None and plan.position.paused:  # no session: what to do instead
-                return _Today(None, plan.advice)
+                return _Today(None, book, plan.advice)
             said = plan.advice if plan is not None and plan.position.decision != "start" else ""
-            return _Today(today_episode(plan, self.offer.base, self.level_given, self.offer.format), said)
+            return _Today(today_episode(plan, self.offer.base, self.level_given, self.offer.format),
+                          book, said)
         except VoicecoachError as error:
-            return _Today(None, self.book(phrases.PAGE_NO_TODAY, reason=_public(error)))
+            return _Today(None, book, book(phrases.PAGE_NO_TODAY, reason=_public(error)))
 
     async def _offered(self) -> tuple[dict[str, Episode], _Today]:
         loop = asyncio.get_running_loop()
@@ -295,16 +301,16 @@ class Server:
             return found
         return await asyncio.wait_for(asyncio.shield(self.start(episode)), WAIT_SECONDS)
 
-    async def _made_or_answer(self, episode: Episode) -> Made | web.Response:
+    async def _made_or_answer(self, episode: Episode, book: Phrasebook) -> Made | web.Response:
         try:
             return await self.made(episode)
         except TimeoutError:
-            return web.Response(status=503, text=self.book(phrases.PAGE_STILL_MAKING) + "\n",
+            return web.Response(status=503, text=book(phrases.PAGE_STILL_MAKING) + "\n",
                                 headers={"Retry-After": str(RETRY_AFTER)})
         except Stopped:
-            return web.Response(status=503, text=self.book(phrases.PAGE_STOPPING) + "\n")
+            return web.Response(status=503, text=book(phrases.PAGE_STOPPING) + "\n")
         except VoicecoachError as error:  # said in the log in full by _finished
-            said = self.book(phrases.PAGE_CANNOT_MAKE, reason=_public(error))
+            said = book(phrases.PAGE_CANNOT_MAKE, reason=_public(error))
             return web.Response(status=500, text=f"{said}\n")
 
     # handlers ---------------------------------------------------------------------------------
@@ -320,7 +326,7 @@ class Server:
                        and e.settings.level == self.offer.base.level]
             listed.append(page.Listed(main, self.offer.minutes(ref, routine), levels, lengths))
         note = request.query.get("logged", "")[:300] or today.problem
-        html = page.index(listed, today.episode, f"{self.base}feed.xml", note, self.book)
+        html = page.index(listed, today.episode, f"{self.base}feed.xml", note, today.book)
         return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-cache"})
 
     async def feed(self, request: web.Request) -> web.Response:
@@ -328,13 +334,13 @@ class Server:
         wanted = self.offer.feed() + ([today.episode] if today.episode else [])
         found = []
         for episode in wanted:  # made one after another: the pool makes them in turn anyway
-            made = await self._made_or_answer(episode)
+            made = await self._made_or_answer(episode, today.book)
             if isinstance(made, web.Response):
                 if made.status != 500:
                     return made
                 continue  # one that cannot be made is left out, not the whole feed
             found.append(made)
-        return web.Response(body=rss(self.base, found, fmt=self.episodes.format, book=self.book),
+        return web.Response(body=rss(self.base, found, fmt=self.episodes.format, book=today.book),
                             content_type="application/rss+xml",
                             charset="utf-8", headers={"Cache-Control": "no-cache"})
 
@@ -352,20 +358,21 @@ class Server:
         text = (resources.files("voicecoach") / "web" / name).read_text(encoding="utf-8")
         return web.Response(text=text, headers={"Content-Type": _WEB_FILES[name]})
 
-    async def _episode(self, key: str) -> Episode | None:
-        every, _ = await self._offered()
-        return every.get(key)
+    async def _episode(self, key: str) -> tuple[Episode | None, Phrasebook]:
+        """The episode offered under `key`, if any, and the language of the page."""
+        every, today = await self._offered()
+        return every.get(key), today.book
 
     async def player(self, request: web.Request) -> web.Response:
-        episode = await self._episode(request.match_info["key"])
+        episode, book = await self._episode(request.match_info["key"])
         if episode is None:
             raise web.HTTPNotFound()
         made = self.episodes.finished(episode.key)
         if made is None:
             self.start(episode)
-            return web.Response(text=page.making(episode, REFRESH_SECONDS, self.book),
+            return web.Response(text=page.making(episode, REFRESH_SECONDS, book),
                                 content_type="text/html", headers={"Cache-Control": "no-store"})
-        return web.Response(text=page.player(episode, made, self.episodes.format, self.book),
+        return web.Response(text=page.player(episode, made, self.episodes.format, book),
                             content_type="text/html", headers={"Cache-Control": "no-cache"})
 
     async def episode_file(self, request: web.Request) -> web.StreamResponse:
@@ -375,10 +382,10 @@ class Server:
         # A finished episode is served as it is, even one no longer offered (yesterday's program
         # session, say, that a podcast app is still downloading).
         if self.episodes.finished(key) is None:
-            episode = await self._episode(key)
+            episode, book = await self._episode(key)
             if episode is None:
                 raise web.HTTPNotFound()
-            made = await self._made_or_answer(episode)
+            made = await self._made_or_answer(episode, book)
             if isinstance(made, web.Response):
                 return made
         path = self.episodes.path(key, f".{kind}")
@@ -394,7 +401,7 @@ class Server:
 
     async def done(self, request: web.Request) -> web.Response:
         form = await request.post()
-        episode = await self._episode(str(form.get("episode", "")))
+        episode, book = await self._episode(str(form.get("episode", "")))
         if episode is None:
             raise web.HTTPNotFound()
         try:
@@ -402,10 +409,10 @@ class Server:
             symptoms = history.check_symptoms([str(v) for v in form.getall("symptom", [])]) or ()
         except ValueError:
             return web.Response(status=400, content_type="text/html", text=page.message(
-                self.book(phrases.PAGE_NOT_LOGGED), self.book(phrases.PAGE_PAIN_NUMBER), self.book))
+                book(phrases.PAGE_NOT_LOGGED), book(phrases.PAGE_PAIN_NUMBER), book))
         except VoicecoachError as error:
             return web.Response(status=400, content_type="text/html",
-                                text=page.message(self.book(phrases.PAGE_NOT_LOGGED), str(error), self.book))
+                                text=page.message(book(phrases.PAGE_NOT_LOGGED), str(error), book))
 
         def log() -> str:
             made = self.episodes.finished(episode.key)  # its real length, at the level and length played
@@ -413,18 +420,18 @@ class Server:
             try:
                 record, plan = history.log(store, dt.date.today(), episode.log_ref, pains[0], pains[1],
                                            length=made.seconds if made else None, symptoms=symptoms,
-                                           book=self.book)
+                                           book=book)
             finally:
                 store.close()
-            return history.logged_text(record, plan, self.book)
+            return history.logged_text(record, plan, book)
 
         try:
             said = await asyncio.get_running_loop().run_in_executor(None, log)
         except VoicecoachError as error:
             self.told(f"voicecoach: not logged: {error}")
             return web.Response(status=400, content_type="text/html",
-                                text=page.message(self.book(phrases.PAGE_NOT_LOGGED), _public(error),
-                                                  self.book))
+                                text=page.message(book(phrases.PAGE_NOT_LOGGED), _public(error),
+                                                  book))
         self.told(said)
         # After a POST, a GET: reloading the page does not log the session twice.
         raise web.HTTPSeeOther(location=f"./?logged={_quote(said)}")

@@ -29,6 +29,8 @@ Row = tuple[Any, ...]
 # n + 1. Version 1 is the first release's schema; later releases only ever append.
 MIGRATIONS: list[list[str]] = [
     [
+        # runs.ref is what history.encode_ref writes (see Run.ref); the comment in the statement
+        # is as version 1 shipped it, before a translation was kept as LANGUAGE/ID.
         """CREATE TABLE runs (
             id INTEGER PRIMARY KEY,
             program TEXT NOT NULL,            -- the program's id
@@ -90,7 +92,9 @@ class Run:
     """One start of a program: which, from when, until when (None while active)."""
 
     id: int
-    program: str
+    program: str  # the program's id
+    # Where its program is found again (history.encode_ref and decode_ref): a built-in's id, as
+    # LANGUAGE/ID for its translation, or the absolute path of the program's file.
     ref: str
     title: str
     sessions_per_week: int

@@ -114,11 +114,16 @@ class Today:
 
 
 def terminal_book(options: Options, defaults: Defaults, own: str = SOURCE) -> Phrasebook:
-    """The language the terminal speaks to the person in, chosen as a session's is: --language,
-    then a program or routine file's own language, then the config file's, then the locale's;
-    English when none of them has a phrasebook."""
-    chosen = options.settings(defaults).language
-    if options.language is None and own != SOURCE:
+    """The language the terminal speaks to the person in (shown_book)."""
+    return shown_book(options.settings(defaults), own)
+
+
+def shown_book(settings: Settings, own: str = SOURCE) -> Phrasebook:
+    """The language words are shown to the person in, on the terminal or the page, chosen as a
+    session's is: --language, then a program or routine file's own language, then the config
+    file's, then the locale's; English when none of them has a phrasebook."""
+    chosen = settings.language
+    if settings.language_from != "option" and own != SOURCE:
         chosen = own
     return phrasebook(chosen) if chosen in available() else ENGLISH
 
@@ -127,11 +132,13 @@ def start_program(store: Store, ref: str, day: dt.date, replace_active: Callable
                   options: Options, defaults: Defaults) -> Run | None:
     """`program start`: a built-in program in the language asked for, as a routine's is chosen
     (--language must have a translation; a config or locale language falls back to the English
-    when there is none); a program file is in its own language."""
+    when there is none); a program file is in its own language, and --language naming another
+    is refused (a config or locale language just follows the file)."""
     settings = options.settings(defaults)
     asked = settings.language if settings.language not in (None, SOURCE) else None
+    named = settings.language if settings.language_from == "option" else None
     try:
-        return history.start(store, ref, day, replace_active, asked)
+        return history.start(store, ref, day, replace_active, asked, named)
     except NotTranslated:
         if settings.language_from == "option":
             raise
