@@ -175,7 +175,9 @@ def test_spoken_commands_pause_resume_and_skip(session_bus, microphone, paced_ca
     second = rate * SAMPLE_BYTES
     count_in = session.speech.clip(RESUME_TEXT) + b"".join(
         clip + bytes(max(0, second - len(clip))) for clip in map(session.speech.clip, "321"))
-    assert voiced(session.speech.tone(ACKNOWLEDGE_TONE) + count_in) in voiced(captured_audio())
+    # (from the tone's first 0.03 s on: the pause stopped a buffer, whose last period may land
+    # after the next buffer's first, as test_mpris.py says)
+    assert voiced(session.speech.tone(ACKNOWLEDGE_TONE) + count_in)[1500:] in voiced(captured_audio())
 
 
 def test_without_a_microphone_it_says_so_once_and_plays_on(tmp_path, speech_cache):

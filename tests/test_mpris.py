@@ -226,8 +226,10 @@ def test_media_keys_pause_resume_with_the_count_in_skip_and_restart(session_bus,
     captured = voiced(captured_audio())
     second = rate * SAMPLE_BYTES
     # the pause: 'resuming, 3, 2, 1', then on from where it paused (or the line it cut, whole)
+    # (from its first 0.03 s on: the pause stopped a buffer, whose last period may land after the
+    # count-in's first, as with Next and Previous below; seen once in nine loaded runs)
     count_in = voiced(session.speech.clip(RESUME_TEXT) + b"".join(
-        clip + bytes(max(0, second - len(clip))) for clip in map(session.speech.clip, "321")))
+        clip + bytes(max(0, second - len(clip))) for clip in map(session.speech.clip, "321")))[1500:]
     assert captured.count(count_in) == 1
     after = captured.index(count_in) + len(count_in)
     at = samples(paused_at, rate)
