@@ -277,8 +277,8 @@ def test_today_play_asks_everything_in_the_session_s_language_and_records_what_w
     assert [bit for bit in _fixed_words(other) if bit in text] == [], text
     first, second = json.loads(voicecoach("history", "--json").stdout)["sessions"]
     assert first["next_day"] == "same"  # g in German, s in English: as meant
-    assert (second["completed"], second["pain_before"], second["pain_after"], second["symptoms"]) == (
-        False, 2, 3, ["leg-numb"])
+    assert (second["date"], second["completed"], second["pain_before"], second["pain_after"],
+            second["symptoms"]) == (tuesday, False, 2, 3, ["leg-numb"])  # on the day --date says
 
 
 def test_no_audio_device_for_today_suggests_exporting_today(tmp_path, speech_cache):

@@ -433,7 +433,8 @@ def _play(routine: routines.Routine, settings: Settings, export: list[str], agai
         keys_from=sys.stdin, status_to=sys.stderr if interactive and sys.stderr.isatty() else None,
         listen=listen, debug=_debug_line, book=book)
     played = usecases.play_session(routine, settings, _cache(), playback, plan=plan,
-                                   from_exercise=from_exercise, store=_store())
+                                   from_exercise=from_exercise, store=_store(),
+                                   day=plan.date if plan is not None else None)  # today --date
     if played is None:
         return
     stop = played.stop
