@@ -994,7 +994,7 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
                                   "message": history.START_HINT}, indent=1, ensure_ascii=False))
         else:
             plan = usecases.today_plan(store, day, options, _defaults(), ask)
-            click.echo(plan.text() if plan else history.START_HINT)
+            click.echo(plan.text() if plan else _book(options.language, None)(phrases.NO_PROGRAM))
         return
     chosen = usecases.today_session(store, day, options, _defaults(), ask)
     plan, settings, given = chosen.plan, chosen.settings, chosen.given

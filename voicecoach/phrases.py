@@ -477,6 +477,24 @@ WEEK_COUNT_ADVANCED = phrase("today", "0 of {per_week} sessions done this week (
 HEADER = phrase("today", "{title} ({id}), started {date}")
 # TRANSLATORS: the second line of `today`: {level} is a level name, {counts} one of the counts.
 WEEK_LINE = phrase("today", "Week {week} of {weeks}: {routine}, {level} level; {counts}")
+# TRANSLATORS: `today` when no program is active; keep the commands as they are.
+NO_PROGRAM = phrase("today", "No active program. Start one with 'voicecoach program start NAME' "
+                    "('voicecoach program list' shows them).")
+# TRANSLATORS: an exercise's numbers in the list of `today`, read on the screen, so the numbers
+# stay digits (no number forms such as {reps:feminine}). A count of repetitions: "8 reps".
+SCREEN_REPS = counted("today", "{reps} rep", "{reps} reps")
+# TRANSLATORS: seconds in the list of `today`, in short units: "45 s".
+SCREEN_SECONDS = phrase("today", "{seconds} s")
+# TRANSLATORS: whole minutes, in the list of `today`: "2 min".
+SCREEN_MINUTES = phrase("today", "{minutes} min")
+# TRANSLATORS: minutes and seconds, in the list of `today`: "1 min 30 s".
+SCREEN_MINUTES_SECONDS = phrase("today", "{minutes} min {seconds} s")
+# TRANSLATORS: a position held that long; {time} is one of the three above: "30 s hold".
+SCREEN_HOLD = phrase("today", "{time} hold")
+# TRANSLATORS: that many sets of the work (reps or a time): "3 x 8 reps".
+SCREEN_SETS = phrase("today", "{sets} x {work}")
+# TRANSLATORS: the work is done on each side in turn: "3 x 8 reps, each side".
+SCREEN_EACH_SIDE = phrase("today", "{work}, each side")
 # TRANSLATORS: keep the command and {choices} (better|same|worse) as they are.
 UNRATED = phrase("today", "The morning after your session on {date}, was your back better, the "
                  "same or worse than before it? Say it with 'voicecoach log --next-day {choices}'.")
