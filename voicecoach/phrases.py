@@ -614,6 +614,24 @@ NOT_PAUSED = phrase("program", "{title} is not paused; nothing changed. 'voiceco
 PROGRAM_RESUMED = phrase("program", "Resumed {title}, one step easier: week {week}, {level} level. "
                          "'voicecoach today' says what to do. Go gently, and stop if the symptoms "
                          "come back.")
+# --- the status line under a playing session (terminal) -------------------------------------------
+# Read on the screen while the session plays; it is rewritten in place, so keep it short. Numbers
+# and clock times stay digits.
+# TRANSLATORS: which set of the exercise is playing: "set 2".
+STATUS_SET = phrase("status line", "set {number}")
+# TRANSLATORS: the exercise that comes after this one; {exercise} is its name.
+STATUS_NEXT = phrase("status line", "next: {exercise}")
+# TRANSLATORS: the session is paused; {line} is the status line. Keep the keys (space is the
+# space bar, q the letter q) and say what each does: go on, or stop.
+STATUS_PAUSED = phrase("status line", "[paused] {line}   space: resume  q: quit")
+# TRANSLATORS: the session waits for its speech to be made; {doing} is empty, or ": " and the
+# start of the line being made, in quotes.
+STATUS_MAKING = phrase("status line", "making speech, {made} of {total} lines{doing}")
+# TRANSLATORS: before a session fitted to --minutes plays, every line is made first; keep
+# "--minutes" as it is.
+STATUS_FITTING = phrase("status line", "--minutes {minutes} needs every line's length first: "
+                        "making speech, {made} of {total} lines")
+
 # TRANSLATORS: the first line of `show`, over a session's timed script: {level} and {pace} are
 # their names (beginner ..., slow ...), {length} the session's length (05:13).
 SHOW_HEADER = phrase("show", "{title}: {level} level, {pace} pace, {length} in all")

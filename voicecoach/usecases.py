@@ -283,11 +283,14 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
 
 
 class _Fitting:
-    """A ProgressFactory for play --minutes: the status line says why nothing sounds yet."""
+    """A ProgressFactory for play --minutes: the status line says why nothing sounds yet, in the
+    session's language."""
 
-    def __init__(self, status: Callable[[str], None] | None, settings: Settings):
+    def __init__(self, status: Callable[[str], None] | None, settings: Settings,
+                 book: Phrasebook = ENGLISH):
         self.status = status
         self.minutes = settings.minutes
+        self.book = book
 
     def __call__(self, total: int) -> Callable[..., None] | None:
         if self.status is None:
@@ -296,8 +299,8 @@ class _Fitting:
 
         def advance(step: int, text: str = "") -> None:
             made[0] += step
-            status(f"--minutes {self.minutes:g} needs every line's length first: making speech, "
-                   f"{made[0]} of {total} lines")
+            status(self.book(phrases.STATUS_FITTING, minutes=f"{self.minutes:g}", made=str(made[0]),
+                             total=str(total)))
 
         advance(0)
         return advance
