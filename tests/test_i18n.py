@@ -397,6 +397,10 @@ def test_today_in_german_or_spanish_has_no_english_word(language):
     assert "'voicecoach program start NAME'" in none.stdout
     assert json.loads(voicecoach("today", "--json", "--language", language).stdout)["message"] == \
         NO_PROGRAM  # --json stays English
+    for command in ("--play", "--export"):
+        refused = voicecoach("today", command, "--language", language)
+        assert refused.returncode == 2 and refused.stderr.startswith("voicecoach: "), refused.stderr
+        assert english_in(refused.stderr) == [] and "'voicecoach program start NAME'" in refused.stderr
     for program in programs.builtin_ids():
         started = voicecoach("program", "start", program, "--language", language, "--yes", "--date",
                              "2026-03-02")
@@ -413,6 +417,9 @@ def test_today_in_german_or_spanish_has_no_english_word(language):
 
 def test_today_in_english_reads_word_for_word_as_before():
     assert voicecoach("today").stdout == NO_PROGRAM + "\n"
+    assert voicecoach("today", "--play").stderr == (
+        "voicecoach: no active program, so there is no session to play or export. Start one with "
+        "'voicecoach program start NAME' ('voicecoach program list' shows them).\n")
     assert voicecoach("program", "start", "cobra-progression", "--date", "2026-03-02").returncode == 0
     assert voicecoach("today", "--date", "2026-03-02").stdout.splitlines()[3:8] == [
         "  Reverse stretch             30 s hold",

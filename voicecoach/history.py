@@ -34,9 +34,12 @@ class ProgramPaused(VoicecoachError):
 
 
 class NoActiveProgram(UsageError):
-    def __init__(self, what: str):
-        super().__init__(f"no active program, so {what}. Start one with 'voicecoach program "
-                         "start NAME' ('voicecoach program list' shows them).")
+    """No program is active, so `what` cannot be done; `said` is the whole message when a command
+    says it in the person's language."""
+
+    def __init__(self, what: str, said: str | None = None):
+        super().__init__(said or f"no active program, so {what}. Start one with 'voicecoach "
+                                 "program start NAME' ('voicecoach program list' shows them).")
 
 
 # ---------------------------------------------------------------------------

@@ -480,6 +480,11 @@ WEEK_LINE = phrase("today", "Week {week} of {weeks}: {routine}, {level} level; {
 # TRANSLATORS: `today` when no program is active; keep the commands as they are.
 NO_PROGRAM = phrase("today", "No active program. Start one with 'voicecoach program start NAME' "
                     "('voicecoach program list' shows them).")
+# TRANSLATORS: `today --play` or `--export` when no program is active, after "voicecoach: " (so
+# it begins with a small letter); keep the commands as they are.
+NOTHING_TO_PLAY = phrase("today", "no active program, so there is no session to play or export. "
+                         "Start one with 'voicecoach program start NAME' ('voicecoach program "
+                         "list' shows them).")
 # TRANSLATORS: an exercise's numbers in the list of `today`, read on the screen, so the numbers
 # stay digits (no number forms such as {reps:feminine}). A count of repetitions: "8 reps".
 SCREEN_REPS = counted("today", "{reps} rep", "{reps} reps")

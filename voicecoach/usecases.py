@@ -173,7 +173,8 @@ def today_session(store: Store, day: dt.date, options: Options, defaults: Defaul
     is chosen (it may hold the week), and the plan's advice is said in it."""
     plan = today_plan(store, day, options, defaults)  # a refusal in the terminal's language
     if plan is None:
-        raise history.NoActiveProgram("there is no session to play or export")
+        raise history.NoActiveProgram("there is no session to play or export",
+                                      terminal_book(options, defaults)(phrases.NOTHING_TO_PLAY))
     if plan.position.paused:
         raise history.ProgramPaused(plan.advice)
     book = session_book(plan.routine)
