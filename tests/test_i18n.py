@@ -343,6 +343,98 @@ def test_a_translated_session_has_no_english_framework_phrase_and_no_digit(langu
                                          text), (routine_id, fragment, text)
 
 
+# --- `today`: its list of exercises and its hint, in the listener's language ---------------------
+
+NO_PROGRAM = ("No active program. Start one with 'voicecoach program start NAME' ('voicecoach "
+              "program list' shows them).")
+
+
+def _row(reps=None, hold=None, duration=None, sets=1, sides=()) -> dict:
+    return {"name": "x", "reps": reps, "hold": hold, "duration": duration, "sets": sets,
+            "rest": 0, "sides": list(sides)}
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", ["1 rep", "8 reps", "3 x 8 reps, each side", "45 s hold", "1 min 20 s hold",
+            "2 x 2 min hold, each side", "2 x 20 s"]),
+    ("de", ["1 Wiederholung", "8 Wiederholungen", "3 x 8 Wiederholungen, pro Seite", "45 s halten",
+            "1 min 20 s halten", "2 x 2 min halten, pro Seite", "2 x 20 s"]),
+    ("es", ["1 repetición", "8 repeticiones", "3 x 8 repeticiones, por cada lado",
+            "45 s manteniendo la postura", "1 min 20 s manteniendo la postura",
+            "2 x 2 min manteniendo la postura, por cada lado", "2 x 20 s"]),
+])
+def test_today_s_numbers_are_in_the_listener_s_language_with_digits(language, said):
+    from voicecoach.program import describe_numbers
+
+    book = real_book(language) if language != "en" else phrasebook("en")
+    rows = [_row(reps=1), _row(reps=8), _row(reps=8, sets=3, sides=("left", "right")), _row(hold=45),
+            _row(hold=80), _row(hold=120, sets=2, sides=("left", "right")), _row(duration=20, sets=2)]
+    assert [describe_numbers(row, book) for row in rows] == said
+
+
+def _today_words(text: str, shown: dict) -> str:
+    """`today`'s text without what stays as typed: the commands in quotes and the program's and
+    routine's ids."""
+    text = re.sub(r"'voicecoach [^']*'", "", text)
+    return text.replace(shown["program"], "").replace(shown["routine"], "")
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_today_in_german_or_spanish_has_no_english_word(language):
+    """Each built-in program started in the language: `today` on its first day and on the next,
+    once a session is logged, with its list of exercises; and `today` with no program."""
+    from voicecoach import program as programs
+
+    real_book(language)
+    fragments = english_fragments(language)
+
+    def english_in(text: str) -> list[str]:
+        return [f for f in fragments
+                if re.search(rf"(?<![A-Za-zÀ-ÿ]){re.escape(f)}(?![A-Za-zÀ-ÿ])", text)]
+
+    none = voicecoach("today", "--language", language)
+    assert none.returncode == 0 and none.stdout.strip() and english_in(none.stdout) == [], none.stdout
+    assert "'voicecoach program start NAME'" in none.stdout
+    assert json.loads(voicecoach("today", "--json", "--language", language).stdout)["message"] == \
+        NO_PROGRAM  # --json stays English
+    for command in ("--play", "--export"):
+        refused = voicecoach("today", command, "--language", language)
+        assert refused.returncode == 2 and refused.stderr.startswith("voicecoach: "), refused.stderr
+        assert english_in(refused.stderr) == [] and "'voicecoach program start NAME'" in refused.stderr
+    for program in programs.builtin_ids():
+        started = voicecoach("program", "start", program, "--language", language, "--yes", "--date",
+                             "2026-03-02")
+        assert started.returncode == 0, started.stderr
+        for day in ("2026-03-02", "2026-03-03"):
+            text = voicecoach("today", "--date", day).stdout
+            shown = json.loads(voicecoach("today", "--json", "--date", day).stdout)
+            for exercise in shown["exercises"]:  # each one listed, with its numbers
+                assert re.search(rf"^  {re.escape(exercise['name'])} +\S", text, re.M), (exercise, text)
+            assert english_in(_today_words(text, shown)) == [], (program, day, text)
+            logged = voicecoach("log", "--date", day, "--pain-before", "2", "--pain-after", "3")
+            assert logged.returncode == 0, logged.stderr
+
+
+def test_today_in_english_reads_word_for_word_as_before():
+    assert voicecoach("today").stdout == NO_PROGRAM + "\n"
+    assert voicecoach("today", "--play").stderr == (
+        "voicecoach: no active program, so there is no session to play or export. Start one with "
+        "'voicecoach program start NAME' ('voicecoach program list' shows them).\n")
+    assert voicecoach("program", "start", "cobra-progression", "--date", "2026-03-02").returncode == 0
+    assert voicecoach("today", "--date", "2026-03-02").stdout.splitlines()[3:8] == [
+        "  Reverse stretch             30 s hold",
+        "  Hip flexor release          30 s hold, each side",
+        "  Opposite arm and leg reach  10 reps",
+        "  Low cobra                   40 s hold",
+        "  Sitting against the wall    2 min hold"]
+    assert voicecoach("program", "start", "three-exercises-daily", "--yes", "--date",
+                      "2026-03-02").returncode == 0
+    assert voicecoach("today", "--date", "2026-03-02").stdout.splitlines()[4:7] == [
+        "  Press up and sit back             3 x 5 reps",
+        "  Side hip lift on hands and knees  3 x 5 reps, each side",
+        "  Good morning                      3 x 5 reps"]
+
+
 @pytest.mark.parametrize("language", ["de", "es"])
 def test_check_of_a_translated_built_in_warns_of_nothing(language, speech_cache):
     """`check` measures a German or Spanish routine with a voice of its language, and does not

@@ -220,6 +220,73 @@ def test_today_play_on_a_terminal_asks_pain_before_and_after(capture, tmp_path, 
     assert voicecoach("today", "--play", cache=speech_cache, env=env).returncode == 1
 
 
+# One language from the first question to the last, the session's: the morning after, pain before,
+# the status line (playing, paused), pain after, the symptoms and the stop line. A one-key answer
+# means what the person meant only then: s is "same" in English and "schlechter" (worse) in German.
+ONE_LANGUAGE = {
+    # a German program (its session speaks German), though --language en was typed
+    "de": {"options": ["--language", "en"], "env": {}, "same": b"g\r",
+           "morning": "b besser, g gleich, s schlechter (Enter zum \u00dcberspringen): ",
+           "before": "Schmerz vor dem Start, 0-10 (Enter zum \u00dcberspringen): ",
+           "next": " | als N\u00e4chstes: ", "paused": "   Leertaste: weiter  q: beenden",
+           "after": "Schmerz jetzt, 0-10 (Enter zum \u00dcberspringen): ",
+           "intro": "Hast du etwas davon bemerkt?", "symptoms": "Symptome: ",
+           "stopped": "Angehalten bei "},
+    # an English program (its session speaks English) in a German locale
+    "en": {"options": [], "env": {"LANG": "de_DE.UTF-8"}, "same": b"s\r",
+           "morning": "b better, s same, w worse (Enter skips): ",
+           "before": "Pain before you start, 0-10 (Enter skips): ",
+           "next": " | next: ", "paused": "   space: resume  q: quit",
+           "after": "Pain now, 0-10 (Enter skips): ", "intro": "Did you notice any of these?",
+           "symptoms": "Symptoms: ", "stopped": "Stopped at "},
+}
+SHOWN = ("morning", "before", "next", "paused", "after", "intro", "symptoms", "stopped")
+
+
+def _fixed_words(book) -> list[str]:
+    """The words of the terminal's questions, play lines and status line in `book`'s language,
+    cut at their placeholders: what a run in another language must not show."""
+    from voicecoach import phrases
+
+    said = [value for value in vars(phrases).values() if isinstance(value, phrases.Phrase)
+            and value.context in ("prompt", "play", "status line")]
+    return [bit.strip() for p in said for bit in re.split(r"\{[^}]*\}", book(p))
+            if len(bit.strip()) >= 10]
+
+
+@pytest.mark.parametrize("language", ONE_LANGUAGE)
+def test_today_play_asks_everything_in_the_session_s_language_and_records_what_was_meant(
+        capture, speech_cache, language):
+    from voicecoach import phrases
+    from voicecoach.i18n import phrasebook
+
+    env, _ = capture
+    run = ONE_LANGUAGE[language]
+    monday, tuesday = "2026-03-02", "2026-03-03"
+    started = voicecoach("program", "start", "three-exercises-daily", "--date", monday,
+                         *(["--language", "de"] if language == "de" else []))
+    assert started.returncode == 0, started.stderr
+    assert voicecoach("log", "--date", monday, "--pain-before", "2", "--pain-after", "3").returncode == 0
+    status, text = on_terminal("today", "--play", "--pace", "brisk", "--date", tuesday,
+                               *run["options"], cache=speech_cache, env={**env, **run["env"]},
+                               answer=[keys_when(run["morning"].encode(), run["same"]),
+                                       keys_when(run["before"].encode(), b"2\r"),
+                                       keys_when(run["next"].encode(), b" "),  # it plays: pause
+                                       keys_when(run["paused"].encode(), b"q"),
+                                       keys_when(run["after"].encode(), b"3\r"),
+                                       keys_when(run["symptoms"].encode(), b"2\r")], timeout=90)
+    assert status == 0, text
+    for shown in SHOWN:
+        assert run[shown] in text, (shown, text)
+    other = phrasebook("en" if language == "de" else "de")
+    assert [bit for bit in _fixed_words(other) if bit in text] == [], text
+    assert other(phrases.STATUS_NEXT, exercise="") not in text
+    first, second = json.loads(voicecoach("history", "--json").stdout)["sessions"]
+    assert first["next_day"] == "same"  # g in German, s in English: as meant
+    assert (second["date"], second["completed"], second["pain_before"], second["pain_after"],
+            second["symptoms"]) == (tuesday, False, 2, 3, ["leg-numb"])  # on the day --date says
+
+
 def test_no_audio_device_for_today_suggests_exporting_today(tmp_path, speech_cache):
     env = dict(os.environ, ALSA_CONFIG_PATH=str(tmp_path / "none.conf"))
     (tmp_path / "none.conf").write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type hw card 9 }\n")

@@ -411,16 +411,21 @@ def play(routine_name: str, options: Options, from_exercise: str | None, listen:
     routine = load_routine(routine_name, settings)
     again = ["play", routine_name, *settings.option_args()]
     _play(routine, settings, ["export", routine_name, *settings.option_args()], again,
-          from_exercise, listen=_defaults().listen if listen is None else listen)
+          from_exercise, listen=_defaults().listen if listen is None else listen,
+          book=usecases.session_book(routine))
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _play(routine: routines.Routine, settings: Settings, export: list[str], again: list[str],
-          from_exercise: str | None, plan: history.Plan | None = None, *, listen: bool) -> None:
-    """Play and record a session (usecases.play_session) on this terminal, then say how it went.
-    `export` and `again` are the commands (after `voicecoach`) suggested with no audio device and
-    after a stop."""
-    interactive = sys.stdin is not None and sys.stdin.isatty()
-    book = _book(routine.language, None)  # the terminal speaks the session's language
+          from_exercise: str | None, plan: history.Plan | None = None, *, listen: bool,
+          book: Phrasebook) -> None:
+    """Play and record a session (usecases.play_session) on this terminal, then say how it went,
+    all in `book`'s language (the session's: usecases.session_book). `export` and `again` are the
+    commands (after `voicecoach`) suggested with no audio device and after a stop."""
+    interactive = _interactive()
     playback = usecases.Playback(
         asker=_Terminal(book) if interactive else usecases.NoOne(),
         tell=lambda line: click.echo(line, err=True),
@@ -428,7 +433,8 @@ def _play(routine: routines.Routine, settings: Settings, export: list[str], agai
         keys_from=sys.stdin, status_to=sys.stderr if interactive and sys.stderr.isatty() else None,
         listen=listen, debug=_debug_line, book=book)
     played = usecases.play_session(routine, settings, _cache(), playback, plan=plan,
-                                   from_exercise=from_exercise, store=_store())
+                                   from_exercise=from_exercise, store=_store(),
+                                   day=plan.date if plan is not None else None)  # today --date
     if played is None:
         return
     stop = played.stop
@@ -977,28 +983,24 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     """
     if play and export_mp3:
         raise click.UsageError("give --play or --export, not both")
-    store = _store()
-    day = on or dt.date.today()
-    plan = history.plan_for(store, day)
-    if (plan is not None and plan.unrated is not None and not as_json and sys.stdin is not None
-            and sys.stdin.isatty() and not plan.position.paused):
-        # it may hold the week: asked before saying what to do
-        usecases.rate_the_morning_after(store, plan, _Terminal(_book(options.language, plan)))
-        plan = history.plan_for(store, day)
+    store, day = _store(), on or dt.date.today()
+    # on a terminal the morning after the last session is asked first (it may hold the week): in
+    # the language of the text, or with --play and --export in the session's, as all the rest
+    ask = _Terminal if _interactive() and not as_json else None
     if not (play or export_mp3):
-        if not as_json:  # the text in the person's language; --json stays English
-            plan = usecases.today_plan(store, day, options, _defaults())
-        if as_json:
+        if as_json:  # --json stays English
+            plan = history.plan_for(store, day)
             click.echo(json.dumps(plan.to_json() if plan else {"program": None,
                                   "message": history.START_HINT}, indent=1, ensure_ascii=False))
         else:
-            click.echo(plan.text() if plan else history.START_HINT)
+            plan = usecases.today_plan(store, day, options, _defaults(), ask)
+            click.echo(plan.text() if plan else _book(options.language, None)(phrases.NO_PROGRAM))
         return
-    chosen = usecases.today_session(store, on or dt.date.today(), options, _defaults())
+    chosen = usecases.today_session(store, day, options, _defaults(), ask)
     plan, settings, given = chosen.plan, chosen.settings, chosen.given
     if play:
         _play(plan.routine, settings, ["today", "--export", *given], ["today", "--play", *given],
-              from_exercise, plan, listen=_defaults().listen)
+              from_exercise, plan, listen=_defaults().listen, book=chosen.book)
         return
     if output:
         files.check_output(output)  # a device or FIFO is refused as such

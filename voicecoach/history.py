@@ -24,8 +24,7 @@ from .settings import Settings
 from .store import Logged, Run, Store
 from .vocabulary import LEVELS, MAX_SESSION_SECONDS, NEXT_DAY, NO_SYMPTOM, PAIN_SCALE, SYMPTOM_NAMES
 
-START_HINT = ("No active program. Start one with 'voicecoach program start NAME' "
-              "('voicecoach program list' shows them).")
+START_HINT = ENGLISH(phrases.NO_PROGRAM)  # --json's message, which stays English
 
 
 class ProgramPaused(VoicecoachError):
@@ -35,9 +34,12 @@ class ProgramPaused(VoicecoachError):
 
 
 class NoActiveProgram(UsageError):
-    def __init__(self, what: str):
-        super().__init__(f"no active program, so {what}. Start one with 'voicecoach program "
-                         "start NAME' ('voicecoach program list' shows them).")
+    """No program is active, so `what` cannot be done; `said` is the whole message when a command
+    says it in the person's language."""
+
+    def __init__(self, what: str, said: str | None = None):
+        super().__init__(said or f"no active program, so {what}. Start one with 'voicecoach "
+                                 "program start NAME' ('voicecoach program list' shows them).")
 
 
 # ---------------------------------------------------------------------------
@@ -415,7 +417,7 @@ class Plan:
             lines.append(self.week.note)
         exercises = programs.resolved(self.routine, self.level)
         width = max(len(e["name"]) for e in exercises)
-        lines += [f"  {e['name']:<{width}}  {programs.describe_numbers(e)}" for e in exercises]
+        lines += [f"  {e['name']:<{width}}  {programs.describe_numbers(e, book)}" for e in exercises]
         lines.append(book(phrases.PLAY_IT))
         return "\n".join(lines)
 

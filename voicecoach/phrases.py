@@ -477,6 +477,29 @@ WEEK_COUNT_ADVANCED = phrase("today", "0 of {per_week} sessions done this week (
 HEADER = phrase("today", "{title} ({id}), started {date}")
 # TRANSLATORS: the second line of `today`: {level} is a level name, {counts} one of the counts.
 WEEK_LINE = phrase("today", "Week {week} of {weeks}: {routine}, {level} level; {counts}")
+# TRANSLATORS: `today` when no program is active; keep the commands as they are.
+NO_PROGRAM = phrase("today", "No active program. Start one with 'voicecoach program start NAME' "
+                    "('voicecoach program list' shows them).")
+# TRANSLATORS: `today --play` or `--export` when no program is active, after "voicecoach: " (so
+# it begins with a small letter); keep the commands as they are.
+NOTHING_TO_PLAY = phrase("today", "no active program, so there is no session to play or export. "
+                         "Start one with 'voicecoach program start NAME' ('voicecoach program "
+                         "list' shows them).")
+# TRANSLATORS: an exercise's numbers in the list of `today`, read on the screen, so the numbers
+# stay digits (no number forms such as {reps:feminine}). A count of repetitions: "8 reps".
+SCREEN_REPS = counted("today", "{reps} rep", "{reps} reps")
+# TRANSLATORS: seconds in the list of `today`, in short units: "45 s".
+SCREEN_SECONDS = phrase("today", "{seconds} s")
+# TRANSLATORS: whole minutes, in the list of `today`: "2 min".
+SCREEN_MINUTES = phrase("today", "{minutes} min")
+# TRANSLATORS: minutes and seconds, in the list of `today`: "1 min 30 s".
+SCREEN_MINUTES_SECONDS = phrase("today", "{minutes} min {seconds} s")
+# TRANSLATORS: a position held that long; {time} is one of the three above: "30 s hold".
+SCREEN_HOLD = phrase("today", "{time} hold")
+# TRANSLATORS: that many sets of the work (reps or a time): "3 x 8 reps".
+SCREEN_SETS = phrase("today", "{sets} x {work}")
+# TRANSLATORS: the work is done on each side in turn: "3 x 8 reps, each side".
+SCREEN_EACH_SIDE = phrase("today", "{work}, each side")
 # TRANSLATORS: keep the command and {choices} (better|same|worse) as they are.
 UNRATED = phrase("today", "The morning after your session on {date}, was your back better, the "
                  "same or worse than before it? Say it with 'voicecoach log --next-day {choices}'.")
@@ -596,6 +619,24 @@ NOT_PAUSED = phrase("program", "{title} is not paused; nothing changed. 'voiceco
 PROGRAM_RESUMED = phrase("program", "Resumed {title}, one step easier: week {week}, {level} level. "
                          "'voicecoach today' says what to do. Go gently, and stop if the symptoms "
                          "come back.")
+# --- the status line under a playing session (terminal) -------------------------------------------
+# Read on the screen while the session plays; it is rewritten in place, so keep it short. Numbers
+# and clock times stay digits.
+# TRANSLATORS: which set of the exercise is playing: "set 2".
+STATUS_SET = phrase("status line", "set {number}")
+# TRANSLATORS: the exercise that comes after this one; {exercise} is its name.
+STATUS_NEXT = phrase("status line", "next: {exercise}")
+# TRANSLATORS: the session is paused; {line} is the status line. Keep the keys (space is the
+# space bar, q the letter q) and say what each does: go on, or stop.
+STATUS_PAUSED = phrase("status line", "[paused] {line}   space: resume  q: quit")
+# TRANSLATORS: the session waits for its speech to be made; {doing} is empty, or ": " and the
+# start of the line being made, in quotes.
+STATUS_MAKING = phrase("status line", "making speech, {made} of {total} lines{doing}")
+# TRANSLATORS: before a session fitted to --minutes plays, every line is made first; keep
+# "--minutes" as it is.
+STATUS_FITTING = phrase("status line", "--minutes {minutes} needs every line's length first: "
+                        "making speech, {made} of {total} lines")
+
 # TRANSLATORS: the first line of `show`, over a session's timed script: {level} and {pace} are
 # their names (beginner ..., slow ...), {length} the session's length (05:13).
 SHOW_HEADER = phrase("show", "{title}: {level} level, {pace} pace, {length} in all")

@@ -393,21 +393,22 @@ class Player:
         return self.timeline.events[index - 1] if index else None
 
     def describe(self, position: int, paused: bool = False) -> str:
-        rate = self.timeline.sample_rate
+        """The status line at `position`, in the session's language."""
+        rate, book = self.timeline.sample_rate, phrasebook(self.timeline.language)
         chapter = self.chapter_at(position)
         event = self.event_at(position)
         parts = [chapter.title]
         if event is not None and event.exercise == chapter.exercise:
             if event.set:
-                parts.append(f"set {event.set}")
+                parts.append(book(phrases.STATUS_SET, number=str(event.set)))
             if event.side:
                 parts.append(event.side)
         parts.append(f"{clock(position / rate)} / {clock(self.timeline.duration)}")
         later = [c for c in self.timeline.chapters if c.start > position]
         if later:
-            parts.append(f"next: {later[0].title}")
+            parts.append(book(phrases.STATUS_NEXT, exercise=later[0].title))
         line = " | ".join(parts)
-        return f"[paused] {line}   space: resume  q: quit" if paused else line
+        return book(phrases.STATUS_PAUSED, line=line) if paused else line
 
     # playing ------------------------------------------------------------------
     def show(self, text: str) -> None:

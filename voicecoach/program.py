@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
+from . import phrases
 from . import routine as routines
 from .errors import Problem, RoutineError, RoutineNotFound, UsageError
-from .i18n import NotTranslated
+from .i18n import ENGLISH, NotTranslated, Phrasebook
 from .routine import (
     Exercise,
     Range,
@@ -166,24 +167,27 @@ def _whole_if_whole(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def describe_numbers(row: dict) -> str:
-    """'3 x 20 reps', '45 s', '2 x 30 s hold, each side' for a row of `resolved`."""
+def describe_numbers(row: dict, book: Phrasebook = ENGLISH) -> str:
+    """'3 x 20 reps', '45 s', '2 x 30 s hold, each side' for a row of `resolved`, in `book`'s
+    language, with digits (it is read on the screen)."""
     def seconds(value: float) -> str:
         minutes, rest = divmod(value, 60)
         if not minutes:
-            return f"{rest:g} s"
-        return f"{minutes:g} min" + (f" {rest:g} s" if rest else "")
+            return book(phrases.SCREEN_SECONDS, seconds=f"{rest:g}")
+        if not rest:
+            return book(phrases.SCREEN_MINUTES, minutes=f"{minutes:g}")
+        return book(phrases.SCREEN_MINUTES_SECONDS, minutes=f"{minutes:g}", seconds=f"{rest:g}")
 
     if row["reps"] is not None:
-        work = f"{row['reps']} reps"
+        work = book.counted(phrases.SCREEN_REPS, row["reps"], reps=str(row["reps"]))
     elif row["hold"] is not None:
-        work = f"{seconds(row['hold'])} hold"
+        work = book(phrases.SCREEN_HOLD, time=seconds(row["hold"]))
     else:
         work = seconds(row["duration"])
     if row["sets"] > 1:
-        work = f"{row['sets']} x {work}"
+        work = book(phrases.SCREEN_SETS, sets=str(row["sets"]), work=work)
     if row["sides"]:
-        work += ", each side"
+        work = book(phrases.SCREEN_EACH_SIDE, work=work)
     return work
 
 

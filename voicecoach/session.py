@@ -191,9 +191,11 @@ class Live:
         self.making.wait_more(self._seen, timeout)
 
     def status(self) -> str:
+        """What the player waits for, in the session's language."""
         making = self.making
         doing = f": {making.current[:40]!r}" if making.current else ""
-        return f"making speech, {making.made} of {making.total} lines{doing}"
+        return planner.book_of(self.routine)(phrases.STATUS_MAKING, made=str(making.made),
+                                             total=str(making.total), doing=doing)
 
 
 def start(routine_ref: str | Routine, settings: Settings, cache: Cache | None = None,

@@ -103,14 +103,25 @@ def rate_the_morning_after(store: Store, plan: history.Plan, asker: Asker) -> No
             history.rate_next_day(store, plan.unrated, word)
 
 
+AskerIn = Callable[[Phrasebook], Asker]  # an Asker that asks in the phrasebook's language
+
+
+def session_book(routine: routines.Routine) -> Phrasebook:
+    """The language a session speaks (its routine's own), and so the language of every word said
+    to the person and every answer asked of them while it runs: what they hear, they answer in."""
+    return phrasebook(routine.language)
+
+
 @dataclass(frozen=True)
 class Today:
-    """Today's session in the active program: its plan, the settings it is played at, and the
-    options to repeat in a command suggested to the person (the week's level is not repeated)."""
+    """Today's session in the active program: its plan, the settings it is played at, the
+    options to repeat in a command suggested to the person (the week's level is not repeated),
+    and the one language the run speaks to the person in, the session's (session_book)."""
 
     plan: history.Plan
     settings: Settings
     given: list[str]
+    book: Phrasebook
 
 
 def terminal_book(options: Options, defaults: Defaults, own: str = SOURCE) -> Phrasebook:
@@ -145,28 +156,45 @@ def start_program(store: Store, ref: str, day: dt.date, replace_active: Callable
         return history.start(store, ref, day, replace_active)
 
 
-def today_plan(store: Store, day: dt.date, options: Options, defaults: Defaults) -> history.Plan | None:
-    """Today's plan, its reasons and advice in the terminal's language (terminal_book)."""
+def today_plan(store: Store, day: dt.date, options: Options, defaults: Defaults,
+               ask: AskerIn | None = None) -> history.Plan | None:
+    """Today's plan, its reasons and advice in the terminal's language (terminal_book); with
+    `ask`, the morning after the last session is asked first, in that language (it may hold the
+    week), unless the program is paused."""
     plan = history.plan_for(store, day)
     if plan is None:
         return None
     book = terminal_book(options, defaults, plan.program.language)
-    return plan if book is ENGLISH else history.plan_for(store, day, book)
+    if ask is not None and plan.unrated is not None and not plan.position.paused:
+        rate_the_morning_after(store, plan, ask(book))
+    elif book is ENGLISH:
+        return plan
+    return history.plan_for(store, day, book)
 
 
-def today_session(store: Store, day: dt.date, options: Options, defaults: Defaults) -> Today:
+def today_session(store: Store, day: dt.date, options: Options, defaults: Defaults,
+                  ask: AskerIn | None = None) -> Today:
     """Today's program session, to play or export: refused while no program is active or while it
-    is paused; at the week's level unless a level was given."""
-    plan = today_plan(store, day, options, defaults)  # its advice in the terminal's language
+    is paused; at the week's level unless a level was given. The run speaks one language, the
+    session's: with `ask`, the morning after the last session is asked in it before the session
+    is chosen (it may hold the week), and the plan's advice is said in it."""
+    plan = today_plan(store, day, options, defaults)  # a refusal in the terminal's language
     if plan is None:
-        raise history.NoActiveProgram("there is no session to play or export")
+        raise history.NoActiveProgram("there is no session to play or export",
+                                      terminal_book(options, defaults)(phrases.NOTHING_TO_PLAY))
     if plan.position.paused:
+        raise history.ProgramPaused(plan.advice)
+    book = session_book(plan.routine)
+    if ask is not None:
+        rate_the_morning_after(store, plan, ask(book))
+    plan = history.plan_for(store, day, book) or plan  # the same run, in the session's language
+    if plan.position.paused:  # no morning-after answer pauses a program, but none plays paused
         raise history.ProgramPaused(plan.advice)
     settings = options.settings(defaults, week_level=plan.level)
     given = replace(settings, level=DEFAULT_LEVEL).option_args()  # the week's level is not repeated
     if options.level is not None:  # a level given overrides the week's, standard too
         given = ["--level", settings.level, *given]
-    return Today(plan, settings, given)
+    return Today(plan, settings, given, book)
 
 
 @dataclass(frozen=True)
@@ -225,9 +253,7 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
     if active is not None and active.position.urgent:  # any session, not only the program's
         playback.tell(book(phrases.BEFORE_YOU_PLAY, advice=active.advice))
     device = Device(SAMPLE_RATE, playback.no_device_hint)  # before any speech is made
-    asker = playback.asker
-    if plan is not None:
-        rate_the_morning_after(store, plan, asker)
+    asker = playback.asker  # the morning after was asked before the plan was chosen (today_session)
     pain_before = asker.pain(phrases.PAIN_BEFORE.text) if plan is not None else None
     if pain_before is not None and pain_before >= history.SETTLE_FIRST:
         playback.tell(book(phrases.PAIN_HIGH_BEFORE, pain=str(pain_before),
@@ -265,11 +291,14 @@ def play_session(routine: routines.Routine, settings: Settings, cache: Cache, pl
 
 
 class _Fitting:
-    """A ProgressFactory for play --minutes: the status line says why nothing sounds yet."""
+    """A ProgressFactory for play --minutes: the status line says why nothing sounds yet, in the
+    session's language."""
 
-    def __init__(self, status: Callable[[str], None] | None, settings: Settings):
+    def __init__(self, status: Callable[[str], None] | None, settings: Settings,
+                 book: Phrasebook = ENGLISH):
         self.status = status
         self.minutes = settings.minutes
+        self.book = book
 
     def __call__(self, total: int) -> Callable[..., None] | None:
         if self.status is None:
@@ -278,8 +307,8 @@ class _Fitting:
 
         def advance(step: int, text: str = "") -> None:
             made[0] += step
-            status(f"--minutes {self.minutes:g} needs every line's length first: making speech, "
-                   f"{made[0]} of {total} lines")
+            status(self.book(phrases.STATUS_FITTING, minutes=f"{self.minutes:g}", made=str(made[0]),
+                             total=str(total)))
 
         advance(0)
         return advance
