@@ -27,6 +27,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "voicecoach"))
 TOOL_CACHES = (".venv", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", "**/__pycache__")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The phrasebook's compiled catalogs brought up to date with the .po files, as an install
+    does: after a pull or a merge, a checkout's editable install still holds the .mo files of
+    before, and the tests would hear the old phrases (once, before any worker starts)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not (CHECKOUT / ".git").exists():
+        return
+    stale = [po for po in (CHECKOUT / "voicecoach" / "locale").glob("*/LC_MESSAGES/voicecoach.po")
+             if not po.with_suffix(".mo").exists()
+             or po.with_suffix(".mo").stat().st_mtime_ns < po.stat().st_mtime_ns]
+    if stale:
+        subprocess.run([sys.executable, str(CHECKOUT / "scripts" / "phrasebook"), "compile"],
+                       check=True, capture_output=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The speech cache every test shares unless it tests the cache itself: each line is made once
