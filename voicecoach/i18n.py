@@ -21,10 +21,10 @@ from . import phrases
 from .errors import UsageError, VoicecoachError
 from .numbers import Number
 from .phrases import Counted, Phrase
+from .vocabulary import SOURCE
 
 DOMAIN = "voicecoach"
 LOCALE_DIR = Path(__file__).parent / "locale"
-SOURCE = "en"  # the language of the phrases in the code, and of a routine without `language:`
 
 
 @dataclass(frozen=True)

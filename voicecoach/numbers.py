@@ -14,8 +14,9 @@ import functools
 from unicode_rbnf import RbnfEngine
 
 from .errors import VoicecoachError
+from .vocabulary import SOURCE
 
-DIGITS = frozenset({"en"})  # languages whose sessions show numbers as digits, as before
+DIGITS = frozenset({SOURCE})  # languages whose sessions show numbers as digits, as before
 
 
 class NumberFormError(VoicecoachError):

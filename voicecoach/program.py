@@ -25,7 +25,7 @@ from .routine import (
     _show,
     _text,
 )
-from .vocabulary import LEVELS
+from .vocabulary import LEVELS, SOURCE
 
 PROGRAM_KEYS = ("title", "source", "summary", "sessions_per_week", "weeks", "language")
 WEEK_KEYS = ("routine", "level", "changes", "note")
@@ -97,7 +97,7 @@ class Program:
     source: str | None = None
     summary: str | None = None
     builtin: bool = False
-    language: str = "en"  # its text's, and its built-in routines' (their translations)
+    language: str = SOURCE  # its text's, and its built-in routines' (their translations)
 
     def week(self, number: int) -> Week:
         return self.weeks[min(number, len(self.weeks)) - 1]
@@ -218,10 +218,10 @@ def load(name_or_path: str, language: str | None = None) -> Program:
         data = routines.read_file(candidate, name_or_path, "program")
         return load_text(data, name_or_path, candidate.resolve().parent)
     if name_or_path in known:
-        folder = "programs" if language in (None, "en") else f"programs/{language}"
+        folder = "programs" if language in (None, SOURCE) else f"programs/{language}"
         resource = resources.files("voicecoach").joinpath(*folder.split("/"), f"{name_or_path}.yaml")
         if not resource.is_file():
-            raise NotTranslated("program", name_or_path, language or "en")
+            raise NotTranslated("program", name_or_path, language or SOURCE)
         return load_text(resource.read_bytes(), f"{folder}/{name_or_path}.yaml", None,
                          name_or_path, builtin=True)
     raise ProgramNotFound(name_or_path, known)
@@ -300,7 +300,7 @@ def _whole(check: _Checker, node: _Node, what: str, low: int, high: int) -> int 
 
 
 def _week(check: _ProgramChecker, node: _Node, number: int, folder: Path | None,
-          language: str = "en") -> Week | None:
+          language: str = SOURCE) -> Week | None:
     if not isinstance(node.value, dict):
         check.add(node.line, f"a week must be a mapping with 'routine', got {_describe(node.value)}")
         return None
@@ -333,7 +333,7 @@ def _week(check: _ProgramChecker, node: _Node, number: int, folder: Path | None,
 
 
 def _routines(check: _ProgramChecker, node: _Node, folder: Path | None,
-              language: str = "en") -> list[Routine]:
+              language: str = SOURCE) -> list[Routine]:
     names = node.value if isinstance(node.value, list) else [_Node(node.value, node.line)]
     if not names or len(names) > MAX_ROUTINES_A_WEEK:
         check.add(node.line, f"'routine' must name a routine, or a list of 1 to "
@@ -364,7 +364,7 @@ def _routines(check: _ProgramChecker, node: _Node, folder: Path | None,
     return found
 
 
-def _routine(name: str, folder: Path | None, language: str = "en") -> Routine:
+def _routine(name: str, folder: Path | None, language: str = SOURCE) -> Routine:
     """A week's routine: a file beside the program, or a built-in in the program's language."""
     looks_like_path = name.endswith((".yaml", ".yml"))
     if looks_like_path and folder is not None:

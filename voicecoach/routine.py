@@ -16,7 +16,7 @@ import yaml
 
 from .errors import Problem, RoutineError, RoutineNotFound
 from .files import NotRegular, read_regular
-from .vocabulary import EQUIPMENT, POSITIONS, WORK_KINDS
+from .vocabulary import EQUIPMENT, POSITIONS, SOURCE, WORK_KINDS
 
 try:  # libyaml keeps even a large hostile file well under a second
     _Loader: Any = yaml.CSafeLoader
@@ -160,7 +160,7 @@ class Routine:
     builtin: bool = False
     equipment: tuple[str, ...] = ()
     exercises_line: int = 1  # where the exercises begin in the file, for a problem with them all
-    language: str = "en"  # the language its text is in, and its session speaks (i18n.py)
+    language: str = SOURCE  # the language its text is in, and its session speaks (i18n.py)
 
     @property
     def named(self) -> str:
@@ -952,12 +952,12 @@ def load(name_or_path: str, language: str | None = None) -> Routine:
     if looks_like_path or (name_or_path not in known and os.path.lexists(name_or_path)):
         return load_file(candidate, name_or_path)
     if name_or_path in known:  # a built-in id wins over a folder of the same name (export --split)
-        folder = "library" if language in (None, "en") else f"library/{language}"
+        folder = "library" if language in (None, SOURCE) else f"library/{language}"
         resource = resources.files("voicecoach").joinpath(*folder.split("/"), f"{name_or_path}.yaml")
         if not resource.is_file():
             from .i18n import NotTranslated
 
-            raise NotTranslated("routine", name_or_path, language or "en")
+            raise NotTranslated("routine", name_or_path, language or SOURCE)
         return load_text(resource.read_bytes(), f"{folder}/{name_or_path}.yaml", name_or_path,
                          builtin=True)
     raise RoutineNotFound(name_or_path, known)

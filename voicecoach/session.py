@@ -98,7 +98,7 @@ def speaking(language: str, settings: Settings) -> Settings:
         return replace(settings, voice=LANGUAGES[language].voice if language in LANGUAGES
                        else language)
     choice = resolve_voice(settings.voice)
-    spoken = choice.voice.languages if choice.voice else ("en",)
+    spoken = choice.voice.languages if choice.voice else (SOURCE,)
     if not any(speaks(code, language) for code in spoken):
         able = [voice.id for voice in list_voices()
                 if any(speaks(code, language) for code in voice.languages)]

@@ -24,7 +24,7 @@ from .i18n import ENGLISH, Phrasebook, phrasebook
 from .routine import Exercise, Range, Routine, phase_of, wordings
 from .settings import MINUTES_RANGE, SAMPLE_RATE, Settings
 from .sounds import tone_samples
-from .vocabulary import COUNTDOWN, MAX_SESSION_SECONDS, UPRIGHT, Level, Role, Sound
+from .vocabulary import COUNTDOWN, MAX_SESSION_SECONDS, SOURCE, UPRIGHT, Level, Role, Sound
 
 Measure = Callable[[str], int]
 
@@ -109,7 +109,7 @@ class Timeline:
     events: tuple[Event, ...]
     chapters: tuple[Chapter, ...]
     notes: tuple[Note, ...] = ()
-    language: str = "en"  # what it speaks: playback says its own lines (resuming) in it too
+    language: str = SOURCE  # what it speaks: playback says its own lines (resuming) in it too
 
     @property
     def duration(self) -> float:
@@ -719,7 +719,7 @@ class _Planner:
     def check(self, work: Work, positions_used: bool) -> None:
         """Notes on what will work but sound wrong, for `check` to warn about."""
         exercise = work.exercise
-        if exercise.number == 1 and self.routine.language == "en":  # it knows English nouns only
+        if exercise.number == 1 and self.routine.language == SOURCE:  # it knows English nouns only
             intro = (self.routine.intro or "").lower()
             missing = [item for item in self.routine.equipment if item not in intro]
             if missing:

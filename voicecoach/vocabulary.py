@@ -38,6 +38,7 @@ EQUIPMENT = ("chair", "wall", "cushion", "ottoman", "mat", "towel", "counter", "
 
 MAX_SESSION_SECONDS = 4 * 3600  # the longest session a routine may make (and --minutes may ask)
 COUNTDOWN = 3  # numbers in a countdown
+SOURCE = "en"  # the language of the phrases in the code, and of a routine without `language:`
 NO_BED = "none"  # --bed none: no bed, e.g. to turn off a default from a config file
 
 
