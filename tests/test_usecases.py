@@ -79,6 +79,26 @@ def test_today_is_refused_without_a_program_and_while_it_is_paused(tmp_path):
         today_session(store, day + dt.timedelta(days=1), Options(), Defaults())
 
 
+def test_today_with_language_asked_plays_a_built_in_program_s_translation_and_refuses_a_file_s(tmp_path):
+    """A built-in program started in English, `today --language de`: the same week and routine,
+    in German, asked and said in German; a program file in English cannot be said in German."""
+    store, day = Store(tmp_path / "history.sqlite"), dt.date(2026, 3, 2)
+    history.start(store, "cobra-progression", day, lambda active: True)
+    english = today_session(store, day, Options(), Defaults())
+    german = today_session(store, day, Options(language="de"), Defaults())
+    translation = programs.load("cobra-progression", "de")
+    assert (english.plan.routine.language, german.plan.routine.language) == ("en", "de")
+    assert german.plan.program.title == translation.title != english.plan.program.title
+    assert german.plan.routine.id == english.plan.routine.id  # the same session, as recorded
+    assert [e.name for e in german.plan.routine.exercises] == \
+        [e.name for e in translation.week(1).session(0, translation.id).exercises]
+    assert german.book.language == "de" and german.settings.language == "de"
+    (tmp_path / "file").mkdir()
+    store, day = _program(tmp_path / "file")
+    with pytest.raises(history.LanguageMismatch, match="desk-weeks.yaml is in English"):
+        today_session(store, day, Options(language="de"), Defaults())
+
+
 def test_export_all_skips_what_cannot_fit_and_writes_the_rest(tmp_path, speech_cache):
     written, skipped, made = [], [], []
 

@@ -132,9 +132,9 @@ def session_options(command: Callable) -> Callable:
                   help="Open with the full safety screen ('voicecoach safety') instead of the "
                        "short note, as a first session does.")
     @click.option("--language", metavar="LANG", default=None, callback=_language_option,
-                  help="The language the session speaks, e.g. de or es: a built-in routine's "
+                  help="The language the session speaks, e.g. de or es: a built-in routine's or program's "
                        "translation (default: your config file's, else your locale's, else "
-                       "English; a routine file speaks its own).")
+                       "English; a routine or program file speaks its own).")
     @functools.wraps(command)
     def wrapper(*args: Any, level: str | None, pace: str | None, minutes: float | None,
                 voice: str | None, safety_screen: bool, language: str | None,

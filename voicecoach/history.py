@@ -447,17 +447,22 @@ def decode_ref(ref: str) -> ProgramRef:
     return ProgramRef(builtin=name, language=language or SOURCE)
 
 
-def _program_of(run: Run) -> Program:
-    """The active run's program, from its built-in id or the file it was started from."""
+def _program_of(run: Run, language: str | None = None) -> Program:
+    """The active run's program, from its built-in id or the file it was started from; with
+    `language` (asked for by name), a built-in's translation into it, the same weeks and
+    routines (NotTranslated when there is none), and a file in another is refused."""
     named = decode_ref(run.ref)
     if named.file is not None:
         if not named.file.exists():
             raise VoicecoachError(f"the active program '{run.program}' was started from {run.ref}, "
                                   "which is no longer there; put it back, or start another program "
                                   "with 'voicecoach program start NAME --yes'")
-        return programs.load(str(named.file))
+        program = programs.load(str(named.file))
+        if language is not None and language != program.language:
+            raise LanguageMismatch(program.path, language, program.language, "program")
+        return program
     assert named.builtin is not None
-    return programs.load(named.builtin, named.language)
+    return programs.load(named.builtin, language or named.language)
 
 
 def program_language(run: Run | None) -> str:
@@ -474,13 +479,15 @@ def program_language(run: Run | None) -> str:
         return SOURCE
 
 
-def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH) -> Plan | None:
+def plan_for(store: Store, on: dt.date, book: Phrasebook = ENGLISH,
+             language: str | None = None) -> Plan | None:
     """Today's session of the active program, counting what was done up to `on`; its reasons
-    and advice said in `book`'s language (JSON keeps English: plan_for without a book)."""
+    and advice said in `book`'s language (JSON keeps English: plan_for without a book). With
+    `language`, asked for by name, the session is in it: a built-in program's translation."""
     run = store.active_run()
     if run is None:
         return None
-    program = _program_of(run)
+    program = _program_of(run, language)
     sessions = [s for s in store.sessions(run.id) if run.started <= s.date <= on]
     before = [s for s in sessions if s.date < on]
     unrated = before[-1] if before and before[-1].next_day is None else None

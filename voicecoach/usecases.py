@@ -160,8 +160,9 @@ def today_plan(store: Store, day: dt.date, options: Options, defaults: Defaults,
                ask: AskerIn | None = None) -> history.Plan | None:
     """Today's plan, its reasons and advice in the terminal's language (terminal_book); with
     `ask`, the morning after the last session is asked first, in that language (it may hold the
-    week), unless the program is paused."""
-    plan = history.plan_for(store, day)
+    week), unless the program is paused. --language asks for the program in that language: a
+    built-in's translation (a program file in another language is refused)."""
+    plan = history.plan_for(store, day, language=options.language)
     if plan is None:
         return None
     book = terminal_book(options, defaults, plan.program.language)
@@ -169,7 +170,7 @@ def today_plan(store: Store, day: dt.date, options: Options, defaults: Defaults,
         rate_the_morning_after(store, plan, ask(book))
     elif book is ENGLISH:
         return plan
-    return history.plan_for(store, day, book)
+    return history.plan_for(store, day, book, options.language)
 
 
 def today_session(store: Store, day: dt.date, options: Options, defaults: Defaults,
@@ -187,7 +188,7 @@ def today_session(store: Store, day: dt.date, options: Options, defaults: Defaul
     book = session_book(plan.routine)
     if ask is not None:
         rate_the_morning_after(store, plan, ask(book))
-    plan = history.plan_for(store, day, book) or plan  # the same run, in the session's language
+    plan = history.plan_for(store, day, book, options.language) or plan  # the same run, in its language
     if plan.position.paused:  # no morning-after answer pauses a program, but none plays paused
         raise history.ProgramPaused(plan.advice)
     settings = options.settings(defaults, week_level=plan.level)
