@@ -26,11 +26,11 @@ from .config import Defaults
 from .config import load as load_config
 from .config import path as config_path
 from .errors import RoutineError, RoutineNotFound, UnknownVoice, UsageError, VoicecoachError
-from .i18n import ENGLISH, SOURCE, Phrasebook
+from .i18n import ENGLISH, Phrasebook
 from .settings import BED_LEVELS, DEFAULT_BED_LEVEL, MINUTES_RANGE, SAMPLE_RATE, Settings
 from .store import FILE_NAME, TOKEN_FILE, Store, data_folder
 from .usecases import Options, input_files
-from .vocabulary import LEVELS, NEXT_DAY, NO_SYMPTOM, PACE_NAMES, PAIN_SCALE, SYMPTOM_NAMES
+from .vocabulary import LEVELS, NEXT_DAY, NO_SYMPTOM, PACE_NAMES, PAIN_SCALE, SOURCE, SYMPTOM_NAMES
 
 if TYPE_CHECKING:
     from .session import Session

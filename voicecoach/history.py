@@ -17,12 +17,12 @@ from . import phrases
 from . import program as programs
 from . import routine as routines
 from .errors import UsageError, VoicecoachError
-from .i18n import ENGLISH, SOURCE, LanguageMismatch, Phrasebook
+from .i18n import ENGLISH, LanguageMismatch, Phrasebook
 from .program import Program, Week
 from .routine import Routine
 from .settings import Settings
 from .store import Logged, Run, Store
-from .vocabulary import LEVELS, MAX_SESSION_SECONDS, NEXT_DAY, NO_SYMPTOM, PAIN_SCALE, SYMPTOM_NAMES
+from .vocabulary import LEVELS, MAX_SESSION_SECONDS, NEXT_DAY, NO_SYMPTOM, PAIN_SCALE, SOURCE, SYMPTOM_NAMES
 
 START_HINT = ENGLISH(phrases.NO_PROGRAM)  # --json's message, which stays English
 

@@ -563,7 +563,7 @@ def validate(root: _Node, path: str, routine_id: str, builtin: bool = False) -> 
 
 def _language(check: _Checker, top: dict[str, Any]) -> str:
     """The file's `language:`, one with a phrasebook (i18n.py); English when it has none."""
-    from .i18n import SOURCE, available
+    from .i18n import available
 
     if "language" not in top:
         return SOURCE

@@ -8,12 +8,12 @@ from . import phrases, safety
 from . import timeline as planner
 from .cache import Cache
 from .errors import Problem, SpeechEngineMissing, UsageError
-from .i18n import LANGUAGES, SOURCE, LanguageMismatch, NotTranslated, VoiceLanguage, speaks
+from .i18n import LANGUAGES, LanguageMismatch, NotTranslated, VoiceLanguage, speaks
 from .routine import Cue, Routine, load
 from .settings import SAMPLE_RATE, Settings
 from .speech import Making, ProgressFactory, Speech, list_voices, resolve_voice
 from .timeline import Role, Timeline, clock
-from .vocabulary import MAX_SESSION_SECONDS, Sound
+from .vocabulary import MAX_SESSION_SECONDS, SOURCE, Sound
 
 if TYPE_CHECKING:
     from .bed import Bed

@@ -18,10 +18,10 @@ from .cache import Cache
 from .config import Defaults
 from .errors import FitError, VoicecoachError
 from .formats import Format
-from .i18n import ENGLISH, SOURCE, NotTranslated, Phrasebook, available, from_locale, phrasebook
+from .i18n import ENGLISH, NotTranslated, Phrasebook, available, from_locale, phrasebook
 from .settings import SAMPLE_RATE, Settings
 from .store import Run, Store
-from .vocabulary import DEFAULT_LEVEL, NO_BED
+from .vocabulary import DEFAULT_LEVEL, NO_BED, SOURCE
 
 if TYPE_CHECKING:
     from .player import Stop
