@@ -148,3 +148,29 @@ def test_a_signal_an_extension_turns_into_another_error_still_ends_cleanly():
     KeyboardInterrupt (seen once in the random-moment test): still one line and exit 130."""
     result = subprocess.run([sys.executable, "-c", TURNED], capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr) == (130, "voicecoach: stopped (Ctrl-C)\n")
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_inside_a_finalizer_is_one_line_not_an_ignored_traceback(how):
+    """A signal can land while Python runs a finalizer or a weakref callback (the import system
+    runs one as it lets go of a module's lock), where its exception cannot travel up: Python
+    prints "Exception ignored in" and a traceback. The signal is still ours: one line, its exit
+    code. Made certain here by signalling from inside a __del__."""
+    script = f"""
+import os, signal, time
+from voicecoach import interrupts
+interrupts.install()
+class Finalized:
+    def __del__(self):
+        os.kill(os.getpid(), {int(how)})
+        time.sleep(0.5)  # the handler runs here, inside the finalizer
+try:
+    Finalized()
+    interrupts.check()
+    print("not stopped")
+except KeyboardInterrupt as interrupt:
+    interrupts.leave(interrupt)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    name = "Ctrl-C" if how == signal.SIGINT else "SIGTERM"
+    assert (done.returncode, done.stdout, done.stderr) == (128 + how, "", f"voicecoach: stopped ({name})\n")

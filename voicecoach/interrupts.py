@@ -3,7 +3,8 @@ removed) and ends with one line and exit 130 or 143, whenever the signal comes."
 from __future__ import annotations
 
 import os
-import signal  # only these two: this module is imported before anything else, kept quick
+import signal  # only these three: this module is imported before anything else, kept quick
+import sys
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -23,10 +24,21 @@ def _stop(signum: int, frame: object) -> None:
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    # A signal that lands inside a finalizer or a weakref callback (the import system runs one as
+    # it releases a module's lock) raises where Python cannot pass the exception on, and it prints
+    # "Exception ignored in: ..." with a traceback. Ours is recorded: check() raises it again on
+    # the way out, so the person sees the one line that says we stopped and nothing else.
+    if isinstance(unraisable.exc_value, KeyboardInterrupt) and _received:
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def install() -> None:
     """Turn SIGINT and SIGTERM into KeyboardInterrupt and Terminated; call first thing."""
     for number in SIGNALS:
         signal.signal(number, _stop)
+    sys.unraisablehook = _unraisable
 
 
 def pending() -> KeyboardInterrupt | None:
@@ -50,8 +62,6 @@ def leave(interrupt: BaseException) -> None:
     os._exit rather than sys.exit: after a KeyboardInterrupt inside some imports the interpreter
     ends itself by SIGINT at exit whatever code is asked for, and nothing is left to clean up.
     """
-    import sys
-
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
