@@ -598,7 +598,7 @@ def test_resuming_asks_in_the_listener_s_language_and_n_changes_nothing(language
 
 def test_a_built_in_program_started_in_german_is_its_translation_from_then_on():
     """`program start ID --language de` makes the German program the active one: `today` gives its
-    title and German routines without being asked again, and English only when asked."""
+    title and German routines without being asked again, and the English original only when asked."""
     started = vc("program", "start", "strength-20-30-40", "--language", "de", "--date", MONDAY.isoformat())
     assert started.returncode == 0 and started.stdout.startswith("Kraft auf dem Weg zu zwanzig"), started
     shown = vc("today", "--date", MONDAY.isoformat()).stdout
@@ -611,4 +611,6 @@ def test_a_built_in_program_started_in_german_is_its_translation_from_then_on():
         store.close()
     assert plan is not None and (plan.program.language, plan.routine.language) == ("de", "de")
     english = vc("today", "--date", MONDAY.isoformat(), "--language", "en").stdout
-    assert english.startswith("Kraft auf dem Weg") and "Week 1 of 10" in english  # its title is its own
+    # asked for by name, the program is its English original: the same run, week and routine
+    assert english.startswith("Strength towards 20, 30 and 40 (strength-20-30-40), started "), english
+    assert "Week 1 of 10: strength-basics" in english, english

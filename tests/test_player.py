@@ -224,8 +224,8 @@ def test_today_play_on_a_terminal_asks_pain_before_and_after(capture, tmp_path, 
 # the status line (playing, paused), pain after, the symptoms and the stop line. A one-key answer
 # means what the person meant only then: s is "same" in English and "schlechter" (worse) in German.
 ONE_LANGUAGE = {
-    # a German program (its session speaks German), though --language en was typed
-    "de": {"options": ["--language", "en"], "env": {}, "same": b"g\r",
+    # a German program (its session speaks German) in an English locale
+    "de": {"options": [], "env": {"LANG": "en_US.UTF-8"}, "same": b"g\r",
            "morning": "b besser, g gleich, s schlechter (Enter zum \u00dcberspringen): ",
            "before": "Schmerz vor dem Start, 0-10 (Enter zum \u00dcberspringen): ",
            "next": " | als N\u00e4chstes: ", "paused": "   Leertaste: weiter  q: beenden",
