@@ -573,7 +573,7 @@ def test_the_feed_stays_xml_whatever_a_description_holds():
     is dropped: the feed still parses."""
     import datetime as dt
 
-    from voicecoach.episodes import Made
+    from voicecoach.episode import Made
     from voicecoach.feed import rss
 
     made = Made("desk-break-standard-0123456789ab", "Desk \x1b[31mbreak\x01", 60.0, 1000,

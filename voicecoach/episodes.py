@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from . import __version__, phrases
 from . import routine as routines
 from . import timeline as planner
 from .cache import EPISODES, Cache
+from .episode import Episode, Made
 from .errors import VoicecoachError
 from .export import DEFAULT_BITRATE, write_session
 from .files import atomic_output, read_regular
@@ -46,46 +47,6 @@ _CLOSE = 0.15  # a length this close to the routine's own is not worth offering
 
 class Stopped(Exception):
     """The server is stopping: the episode being made is abandoned (nothing partial is left)."""
-
-
-@dataclass(frozen=True)
-class Episode:
-    """One session the server offers: a routine at some settings."""
-
-    key: str
-    routine: Routine
-    settings: Settings
-    title: str
-    log_ref: str | None  # what `log --routine` takes for it; None: today's program session
-    today: bool = False
-
-    @property
-    def level(self) -> str:
-        return self.settings.level
-
-
-@dataclass(frozen=True)
-class Made:
-    """A finished episode, as its description file tells it."""
-
-    key: str
-    title: str
-    seconds: float
-    size: int  # bytes of the audio file
-    chapters: tuple[tuple[float, str], ...]  # (start second, title)
-    made: dt.datetime
-    summary: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "seconds": self.seconds, "bytes": self.size,
-                "chapters": [{"startTime": start, "title": title} for start, title in self.chapters],
-                "made": self.made.isoformat(timespec="seconds"), "summary": self.summary}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Made:
-        return cls(data["key"], data["title"], float(data["seconds"]), int(data["bytes"]),
-                   tuple((float(c["startTime"]), str(c["title"])) for c in data["chapters"]),
-                   dt.datetime.fromisoformat(data["made"]), data.get("summary", ""))
 
 
 def json_chapters(made: Made) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from . import phrases
-from .episodes import Made
+from .episode import Made
 from .formats import DEFAULT, Format
 from .i18n import ENGLISH, Phrasebook
 from .safety import screen_text

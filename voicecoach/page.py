@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import phrases
-from .episodes import Episode, Made
+from .episode import Episode, Made
 from .formats import DEFAULT, Format
-from .history import SYMPTOMS
 from .i18n import ENGLISH, Phrasebook
 from .safety import screen
 from .timeline import clock, sentence
+from .vocabulary import SYMPTOM_NAMES
 
 PAIN_CHOICES = range(0, 11)
 
@@ -98,7 +98,8 @@ def index(listed: Sequence[Listed], today: Episode | None, feed_url: str, note: 
 def _symptoms(book: Phrasebook) -> str:
     """The warning symptoms, to tick after a session; none ticked says there were none."""
     boxes = "".join(f'<label class="symptom"><input type="checkbox" name="symptom" value="{escape(name)}"> '
-                    f"{escape(sentence(book(phrases.SYMPTOM_TEXTS[name])))}</label>" for name in SYMPTOMS)
+                    f"{escape(sentence(book(phrases.SYMPTOM_TEXTS[name])))}</label>"
+                    for name in SYMPTOM_NAMES)
     return (f'<fieldset class="symptoms"><legend>{escape(book(phrases.PAGE_SYMPTOMS))}</legend>{boxes}'
             "</fieldset>")
 

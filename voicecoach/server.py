@@ -34,7 +34,8 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from . import history, page, phrases
-from .episodes import Episode, Episodes, Made, Offer, Stopped, today_episode
+from .episode import Episode, Made
+from .episodes import Episodes, Offer, Stopped, today_episode
 from .errors import VoicecoachError
 from .feed import rss
 from .files import atomic_output, kind_of
