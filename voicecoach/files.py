@@ -12,7 +12,9 @@ import contextvars
 import errno
 import os
 import secrets
+import shutil
 import stat
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TextIO, overload
@@ -229,6 +231,24 @@ def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFF
         if isinstance(exc, OSError):
             raise OutputError(str(path), exc.strerror or str(exc)) from None
         raise
+
+
+@contextlib.contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A private temporary folder (in TMPDIR) for one piece of work, removed afterwards whatever
+    happens. Signals wait while it is made and while it is removed, so a Ctrl-C or SIGTERM at
+    either moment is raised with the folder known, or once it is gone: tempfile's
+    TemporaryDirectory leaves it behind when the signal comes between mkdtemp and its finalizer,
+    or inside its rmtree."""
+    name = ""
+    try:
+        with interrupts.held():
+            name = tempfile.mkdtemp(prefix=prefix)
+        yield Path(name)
+    finally:
+        if name:
+            with interrupts.held():
+                shutil.rmtree(name, ignore_errors=True)
 
 
 def make_folder(folder: Path) -> None:

@@ -2,8 +2,9 @@
 removed) and ends with one line and exit 130 or 143, whenever the signal comes."""
 from __future__ import annotations
 
+import _thread
 import os
-import signal  # only these three: this module is imported before anything else, kept quick
+import signal  # only these four: this module is imported before anything else, kept quick
 import sys
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -14,6 +15,8 @@ class Terminated(KeyboardInterrupt):
 
 
 _received: list[int] = []  # the signal that stopped us, for code that caught its exception
+_main = _thread.get_ident()  # Python runs signal handlers in this thread only
+_holding = [0, 0]  # [held blocks the main thread is in, a signal came in one and waits]
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -21,6 +24,9 @@ def _stop(signum: int, frame: object) -> None:
     _received.append(signum)
     for number in SIGNALS:
         signal.signal(number, signal.SIG_IGN)
+    if _holding[0]:
+        _holding[1] = 1  # raised as the held block ends
+        return
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
@@ -36,6 +42,9 @@ def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
 
 def install() -> None:
     """Turn SIGINT and SIGTERM into KeyboardInterrupt and Terminated; call first thing."""
+    global _main
+    _main = _thread.get_ident()  # a forked worker's own, too
+    _holding[:] = [0, 0]
     for number in SIGNALS:
         signal.signal(number, _stop)
     sys.unraisablehook = _unraisable
@@ -89,13 +98,27 @@ def message(interrupt: BaseException) -> str:
 
 class held:
     """Hold SIGINT and SIGTERM back (they arrive when the block ends), e.g. across a fork, so no
-    handler runs inside the fork's own bookkeeping, in the parent or the child."""
+    handler runs inside the fork's own bookkeeping, in the parent or the child, or while a
+    temporary file or folder is made or removed.
+
+    Masking the signals holds back only those sent to this thread: a process with other threads
+    (numpy's OpenBLAS starts some at import) may take the signal in one of them, and Python then
+    runs the handler here at once. So the handler itself also waits while the main thread is in a
+    held block, and the block raises the signal's exception as it ends."""
 
     def __enter__(self) -> None:
+        self._counted = _thread.get_ident() == _main
+        if self._counted:
+            _holding[0] += 1
         self._previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
 
     def __exit__(self, *exc: object) -> None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._previous)  # a masked one runs _stop here
+        if self._counted:
+            _holding[0] -= 1
+            if not _holding[0] and _holding[1]:
+                _holding[1] = 0
+                raise pending() or KeyboardInterrupt()
 
 
 def in_child() -> None:

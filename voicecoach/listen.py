@@ -14,11 +14,11 @@ import ctypes
 import ctypes.util
 import math
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from .files import scratch_folder
 from .player import Command, Controls
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Spotter:
     def __init__(self) -> None:
         from pocketsphinx import Decoder
 
-        with tempfile.TemporaryDirectory(prefix="voicecoach-") as folder:
+        with scratch_folder("voicecoach-") as folder:
             phrases = os.path.join(folder, "phrases.kws")
             with open(phrases, "w") as out:
                 out.writelines(f"{phrase} /{threshold:g}/\n" for phrase, (_, threshold) in PHRASES.items())

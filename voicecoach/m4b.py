@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import OutputError, VoicecoachError
-from .files import atomic_output
+from .files import atomic_output, scratch_folder
 
 if TYPE_CHECKING:  # the registry imports this module: only its types are needed here
     from .formats import Mark, Tags
@@ -78,16 +78,16 @@ def write(path: Path, blocks: Iterable[bytes], sample_rate: int, samples: int,
           chapters: Sequence[Mark], tags: Tags, bitrate: int) -> None:
     """16-bit mono PCM, in `blocks`, as an M4B at `path` with chapters and tags, written atomically."""
     ffmpeg = _ffmpeg()
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", prefix="voicecoach-") as meta, \
-            tempfile.TemporaryFile() as said, atomic_output(path) as handle:
-        meta.write(metadata(chapters, tags))
-        meta.flush()
+    with scratch_folder("voicecoach-m4b-") as scratch, tempfile.TemporaryFile() as said, \
+            atomic_output(path) as handle:
+        meta = scratch / "chapters.txt"
+        meta.write_text(metadata(chapters, tags), encoding="utf-8")
         fd = handle.fileno()
         # ffmpeg writes the hidden temporary file atomic_output renames (through /dev/fd, so it can
         # seek back to put the index first); "M4B " is the brand audiobook files carry.
         command = [ffmpeg, "-nostdin", "-v", "error", "-y",
                    "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-                   "-i", meta.name, "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
+                   "-i", str(meta), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
                    "-c:a", "aac", "-aac_coder", AAC_CODER, "-b:a", f"{bitrate}k",
                    "-movflags", "+faststart",
                    "-brand", "M4B ", "-f", "ipod", f"/dev/fd/{fd}"]

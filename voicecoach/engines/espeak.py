@@ -28,7 +28,6 @@ import io
 import json
 import os
 import platform
-import tempfile
 import threading
 import time
 import wave
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from .. import interrupts
 from ..errors import SpeechEngineMissing, SpeechError
+from ..files import scratch_folder
 from .base import Clip, Voice
 
 if TYPE_CHECKING:  # pyttsx3 ships no type hints: to mypy its Engine is Any, named here for the reader
@@ -317,8 +317,8 @@ class Espeak:
     # speaking ------------------------------------------------------------------
     def synthesize(self, text: str, voice: Voice | None, words_per_minute: int) -> Clip:
         native = voice.native if voice else None
-        with tempfile.TemporaryDirectory(prefix="voicecoach-espeak-") as scratch:
-            path = Path(scratch) / "take.wav"
+        with scratch_folder("voicecoach-espeak-") as scratch:
+            path = scratch / "take.wav"
             if not hasattr(os, "fork"):  # pragma: no cover - Windows: in this process
                 _take(text, native, words_per_minute, str(path))
             else:

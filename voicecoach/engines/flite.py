@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 import wave
-from pathlib import Path
 
 from ..errors import SpeechEngineMissing, SpeechError
+from ..files import scratch_folder
 from .base import Clip, Voice
 
 PROGRAM = "flite"
@@ -79,8 +78,8 @@ class Flite:
 
     def synthesize(self, text: str, voice: Voice | None, words_per_minute: int) -> Clip:
         name = voice.native if voice else self.default_voice
-        with tempfile.TemporaryDirectory(prefix="voicecoach-flite-") as scratch:
-            line, out = Path(scratch) / "line.txt", Path(scratch) / "line.wav"
+        with scratch_folder("voicecoach-flite-") as scratch:
+            line, out = scratch / "line.txt", scratch / "line.wav"
             line.write_text(text, encoding="utf-8")
             done = self._run("-voice", name, "--setf", f"duration_stretch={stretch(name, words_per_minute)}",
                              "-f", str(line), "-o", str(out))
