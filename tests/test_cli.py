@@ -183,3 +183,15 @@ def test_list_keeps_its_rows_until_a_built_in_routine_changes(tmp_path, monkeypa
     (tmp_path / "list.json").write_text(json.dumps(kept))
     assert runner.invoke(cli, ["--cache-dir", str(tmp_path), "list", "--json"]).output == first.output
     assert "minutes" in json.loads((tmp_path / "list.json").read_text())["rows"][0]
+
+
+def test_every_minutes_example_in_the_help_can_be_typed(speech_cache):
+    """A --minutes example in a command's help is one a person can type as it stands: its routine
+    fits that length (floor-relax's fixed 20-minute holds never fit 30, which four examples said)."""
+    example = re.compile(r"voicecoach \w+ ([a-z-]+) [^\n]*--minutes (\d+)")
+    examples = {found.groups() for command in cli.commands.values()
+                for found in example.finditer(command.help or "")}
+    assert len(examples) >= 1, "no --minutes example found: the pattern is out of date"
+    for routine, minutes in sorted(examples):
+        shown = voicecoach("show", routine, "--minutes", minutes, cache=speech_cache)
+        assert shown.returncode == 0, (routine, minutes, shown.stderr)

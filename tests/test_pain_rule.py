@@ -614,3 +614,7 @@ def test_a_built_in_program_started_in_german_is_its_translation_from_then_on():
     # asked for by name, the program is its English original: the same run, week and routine
     assert english.startswith("Strength towards 20, 30 and 40 (strength-20-30-40), started "), english
     assert "Week 1 of 10: strength-basics" in english, english
+    as_json = json.loads(vc("today", "--json", "--date", MONDAY.isoformat(), "--language", "en").stdout)
+    assert as_json["title"] == "Strength towards 20, 30 and 40", as_json  # not the German one's
+    german = json.loads(vc("today", "--json", "--date", MONDAY.isoformat()).stdout)
+    assert german["title"].startswith("Kraft auf dem Weg"), german

@@ -26,7 +26,8 @@ _KEY_CHARS = set("0123456789abcdef")
 
 
 def default_dir() -> Path:
-    """VOICECOACH_CACHE; else audio_cache/ when running from the checkout; else the user cache."""
+    """VOICECOACH_CACHE; else an audio_cache/ folder made in the checkout, when running from it;
+    else the user cache."""
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser()
     checkout = Path(__file__).resolve().parent.parent

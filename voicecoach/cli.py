@@ -51,8 +51,8 @@ class _Root(click.Group):
 @click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="voicecoach")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where synthesized speech is kept (default: audio_cache/ in a checkout, "
-                   "else your user cache folder; or $VOICECOACH_CACHE).")
+              help="Where synthesized speech is kept (default: $VOICECOACH_CACHE, else an "
+                   "audio_cache/ folder you made in a checkout, else your user cache folder).")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks.")
 @click.pass_context
 def cli(ctx: click.Context, cache_dir: Path | None, debug: bool) -> None:
@@ -331,7 +331,7 @@ def show(routine_name: str, options: Options, as_json: bool) -> None:
     Examples:
       voicecoach show three-exercises
       voicecoach show desk-break --level beginner --pace slow
-      voicecoach show floor-relax --minutes 30
+      voicecoach show three-exercises --minutes 20
       voicecoach show my-routine.yaml --json > timeline.json
     """
     session = _session(routine_name, _settings(options))
@@ -357,7 +357,7 @@ def render(routine_name: str, output: Path | None, options: Options, quiet: bool
     \b
     Examples:
       voicecoach render three-exercises -o session.wav
-      voicecoach render floor-relax --minutes 30 --pace slow
+      voicecoach render three-exercises --minutes 20 --pace slow
       voicecoach render desk-break --bed brown -o desk-break.wav
     """
     from .render import write_wav
@@ -400,7 +400,7 @@ def play(routine_name: str, options: Options, from_exercise: str | None, listen:
       voicecoach play
       voicecoach play desk-break --pace slow
       voicecoach play three-exercises --from "Good morning"
-      voicecoach play floor-relax --minutes 30
+      voicecoach play three-exercises --minutes 20
       voicecoach play floor-relax --bed pad --bed-level -24
       voicecoach play desk-break --bed ~/Music/rain.mp3
       voicecoach play floor-relax --listen
@@ -579,7 +579,7 @@ def export(routine_name: str | None, output: Path | None, options: Options, form
     \b
     Examples:
       voicecoach export three-exercises
-      voicecoach export floor-relax -o relax.mp3 --minutes 30 --captions
+      voicecoach export three-exercises -o three.mp3 --minutes 20 --captions
       voicecoach export floor-relax -o relax.m4b
       voicecoach export desk-break --split -o desk-break/
       voicecoach export --all -o ~/Music/voicecoach --level beginner
@@ -988,8 +988,8 @@ def today(on: dt.date | None, as_json: bool, play: bool, export_mp3: bool, outpu
     # the language of the text, or with --play and --export in the session's, as all the rest
     ask = _Terminal if _interactive() and not as_json else None
     if not (play or export_mp3):
-        if as_json:  # --json stays English
-            plan = history.plan_for(store, day)
+        if as_json:  # --json's words stay English; --language still names the program's language
+            plan = history.plan_for(store, day, language=options.language)
             click.echo(json.dumps(plan.to_json() if plan else {"program": None,
                                   "message": history.START_HINT}, indent=1, ensure_ascii=False))
         else:
