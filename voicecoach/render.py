@@ -107,13 +107,22 @@ def write_wav(path: Path, timeline: Timeline, speech: Speech,
     """The whole session (with its bed, if any) as a 16-bit mono WAV at the timeline's rate,
     written atomically."""
     renderer = Renderer(timeline, speech, bed)
-    with atomic_output(path) as handle, wave.open(handle, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(SAMPLE_BYTES)
-        out.setframerate(timeline.sample_rate)
-        out.setnframes(timeline.length)  # known up front: the header is never rewritten
-        for block in renderer.blocks():
-            out.writeframesraw(block)
-            if progress:
-                progress(len(block) // SAMPLE_BYTES)
+    with atomic_output(path) as handle:
+        out: wave.Wave_write | None = None
+        try:
+            # wave's writer raises from close() (and from __del__, as "Exception ignored") when it
+            # is closed before its format is set: a Ctrl-C or SIGTERM waits until it is
+            with interrupts.held():
+                out = wave.open(handle, "wb")  # noqa: SIM115 - closed below, once its format is set
+                out.setnchannels(1)
+                out.setsampwidth(SAMPLE_BYTES)
+                out.setframerate(timeline.sample_rate)
+                out.setnframes(timeline.length)  # known up front: the header is never rewritten
+            for block in renderer.blocks():
+                out.writeframesraw(block)
+                if progress:
+                    progress(len(block) // SAMPLE_BYTES)
+        finally:
+            if out is not None:
+                out.close()
     return Path(path)
