@@ -196,7 +196,7 @@ def atomic_output(path: Path | str, mode: Literal["wb"] = "wb", suffix: str = PA
 @overload
 def atomic_output(path: Path | str, mode: Literal["w"], suffix: str = PARTIAL_SUFFIX,
                   check: bool = True) -> contextlib.AbstractContextManager[TextIO]: ...
-@contextlib.contextmanager
+@interrupts.entered_whole
 def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFFIX,
                   check: bool = True) -> Iterator[Any]:  # callers see the overloads' types
     """Write to a hidden temporary file beside `path`, renamed over it only when complete.
@@ -213,10 +213,9 @@ def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFF
     handle: BinaryIO | TextIO | None = None
     name = ""
     try:
-        # Signals wait while the file is made, so a Ctrl-C that comes as it appears is raised
-        # here, with its name known, and the file is removed below rather than left behind.
-        with interrupts.held():
-            handle, name = _open_partial(folder, prefix, suffix, "b" in mode)
+        # Signals wait until the handle is yielded (entered_whole), so a Ctrl-C that comes as the
+        # file appears is raised with its name known, and the file is removed below.
+        handle, name = _open_partial(folder, prefix, suffix, "b" in mode)
         with handle:
             yield handle
             handle.flush()
@@ -233,7 +232,7 @@ def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFF
         raise
 
 
-@contextlib.contextmanager
+@interrupts.entered_whole
 def scratch_folder(prefix: str) -> Iterator[Path]:
     """A private temporary folder (in TMPDIR) for one piece of work, removed afterwards whatever
     happens. Signals wait while it is made and while it is removed, so a Ctrl-C or SIGTERM at
@@ -242,8 +241,7 @@ def scratch_folder(prefix: str) -> Iterator[Path]:
     or inside its rmtree."""
     name = ""
     try:
-        with interrupts.held():
-            name = tempfile.mkdtemp(prefix=prefix)
+        name = tempfile.mkdtemp(prefix=prefix)  # signals wait until it is yielded: entered_whole
         yield Path(name)
     finally:
         if name:
