@@ -5,6 +5,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -125,6 +127,34 @@ def test_a_killed_render_never_leaves_a_torn_file(tmp_path, speech_cache, how):
     partial = list(tmp_path.glob(".long.wav.*"))
     if how == signal.SIGTERM:
         assert partial == [] and b"Traceback" not in stderr
+
+
+BEFORE_THE_FORMAT = """
+import os, runpy, signal, sys, time, wave
+real = wave.Wave_write.setframerate
+def setframerate(self, rate):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.5)  # a handler not held back runs here, the WAV's format half set
+    real(self, rate)
+wave.Wave_write.setframerate = setframerate
+sys.argv = ["voicecoach", *sys.argv[1:]]
+runpy.run_module("voicecoach", run_name="__main__")
+"""
+
+
+def test_a_signal_before_the_wav_s_format_is_set_is_one_line(tmp_path, speech_cache):
+    """SIGTERM while the WAV's format is being set: one line, exit 143, the previous file untouched,
+    nothing else on stderr. A writer closed on the way out without its format raises wave.Error
+    over the signal's exception; twice in 200 loaded renders an earlier build printed it."""
+    assert voicecoach("show", "desk-break", cache=speech_cache).returncode == 0  # warm the cache
+    target = tmp_path / "out.wav"
+    target.write_bytes(b"previous")
+    args = ["--cache-dir", str(speech_cache), "render", "desk-break", "-q", "-o", str(target)]
+    done = subprocess.run([sys.executable, "-c", BEFORE_THE_FORMAT, *args], capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (143, "", "voicecoach: stopped (SIGTERM)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]
+    assert target.read_bytes() == b"previous"
 
 
 def test_an_unwritable_target_is_one_clear_line(tmp_path, rendered):
