@@ -10,14 +10,16 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
+import functools
 import os
 import secrets
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TextIO, overload
+from types import TracebackType
+from typing import Any, BinaryIO, Literal, ParamSpec, TextIO, TypeVar, overload
 
 from . import interrupts
 from .errors import OutputError
@@ -35,6 +37,10 @@ _NAME_MAX = 255
 _LONGEST_STEM = _NAME_MAX - (2 + _RANDOM_CHARS + len(PARTIAL_SUFFIX))
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
 # What no output may be written over, with what each is (for the message): the files a command
 # reads, and what voicecoach keeps (a folder protects everything inside it).
 _protected: contextvars.ContextVar[tuple[tuple[Path, str], ...]] = \
@@ -72,6 +78,46 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
             return handle.read() if limit is None else handle.read(limit)
     finally:
         os.close(fd)
+
+
+class _WholeEntry(contextlib.AbstractContextManager[_T]):
+    def __init__(self, inner: contextlib.AbstractContextManager[_T]) -> None:
+        self._inner = inner
+
+    def __enter__(self) -> _T:
+        entered = False
+        try:
+            with interrupts.held():
+                value = self._inner.__enter__()
+                entered = True
+        except BaseException as exc:
+            if entered and self._inner.__exit__(type(exc), exc, exc.__traceback__):
+                raise RuntimeError("a context manager swallowed the signal that stopped it") from exc
+            raise
+        return value
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool | None:
+        return self._inner.__exit__(kind, exc, tb)
+
+
+def entered_whole(
+        generator: Callable[_P, Iterator[_T]]) -> Callable[_P, contextlib.AbstractContextManager[_T]]:
+    """contextlib.contextmanager, with its entry never cut in two by Ctrl-C or SIGTERM.
+
+    A plain generator context manager that is stopped just after its generator yields (still
+    inside __enter__) never has __exit__ called: the generator stays suspended, and the cleanup
+    after its yield (a temporary file or folder removed) never runs before the process ends.
+    Here signals wait while the generator runs up to its yield; one that came meanwhile is raised
+    once it has yielded, and the generator then cleans up as it would for an error in the body.
+    (Here, not in interrupts.py, which must stay quick to import: it runs before the handlers.)"""
+    make = contextlib.contextmanager(generator)
+
+    @functools.wraps(generator)
+    def entered(*args: _P.args, **kwargs: _P.kwargs) -> contextlib.AbstractContextManager[_T]:
+        return _WholeEntry(make(*args, **kwargs))
+
+    return entered
 
 
 @contextlib.contextmanager
@@ -196,7 +242,7 @@ def atomic_output(path: Path | str, mode: Literal["wb"] = "wb", suffix: str = PA
 @overload
 def atomic_output(path: Path | str, mode: Literal["w"], suffix: str = PARTIAL_SUFFIX,
                   check: bool = True) -> contextlib.AbstractContextManager[TextIO]: ...
-@interrupts.entered_whole
+@entered_whole
 def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFFIX,
                   check: bool = True) -> Iterator[Any]:  # callers see the overloads' types
     """Write to a hidden temporary file beside `path`, renamed over it only when complete.
@@ -232,7 +278,7 @@ def atomic_output(path: Path | str, mode: str = "wb", suffix: str = PARTIAL_SUFF
         raise
 
 
-@interrupts.entered_whole
+@entered_whole
 def scratch_folder(prefix: str) -> Iterator[Path]:
     """A private temporary folder (in TMPDIR) for one piece of work, removed afterwards whatever
     happens. Signals wait while it is made and while it is removed, so a Ctrl-C or SIGTERM at

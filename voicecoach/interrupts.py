@@ -3,17 +3,9 @@ removed) and ends with one line and exit 130 or 143, whenever the signal comes."
 from __future__ import annotations
 
 import _thread
-import functools
 import os
-import signal  # only these few: this module is imported before anything else, kept quick
+import signal  # only these four: this module is imported before anything else, kept quick
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from types import TracebackType
-from typing import Generic, ParamSpec, TypeVar
-
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -127,44 +119,6 @@ class held:
             if not _holding[0] and _holding[1]:
                 _holding[1] = 0
                 raise pending() or KeyboardInterrupt()
-
-
-class _WholeEntry(AbstractContextManager[_T], Generic[_T]):
-    def __init__(self, inner: AbstractContextManager[_T]) -> None:
-        self._inner = inner
-
-    def __enter__(self) -> _T:
-        entered = False
-        try:
-            with held():
-                value = self._inner.__enter__()
-                entered = True
-        except BaseException as exc:
-            if entered and self._inner.__exit__(type(exc), exc, exc.__traceback__):
-                raise RuntimeError("a context manager swallowed the signal that stopped it") from exc
-            raise
-        return value
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool | None:
-        return self._inner.__exit__(kind, exc, tb)
-
-
-def entered_whole(generator: Callable[_P, Iterator[_T]]) -> Callable[_P, AbstractContextManager[_T]]:
-    """contextlib.contextmanager, with its entry never cut in two by Ctrl-C or SIGTERM.
-
-    A plain generator context manager that is stopped just after its generator yields (still
-    inside __enter__) never has __exit__ called: the generator stays suspended, and the cleanup
-    after its yield (a temporary file or folder removed) never runs before the process ends.
-    Here signals wait while the generator runs up to its yield; one that came meanwhile is raised
-    once it has yielded, and the generator then cleans up as it would for an error in the body."""
-    make = contextmanager(generator)
-
-    @functools.wraps(generator)
-    def entered(*args: _P.args, **kwargs: _P.kwargs) -> AbstractContextManager[_T]:
-        return _WholeEntry(make(*args, **kwargs))
-
-    return entered
 
 
 def in_child() -> None:

@@ -12,10 +12,10 @@ import wave
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import interrupts
-from .files import atomic_output
+from .files import atomic_output, entered_whole
 from .speech import Speech
 from .timeline import Event, Timeline
 from .vocabulary import Sound
@@ -102,27 +102,26 @@ class Renderer:
         yield from gap(position, end)
 
 
+@entered_whole
+def _wav_writer(handle: BinaryIO, timeline: Timeline) -> Iterator[wave.Wave_write]:
+    """A WAV writer on `handle` with its format set. wave's writer raises from close() when it is
+    closed before its format is set: entered_whole holds a Ctrl-C or SIGTERM until it is."""
+    with wave.open(handle, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(SAMPLE_BYTES)
+        out.setframerate(timeline.sample_rate)
+        out.setnframes(timeline.length)  # known up front: the header is never rewritten
+        yield out
+
+
 def write_wav(path: Path, timeline: Timeline, speech: Speech,
               progress: Callable[[int], None] | None = None, bed: Bed | None = None) -> Path:
     """The whole session (with its bed, if any) as a 16-bit mono WAV at the timeline's rate,
     written atomically."""
     renderer = Renderer(timeline, speech, bed)
-    with atomic_output(path) as handle:
-        out: wave.Wave_write | None = None
-        try:
-            # wave's writer raises from close() (and from __del__, as "Exception ignored") when it
-            # is closed before its format is set: a Ctrl-C or SIGTERM waits until it is
-            with interrupts.held():
-                out = wave.open(handle, "wb")  # noqa: SIM115 - closed below, once its format is set
-                out.setnchannels(1)
-                out.setsampwidth(SAMPLE_BYTES)
-                out.setframerate(timeline.sample_rate)
-                out.setnframes(timeline.length)  # known up front: the header is never rewritten
-            for block in renderer.blocks():
-                out.writeframesraw(block)
-                if progress:
-                    progress(len(block) // SAMPLE_BYTES)
-        finally:
-            if out is not None:
-                out.close()
+    with atomic_output(path) as handle, _wav_writer(handle, timeline) as out:
+        for block in renderer.blocks():
+            out.writeframesraw(block)
+            if progress:
+                progress(len(block) // SAMPLE_BYTES)
     return Path(path)
