@@ -130,28 +130,38 @@ def test_a_killed_render_never_leaves_a_torn_file(tmp_path, speech_cache, how):
 
 
 BEFORE_THE_FORMAT = """
-import os, runpy, signal, sys, time, wave
+import os, signal, sys, time, wave
+from pathlib import Path
+from voicecoach import interrupts
+from voicecoach.cache import Cache
+from voicecoach.render import write_wav
+from voicecoach.session import prepare
+from voicecoach.settings import Settings
+interrupts.install()
+session = prepare("desk-break", Settings(), Cache(Path(sys.argv[1])))
 real = wave.Wave_write.setframerate
 def setframerate(self, rate):
     os.kill(os.getpid(), signal.SIGTERM)
     time.sleep(0.5)  # a handler not held back runs here, the WAV's format half set
     real(self, rate)
 wave.Wave_write.setframerate = setframerate
-sys.argv = ["voicecoach", *sys.argv[1:]]
-runpy.run_module("voicecoach", run_name="__main__")
+try:
+    write_wav(Path(sys.argv[2]), session.timeline, session.speech)
+    print("not stopped")
+except KeyboardInterrupt as interrupt:
+    interrupts.leave(interrupt)
 """
 
 
-def test_a_signal_before_the_wav_s_format_is_set_is_one_line(tmp_path, speech_cache):
-    """SIGTERM while the WAV's format is being set: one line, exit 143, the previous file untouched,
-    nothing else on stderr. A writer closed on the way out without its format raises wave.Error
-    over the signal's exception; twice in 200 loaded renders an earlier build printed it."""
-    assert voicecoach("show", "desk-break", cache=speech_cache).returncode == 0  # warm the cache
+def test_a_signal_while_the_wav_s_format_is_set_stops_the_write_as_a_signal(tmp_path, speech_cache):
+    """SIGTERM while write_wav sets the WAV's format comes out of it as the signal (one line, exit
+    143), the previous file untouched. Unheld, the writer is closed on the way out without its
+    format and raises wave.Error over the signal's exception: a library caller would see that
+    error, not the Ctrl-C or SIGTERM (the command line's catch-all hides it)."""
     target = tmp_path / "out.wav"
     target.write_bytes(b"previous")
-    args = ["--cache-dir", str(speech_cache), "render", "desk-break", "-q", "-o", str(target)]
-    done = subprocess.run([sys.executable, "-c", BEFORE_THE_FORMAT, *args], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-c", BEFORE_THE_FORMAT, str(speech_cache), str(target)],
+                          capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (143, "", "voicecoach: stopped (SIGTERM)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"]
     assert target.read_bytes() == b"previous"
